@@ -1,0 +1,40 @@
+/** The shape of a CLI command: its flags, its help, and a run function returning an exit code. */
+
+import type { ParseArgsConfig } from 'node:util'
+
+export interface CommandIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean }
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean }
+  readonly env: NodeJS.ProcessEnv
+  /** Resolves when the user asks the process to stop (SIGINT/SIGTERM). */
+  readonly stopSignal: Promise<void>
+}
+
+export type Flags = Record<string, string | boolean | undefined>
+
+export interface Command {
+  /** Words that select it, e.g. `['tenants', 'create']`. */
+  readonly name: readonly string[]
+  readonly summary: string
+  readonly usage: string
+  readonly options: NonNullable<ParseArgsConfig['options']>
+  /** Lines under "Options:" in `--help`. */
+  readonly optionHelp: readonly string[]
+  run(flags: Flags, positionals: readonly string[], io: CommandIo): Promise<number>
+}
+
+/** Every command opens the store, so every command takes these. */
+export const storeOptions = {
+  data: { type: 'string' },
+  'log-level': { type: 'string' },
+} as const
+
+export const storeOptionHelp = [
+  '--data <dir>          data directory holding leadrelay.db (env LEADRELAY_DATA_DIR, default ./data)',
+  '--log-level <level>   fatal, error, warn, info, debug (env LEADRELAY_LOG_LEVEL, default info)',
+]
+
+export function stringFlag(flags: Flags, name: string): string | undefined {
+  const value = flags[name]
+  return typeof value === 'string' ? value : undefined
+}

@@ -1,0 +1,97 @@
+import { AppError } from '../../core/errors.ts'
+import { isStage } from '../../core/funnel.ts'
+import type { Lead } from '../../store/types.ts'
+import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
+import { openContext } from '../context.ts'
+import { renderTable } from '../table.ts'
+
+export const leadsListCommand: Command = {
+  name: ['leads', 'list'],
+  summary: "List a tenant's leads, newest first",
+  usage:
+    'leadrelay leads list [--tenant <id>] [--offer <id>] [--stage <stage>] [--email <email>] [--limit <n>] [--json]',
+  options: {
+    ...storeOptions,
+    tenant: { type: 'string' },
+    offer: { type: 'string' },
+    stage: { type: 'string' },
+    email: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  optionHelp: [
+    '--tenant <id>         tenant id (default: the only tenant, when there is one)',
+    '--offer <id>          only leads of this offer',
+    '--stage <stage>       trial, initial_interest, active, do_not_contact or unclassified',
+    '--email <email>       only the lead(s) of this customer',
+    '--limit <n>           at most n leads (default 50)',
+    '--json                one JSON object per line',
+    ...storeOptionHelp,
+  ],
+  async run(flags, _positionals, io) {
+    const stage = stringFlag(flags, 'stage')
+    if (stage !== undefined && !isStage(stage))
+      throw new AppError('VALIDATION_FAILED', `Unknown stage "${stage}"`, { field: 'stage' })
+    const limit = Number(stringFlag(flags, 'limit') ?? '50')
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new AppError('VALIDATION_FAILED', '--limit must be a positive integer', { field: 'limit' })
+    const context = await openContext({ data: stringFlag(flags, 'data') }, io.env)
+    try {
+      const tenants = await context.store.listTenants()
+      const wanted = stringFlag(flags, 'tenant')
+      const tenant = wanted
+        ? tenants.find((t) => t.id === wanted || t.name === wanted)
+        : tenants.length === 1
+          ? tenants[0]
+          : undefined
+      if (!tenant) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `Name a tenant with --tenant (one of: ${tenants.map((t) => `${t.name} ${t.id}`).join(', ') || 'none yet'})`,
+          {
+            field: 'tenant',
+          },
+        )
+      }
+      const filter = {
+        ...(stringFlag(flags, 'offer') !== undefined && { offerId: stringFlag(flags, 'offer') }),
+        ...(stage !== undefined && { stage }),
+        ...(stringFlag(flags, 'email') !== undefined && { email: stringFlag(flags, 'email') }),
+      }
+      const leads: Lead[] = []
+      let cursor: string | undefined
+      do {
+        const page = await context.store.listLeads(tenant.id, filter, {
+          limit: Math.min(500, limit - leads.length),
+          ...(cursor && { cursor }),
+        })
+        leads.push(...page.items)
+        cursor = page.nextCursor
+      } while (cursor && leads.length < limit)
+      if (flags.json) {
+        for (const lead of leads) io.stdout.write(`${JSON.stringify(lead)}\n`)
+      } else if (leads.length === 0) {
+        io.stdout.write('No leads yet. Send one to the ingest URL or POST /v1/leads.\n')
+      } else {
+        io.stdout.write(
+          renderTable(
+            ['id', 'offer', 'stage', 'email', 'name', 'events', 'flags', 'last event'],
+            leads.map((lead) => [
+              lead.id,
+              lead.offerId ?? `${lead.offerKey || '-'} (unrouted)`,
+              lead.stage,
+              lead.customer.email ?? lead.customer.phone ?? '-',
+              [lead.customer.firstName, lead.customer.lastName].filter(Boolean).join(' ') || '-',
+              String(lead.eventCount),
+              [lead.doNotContact && 'do-not-contact', lead.isTest && 'test'].filter(Boolean).join(',') || '-',
+              new Date(lead.lastEventAt).toISOString(),
+            ]),
+          ),
+        )
+      }
+      return 0
+    } finally {
+      await context.store.close()
+    }
+  },
+}

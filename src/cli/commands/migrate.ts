@@ -1,0 +1,24 @@
+import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
+import { openContext } from '../context.ts'
+
+export const migrateCommand: Command = {
+  name: ['migrate'],
+  summary: 'Create or upgrade the store (every command also does this on start)',
+  usage: 'leadrelay migrate [--data <dir>]',
+  options: { ...storeOptions },
+  optionHelp: storeOptionHelp,
+  async run(flags, _positionals, io) {
+    const context = await openContext({ data: stringFlag(flags, 'data') }, io.env)
+    try {
+      const { applied, current } = context.migrations
+      io.stdout.write(
+        applied.length > 0
+          ? `Applied ${applied.join(', ')}; ${context.config.sqliteFile} is at version ${current}\n`
+          : `${context.config.sqliteFile} is up to date (version ${current})\n`,
+      )
+      return 0
+    } finally {
+      await context.store.close()
+    }
+  },
+}

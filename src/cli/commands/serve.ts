@@ -1,0 +1,53 @@
+import { createLogger } from '../../logger.ts'
+import { createServer } from '../../server.ts'
+import { ensureDefaultTenant } from '../../services/tenants.ts'
+import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
+import { openContext } from '../context.ts'
+
+export const serveCommand: Command = {
+  name: ['serve'],
+  summary: 'Run the HTTP service (creates the store and a default tenant on first start)',
+  usage: 'leadrelay serve [--host 127.0.0.1] [--port 8080] [--data ./data]',
+  options: { ...storeOptions, host: { type: 'string' }, port: { type: 'string' }, 'public-url': { type: 'string' } },
+  optionHelp: [
+    '--host <host>         interface to listen on (env LEADRELAY_HOST, default 127.0.0.1)',
+    '--port <port>         port (env LEADRELAY_PORT, default 8080; 0 picks a free one)',
+    '--public-url <url>    base URL in printed ingest URLs (env LEADRELAY_PUBLIC_URL)',
+    ...storeOptionHelp,
+  ],
+  async run(flags, _positionals, io) {
+    const context = await openContext(
+      {
+        host: stringFlag(flags, 'host'),
+        port: stringFlag(flags, 'port'),
+        data: stringFlag(flags, 'data'),
+        publicUrl: stringFlag(flags, 'public-url'),
+        logLevel: stringFlag(flags, 'log-level'),
+      },
+      io.env,
+    )
+    const { config } = context
+    const log = createLogger(config.logLevel)
+    const server = createServer({ ...context, log })
+    const address = await server.app.listen({ host: config.host, port: config.port })
+    const publicUrl = config.port === 0 ? address : config.publicUrl
+    const created = await ensureDefaultTenant({ ...context, publicUrl })
+    if (created) {
+      io.stdout.write(
+        [
+          '',
+          'Created tenant "default". These secrets are shown once; store them now.',
+          `  API key:     ${created.apiKey}`,
+          `  Ingest URL:  ${created.ingestUrl}`,
+          '',
+        ].join('\n'),
+      )
+    }
+    io.stdout.write(`Leadrelay listening on ${address} (store ${config.sqliteFile})\n`)
+    await io.stopSignal
+    log.info('shutting down')
+    await server.close()
+    await context.store.close()
+    return 0
+  },
+}

@@ -1,0 +1,79 @@
+/** The one place that reads the environment. Command-line flags win over environment variables over defaults. */
+
+import { join, resolve } from 'node:path'
+import { z } from 'zod'
+import { AppError } from './core/errors.ts'
+import { type Stage, stages } from './core/funnel.ts'
+
+export interface Config {
+  readonly host: string
+  readonly port: number
+  readonly dataDir: string
+  /** The SQLite file, inside `dataDir`. */
+  readonly sqliteFile: string
+  /** Base URL printed in ingest URLs; defaults to http://host:port. */
+  readonly publicUrl: string
+  readonly bodyLimitBytes: number
+  readonly dedupeWindowMs: number
+  readonly logLevel: string
+  /** Overrides of the funnel stage per action code, e.g. `{ "INS": "active" }`. */
+  readonly actionStages: Readonly<Record<string, Stage>>
+}
+
+/** Flags as the CLI parsed them; undefined means "not given". */
+export interface ConfigFlags {
+  readonly host?: string | undefined
+  readonly port?: string | undefined
+  readonly data?: string | undefined
+  readonly publicUrl?: string | undefined
+  readonly logLevel?: string | undefined
+}
+
+const actionStagesSchema = z.record(z.string().min(1), z.enum(stages))
+
+function parseInteger(name: string, text: string, min: number, max: number): number {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new AppError('CONFIG_INVALID', `${name} must be an integer from ${min} to ${max}, got "${text}"`, {
+      field: name,
+    })
+  }
+  return value
+}
+
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const host = flags.host ?? env.LEADRELAY_HOST ?? '127.0.0.1'
+  const port = parseInteger('port', flags.port ?? env.LEADRELAY_PORT ?? '8080', 0, 65535)
+  const dataDir = resolve(flags.data ?? env.LEADRELAY_DATA_DIR ?? './data')
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host
+  const publicUrl = (flags.publicUrl ?? env.LEADRELAY_PUBLIC_URL ?? `http://${shownHost}:${port}`).replace(/\/+$/, '')
+  let actionStages: Record<string, Stage> = {}
+  if (env.LEADRELAY_ACTION_STAGES) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(env.LEADRELAY_ACTION_STAGES)
+    } catch {
+      parsed = undefined
+    }
+    const result = actionStagesSchema.safeParse(parsed)
+    if (!result.success) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        `LEADRELAY_ACTION_STAGES must be a JSON object of action code to one of ${stages.join(', ')}`,
+        { field: 'LEADRELAY_ACTION_STAGES' },
+      )
+    }
+    actionStages = result.data
+  }
+  return {
+    host,
+    port,
+    dataDir,
+    sqliteFile: join(dataDir, 'leadrelay.db'),
+    publicUrl,
+    bodyLimitBytes: parseInteger('LEADRELAY_BODY_LIMIT', env.LEADRELAY_BODY_LIMIT ?? '65536', 1024, 10 * 1024 * 1024),
+    dedupeWindowMs: 1000 * parseInteger('LEADRELAY_DEDUPE_SECONDS', env.LEADRELAY_DEDUPE_SECONDS ?? '600', 0, 86400),
+    logLevel: flags.logLevel ?? env.LEADRELAY_LOG_LEVEL ?? 'info',
+    actionStages,
+  }
+}

@@ -1,0 +1,17 @@
+/** API keys and ingest tokens: random, shown once, stored only as a SHA-256 hash. */
+
+import { createHash, randomBytes } from 'node:crypto'
+
+/** `lr_key_…` for API keys, `lr_in_…` for the ingest token in the Microsoft URL. */
+export type CredentialKind = 'apiKey' | 'ingestToken'
+
+const prefixes: Readonly<Record<CredentialKind, string>> = { apiKey: 'lr_key_', ingestToken: 'lr_in_' }
+
+export function generateCredential(kind: CredentialKind, random: (size: number) => Uint8Array = randomBytes): string {
+  return prefixes[kind] + Buffer.from(random(24)).toString('base64url')
+}
+
+/** 192 random bits need no slow hash: SHA-256 is enough and keeps the lookup by hash cheap. */
+export function hashCredential(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url')
+}

@@ -1,0 +1,73 @@
+/** Customer info as the marketplace sends it, normalised. */
+
+import { toCountryCode } from './country.ts'
+
+export const customerFields = ['firstName', 'lastName', 'email', 'phone', 'country', 'company', 'title'] as const
+export type CustomerField = (typeof customerFields)[number]
+
+/** Raw customer info; any field may be missing or empty. */
+export type RawCustomer = Partial<Record<CustomerField, string>>
+
+export interface Customer {
+  readonly firstName?: string
+  readonly lastName?: string
+  /** Lower-cased; present only when it is a valid address. */
+  readonly email?: string
+  /** The phone number as sent. */
+  readonly phone?: string
+  /** The digits of `phone`, used to match a customer who left no email. */
+  readonly phoneDigits?: string
+  /** ISO 3166-1 alpha-2 when recognisable, otherwise the text as sent. */
+  readonly country?: string
+  readonly company?: string
+  readonly title?: string
+}
+
+export interface NormalisedCustomer {
+  readonly customer: Customer
+  /** Values that were sent but could not be used, by field (e.g. an invalid email). */
+  readonly invalid: Partial<Record<CustomerField, string>>
+}
+
+// Deliberately simple: one @, no spaces, a dot in the domain. Full RFC 5322 accepts things no CRM will.
+const emailPattern = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:]+$/
+
+export function isValidEmail(email: string): boolean {
+  return email.length <= 254 && emailPattern.test(email)
+}
+
+function clean(value: string | undefined): string | undefined {
+  if (value === undefined || value === null) return undefined
+  const text = String(value)
+    .replace(/\p{Cc}/gu, ' ')
+    .trim()
+  return text === '' ? undefined : text
+}
+
+export function normaliseCustomer(raw: RawCustomer): NormalisedCustomer {
+  const invalid: Partial<Record<CustomerField, string>> = {}
+  const firstName = clean(raw.firstName)
+  const lastName = clean(raw.lastName)
+  const company = clean(raw.company)
+  const title = clean(raw.title)
+  let email = clean(raw.email)?.toLowerCase()
+  if (email !== undefined && !isValidEmail(email)) {
+    invalid.email = email
+    email = undefined
+  }
+  const phone = clean(raw.phone)
+  const digits = phone?.replace(/\D/g, '')
+  const countryText = clean(raw.country)
+  const country = countryText === undefined ? undefined : (toCountryCode(countryText) ?? countryText)
+  const customer: Customer = {
+    ...(firstName !== undefined && { firstName }),
+    ...(lastName !== undefined && { lastName }),
+    ...(email !== undefined && { email }),
+    ...(phone !== undefined && { phone }),
+    ...(digits && { phoneDigits: digits }),
+    ...(country !== undefined && { country }),
+    ...(company !== undefined && { company }),
+    ...(title !== undefined && { title }),
+  }
+  return { customer, invalid }
+}

@@ -1,0 +1,143 @@
+/**
+ * Turns an inbound request body into an `IncomingLead`. Accepts Microsoft's HTTPS-endpoint JSON, the
+ * `{ LeadSource, CustomerInfo }` shape Microsoft writes to Azure Table, and Leadrelay's own camelCase format. Keys are
+ * matched case-insensitively because Microsoft's own samples disagree (`UserDetails` / `userDetails`).
+ */
+
+import type { CustomerField, RawCustomer } from './customer.ts'
+import { AppError } from './errors.ts'
+
+export const inboundFormats = ['microsoft', 'api', 'azure-table', 'file'] as const
+export type InboundFormat = (typeof inboundFormats)[number]
+
+export interface IncomingLead {
+  readonly format: InboundFormat
+  /** Client-chosen id that makes a repeated send idempotent. */
+  readonly eventId?: string
+  readonly leadSource?: string
+  readonly source?: string
+  readonly action?: string
+  /** The offer as the sender named it: a `publisher.offer` id or a display name. */
+  readonly offer?: string
+  readonly offerTitle?: string
+  readonly productId?: string
+  readonly publisherName?: string
+  readonly description?: string
+  /** When the customer acted, if the sender says (epoch ms). */
+  readonly occurredAt?: number
+  readonly customer: RawCustomer
+  /** Fields we do not interpret, kept verbatim. */
+  readonly extra: Readonly<Record<string, unknown>>
+}
+
+/** Lower-case, no separators: `Customer_Info`, `customerInfo` and `CUSTOMERINFO` are one key. */
+function keyOf(name: string): string {
+  return name.toLowerCase().replace(/[\s_-]/g, '')
+}
+
+type LeadField = Exclude<keyof IncomingLead, 'format' | 'customer' | 'extra' | 'occurredAt'> | 'occurredAt' | 'customer'
+
+const leadFieldAliases: Readonly<Record<string, LeadField>> = {
+  eventid: 'eventId',
+  leadsource: 'leadSource',
+  source: 'source',
+  actioncode: 'action',
+  action: 'action',
+  offer: 'offer',
+  offerid: 'offer',
+  offertitle: 'offerTitle',
+  offerdisplayname: 'offerTitle',
+  productid: 'productId',
+  publisherdisplayname: 'publisherName',
+  publishername: 'publisherName',
+  description: 'description',
+  createdtime: 'occurredAt',
+  occurredat: 'occurredAt',
+  userdetails: 'customer',
+  customerinfo: 'customer',
+  customer: 'customer',
+}
+
+const customerFieldAliases: Readonly<Record<string, CustomerField>> = {
+  firstname: 'firstName',
+  lastname: 'lastName',
+  email: 'email',
+  emailaddress: 'email',
+  phone: 'phone',
+  phonenumber: 'phone',
+  country: 'country',
+  company: 'company',
+  companyname: 'company',
+  title: 'title',
+  jobtitle: 'title',
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function asText(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  throw new AppError('LEAD_INVALID', `${field} must be a string`, { field })
+}
+
+function parseTime(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  const time = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN
+  if (!Number.isFinite(time)) throw new AppError('LEAD_INVALID', `${field} must be an ISO 8601 date-time`, { field })
+  return time
+}
+
+function parseCustomer(value: unknown, field: string): RawCustomer {
+  let object = value
+  // Azure Table keeps CustomerInfo as a JSON string.
+  if (typeof value === 'string') {
+    if (value.trim() === '') return {}
+    try {
+      object = JSON.parse(value)
+    } catch {
+      throw new AppError('LEAD_INVALID', `${field} is a string but not a JSON object`, { field })
+    }
+  }
+  if (object === undefined || object === null) return {}
+  if (!isPlainObject(object)) throw new AppError('LEAD_INVALID', `${field} must be an object`, { field })
+  const customer: Record<string, string> = {}
+  for (const [name, raw] of Object.entries(object)) {
+    const target = customerFieldAliases[keyOf(name)]
+    if (!target) continue
+    const text = asText(raw, `${field}.${name}`)
+    if (text !== undefined) customer[target] = text
+  }
+  return customer
+}
+
+/** Parses a decoded JSON body. Throws `AppError` naming the field at fault; never throws anything else. */
+export function parseInboundLead(body: unknown, format: InboundFormat): IncomingLead {
+  if (!isPlainObject(body)) throw new AppError('LEAD_INVALID', 'The body must be a JSON object', { field: '$' })
+  const lead: Record<string, unknown> = {}
+  const extra: Record<string, unknown> = {}
+  let customer: RawCustomer = {}
+  for (const [name, value] of Object.entries(body)) {
+    const target = leadFieldAliases[keyOf(name)]
+    if (!target) {
+      extra[name] = value
+    } else if (target === 'customer') {
+      customer = { ...customer, ...parseCustomer(value, name) }
+    } else if (target === 'occurredAt') {
+      lead.occurredAt = parseTime(value, name)
+    } else {
+      const text = asText(value, name)?.trim()
+      if (text) lead[target] = text
+    }
+  }
+  if (typeof lead.eventId === 'string' && lead.eventId.length > 200) {
+    throw new AppError('LEAD_INVALID', 'eventId must be at most 200 characters', { field: 'eventId' })
+  }
+  const hasCustomer = Object.values(customer).some((value) => value.trim() !== '')
+  if (!hasCustomer && !lead.leadSource && !lead.offer && !lead.productId && !lead.offerTitle) {
+    throw new AppError('LEAD_EMPTY', 'Send a LeadSource, an offer or customer info', { field: 'LeadSource' })
+  }
+  return { ...(lead as Partial<IncomingLead>), format, customer, extra }
+}

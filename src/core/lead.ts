@@ -1,0 +1,152 @@
+/** A lead event (one thing the marketplace told us) and the merged lead (one customer of one offer). */
+
+import { createHash } from 'node:crypto'
+import { type Customer, type CustomerField, customerFields, normaliseCustomer } from './customer.ts'
+import { type ActionMeanings, defaultActionMeanings, furtherStage, meaningOf, type Stage } from './funnel.ts'
+import type { InboundFormat, IncomingLead } from './inbound.ts'
+import { canonicalAction, canonicalSource, parseLeadSource } from './lead-source.ts'
+import { isTestLead } from './test-lead.ts'
+
+/** An incoming lead, interpreted: everything the store needs to record it, before it has an id. */
+export interface LeadEventDraft {
+  readonly format: InboundFormat
+  readonly eventId?: string
+  readonly receivedAt: number
+  /** When the customer acted: the sender's time if it gave one, else when we received it. */
+  readonly occurredAt: number
+  readonly leadSource?: string
+  readonly source?: string
+  readonly action?: string
+  readonly stage: Stage
+  /** The customer acted themself (lifts an earlier do-not-contact notice). */
+  readonly byCustomer: boolean
+  /** How the sender named the offer (`publisher.offer` id or display name); resolved to an offer by the store. */
+  readonly offerRef?: string
+  readonly offerTitle?: string
+  readonly description?: string
+  readonly customer: Customer
+  readonly invalid: Partial<Record<CustomerField, string>>
+  readonly isTest: boolean
+  readonly extra: Readonly<Record<string, unknown>>
+}
+
+export interface InterpretOptions {
+  readonly receivedAt: number
+  readonly actionMeanings?: ActionMeanings
+}
+
+export function interpretLead(incoming: IncomingLead, options: InterpretOptions): LeadEventDraft {
+  const parsed = parseLeadSource(incoming.leadSource)
+  const source = canonicalSource(incoming.source) ?? parsed.source
+  const action = parsed.action ?? canonicalAction(incoming.action)
+  const meaning = meaningOf(action, options.actionMeanings ?? defaultActionMeanings)
+  const { customer, invalid } = normaliseCustomer(incoming.customer)
+  const offerRef = incoming.productId ?? incoming.offer ?? parsed.offer ?? incoming.offerTitle
+  return {
+    format: incoming.format,
+    ...(incoming.eventId !== undefined && { eventId: incoming.eventId }),
+    receivedAt: options.receivedAt,
+    occurredAt: incoming.occurredAt ?? options.receivedAt,
+    ...(incoming.leadSource !== undefined && { leadSource: incoming.leadSource }),
+    ...(source !== undefined && { source }),
+    ...(action !== undefined && { action }),
+    stage: meaning.stage,
+    byCustomer: meaning.byCustomer,
+    ...(offerRef !== undefined && { offerRef }),
+    ...((incoming.offerTitle ?? parsed.offer) !== undefined && { offerTitle: incoming.offerTitle ?? parsed.offer }),
+    ...(incoming.description !== undefined && { description: incoming.description }),
+    customer,
+    invalid,
+    isTest: isTestLead(customer, incoming.description, incoming.leadSource),
+    extra: incoming.extra,
+  }
+}
+
+/**
+ * The customer identity leads merge on, within one tenant and offer: the email, else the phone digits, else none
+ * (such an event becomes a lead of its own).
+ */
+export function mergeKeyOf(customer: Customer): string | undefined {
+  if (customer.email) return `email:${customer.email}`
+  if (customer.phoneDigits && customer.phoneDigits.length >= 6) return `phone:${customer.phoneDigits}`
+  return undefined
+}
+
+/** The merged view of every event of one customer for one offer. */
+export interface LeadState {
+  /** The furthest funnel stage any event reached. */
+  readonly stage: Stage
+  readonly doNotContact: boolean
+  /** When the newest do-not-contact notice arrived (epoch ms), if any. */
+  readonly doNotContactAt?: number
+  /** When the customer last acted themself, if ever. */
+  readonly customerActedAt?: number
+  readonly isTest: boolean
+  /** The newest non-empty value of each field. */
+  readonly customer: Customer
+  readonly eventCount: number
+  readonly firstEventAt: number
+  readonly lastEventAt: number
+  readonly source?: string
+  readonly action?: string
+}
+
+function laterOf(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  return Math.max(a, b)
+}
+
+/**
+ * Folds one event into a lead. Events may arrive out of order (imports, retries): stage and flags use event times,
+ * and an event older than the lead's newest only fills customer fields that are still empty.
+ */
+export function applyEvent(state: LeadState | undefined, event: LeadEventDraft): LeadState {
+  const at = event.occurredAt
+  const isNewest = state === undefined || at >= state.lastEventAt
+  const customer: Record<string, string> = { ...(state?.customer as Record<string, string> | undefined) }
+  const incoming = event.customer as Record<string, string | undefined>
+  for (const field of customerFields) {
+    const value = incoming[field]
+    if (value === undefined || (!isNewest && customer[field] !== undefined)) continue
+    customer[field] = value
+    // Phone digits belong to the phone they came from.
+    if (field === 'phone') {
+      if (incoming.phoneDigits === undefined) delete customer.phoneDigits
+      else customer.phoneDigits = incoming.phoneDigits
+    }
+  }
+  const doNotContactAt = laterOf(state?.doNotContactAt, event.stage === 'do_not_contact' ? at : undefined)
+  const customerActedAt = laterOf(state?.customerActedAt, event.byCustomer ? at : undefined)
+  const doNotContact =
+    doNotContactAt !== undefined && (customerActedAt === undefined || doNotContactAt > customerActedAt)
+  return {
+    stage: state ? furtherStage(state.stage, event.stage) : event.stage,
+    doNotContact,
+    ...(doNotContactAt !== undefined && { doNotContactAt }),
+    ...(customerActedAt !== undefined && { customerActedAt }),
+    isTest: (state?.isTest ?? false) || event.isTest,
+    customer: customer as Customer,
+    eventCount: (state?.eventCount ?? 0) + 1,
+    firstEventAt: Math.min(state?.firstEventAt ?? at, at),
+    lastEventAt: Math.max(state?.lastEventAt ?? at, at),
+    ...((isNewest ? event.source : state?.source) !== undefined && { source: isNewest ? event.source : state?.source }),
+    ...((isNewest ? event.action : state?.action) !== undefined && { action: isNewest ? event.action : state?.action }),
+  }
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
+/** Same payload, same hash, whatever the key order: identical sends within the dedupe window are one event. */
+export function contentHashOf(format: InboundFormat, body: unknown): string {
+  return createHash('sha256').update(format).update('\n').update(canonicalJson(body)).digest('base64url')
+}

@@ -1,0 +1,70 @@
+/** Builds the Fastify application from its dependencies. No I/O happens until the caller listens. */
+
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { AppError } from '../core/errors.ts'
+import { redactUrl } from '../logger.ts'
+import type { HttpDeps } from './deps.ts'
+import { buildOpenApiDocument } from './openapi.ts'
+import { sendProblem } from './problem.ts'
+import { registerIngestRoutes } from './routes/ingest.ts'
+import { registerLeadRoutes } from './routes/leads.ts'
+import { registerOfferRoutes } from './routes/offers.ts'
+
+export interface AppOptions {
+  readonly bodyLimitBytes: number
+  readonly version: string
+  /** A pino logger configuration or instance, or false for silence (tests). */
+  readonly logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
+}
+
+export function createApp(deps: HttpDeps, options: AppOptions): FastifyInstance {
+  const isInstance = typeof options.logger === 'object' && options.logger !== null && 'child' in options.logger
+  const app = Fastify({
+    bodyLimit: options.bodyLimitBytes,
+    ...(isInstance
+      ? { loggerInstance: options.logger as FastifyServerOptions['loggerInstance'] }
+      : { logger: options.logger as FastifyServerOptions['logger'] }),
+    return503OnClosing: true,
+    requestIdHeader: false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  })
+  // Only JSON is accepted; anything else is a 415 rather than a guess.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/, { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, body === '' ? undefined : JSON.parse(body as string))
+    } catch (error) {
+      done(
+        new AppError('INVALID_JSON', `The body is not valid JSON: ${(error as Error).message}`, { field: '$' }),
+        undefined,
+      )
+    }
+  })
+  app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error))
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, new AppError('NOT_FOUND', `No route ${request.method} ${redactUrl(request.url)}`)),
+  )
+
+  const openApi = buildOpenApiDocument(options.version)
+  app.get('/openapi.json', async () => openApi)
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      await deps.store.ping()
+      return { status: 'ok' }
+    } catch {
+      return reply
+        .code(503)
+        .type('application/problem+json')
+        .send({ status: 503, code: 'NOT_READY', title: 'Store is not reachable' })
+    }
+  })
+  app.get('/v1/tenant', async (request) => {
+    const tenant = await deps.auth.tenantOf(request)
+    return { id: tenant.id, name: tenant.name, createdAt: new Date(tenant.createdAt).toISOString() }
+  })
+  registerIngestRoutes(app, deps)
+  registerLeadRoutes(app, deps)
+  registerOfferRoutes(app, deps)
+  return app
+}

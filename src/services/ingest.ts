@@ -1,0 +1,79 @@
+/** The ingest use case: a decoded body in, a durable receipt out. Shared by HTTP, imports and the CLI. */
+
+import { AppError } from '../core/errors.ts'
+import type { Stage } from '../core/funnel.ts'
+import { createActionMeanings } from '../core/funnel.ts'
+import type { IdGenerator } from '../core/ids.ts'
+import { type InboundFormat, parseInboundLead } from '../core/inbound.ts'
+import { contentHashOf, interpretLead } from '../core/lead.ts'
+import type { Clock } from '../core/ports.ts'
+import { createGroupCommit } from '../store/group-commit.ts'
+import type { IngestReceipt, Store } from '../store/types.ts'
+
+export interface IngestRequest {
+  readonly tenantId: string
+  readonly format: InboundFormat
+  readonly body: unknown
+  /** From the `Idempotency-Key` header; the body's `eventId` is used when absent. */
+  readonly idempotencyKey?: string
+  /** Reject (rather than keep with a warning) customer values that cannot be used. Leadrelay's own API is strict. */
+  readonly strict?: boolean
+}
+
+export interface IngestResponse {
+  readonly receipt: IngestReceipt
+  /** True when this repeats an earlier send; the receipt is the original one. */
+  readonly duplicate: boolean
+}
+
+export interface IngestService {
+  ingest(request: IngestRequest): Promise<IngestResponse>
+  /** Waits for queued commits, for a clean shutdown. */
+  drain(): Promise<void>
+}
+
+export interface IngestServiceDeps {
+  readonly store: Store
+  readonly clock: Clock
+  readonly ids: IdGenerator
+  readonly dedupeWindowMs: number
+  readonly actionStages?: Readonly<Record<string, Stage>>
+}
+
+const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/
+
+export function createIngestService(deps: IngestServiceDeps): IngestService {
+  const actionMeanings = createActionMeanings(deps.actionStages)
+  const groupCommit = createGroupCommit({ store: deps.store, clock: deps.clock })
+  return {
+    async ingest(request) {
+      const incoming = parseInboundLead(request.body, request.format)
+      const idempotencyKey = request.idempotencyKey ?? incoming.eventId
+      if (idempotencyKey !== undefined && !idempotencyKeyPattern.test(idempotencyKey)) {
+        throw new AppError('IDEMPOTENCY_KEY_INVALID', 'Idempotency keys are 1 to 200 printable ASCII characters', {
+          field: request.idempotencyKey === undefined ? 'eventId' : 'Idempotency-Key',
+        })
+      }
+      const draft = interpretLead(incoming, { receivedAt: deps.clock.now(), actionMeanings })
+      if (request.strict && draft.invalid.email !== undefined) {
+        throw new AppError('LEAD_INVALID', 'customer.email is not a valid email address', { field: 'customer.email' })
+      }
+      const outcome = await groupCommit.submit({
+        tenantId: request.tenantId,
+        eventId: deps.ids.next('evt'),
+        newLeadId: deps.ids.next('lead'),
+        draft,
+        ...(idempotencyKey !== undefined && { idempotencyKey }),
+        contentHash: contentHashOf(request.format, request.body),
+        dedupeWindowMs: deps.dedupeWindowMs,
+      })
+      if (outcome.status === 'conflict') {
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used with a different body', {
+          field: request.idempotencyKey === undefined ? 'eventId' : 'Idempotency-Key',
+        })
+      }
+      return { receipt: outcome.receipt, duplicate: outcome.status === 'duplicate' }
+    },
+    drain: () => groupCommit.drain(),
+  }
+}

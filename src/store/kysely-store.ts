@@ -1,0 +1,518 @@
+/** The queries every dialect shares. Dialect folders add connection setup, migrations and claiming. */
+
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely'
+import type { Customer } from '../core/customer.ts'
+import { AppError } from '../core/errors.ts'
+import type { Stage } from '../core/funnel.ts'
+import { applyEvent, type LeadState, mergeKeyOf } from '../core/lead.ts'
+import { offerKeyOf } from '../core/lead-source.ts'
+import { type Migration, runMigrations } from './migrations.ts'
+import type { Database } from './schema.ts'
+import type {
+  ApiKeyOwner,
+  IngestItem,
+  IngestOutcome,
+  IngestReceipt,
+  Lead,
+  LeadEvent,
+  Offer,
+  Store,
+  StoreCapabilities,
+  Tenant,
+} from './types.ts'
+
+type LeadRow = Selectable<Database['leads']>
+type Executor = Kysely<Database> | Transaction<Database>
+
+export interface KyselyStoreOptions {
+  readonly db: Kysely<Database>
+  readonly capabilities: StoreCapabilities
+  readonly migrations: readonly Migration[]
+  /** Runs `work` as the only migrator (an advisory lock on PostgreSQL; SQLite has one writer anyway). */
+  readonly withMigrationLock?: <T>(work: () => Promise<T>) => Promise<T>
+  readonly onClose?: () => Promise<void>
+}
+
+function customerOf(row: LeadRow): Customer {
+  const customer: Record<string, string> = {}
+  const columns = {
+    firstName: row.first_name,
+    lastName: row.last_name,
+    email: row.email,
+    phone: row.phone,
+    phoneDigits: row.phone_digits,
+    country: row.country,
+    company: row.company,
+    title: row.title,
+  }
+  for (const [field, value] of Object.entries(columns)) if (value !== null) customer[field] = value
+  return customer
+}
+
+function leadOf(row: LeadRow): Lead {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    ...(row.offer_id !== null && { offerId: row.offer_id }),
+    offerKey: row.offer_key,
+    stage: row.stage as Stage,
+    doNotContact: row.do_not_contact === 1,
+    isTest: row.is_test === 1,
+    customer: customerOf(row),
+    ...(row.source !== null && { source: row.source }),
+    ...(row.action !== null && { action: row.action }),
+    eventCount: Number(row.event_count),
+    firstEventAt: Number(row.first_event_at),
+    lastEventAt: Number(row.last_event_at),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    version: Number(row.version),
+  }
+}
+
+function stateOf(row: LeadRow): LeadState {
+  return {
+    stage: row.stage as Stage,
+    doNotContact: row.do_not_contact === 1,
+    ...(row.do_not_contact_at !== null && { doNotContactAt: Number(row.do_not_contact_at) }),
+    ...(row.customer_acted_at !== null && { customerActedAt: Number(row.customer_acted_at) }),
+    isTest: row.is_test === 1,
+    customer: customerOf(row),
+    eventCount: Number(row.event_count),
+    firstEventAt: Number(row.first_event_at),
+    lastEventAt: Number(row.last_event_at),
+    ...(row.source !== null && { source: row.source }),
+    ...(row.action !== null && { action: row.action }),
+  }
+}
+
+function leadColumns(state: LeadState) {
+  const c = state.customer
+  return {
+    stage: state.stage,
+    do_not_contact: state.doNotContact ? 1 : 0,
+    do_not_contact_at: state.doNotContactAt ?? null,
+    customer_acted_at: state.customerActedAt ?? null,
+    is_test: state.isTest ? 1 : 0,
+    first_name: c.firstName ?? null,
+    last_name: c.lastName ?? null,
+    email: c.email ?? null,
+    phone: c.phone ?? null,
+    phone_digits: c.phoneDigits ?? null,
+    country: c.country ?? null,
+    company: c.company ?? null,
+    title: c.title ?? null,
+    source: state.source ?? null,
+    action: state.action ?? null,
+    event_count: state.eventCount,
+    first_event_at: state.firstEventAt,
+    last_event_at: state.lastEventAt,
+  }
+}
+
+function offerOf(row: Selectable<Database['offers']>): Offer {
+  return {
+    id: row.id,
+    ...(row.title !== null && { title: row.title }),
+    aliases: JSON.parse(row.aliases) as string[],
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  }
+}
+
+function tenantOf(row: { id: string; name: string; created_at: number }): Tenant {
+  return { id: row.id, name: row.name, createdAt: Number(row.created_at) }
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(id).toString('base64url')
+}
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString()
+  if (!/^lead_[0-9A-Z]{26}$/.test(id))
+    throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' })
+  return id
+}
+
+async function recordOne(trx: Executor, item: IngestItem, now: number): Promise<IngestOutcome> {
+  const { draft, tenantId } = item
+  if (item.idempotencyKey !== undefined) {
+    const prior = await trx
+      .selectFrom('lead_events')
+      .select(['content_hash', 'result'])
+      .where('tenant_id', '=', tenantId)
+      .where('idempotency_key', '=', item.idempotencyKey)
+      .executeTakeFirst()
+    if (prior) {
+      return prior.content_hash === item.contentHash
+        ? { status: 'duplicate', receipt: JSON.parse(prior.result) as IngestReceipt }
+        : { status: 'conflict', reason: 'idempotency_key_reused' }
+    }
+  } else {
+    const prior = await trx
+      .selectFrom('lead_events')
+      .select('result')
+      .where('tenant_id', '=', tenantId)
+      .where('content_hash', '=', item.contentHash)
+      .where('received_at', '>=', draft.receivedAt - item.dedupeWindowMs)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    if (prior) return { status: 'duplicate', receipt: JSON.parse(prior.result) as IngestReceipt }
+  }
+
+  const offerId =
+    draft.offerRef === undefined
+      ? undefined
+      : (
+          await trx
+            .selectFrom('offer_aliases')
+            .select('offer_id')
+            .where('tenant_id', '=', tenantId)
+            .where('alias', '=', offerKeyOf(draft.offerRef))
+            .executeTakeFirst()
+        )?.offer_id
+  const offerKey = offerId ?? (draft.offerRef === undefined ? '' : offerKeyOf(draft.offerRef))
+  const mergeKey = mergeKeyOf(draft.customer) ?? null
+  const existing =
+    mergeKey === null
+      ? undefined
+      : await trx
+          .selectFrom('leads')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('offer_key', '=', offerKey)
+          .where('merge_key', '=', mergeKey)
+          .executeTakeFirst()
+  const state = applyEvent(existing ? stateOf(existing) : undefined, draft)
+  const leadId = existing?.id ?? item.newLeadId
+  if (existing) {
+    await trx
+      .updateTable('leads')
+      .set({
+        ...leadColumns(state),
+        offer_id: offerId ?? existing.offer_id,
+        updated_at: now,
+        version: existing.version + 1,
+      })
+      .where('id', '=', existing.id)
+      .execute()
+  } else {
+    await trx
+      .insertInto('leads')
+      .values({
+        id: leadId,
+        tenant_id: tenantId,
+        offer_key: offerKey,
+        offer_id: offerId ?? null,
+        merge_key: mergeKey,
+        ...leadColumns(state),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+      })
+      .execute()
+  }
+  const warnings: string[] = []
+  if (offerId === undefined) warnings.push('offer_unknown: stored, but not routed until the offer is configured')
+  for (const field of Object.keys(draft.invalid)) warnings.push(`${field}_invalid: kept with the event, not used`)
+  if (mergeKey === null) warnings.push('customer_unidentified: no email or phone, so this event was not merged')
+  const receipt: IngestReceipt = {
+    eventId: item.eventId,
+    leadId,
+    ...(offerId !== undefined && { offerId }),
+    routed: offerId !== undefined,
+    stage: draft.stage,
+    leadStage: state.stage,
+    isTest: draft.isTest,
+    newLead: !existing,
+    warnings,
+  }
+  await trx
+    .insertInto('lead_events')
+    .values({
+      id: item.eventId,
+      tenant_id: tenantId,
+      lead_id: leadId,
+      format: draft.format,
+      received_at: draft.receivedAt,
+      occurred_at: draft.occurredAt,
+      lead_source: draft.leadSource ?? null,
+      source: draft.source ?? null,
+      action: draft.action ?? null,
+      stage: draft.stage,
+      offer_ref: draft.offerRef ?? null,
+      offer_title: draft.offerTitle ?? null,
+      description: draft.description ?? null,
+      customer: JSON.stringify(draft.customer),
+      invalid: Object.keys(draft.invalid).length > 0 ? JSON.stringify(draft.invalid) : null,
+      extra: Object.keys(draft.extra).length > 0 ? JSON.stringify(draft.extra) : null,
+      is_test: draft.isTest ? 1 : 0,
+      idempotency_key: item.idempotencyKey ?? null,
+      content_hash: item.contentHash,
+      result: JSON.stringify(receipt),
+    })
+    .execute()
+  return { status: 'recorded', receipt }
+}
+
+export function createKyselyStore(options: KyselyStoreOptions): Store {
+  const { db, capabilities } = options
+  const withMigrationLock = options.withMigrationLock ?? (<T>(work: () => Promise<T>) => work())
+
+  async function recordSeparately(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]> {
+    const outcomes: IngestOutcome[] = []
+    for (const item of items) outcomes.push(await db.transaction().execute((trx) => recordOne(trx, item, now)))
+    return outcomes
+  }
+
+  return {
+    capabilities,
+
+    migrate: () => withMigrationLock(() => runMigrations(db, options.migrations, Date.now)),
+
+    async close() {
+      await db.destroy()
+      await options.onClose?.()
+    },
+
+    async ping() {
+      await sql`select 1`.execute(db)
+    },
+
+    async createTenant(tenant) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('tenants')
+          .values({
+            id: tenant.id,
+            name: tenant.name,
+            ingest_token_hash: tenant.ingestTokenHash,
+            created_at: tenant.createdAt,
+          })
+          .execute()
+        await trx
+          .insertInto('api_keys')
+          .values({
+            id: tenant.apiKey.id,
+            tenant_id: tenant.id,
+            key_hash: tenant.apiKey.hash,
+            role: 'tenant',
+            label: tenant.apiKey.label,
+            created_at: tenant.createdAt,
+            revoked_at: null,
+          })
+          .execute()
+      })
+      return { id: tenant.id, name: tenant.name, createdAt: tenant.createdAt }
+    },
+
+    async countTenants() {
+      const row = await db
+        .selectFrom('tenants')
+        .select((eb) => eb.fn.countAll().as('count'))
+        .executeTakeFirstOrThrow()
+      return Number(row.count)
+    },
+
+    async listTenants() {
+      const rows = await db.selectFrom('tenants').select(['id', 'name', 'created_at']).orderBy('id').execute()
+      return rows.map(tenantOf)
+    },
+
+    async findApiKey(keyHash): Promise<ApiKeyOwner | undefined> {
+      const row = await db
+        .selectFrom('api_keys')
+        .leftJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
+        .select(['api_keys.id as key_id', 'api_keys.role', 'tenants.id', 'tenants.name', 'tenants.created_at'])
+        .where('api_keys.key_hash', '=', keyHash)
+        .where('api_keys.revoked_at', 'is', null)
+        .executeTakeFirst()
+      if (!row) return undefined
+      return {
+        keyId: row.key_id,
+        role: row.role === 'admin' ? 'admin' : 'tenant',
+        ...(row.id !== null &&
+          row.name !== null &&
+          row.created_at !== null && { tenant: tenantOf({ id: row.id, name: row.name, created_at: row.created_at }) }),
+      }
+    },
+
+    async findTenantByIngestToken(tokenHash) {
+      const row = await db
+        .selectFrom('tenants')
+        .select(['id', 'name', 'created_at'])
+        .where('ingest_token_hash', '=', tokenHash)
+        .executeTakeFirst()
+      return row ? tenantOf(row) : undefined
+    },
+
+    async putOffer(tenantId, input, now) {
+      const names = [...new Set([input.id, ...input.aliases].map(offerKeyOf))]
+      return db.transaction().execute(async (trx) => {
+        const taken = await trx
+          .selectFrom('offer_aliases')
+          .select(['alias', 'offer_id'])
+          .where('tenant_id', '=', tenantId)
+          .where('alias', 'in', names)
+          .where('offer_id', '!=', input.id)
+          .executeTakeFirst()
+        if (taken) {
+          throw new AppError('CONFLICT', `"${taken.alias}" already names offer ${taken.offer_id}`, { field: 'aliases' })
+        }
+        await trx
+          .insertInto('offers')
+          .values({
+            tenant_id: tenantId,
+            id: input.id,
+            title: input.title ?? null,
+            aliases: JSON.stringify(input.aliases),
+            created_at: now,
+            updated_at: now,
+          })
+          .onConflict((oc) =>
+            oc.columns(['tenant_id', 'id']).doUpdateSet({
+              title: input.title ?? null,
+              aliases: JSON.stringify(input.aliases),
+              updated_at: now,
+            }),
+          )
+          .execute()
+        await trx
+          .deleteFrom('offer_aliases')
+          .where('tenant_id', '=', tenantId)
+          .where('offer_id', '=', input.id)
+          .execute()
+        await trx
+          .insertInto('offer_aliases')
+          .values(names.map((alias) => ({ tenant_id: tenantId, alias, offer_id: input.id })))
+          .execute()
+        // Leads that arrived before the offer was known join it, unless the same customer already has a lead there.
+        await trx
+          .updateTable('leads')
+          .set({ offer_id: input.id, offer_key: input.id, updated_at: now })
+          .where('tenant_id', '=', tenantId)
+          .where('offer_id', 'is', null)
+          .where('offer_key', 'in', names)
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('leads as other')
+                  .select(sql`1`.as('one'))
+                  .whereRef('other.tenant_id', '=', 'leads.tenant_id')
+                  .where('other.offer_key', '=', input.id)
+                  .whereRef('other.merge_key', '=', 'leads.merge_key'),
+              ),
+            ),
+          )
+          .execute()
+        const row = await trx
+          .selectFrom('offers')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', input.id)
+          .executeTakeFirstOrThrow()
+        return offerOf(row)
+      })
+    },
+
+    async getOffer(tenantId, offerId) {
+      const row = await db
+        .selectFrom('offers')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', offerId)
+        .executeTakeFirst()
+      return row ? offerOf(row) : undefined
+    },
+
+    async listOffers(tenantId) {
+      const rows = await db.selectFrom('offers').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute()
+      return rows.map(offerOf)
+    },
+
+    async recordLeadEvents(items, now) {
+      if (items.length === 0) return []
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const outcomes: IngestOutcome[] = []
+          for (const item of items) outcomes.push(await recordOne(trx, item, now))
+          return outcomes
+        })
+      } catch (error) {
+        // One bad item must not fail the others it happened to share a commit with.
+        if (items.length === 1) throw error
+        return recordSeparately(items, now)
+      }
+    },
+
+    async listLeads(tenantId, filter, page) {
+      let query = db.selectFrom('leads').selectAll().where('tenant_id', '=', tenantId)
+      if (filter.offerId !== undefined) query = query.where('offer_id', '=', filter.offerId)
+      if (filter.stage !== undefined) query = query.where('stage', '=', filter.stage)
+      if (filter.email !== undefined) query = query.where('email', '=', filter.email.trim().toLowerCase())
+      if (filter.since !== undefined) query = query.where('last_event_at', '>=', filter.since)
+      if (filter.until !== undefined) query = query.where('last_event_at', '<', filter.until)
+      if (filter.isTest !== undefined) query = query.where('is_test', '=', filter.isTest ? 1 : 0)
+      if (filter.routed !== undefined) query = query.where('offer_id', filter.routed ? 'is not' : 'is', null)
+      if (page.cursor !== undefined) query = query.where('id', '<', decodeCursor(page.cursor))
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(page.limit + 1)
+        .execute()
+      const items = rows.slice(0, page.limit).map(leadOf)
+      const last = items.at(-1)
+      return rows.length > page.limit && last ? { items, nextCursor: encodeCursor(last.id) } : { items }
+    },
+
+    async getLead(tenantId, leadId) {
+      const row = await db
+        .selectFrom('leads')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', leadId)
+        .executeTakeFirst()
+      return row ? leadOf(row) : undefined
+    },
+
+    async listLeadEvents(tenantId, leadId): Promise<LeadEvent[]> {
+      const rows = await db
+        .selectFrom('lead_events')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('lead_id', '=', leadId)
+        .orderBy('occurred_at')
+        .orderBy('seq')
+        .execute()
+      return rows.map((row) => ({
+        id: row.id,
+        leadId: row.lead_id,
+        format: row.format,
+        receivedAt: Number(row.received_at),
+        occurredAt: Number(row.occurred_at),
+        ...(row.lead_source !== null && { leadSource: row.lead_source }),
+        ...(row.source !== null && { source: row.source }),
+        ...(row.action !== null && { action: row.action }),
+        stage: row.stage as Stage,
+        ...(row.offer_ref !== null && { offerRef: row.offer_ref }),
+        ...(row.offer_title !== null && { offerTitle: row.offer_title }),
+        ...(row.description !== null && { description: row.description }),
+        customer: JSON.parse(row.customer) as Customer,
+        ...(row.invalid !== null && { invalid: JSON.parse(row.invalid) as Record<string, string> }),
+        ...(row.extra !== null && { extra: JSON.parse(row.extra) as Record<string, unknown> }),
+        isTest: row.is_test === 1,
+      }))
+    },
+
+    async countLeadEvents(tenantId) {
+      const row = await db
+        .selectFrom('lead_events')
+        .select((eb) => eb.fn.countAll().as('count'))
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirstOrThrow()
+      return Number(row.count)
+    },
+  }
+}

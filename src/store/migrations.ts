@@ -1,0 +1,36 @@
+/** Numbered, never-edited migrations, applied in order and recorded in `schema_migrations`. */
+
+import { type Kysely, sql } from 'kysely'
+import type { MigrationReport } from './types.ts'
+
+export interface Migration {
+  readonly version: number
+  readonly name: string
+  up(db: Kysely<any>): Promise<void>
+}
+
+export async function runMigrations(
+  db: Kysely<any>,
+  migrations: readonly Migration[],
+  now: () => number,
+): Promise<MigrationReport> {
+  await sql`create table if not exists schema_migrations (
+    version integer primary key, name text not null, applied_at bigint not null)`.execute(db)
+  const applied: string[] = []
+  const done = new Set(
+    (await db.selectFrom('schema_migrations').select('version').execute()).map((row) => Number(row.version)),
+  )
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (done.has(migration.version)) continue
+    await db.transaction().execute(async (trx) => {
+      await migration.up(trx)
+      await trx
+        .insertInto('schema_migrations')
+        .values({ version: migration.version, name: migration.name, applied_at: now() })
+        .execute()
+    })
+    applied.push(`${String(migration.version).padStart(4, '0')}-${migration.name}`)
+  }
+  const current = Math.max(0, ...done, ...migrations.map((m) => m.version))
+  return { applied, current }
+}

@@ -1,0 +1,78 @@
+/** The tables as Kysely sees them. Columns are snake_case here and camelCase everywhere outside `src/store`. */
+
+import type { Generated } from 'kysely'
+
+/** Times are epoch milliseconds and flags 0/1 integers in every dialect, so queries are shared. */
+export interface Database {
+  schema_migrations: { version: number; name: string; applied_at: number }
+  tenants: { id: string; name: string; ingest_token_hash: string; created_at: number }
+  api_keys: {
+    id: string
+    tenant_id: string | null
+    key_hash: string
+    role: string
+    label: string
+    created_at: number
+    revoked_at: number | null
+  }
+  offers: {
+    tenant_id: string
+    id: string
+    title: string | null
+    aliases: string
+    created_at: number
+    updated_at: number
+  }
+  offer_aliases: { tenant_id: string; alias: string; offer_id: string }
+  leads: {
+    id: string
+    tenant_id: string
+    offer_key: string
+    offer_id: string | null
+    merge_key: string | null
+    stage: string
+    do_not_contact: number
+    do_not_contact_at: number | null
+    customer_acted_at: number | null
+    is_test: number
+    first_name: string | null
+    last_name: string | null
+    email: string | null
+    phone: string | null
+    phone_digits: string | null
+    country: string | null
+    company: string | null
+    title: string | null
+    source: string | null
+    action: string | null
+    event_count: number
+    first_event_at: number
+    last_event_at: number
+    created_at: number
+    updated_at: number
+    version: number
+  }
+  lead_events: {
+    seq: Generated<number>
+    id: string
+    tenant_id: string
+    lead_id: string
+    format: string
+    received_at: number
+    occurred_at: number
+    lead_source: string | null
+    source: string | null
+    action: string | null
+    stage: string
+    offer_ref: string | null
+    offer_title: string | null
+    description: string | null
+    customer: string
+    invalid: string | null
+    extra: string | null
+    is_test: number
+    idempotency_key: string | null
+    content_hash: string
+    result: string
+  }
+}
