@@ -39,7 +39,7 @@ export function createGroupCommit({ store, clock, maxBatch = 500 }: GroupCommitO
           batch.map((pending) => pending.item),
           clock.now(),
         )
-        batch.forEach((pending, index) => pending.resolve(outcomes[index]!))
+        for (const [index, pending] of batch.entries()) pending.resolve(outcomes[index]!)
       } catch (error) {
         for (const pending of batch) pending.reject(error)
       }
