@@ -44,6 +44,12 @@ const extraSpellings: Readonly<Record<string, string>> = {
   rus: 'RU',
   tur: 'TR',
   'czech republic': 'CZ',
+  turkey: 'TR',
+  'hong kong': 'HK',
+  macao: 'MO',
+  macau: 'MO',
+  myanmar: 'MM',
+  burma: 'MM',
 }
 
 function normalise(text: string): string {
@@ -60,6 +66,12 @@ function normalise(text: string): string {
 /** Regions ICU names that are not countries. */
 const notCountries = new Set(['EU', 'EZ', 'UN', 'ZZ', 'QO', 'XA', 'XB'])
 
+/** ICU also names retired codes (`UK`, `SU`, `FX`, `DD`, …); `Intl.Locale` gives the current one (`GB`, `RU`, …). */
+function currentCode(code: string): string {
+  const region = new Intl.Locale('und', { region: code }).region
+  return region !== undefined && /^[A-Z]{2}$/.test(region) ? region : code
+}
+
 function buildTable(): ReadonlyMap<string, string> {
   const table = new Map<string, string>()
   const names = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' })
@@ -74,8 +86,10 @@ function buildTable(): ReadonlyMap<string, string> {
         name = undefined
       }
       if (!name || name === code || notCountries.has(code)) continue
-      table.set(code.toLowerCase(), code)
-      table.set(normalise(name), code)
+      // A retired code shares its name with the current one ("United Kingdom" is both UK and GB): map both to GB.
+      const current = currentCode(code)
+      table.set(code.toLowerCase(), current)
+      table.set(normalise(name), current)
     }
   }
   for (const [spelling, code] of Object.entries(extraSpellings)) table.set(spelling, code)

@@ -38,8 +38,10 @@ export function isValidEmail(email: string): boolean {
 
 function clean(value: string | undefined): string | undefined {
   if (value === undefined || value === null) return undefined
+  // Line breaks and tabs separate words; any other control character is dropped, not turned into a space.
   const text = String(value)
-    .replace(/\p{Cc}/gu, ' ')
+    .replace(/[\t\n\v\f\r\u0085]/g, ' ')
+    .replace(/\p{Cc}/gu, '')
     .trim()
   return text === '' ? undefined : text
 }
@@ -50,9 +52,10 @@ export function normaliseCustomer(raw: RawCustomer): NormalisedCustomer {
   const lastName = clean(raw.lastName)
   const company = clean(raw.company)
   const title = clean(raw.title)
-  let email = clean(raw.email)?.toLowerCase()
-  if (email !== undefined && !isValidEmail(email)) {
-    invalid.email = email
+  const emailText = clean(raw.email)
+  let email = emailText?.toLowerCase()
+  if (emailText !== undefined && email !== undefined && !isValidEmail(email)) {
+    invalid.email = emailText
     email = undefined
   }
   const phone = clean(raw.phone)

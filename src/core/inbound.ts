@@ -72,6 +72,11 @@ const customerFieldAliases: Readonly<Record<string, CustomerField>> = {
   jobtitle: 'title',
 }
 
+/** Own entries only: a key such as `constructor` must not find `Object.prototype`'s members. */
+function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
@@ -79,7 +84,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function asText(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined
   if (typeof value === 'string') return value
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
   throw new AppError('LEAD_INVALID', `${field} must be a string`, { field })
 }
 
@@ -105,7 +109,7 @@ function parseCustomer(value: unknown, field: string): RawCustomer {
   if (!isPlainObject(object)) throw new AppError('LEAD_INVALID', `${field} must be an object`, { field })
   const customer: Record<string, string> = {}
   for (const [name, raw] of Object.entries(object)) {
-    const target = customerFieldAliases[keyOf(name)]
+    const target = lookup(customerFieldAliases, keyOf(name))
     if (!target) continue
     const text = asText(raw, `${field}.${name}`)
     if (text !== undefined) customer[target] = text
@@ -117,12 +121,13 @@ function parseCustomer(value: unknown, field: string): RawCustomer {
 export function parseInboundLead(body: unknown, format: InboundFormat): IncomingLead {
   if (!isPlainObject(body)) throw new AppError('LEAD_INVALID', 'The body must be a JSON object', { field: '$' })
   const lead: Record<string, unknown> = {}
-  const extra: Record<string, unknown> = {}
+  // Entries, not assignment: `extra.__proto__ = value` would set the prototype instead of keeping the field.
+  const extra: Array<[string, unknown]> = []
   let customer: RawCustomer = {}
   for (const [name, value] of Object.entries(body)) {
-    const target = leadFieldAliases[keyOf(name)]
+    const target = lookup(leadFieldAliases, keyOf(name))
     if (!target) {
-      extra[name] = value
+      extra.push([name, value])
     } else if (target === 'customer') {
       customer = { ...customer, ...parseCustomer(value, name) }
     } else if (target === 'occurredAt') {
@@ -139,5 +144,5 @@ export function parseInboundLead(body: unknown, format: InboundFormat): Incoming
   if (!hasCustomer && !lead.leadSource && !lead.offer && !lead.productId && !lead.offerTitle) {
     throw new AppError('LEAD_EMPTY', 'Send a LeadSource, an offer or customer info', { field: 'LeadSource' })
   }
-  return { ...(lead as Partial<IncomingLead>), format, customer, extra }
+  return { ...(lead as Partial<IncomingLead>), format, customer, extra: Object.fromEntries(extra) }
 }

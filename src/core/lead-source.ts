@@ -21,6 +21,11 @@ const actionSpellings: Readonly<Record<string, string>> = {
   starttestdrive: 'StartTestDrive',
 }
 
+/** Own entries only: `constructor` or `toString` must not find `Object.prototype`'s members. */
+function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined
+}
+
 export interface ParsedLeadSource {
   /** Canonical source when recognised, otherwise the text as written. */
   readonly source?: string
@@ -32,13 +37,13 @@ export interface ParsedLeadSource {
 export function canonicalSource(raw: string | undefined): string | undefined {
   const text = raw?.trim()
   if (!text) return undefined
-  return sourceSpellings[text.toLowerCase().replace(/\s+/g, ' ')] ?? text
+  return lookup(sourceSpellings, text.toLowerCase().replace(/\s+/g, ' ')) ?? text
 }
 
 export function canonicalAction(raw: string | undefined): string | undefined {
   const text = raw?.trim()
   if (!text) return undefined
-  return actionSpellings[text.toLowerCase()] ?? text
+  return lookup(actionSpellings, text.toLowerCase()) ?? text
 }
 
 /**
@@ -52,7 +57,7 @@ export function parseLeadSource(raw: string | undefined): ParsedLeadSource {
   const bar = text.indexOf('|')
   const head = (bar === -1 ? text : text.slice(0, bar)).trim()
   const offer = bar === -1 ? undefined : text.slice(bar + 1).trim() || undefined
-  const knownWhole = sourceSpellings[head.toLowerCase().replace(/\s+/g, ' ')]
+  const knownWhole = lookup(sourceSpellings, head.toLowerCase().replace(/\s+/g, ' '))
   if (knownWhole) return { source: knownWhole, offer }
   const dash = head.indexOf('-')
   if (dash === -1) return { source: canonicalSource(head), offer }

@@ -1,6 +1,7 @@
 /** Builds the Fastify application from its dependencies. No I/O happens until the caller listens. */
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import secureJson from 'secure-json-parse'
 import { AppError } from '../core/errors.ts'
 import { redactUrl } from '../logger.ts'
 import type { HttpDeps } from './deps.ts'
@@ -33,7 +34,8 @@ export function createApp(deps: HttpDeps, options: AppOptions): FastifyInstance 
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/, { parseAs: 'string' }, (_request, body, done) => {
     try {
-      done(null, body === '' ? undefined : JSON.parse(body as string))
+      if (body === '') throw new Error('the body is empty')
+      done(null, secureJson.parse(body as string, undefined, { protoAction: 'error', constructorAction: 'error' }))
     } catch (error) {
       done(
         new AppError('INVALID_JSON', `The body is not valid JSON: ${(error as Error).message}`, { field: '$' }),
@@ -48,15 +50,12 @@ export function createApp(deps: HttpDeps, options: AppOptions): FastifyInstance 
 
   const openApi = buildOpenApiDocument(options.version)
   app.get('/openapi.json', async () => openApi)
-  app.get('/healthz', async (_request, reply) => {
+  app.get('/healthz', async (request, reply) => {
     try {
       await deps.store.ping()
       return { status: 'ok' }
     } catch {
-      return reply
-        .code(503)
-        .type('application/problem+json')
-        .send({ status: 503, code: 'NOT_READY', title: 'Store is not reachable' })
+      return sendProblem(request, reply, new AppError('NOT_READY', 'The store is not reachable'))
     }
   })
   app.get('/v1/tenant', async (request) => {

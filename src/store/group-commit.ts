@@ -7,15 +7,15 @@ import type { Clock } from '../core/ports.ts'
 import type { IngestItem, IngestOutcome, Store } from './types.ts'
 
 export interface GroupCommit {
-  /** Resolves once the item is durably committed (or found to be a duplicate). */
-  submit(item: IngestItem): Promise<IngestOutcome>
+  /** Resolves once the item is durably committed (or found to be a duplicate); rejects if it alone failed. */
+  submit(item: IngestItem): Promise<Exclude<IngestOutcome, { status: 'failed' }>>
   /** Waits until everything submitted so far is committed. */
   drain(): Promise<void>
 }
 
 interface Pending {
   readonly item: IngestItem
-  resolve(outcome: IngestOutcome): void
+  resolve(outcome: Exclude<IngestOutcome, { status: 'failed' }>): void
   reject(error: unknown): void
 }
 
@@ -39,7 +39,11 @@ export function createGroupCommit({ store, clock, maxBatch = 500 }: GroupCommitO
           batch.map((pending) => pending.item),
           clock.now(),
         )
-        for (const [index, pending] of batch.entries()) pending.resolve(outcomes[index]!)
+        for (const [index, pending] of batch.entries()) {
+          const outcome = outcomes[index]!
+          if (outcome.status === 'failed') pending.reject(outcome.error)
+          else pending.resolve(outcome)
+        }
       } catch (error) {
         for (const pending of batch) pending.reject(error)
       }
@@ -57,7 +61,7 @@ export function createGroupCommit({ store, clock, maxBatch = 500 }: GroupCommitO
 
   return {
     submit(item) {
-      return new Promise<IngestOutcome>((resolve, reject) => {
+      return new Promise((resolve, reject) => {
         queue.push({ item, resolve, reject })
         start()
       })

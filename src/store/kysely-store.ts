@@ -263,7 +263,13 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
 
   async function recordSeparately(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]> {
     const outcomes: IngestOutcome[] = []
-    for (const item of items) outcomes.push(await db.transaction().execute((trx) => recordOne(trx, item, now)))
+    for (const item of items) {
+      try {
+        outcomes.push(await db.transaction().execute((trx) => recordOne(trx, item, now)))
+      } catch (error) {
+        outcomes.push({ status: 'failed', error })
+      }
+    }
     return outcomes
   }
 
@@ -441,9 +447,8 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
           for (const item of items) outcomes.push(await recordOne(trx, item, now))
           return outcomes
         })
-      } catch (error) {
+      } catch {
         // One bad item must not fail the others it happened to share a commit with.
-        if (items.length === 1) throw error
         return recordSeparately(items, now)
       }
     },

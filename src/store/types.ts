@@ -82,6 +82,8 @@ export type IngestOutcome =
   | { readonly status: 'recorded'; readonly receipt: IngestReceipt }
   | { readonly status: 'duplicate'; readonly receipt: IngestReceipt }
   | { readonly status: 'conflict'; readonly reason: 'idempotency_key_reused' }
+  /** This item alone could not be written; the others in its batch were. */
+  | { readonly status: 'failed'; readonly error: unknown }
 
 export interface Lead {
   readonly id: string
