@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import { AppError } from './core/errors.ts'
 import { type Stage, stages } from './core/funnel.ts'
+import { defaultRetryPolicy, type RetryPolicy } from './core/retry-policy.ts'
 
 export interface Config {
   readonly host: string
@@ -18,9 +19,52 @@ export interface Config {
   readonly logLevel: string
   /** Overrides of the funnel stage per action code, e.g. `{ "INS": "active" }`. */
   readonly actionStages: Readonly<Record<string, Stage>>
+  /** LEADRELAY_SECRET_KEY: encryption key(s) for destination secrets; a key file in dataDir otherwise. */
+  readonly secretKey: string | undefined
+  /** Let destinations reach loopback and private addresses (tests, on-premises CRMs). Off by default (SSRF). */
+  readonly allowPrivateNetworks: boolean
+  readonly smtp?: { readonly url: string; readonly from: string }
+  readonly retryPolicy: RetryPolicy
+  readonly worker: {
+    readonly maxInFlight: number
+    readonly attemptTimeoutMs: number
+  }
 }
 
 /** Flags as the CLI parsed them; undefined means "not given". */
+const durationUnits: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** `500ms`, `5s`, `5m`, `2h`, `7d`. */
+export function parseDuration(name: string, text: string): number {
+  const match = text.trim().match(/^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/)
+  if (!match)
+    throw new AppError('CONFIG_INVALID', `${name}: "${text}" is not a duration like 5s, 30m, 2h or 7d`, { field: name })
+  return Math.round(Number(match[1]) * durationUnits[match[2]!]!)
+}
+
+function parseFlag(name: string, text: string | undefined): boolean {
+  if (text === undefined || text === '') return false
+  if (/^(1|true|yes|on)$/i.test(text)) return true
+  if (/^(0|false|no|off)$/i.test(text)) return false
+  throw new AppError('CONFIG_INVALID', `${name} must be true or false, got "${text}"`, { field: name })
+}
+
+function parseRetryPolicy(env: NodeJS.ProcessEnv): RetryPolicy {
+  const schedule = env.LEADRELAY_RETRY_SCHEDULE
+  return {
+    ...defaultRetryPolicy,
+    ...(schedule && {
+      delaysMs: schedule.split(',').map((part) => parseDuration('LEADRELAY_RETRY_SCHEDULE', part)),
+    }),
+    ...(env.LEADRELAY_RETRY_EVERY && {
+      thenEveryMs: parseDuration('LEADRELAY_RETRY_EVERY', env.LEADRELAY_RETRY_EVERY),
+    }),
+    ...(env.LEADRELAY_RETRY_MAX_AGE && {
+      maxAgeMs: parseDuration('LEADRELAY_RETRY_MAX_AGE', env.LEADRELAY_RETRY_MAX_AGE),
+    }),
+  }
+}
+
 export interface ConfigFlags {
   readonly host?: string | undefined
   readonly port?: string | undefined
@@ -75,5 +119,15 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     dedupeWindowMs: 1000 * parseInteger('LEADRELAY_DEDUPE_SECONDS', env.LEADRELAY_DEDUPE_SECONDS ?? '600', 0, 86400),
     logLevel: flags.logLevel ?? env.LEADRELAY_LOG_LEVEL ?? 'info',
     actionStages,
+    secretKey: env.LEADRELAY_SECRET_KEY || undefined,
+    allowPrivateNetworks: parseFlag('LEADRELAY_ALLOW_PRIVATE_NETWORKS', env.LEADRELAY_ALLOW_PRIVATE_NETWORKS),
+    ...(env.LEADRELAY_SMTP_URL && {
+      smtp: { url: env.LEADRELAY_SMTP_URL, from: env.LEADRELAY_SMTP_FROM ?? 'Leadrelay <leadrelay@localhost>' },
+    }),
+    retryPolicy: parseRetryPolicy(env),
+    worker: {
+      maxInFlight: parseInteger('LEADRELAY_WORKER_CONCURRENCY', env.LEADRELAY_WORKER_CONCURRENCY ?? '64', 1, 1024),
+      attemptTimeoutMs: parseDuration('LEADRELAY_ATTEMPT_TIMEOUT', env.LEADRELAY_ATTEMPT_TIMEOUT ?? '15s'),
+    },
   }
 }

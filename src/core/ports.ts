@@ -22,3 +22,9 @@ export function createManualClock(
     },
   }
 }
+
+/** Encrypts secrets at rest. `context` binds a ciphertext to its row (e.g. the destination id). */
+export interface SecretSealer {
+  seal(plaintext: string, context?: string): string
+  open(sealed: string, context?: string): string
+}

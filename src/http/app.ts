@@ -2,14 +2,24 @@
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import secureJson from 'secure-json-parse'
+import { z } from 'zod'
 import { AppError } from '../core/errors.ts'
 import { redactUrl } from '../logger.ts'
 import type { HttpDeps } from './deps.ts'
 import { buildOpenApiDocument } from './openapi.ts'
 import { sendProblem } from './problem.ts'
+import { registerDeliveryRoutes } from './routes/deliveries.ts'
+import { registerDestinationRoutes } from './routes/destinations.ts'
 import { registerIngestRoutes } from './routes/ingest.ts'
 import { registerLeadRoutes } from './routes/leads.ts'
 import { registerOfferRoutes } from './routes/offers.ts'
+import { parseWith } from './validate.ts'
+
+/** Who hears about a destination being paused, disabled or recovering. */
+export const notificationContacts = z.strictObject({
+  emails: z.array(z.email()).max(20).default([]),
+  webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
+})
 
 export interface AppOptions {
   readonly bodyLimitBytes: number
@@ -62,8 +72,22 @@ export function createApp(deps: HttpDeps, options: AppOptions): FastifyInstance 
     const tenant = await deps.auth.tenantOf(request)
     return { id: tenant.id, name: tenant.name, createdAt: new Date(tenant.createdAt).toISOString() }
   })
+  app.put('/v1/tenant/notifications', async (request) => {
+    const tenant = await deps.auth.tenantOf(request)
+    const contacts = parseWith(notificationContacts, request.body)
+    await deps.store.setTenantContacts(tenant.id, {
+      emails: contacts.emails,
+      ...(contacts.webhookUrl !== undefined && { webhookUrl: contacts.webhookUrl }),
+    })
+    return deps.store.getTenantContacts(tenant.id)
+  })
+  app.get('/v1/tenant/notifications', async (request) =>
+    deps.store.getTenantContacts((await deps.auth.tenantOf(request)).id),
+  )
   registerIngestRoutes(app, deps)
   registerLeadRoutes(app, deps)
   registerOfferRoutes(app, deps)
+  registerDestinationRoutes(app, deps)
+  registerDeliveryRoutes(app, deps)
   return app
 }

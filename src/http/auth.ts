@@ -6,9 +6,17 @@ import { AppError } from '../core/errors.ts'
 import type { Clock } from '../core/ports.ts'
 import type { ApiKeyOwner, Store, Tenant } from '../store/types.ts'
 
+export interface Caller {
+  readonly tenant: Tenant
+  /** Who, for the audit log: `key:<api key id>`. */
+  readonly actor: string
+}
+
 export interface Authenticator {
   /** The tenant a request acts for; throws UNAUTHORIZED. An admin key picks a tenant with `Leadrelay-Tenant`. */
   tenantOf(request: FastifyRequest): Promise<Tenant>
+  /** The tenant and the key acting, for calls that are audited. */
+  callerOf(request: FastifyRequest): Promise<Caller>
   /** The tenant behind a Microsoft ingest URL token; throws INGEST_TOKEN_UNKNOWN. */
   tenantOfIngestToken(token: string): Promise<Tenant>
 }
@@ -28,27 +36,31 @@ export function createAuthenticator(store: Store, clock: Clock): Authenticator {
     return owner
   }
 
+  async function callerOf(request: FastifyRequest): Promise<Caller> {
+    const header = request.headers.authorization
+    const match = header?.match(/^Bearer\s+(\S+)\s*$/i)
+    if (!match?.[1]) {
+      throw new AppError('UNAUTHORIZED', 'Send your API key as "Authorization: Bearer <key>"', {
+        field: 'Authorization',
+      })
+    }
+    const owner = await ownerOf(hashCredential(match[1]))
+    if (!owner) throw new AppError('UNAUTHORIZED', 'This API key is unknown or revoked', { field: 'Authorization' })
+    const actor = `key:${owner.keyId}`
+    if (owner.tenant) return { tenant: owner.tenant, actor }
+    const chosen = request.headers['leadrelay-tenant']
+    const tenant = typeof chosen === 'string' ? (await store.listTenants()).find((t) => t.id === chosen) : undefined
+    if (!tenant) {
+      throw new AppError('VALIDATION_FAILED', 'An admin key must name a tenant in the Leadrelay-Tenant header', {
+        field: 'Leadrelay-Tenant',
+      })
+    }
+    return { tenant, actor }
+  }
+
   return {
-    async tenantOf(request) {
-      const header = request.headers.authorization
-      const match = header?.match(/^Bearer\s+(\S+)\s*$/i)
-      if (!match?.[1]) {
-        throw new AppError('UNAUTHORIZED', 'Send your API key as "Authorization: Bearer <key>"', {
-          field: 'Authorization',
-        })
-      }
-      const owner = await ownerOf(hashCredential(match[1]))
-      if (!owner) throw new AppError('UNAUTHORIZED', 'This API key is unknown or revoked', { field: 'Authorization' })
-      if (owner.tenant) return owner.tenant
-      const chosen = request.headers['leadrelay-tenant']
-      const tenant = typeof chosen === 'string' ? (await store.listTenants()).find((t) => t.id === chosen) : undefined
-      if (!tenant) {
-        throw new AppError('VALIDATION_FAILED', 'An admin key must name a tenant in the Leadrelay-Tenant header', {
-          field: 'Leadrelay-Tenant',
-        })
-      }
-      return tenant
-    },
+    callerOf,
+    tenantOf: async (request) => (await callerOf(request)).tenant,
 
     async tenantOfIngestToken(token) {
       const hash = hashCredential(token)

@@ -2,6 +2,7 @@
 
 import type { IdGenerator } from '../core/ids.ts'
 import type { Clock } from '../core/ports.ts'
+import type { DestinationService } from '../services/destinations.ts'
 import type { IngestService } from '../services/ingest.ts'
 import type { Store } from '../store/types.ts'
 import type { Authenticator } from './auth.ts'
@@ -11,6 +12,7 @@ export interface HttpDeps {
   readonly clock: Clock
   readonly ids: IdGenerator
   readonly ingest: IngestService
+  readonly destinations: DestinationService
   readonly auth: Authenticator
   readonly publicUrl: string
 }

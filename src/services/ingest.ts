@@ -38,6 +38,8 @@ export interface IngestServiceDeps {
   readonly ids: IdGenerator
   readonly dedupeWindowMs: number
   readonly actionStages?: Readonly<Record<string, Stage>>
+  /** Called after a commit that queued deliveries (wakes the delivery worker). */
+  readonly onCommitted?: () => void
 }
 
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/
@@ -62,6 +64,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
         tenantId: request.tenantId,
         eventId: deps.ids.next('evt'),
         newLeadId: deps.ids.next('lead'),
+        newDeliveryId: () => deps.ids.next('dlv'),
         draft,
         ...(idempotencyKey !== undefined && { idempotencyKey }),
         contentHash: contentHashOf(request.format, request.body),
@@ -72,6 +75,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
           field: request.idempotencyKey === undefined ? 'eventId' : 'Idempotency-Key',
         })
       }
+      if (outcome.status === 'recorded' && outcome.receipt.deliveries > 0) deps.onCommitted?.()
       return { receipt: outcome.receipt, duplicate: outcome.status === 'duplicate' }
     },
     drain: () => groupCommit.drain(),

@@ -6,6 +6,7 @@ import { AppError } from '../core/errors.ts'
 import type { Stage } from '../core/funnel.ts'
 import { applyEvent, type LeadState, mergeKeyOf } from '../core/lead.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
+import { createDeliveryQueries, enqueueDeliveries } from './delivery-queries.ts'
 import { type Migration, runMigrations } from './migrations.ts'
 import type { Database } from './schema.ts'
 import type {
@@ -31,6 +32,8 @@ export interface KyselyStoreOptions {
   /** Runs `work` as the only migrator (an advisory lock on PostgreSQL; SQLite has one writer anyway). */
   readonly withMigrationLock?: <T>(work: () => Promise<T>) => Promise<T>
   readonly onClose?: () => Promise<void>
+  /** Row locking for claims, where the dialect has it. */
+  readonly lockClause?: 'for update skip locked'
 }
 
 function customerOf(row: LeadRow): Customer {
@@ -115,6 +118,8 @@ function offerOf(row: Selectable<Database['offers']>): Offer {
     id: row.id,
     ...(row.title !== null && { title: row.title }),
     aliases: JSON.parse(row.aliases) as string[],
+    status: row.status === 'live' ? 'live' : 'draft',
+    ...(row.published_at !== null && { publishedAt: Number(row.published_at) }),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   }
@@ -214,6 +219,14 @@ async function recordOne(trx: Executor, item: IngestItem, now: number): Promise<
       })
       .execute()
   }
+  const deliveries = await enqueueDeliveries(trx, {
+    tenantId,
+    leadId,
+    ...(offerId !== undefined && { offerId }),
+    leadVersion: existing ? existing.version + 1 : 1,
+    newId: item.newDeliveryId,
+    now,
+  })
   const warnings: string[] = []
   if (offerId === undefined) warnings.push('offer_unknown: stored, but not routed until the offer is configured')
   for (const field of Object.keys(draft.invalid)) warnings.push(`${field}_invalid: kept with the event, not used`)
@@ -227,6 +240,7 @@ async function recordOne(trx: Executor, item: IngestItem, now: number): Promise<
     leadStage: state.stage,
     isTest: draft.isTest,
     newLead: !existing,
+    deliveries,
     warnings,
   }
   await trx
@@ -274,6 +288,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
   }
 
   return {
+    ...createDeliveryQueries({ db, ...(options.lockClause !== undefined && { lockClause: options.lockClause }) }),
     capabilities,
 
     migrate: () => withMigrationLock(() => runMigrations(db, options.migrations, Date.now)),

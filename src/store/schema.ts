@@ -5,7 +5,14 @@ import type { Generated } from 'kysely'
 /** Times are epoch milliseconds and flags 0/1 integers in every dialect, so queries are shared. */
 export interface Database {
   schema_migrations: { version: number; name: string; applied_at: number }
-  tenants: { id: string; name: string; ingest_token_hash: string; created_at: number }
+  tenants: {
+    id: string
+    name: string
+    ingest_token_hash: string
+    created_at: number
+    notify_emails: Generated<string>
+    notify_webhook_url: string | null
+  }
   api_keys: {
     id: string
     tenant_id: string | null
@@ -22,6 +29,8 @@ export interface Database {
     aliases: string
     created_at: number
     updated_at: number
+    status: Generated<string>
+    published_at: number | null
   }
   offer_aliases: { tenant_id: string; alias: string; offer_id: string }
   leads: {
@@ -74,5 +83,66 @@ export interface Database {
     idempotency_key: string | null
     content_hash: string
     result: string
+  }
+  destinations: {
+    id: string
+    tenant_id: string
+    kind: string
+    name: string
+    config: string
+    secrets: string | null
+    state: string
+    state_reason: string | null
+    state_changed_at: number
+    failing_since: number | null
+    max_concurrency: number
+    rate_per_second: number | null
+    created_at: number
+    updated_at: number
+    deleted_at: number | null
+  }
+  routes: { tenant_id: string; scope: string; destination_id: string }
+  deliveries: {
+    id: string
+    tenant_id: string
+    lead_id: string
+    destination_id: string
+    lead_version: number
+    state: string
+    attempts: number
+    run_at: number
+    retry_from: number
+    locked_by: string | null
+    locked_until: number | null
+    last_error: string | null
+    last_error_kind: string | null
+    last_status: number | null
+    external_id: string | null
+    created_at: number
+    updated_at: number
+    delivered_at: number | null
+  }
+  delivery_attempts: {
+    id: string
+    delivery_id: string
+    tenant_id: string
+    destination_id: string
+    number: number
+    lead_version: number
+    started_at: number
+    duration_ms: number
+    outcome: string
+    status: number | null
+    vendor_code: string | null
+    error: string | null
+  }
+  audit_log: {
+    id: string
+    tenant_id: string
+    actor: string
+    action: string
+    target: string | null
+    detail: string | null
+    at: number
   }
 }

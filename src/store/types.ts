@@ -1,6 +1,7 @@
 /** The `Store` contract: everything Leadrelay keeps. One implementation per dialect, one contract suite for all. */
 
 import type { Customer } from '../core/customer.ts'
+import type { DeliveryState, DeliveryTransition, DestinationHealth, DestinationState } from '../core/delivery-state.ts'
 import type { Stage } from '../core/funnel.ts'
 import type { LeadEventDraft } from '../core/lead.ts'
 
@@ -41,6 +42,9 @@ export interface Offer {
   readonly title?: string
   /** Display names that leads may carry instead of the id. */
   readonly aliases: readonly string[]
+  /** `live` once a publish verified every routed destination; back to `draft` when routing changes. */
+  readonly status: 'draft' | 'live'
+  readonly publishedAt?: number
   readonly createdAt: number
   readonly updatedAt: number
 }
@@ -57,6 +61,8 @@ export interface IngestItem {
   readonly eventId: string
   /** Used only if the event starts a new lead. */
   readonly newLeadId: string
+  /** Makes one delivery id per routed destination. */
+  readonly newDeliveryId: () => string
   readonly draft: LeadEventDraft
   readonly idempotencyKey?: string
   readonly contentHash: string
@@ -75,6 +81,8 @@ export interface IngestReceipt {
   readonly leadStage: Stage
   readonly isTest: boolean
   readonly newLead: boolean
+  /** Deliveries queued for this change, one per routed destination. */
+  readonly deliveries: number
   readonly warnings: readonly string[]
 }
 
@@ -148,7 +156,7 @@ export interface MigrationReport {
   readonly current: number
 }
 
-export interface Store {
+export interface Store extends DeliveryStore {
   readonly capabilities: StoreCapabilities
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<MigrationReport>
@@ -177,4 +185,176 @@ export interface Store {
   getLead(tenantId: string, leadId: string): Promise<Lead | undefined>
   listLeadEvents(tenantId: string, leadId: string): Promise<readonly LeadEvent[]>
   countLeadEvents(tenantId: string): Promise<number>
+}
+
+/** A configured destination as stored; secrets stay sealed here and are opened only by the delivery worker. */
+export interface DestinationRecord {
+  readonly id: string
+  readonly tenantId: string
+  readonly kind: string
+  readonly name: string
+  readonly config: unknown
+  readonly sealedSecrets?: string
+  readonly state: DestinationState
+  readonly stateReason?: string
+  readonly stateChangedAt: number
+  readonly failingSince?: number
+  readonly maxConcurrency: number
+  readonly ratePerSecond?: number
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+export interface NewDestination {
+  readonly id: string
+  readonly tenantId: string
+  readonly kind: string
+  readonly name: string
+  readonly config: unknown
+  readonly sealedSecrets?: string
+  readonly maxConcurrency: number
+  readonly ratePerSecond?: number
+}
+
+export interface DestinationPatch {
+  readonly name?: string
+  readonly config?: unknown
+  readonly sealedSecrets?: string
+  readonly maxConcurrency?: number
+  readonly ratePerSecond?: number | null
+}
+
+/** Routes name destinations per offer (`offer:<id>`) or as the tenant's default (`default`). */
+export type RouteScope = `offer:${string}` | 'default'
+
+export interface TenantContacts {
+  readonly emails: readonly string[]
+  readonly webhookUrl?: string
+}
+
+export interface Delivery {
+  readonly id: string
+  readonly tenantId: string
+  readonly leadId: string
+  readonly destinationId: string
+  /** The lead version this delivery carries (raised to the newest when it is claimed). */
+  readonly leadVersion: number
+  readonly state: DeliveryState
+  readonly attempts: number
+  readonly runAt: number
+  /** Start of the current retry schedule: creation, or the last replay. */
+  readonly retryFrom: number
+  readonly lastError?: string
+  readonly lastErrorKind?: string
+  readonly lastStatus?: number
+  readonly externalId?: string
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly deliveredAt?: number
+}
+
+export interface AttemptRecord {
+  readonly id: string
+  readonly deliveryId: string
+  readonly number: number
+  readonly leadVersion: number
+  readonly startedAt: number
+  readonly durationMs: number
+  /** `delivered` or the failure kind. */
+  readonly outcome: string
+  readonly status?: number
+  readonly vendorCode?: string
+  readonly error?: string
+}
+
+export interface ClaimRequest {
+  readonly workerId: string
+  readonly now: number
+  /** The lease; longer than any attempt's timeout, so a live worker never loses a delivery it is sending. */
+  readonly leaseMs: number
+  readonly limit: number
+  /** How many more deliveries of this destination the worker can take now (concurrency, rate, breaker). */
+  readonly slotsFor: (destinationId: string) => number
+}
+
+export interface AttemptCompletion {
+  readonly deliveryId: string
+  readonly workerId: string
+  readonly attempt: AttemptRecord
+  readonly transition: DeliveryTransition
+  /** The destination's new health, when it changed. */
+  readonly health?: DestinationHealth
+  readonly now: number
+}
+
+export interface DeliveryFilter {
+  readonly state?: DeliveryState
+  readonly destinationId?: string
+  readonly leadId?: string
+  /** `updatedAt` at or after. */
+  readonly since?: number
+  readonly until?: number
+}
+
+export type ReplaySelector = { readonly ids: readonly string[] } | { readonly filter: DeliveryFilter }
+
+export interface AuditEntry {
+  readonly id: string
+  readonly tenantId: string
+  /** Who: `key:<api key id>`, `cli:<user>`, `system`. */
+  readonly actor: string
+  readonly action: string
+  readonly target?: string
+  readonly detail?: Record<string, unknown>
+  readonly at: number
+}
+
+export interface DeliveryStore {
+  createDestination(destination: NewDestination, now: number): Promise<DestinationRecord>
+  updateDestination(
+    tenantId: string,
+    id: string,
+    patch: DestinationPatch,
+    now: number,
+  ): Promise<DestinationRecord | undefined>
+  getDestination(tenantId: string, id: string): Promise<DestinationRecord | undefined>
+  /** For the worker, which serves every tenant. */
+  getDestinationById(id: string): Promise<DestinationRecord | undefined>
+  listDestinations(tenantId: string): Promise<readonly DestinationRecord[]>
+  /** Every destination with sealed secrets, for key rotation. */
+  listAllDestinations(): Promise<readonly DestinationRecord[]>
+  /** Removes it from routes; its pending deliveries end `dead`. False when there is no such destination. */
+  deleteDestination(tenantId: string, id: string, now: number): Promise<boolean>
+  setDestinationHealth(id: string, health: DestinationHealth, now: number): Promise<void>
+
+  setRoutes(tenantId: string, scope: RouteScope, destinationIds: readonly string[]): Promise<void>
+  getRoutes(tenantId: string, scope: RouteScope): Promise<readonly string[]>
+  setOfferStatus(tenantId: string, offerId: string, status: 'draft' | 'live', now: number): Promise<void>
+  setTenantContacts(tenantId: string, contacts: TenantContacts): Promise<void>
+  getTenantContacts(tenantId: string): Promise<TenantContacts>
+  getTenant(tenantId: string): Promise<Tenant | undefined>
+
+  /** Leases due deliveries of active destinations, at most one in flight per (destination, lead), newest state first. */
+  claimDeliveries(request: ClaimRequest): Promise<readonly Delivery[]>
+  /** Records the attempt and applies the transition; false if the lease was lost (the attempt is still recorded). */
+  completeAttempt(completion: AttemptCompletion): Promise<boolean>
+  /** Puts deliveries whose lease expired (a crashed worker) back in the queue. */
+  releaseExpiredLeases(now: number): Promise<number>
+  /** Earliest `runAt` of a queued delivery of an active destination, to sleep until. */
+  nextDueAt(): Promise<number | undefined>
+  getDelivery(tenantId: string, id: string): Promise<Delivery | undefined>
+  listDeliveries(
+    tenantId: string,
+    filter: DeliveryFilter,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<Delivery>>
+  listAttempts(tenantId: string, deliveryIds: readonly string[]): Promise<readonly AttemptRecord[]>
+  /** Queues the selected final deliveries again with a fresh schedule; ones already queued or in flight are skipped. */
+  replayDeliveries(
+    tenantId: string,
+    selector: ReplaySelector,
+    now: number,
+  ): Promise<{ replayed: readonly string[]; skipped: number }>
+  appendAudit(entry: AuditEntry): Promise<void>
+  listAudit(tenantId: string, limit: number): Promise<readonly AuditEntry[]>
 }

@@ -37,6 +37,7 @@ for (const factory of storeFactories) {
         tenantId,
         eventId: ids.next('evt'),
         newLeadId: ids.next('lead'),
+        newDeliveryId: () => ids.next('dlv'),
         draft: interpretLead(parseInboundLead(body, 'api'), { receivedAt: clock.now() }),
         contentHash: contentHashOf('api', body),
         dedupeWindowMs: 600_000,

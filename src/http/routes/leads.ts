@@ -6,6 +6,7 @@ import { AppError } from '../../core/errors.ts'
 import { stages } from '../../core/funnel.ts'
 import type { HttpDeps } from '../deps.ts'
 import { parseWith } from '../validate.ts'
+import { presentDelivery } from './deliveries.ts'
 
 const time = z.iso.datetime({ offset: true }).transform((text) => Date.parse(text))
 const flag = z.enum(['true', 'false']).transform((text) => text === 'true')

@@ -17,13 +17,18 @@ export const offerIdSchema = z
 export const offerBody = z.strictObject({
   title: z.string().trim().min(1).max(300).optional(),
   aliases: z.array(z.string().trim().min(1).max(300)).max(50).default([]),
+  /** Destination ids this offer's leads go to; omit to keep the current routing. */
+  destinations: z.array(z.string().min(1)).max(20).optional(),
 })
 
-function presentOffer(offer: Offer) {
+function presentOffer(offer: Offer, destinations: readonly string[]) {
   return {
     id: offer.id,
     title: offer.title ?? null,
     aliases: offer.aliases,
+    destinations,
+    status: offer.status,
+    publishedAt: offer.publishedAt === undefined ? null : new Date(offer.publishedAt).toISOString(),
     createdAt: new Date(offer.createdAt).toISOString(),
     updatedAt: new Date(offer.updatedAt).toISOString(),
   }
@@ -35,23 +40,43 @@ export function registerOfferRoutes(app: FastifyInstance, deps: HttpDeps): void 
     const id = parseWith(offerIdSchema, request.params.offerId)
     const body = parseWith(offerBody, request.body)
     const aliases = [...new Set([...(body.title ? [body.title] : []), ...body.aliases])]
+    if (body.destinations !== undefined) await deps.destinations.setRoutes(tenant, `offer:${id}`, body.destinations)
     const offer = await deps.store.putOffer(
       tenant.id,
       { id, ...(body.title !== undefined && { title: body.title }), aliases },
       deps.clock.now(),
     )
-    return presentOffer(offer)
+    if (body.destinations !== undefined) {
+      // New routing has not been checked yet: the offer is live again only after the next publish.
+      await deps.store.setOfferStatus(tenant.id, id, 'draft', deps.clock.now())
+    }
+    return presentOffer(
+      (await deps.store.getOffer(tenant.id, id)) ?? offer,
+      await deps.destinations.getRoutes(tenant, `offer:${id}`),
+    )
   })
 
   app.get('/v1/offers', async (request) => {
     const tenant = await deps.auth.tenantOf(request)
-    return { items: (await deps.store.listOffers(tenant.id)).map(presentOffer) }
+    const offers = await deps.store.listOffers(tenant.id)
+    return {
+      items: await Promise.all(
+        offers.map(async (offer) =>
+          presentOffer(offer, await deps.destinations.getRoutes(tenant, `offer:${offer.id}`)),
+        ),
+      ),
+    }
   })
 
   app.get<{ Params: { offerId: string } }>('/v1/offers/:offerId', async (request) => {
     const tenant = await deps.auth.tenantOf(request)
     const offer = await deps.store.getOffer(tenant.id, request.params.offerId)
     if (!offer) throw new AppError('OFFER_NOT_FOUND', `No offer ${request.params.offerId}`, { field: 'offerId' })
-    return presentOffer(offer)
+    return presentOffer(offer, await deps.destinations.getRoutes(tenant, `offer:${offer.id}`))
+  })
+
+  app.post<{ Params: { offerId: string } }>('/v1/offers/:offerId/publish', async (request) => {
+    const caller = await deps.auth.callerOf(request)
+    return deps.destinations.publish(caller.tenant, request.params.offerId, caller.actor)
   })
 }

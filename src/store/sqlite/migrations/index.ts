@@ -1,4 +1,8 @@
 import type { Migration } from '../../migrations.ts'
 import * as init from './0001-init.ts'
+import * as delivery from './0002-delivery.ts'
 
-export const sqliteMigrations: readonly Migration[] = [{ version: 1, ...init }]
+export const sqliteMigrations: readonly Migration[] = [
+  { version: 1, ...init },
+  { version: 2, ...delivery },
+]

@@ -1,0 +1,234 @@
+/**
+ * `npm run bench`: durable ingest throughput and latency at 50 connections against a bare Fastify baseline measured
+ * in the same run. Prints both, the ratio and PASS/MISS per target, and writes docs/benchmarks.md.
+ *
+ *   npm run bench -- [--duration 10] [--warmup 2] [--connections 50] [--store sqlite|postgres] [--cpu-prof <dir>]
+ *
+ * --cpu-prof writes a V8 CPU profile of the Leadrelay server to <dir> (open it in Chrome DevTools or speedscope). The
+ * server then stops with SIGTERM, since a profile is only written on a clean exit, instead of being killed.
+ *
+ * Exits non-zero only when the benchmark itself fails (a server does not start, crashes, ...), never on a missed target.
+ */
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import SQLite from 'better-sqlite3'
+import { type Child, cpuSecondsOf, startChild, stopChild, waitForOutput } from './bench/children.ts'
+import { type Acknowledged, type LoadTarget, type PhaseResult, runPhase } from './bench/load.ts'
+import { consoleSummary, type Durability, markdown, type Report, type TargetRun } from './bench/report.ts'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+interface Options {
+  readonly durationSeconds: number
+  readonly warmupSeconds: number
+  readonly connections: number
+  readonly store: string
+  readonly storeNote?: string
+  /** Directory for a CPU profile of the Leadrelay server, if wanted. */
+  readonly cpuProfileDir?: string
+}
+
+function positiveNumber(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got "${text}"`)
+  return value
+}
+
+function optionsOf(argv: readonly string[]): Options {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      store: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+    },
+    strict: true,
+  })
+  const store = values.store ?? 'sqlite'
+  if (store !== 'sqlite' && store !== 'postgres') throw new Error(`--store must be sqlite or postgres, got "${store}"`)
+  return {
+    durationSeconds: positiveNumber('duration', values.duration, 10),
+    warmupSeconds: positiveNumber('warmup', values.warmup, 2),
+    connections: Math.round(positiveNumber('connections', values.connections, 50)),
+    // The service has only the embedded store so far; --store postgres is accepted for when it has more.
+    store: 'sqlite',
+    ...(store === 'postgres' && { storeNote: '--store postgres was requested but is not supported yet' }),
+    ...(values['cpu-prof'] !== undefined && { cpuProfileDir: resolve(values['cpu-prof']) }),
+  }
+}
+
+function unanswered(phase: PhaseResult): number {
+  const { result } = phase
+  return Math.max(0, result.requests.sent - result['2xx'] - result.non2xx)
+}
+
+/** Warm-up, then the measured phase, sampling the server's CPU time around the latter. */
+async function measure(
+  label: string,
+  child: Child,
+  target: LoadTarget,
+  options: Options,
+  acknowledged: Acknowledged,
+): Promise<{ run: TargetRun; cutOff: number }> {
+  const sequence = { next: 0 }
+  process.stdout.write(`${label}: warm-up ${options.warmupSeconds} s ... `)
+  const warmup = await runPhase(
+    target,
+    { connections: options.connections, seconds: options.warmupSeconds },
+    sequence,
+    acknowledged,
+  )
+  process.stdout.write(`measuring ${options.durationSeconds} s ... `)
+  const cpuBefore = cpuSecondsOf(child.process.pid)
+  const phase = await runPhase(
+    target,
+    { connections: options.connections, seconds: options.durationSeconds },
+    sequence,
+    acknowledged,
+  )
+  const cpuAfter = cpuSecondsOf(child.process.pid)
+  process.stdout.write(`${Math.round(phase.result.requests.average)} req/s\n`)
+  const serverCpuSeconds = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined
+  return { run: { label, phase, serverCpuSeconds }, cutOff: unanswered(warmup) + unanswered(phase) }
+}
+
+async function runBaseline(options: Options): Promise<TargetRun> {
+  const child = startChild(
+    'baseline',
+    ['--import', 'tsx', join(root, 'scripts/bench/bare-server.ts')],
+    process.env,
+    root,
+  )
+  try {
+    const [, url] = await waitForOutput(child, /listening on (\S+)/)
+    const { run } = await measure('baseline (bare Fastify)', child, { url: url!, headers: {} }, options, [])
+    return run
+  } finally {
+    await stopChild(child, 'SIGTERM')
+  }
+}
+
+function checkDurability(
+  file: string,
+  acknowledged: Acknowledged,
+  cutOff: number,
+  stoppedWith: Durability['stoppedWith'],
+): Durability {
+  const database = new SQLite(file, { readonly: true, fileMustExist: true })
+  try {
+    const rows = (database.prepare('select count(*) as n from lead_events').get() as { n: number }).n
+    const leads = (database.prepare('select count(*) as n from leads').get() as { n: number }).n
+    const stored = new Set(database.prepare('select id from lead_events').pluck().all() as string[])
+    const ids = new Set(acknowledged.map((body) => (JSON.parse(body) as { eventId: string }).eventId))
+    let missing = 0
+    for (const id of ids) if (!stored.has(id)) missing++
+    const late = rows - ids.size
+    return {
+      rows,
+      leads,
+      acknowledged: acknowledged.length,
+      missing,
+      cutOff,
+      stoppedWith,
+      pass: ids.size === acknowledged.length && missing === 0 && late >= 0 && late <= cutOff,
+    }
+  } finally {
+    database.close()
+  }
+}
+
+async function runLeadrelay(options: Options): Promise<{ run: TargetRun; durability: Durability }> {
+  const dataDir = mkdtempSync(join(os.tmpdir(), 'leadrelay-bench-'))
+  try {
+    const child = startChild(
+      'leadrelay',
+      [
+        ...(options.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir]),
+        join(root, 'bin/leadrelay.js'),
+        'serve',
+        '--data',
+        dataDir,
+        '--port',
+        '0',
+      ],
+      { ...process.env, LEADRELAY_LOG_LEVEL: 'warn' },
+      root,
+    )
+    const acknowledged: Acknowledged = []
+    const stoppedWith = options.cpuProfileDir === undefined ? 'SIGKILL' : 'SIGTERM'
+    let measured: { run: TargetRun; cutOff: number }
+    try {
+      const [, url] = await waitForOutput(child, /Leadrelay listening on (\S+)/)
+      const [, apiKey] = child.stdout().match(/API key:\s+(\S+)/) ?? []
+      if (!apiKey) throw new Error(`leadrelay did not print an API key; the store in ${dataDir} was not empty?`)
+      measured = await measure(
+        'leadrelay (durable ingest)',
+        child,
+        { url: url!, headers: { authorization: `Bearer ${apiKey}` } },
+        options,
+        acknowledged,
+      )
+    } finally {
+      // A crash, not a clean shutdown: what was acknowledged must already be on disk. Profiling needs a clean exit.
+      await stopChild(child, stoppedWith)
+      if (options.cpuProfileDir !== undefined)
+        process.stdout.write(`CPU profile of leadrelay in ${options.cpuProfileDir}\n`)
+    }
+    const durability = checkDurability(join(dataDir, 'leadrelay.db'), acknowledged, measured.cutOff, stoppedWith)
+    return { run: measured.run, durability }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+async function main(): Promise<void> {
+  const options = optionsOf(process.argv.slice(2))
+  const cpus = os.cpus()
+  const machine = {
+    node: process.version,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    memoryGiB: os.totalmem() / 2 ** 30,
+  }
+  const loadAtStart = os.loadavg()[0]!
+  process.stdout.write(
+    `Leadrelay ingest benchmark: store ${options.store}${options.storeNote ? ` (${options.storeNote})` : ''}, ` +
+      `${options.connections} connections, warm-up ${options.warmupSeconds} s, measured ${options.durationSeconds} s\n` +
+      `node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.os}, ` +
+      `load average ${loadAtStart.toFixed(2)}\n\n`,
+  )
+  const date = new Date()
+  const baseline = await runBaseline(options)
+  const { run: leadrelay, durability } = await runLeadrelay(options)
+  const report: Report = {
+    date,
+    machine: { ...machine, loadAverage: [loadAtStart, os.loadavg()[0]!] },
+    store: options.store,
+    ...(options.storeNote && { storeNote: options.storeNote }),
+    connections: options.connections,
+    warmupSeconds: options.warmupSeconds,
+    durationSeconds: options.durationSeconds,
+    baseline,
+    leadrelay,
+    durability,
+  }
+  process.stdout.write(consoleSummary(report))
+  const page = join(root, 'docs/benchmarks.md')
+  writeFileSync(page, markdown(report))
+  process.stdout.write(`Wrote ${page}\n`)
+}
+
+try {
+  await main()
+} catch (error) {
+  process.stderr.write(`benchmark failed: ${(error as Error).stack ?? String(error)}\n`)
+  process.exitCode = 1
+}

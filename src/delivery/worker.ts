@@ -1,0 +1,282 @@
+/**
+ * The delivery worker: claims due deliveries, runs each attempt under its destination's limits, records the outcome
+ * and moves the delivery and its destination to their next states. Runs inside `leadrelay serve` or alone.
+ */
+
+import { type DestinationHealth, nextDeliveryState, nextDestinationHealth } from '../core/delivery-state.ts'
+import { DeliveryError } from '../core/errors.ts'
+import type { IdGenerator } from '../core/ids.ts'
+import type { Clock } from '../core/ports.ts'
+import { defaultRetryPolicy, type RetryPolicy } from '../core/retry-policy.ts'
+import type { LeadSnapshot } from '../destinations/types.ts'
+import type { Logger } from '../logger.ts'
+import type { Delivery, DestinationRecord, Store } from '../store/types.ts'
+import type { ConnectorFactory } from './connectors.ts'
+import { type BreakerPolicy, createDestinationLimits } from './destination-limits.ts'
+import { runAttempt } from './run-attempt.ts'
+
+export type HealthNotice = 'destination.paused' | 'destination.disabled' | 'destination.recovered'
+
+export interface WorkerOptions {
+  /** Upper bound of attempts in flight across all destinations. */
+  readonly maxInFlight: number
+  readonly attemptTimeoutMs: number
+  /** Longer than `attemptTimeoutMs`: a live worker never loses a lease mid-attempt. */
+  readonly leaseMs: number
+  /** How often an idle worker looks for work it was not woken for (retries coming due, other nodes' leads). */
+  readonly pollIntervalMs: number
+  /** How often paused destinations are re-verified, so fixed credentials resume delivery by themselves. */
+  readonly probeIntervalMs: number
+  readonly retryPolicy: RetryPolicy
+  readonly breaker?: BreakerPolicy
+}
+
+export const defaultWorkerOptions: WorkerOptions = {
+  maxInFlight: 64,
+  attemptTimeoutMs: 15_000,
+  leaseMs: 60_000,
+  pollIntervalMs: 1_000,
+  probeIntervalMs: 5 * 60_000,
+  retryPolicy: defaultRetryPolicy,
+}
+
+export interface WorkerDeps {
+  readonly store: Store
+  readonly connectors: ConnectorFactory
+  readonly clock: Clock
+  readonly ids: IdGenerator
+  readonly log: Logger
+  readonly workerId: string
+  /** In [0, 1); drives retry jitter. */
+  readonly random?: () => number
+  /** Told when a destination is paused, disabled or recovers. Failures here never affect delivery. */
+  readonly onHealthChange?: (
+    destination: DestinationRecord,
+    notice: HealthNotice,
+    reason: string | undefined,
+  ) => Promise<void>
+  readonly options?: Partial<WorkerOptions>
+}
+
+export interface DeliveryWorker {
+  start(): void
+  /** Stops claiming, aborts attempts in flight (their leases expire and they are retried), waits for them. */
+  stop(): Promise<void>
+  /** Looks for work now instead of at the next poll. */
+  wake(): void
+  /** Claims and runs everything due at the clock's current time, until nothing is left. For tests and the CLI. */
+  runUntilIdle(): Promise<number>
+}
+
+function healthOf(destination: DestinationRecord): DestinationHealth {
+  return {
+    state: destination.state,
+    ...(destination.stateReason !== undefined && { reason: destination.stateReason }),
+    ...(destination.failingSince !== undefined && { failingSince: destination.failingSince }),
+  }
+}
+
+export async function loadSnapshot(store: Store, delivery: Delivery): Promise<LeadSnapshot | undefined> {
+  const lead = await store.getLead(delivery.tenantId, delivery.leadId)
+  if (!lead) return undefined
+  const [events, offer] = await Promise.all([
+    store.listLeadEvents(delivery.tenantId, lead.id),
+    lead.offerId === undefined ? undefined : store.getOffer(delivery.tenantId, lead.offerId),
+  ])
+  return { lead, events, ...(offer?.title !== undefined && { offerTitle: offer.title }) }
+}
+
+export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
+  const options: WorkerOptions = { ...defaultWorkerOptions, ...deps.options }
+  const { store, clock, log } = deps
+  const random = deps.random ?? Math.random
+  const limits = createDestinationLimits(clock, options.breaker)
+  const inFlight = new Set<Promise<void>>()
+  const stopController = new AbortController()
+  let running = false
+  let loop: Promise<void> | undefined
+  let wakeUp: (() => void) | undefined
+  let lastProbe = 0
+
+  async function attempt(
+    delivery: Delivery,
+    destination: DestinationRecord,
+  ): Promise<'succeeded' | 'failed' | 'neutral'> {
+    const startedAt = clock.now()
+    const number = delivery.attempts + 1
+    let outcome: Awaited<ReturnType<typeof runAttempt>>
+    const snapshot = await loadSnapshot(store, delivery)
+    if (!snapshot) {
+      outcome = { kind: 'failed', failure: 'rejected', message: 'The lead no longer exists' }
+    } else {
+      try {
+        const connector = deps.connectors.connectorFor(destination)
+        outcome = await runAttempt(
+          connector,
+          snapshot,
+          { deliveryId: delivery.id, number },
+          { timeoutMs: options.attemptTimeoutMs, stopSignal: stopController.signal, log },
+        )
+      } catch (error) {
+        const failure = error instanceof DeliveryError ? error : new DeliveryError('misconfigured', String(error))
+        outcome = { kind: 'failed', failure: failure.kind, message: failure.message }
+      }
+    }
+    const now = clock.now()
+    const transition = nextDeliveryState(
+      { attempts: delivery.attempts, createdAt: delivery.retryFrom },
+      outcome,
+      options.retryPolicy,
+      now,
+      random(),
+    )
+    const health = nextDestinationHealth(healthOf(destination), outcome, options.retryPolicy, now)
+    const healthChanged =
+      health.health.state !== destination.state || health.health.failingSince !== destination.failingSince
+    const stillOurs = await store.completeAttempt({
+      deliveryId: delivery.id,
+      workerId: deps.workerId,
+      attempt: {
+        id: deps.ids.next('att'),
+        deliveryId: delivery.id,
+        number,
+        leadVersion: delivery.leadVersion,
+        startedAt,
+        durationMs: now - startedAt,
+        outcome: outcome.kind === 'delivered' ? 'delivered' : outcome.failure,
+        ...(outcome.status !== undefined && { status: outcome.status }),
+        ...(outcome.kind === 'failed' && outcome.vendorCode !== undefined && { vendorCode: outcome.vendorCode }),
+        ...(outcome.kind === 'failed' && { error: outcome.message }),
+      },
+      transition,
+      ...(healthChanged && { health: health.health }),
+      now,
+    })
+    if (!stillOurs) log.warn({ deliveryId: delivery.id }, 'lease lost before the attempt was recorded')
+    log.debug(
+      { deliveryId: delivery.id, destinationId: destination.id, outcome: outcome.kind, state: transition.state },
+      'attempt',
+    )
+    if (health.notify && deps.onHealthChange) {
+      deps.onHealthChange(destination, health.notify, health.health.reason).catch((error: unknown) => {
+        log.warn({ err: error, destinationId: destination.id }, 'health notification failed')
+      })
+    }
+    if (outcome.kind === 'delivered') return 'succeeded'
+    return outcome.failure === 'retryable' ? 'failed' : 'neutral'
+  }
+
+  function launch(delivery: Delivery, destination: DestinationRecord): void {
+    limits.acquire(destination.id)
+    const task = attempt(delivery, destination)
+      .catch((error: unknown) => {
+        // Recording failed (the store is down): the lease expires and the delivery is retried.
+        log.error({ err: error, deliveryId: delivery.id }, 'attempt could not be recorded')
+        return 'neutral' as const
+      })
+      .then((result) => {
+        limits.release(destination.id, result)
+        inFlight.delete(task)
+        wakeUp?.()
+      })
+    inFlight.add(task)
+  }
+
+  async function probePausedDestinations(): Promise<void> {
+    const now = clock.now()
+    if (now - lastProbe < options.probeIntervalMs) return
+    lastProbe = now
+    for (const destination of await store.listAllDestinations()) {
+      if (destination.state !== 'paused') continue
+      try {
+        await deps.connectors.connectorFor(destination).verify(AbortSignal.timeout(options.attemptTimeoutMs))
+        await store.setDestinationHealth(destination.id, { state: 'active' }, clock.now())
+        log.info({ destinationId: destination.id }, 'paused destination verified again; resuming')
+        await deps.onHealthChange?.(destination, 'destination.recovered', undefined)
+      } catch {
+        // Still failing: stays paused until the next probe or a fix.
+      }
+    }
+  }
+
+  /** One claim round. Returns how many deliveries it started. */
+  async function claimRound(): Promise<number> {
+    const free = options.maxInFlight - inFlight.size
+    if (free <= 0) return 0
+    const now = clock.now()
+    await store.releaseExpiredLeases(now)
+    const destinations = new Map<string, DestinationRecord>()
+    const claimed = await store.claimDeliveries({
+      workerId: deps.workerId,
+      now,
+      leaseMs: options.leaseMs,
+      limit: free,
+      slotsFor: (destinationId) => limits.slotsFor(destinationId),
+    })
+    for (const delivery of claimed) {
+      let destination = destinations.get(delivery.destinationId)
+      if (!destination) {
+        destination = await store.getDestinationById(delivery.destinationId)
+        if (destination) {
+          destinations.set(destination.id, destination)
+          limits.configure(destination.id, {
+            maxConcurrency: destination.maxConcurrency,
+            ...(destination.ratePerSecond !== undefined && { ratePerSecond: destination.ratePerSecond }),
+          })
+        }
+      }
+      if (destination) launch(delivery, destination)
+    }
+    return claimed.length
+  }
+
+  async function runLoop(): Promise<void> {
+    while (running) {
+      try {
+        await probePausedDestinations()
+        const started = await claimRound()
+        if (started > 0) continue
+      } catch (error) {
+        log.error({ err: error }, 'delivery loop error; retrying')
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.pollIntervalMs)
+        wakeUp = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+      wakeUp = undefined
+    }
+  }
+
+  return {
+    start() {
+      if (running) return
+      running = true
+      loop = runLoop()
+    },
+    async stop() {
+      running = false
+      wakeUp?.()
+      stopController.abort()
+      await loop
+      await Promise.allSettled([...inFlight])
+    },
+    wake() {
+      wakeUp?.()
+    },
+    async runUntilIdle() {
+      let total = 0
+      for (;;) {
+        const started = await claimRound()
+        total += started
+        if (inFlight.size > 0) {
+          await Promise.race(inFlight)
+          continue
+        }
+        if (started === 0) return total
+      }
+    },
+  }
+}

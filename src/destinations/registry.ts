@@ -1,0 +1,25 @@
+/** Every destination kind Leadrelay can deliver to, registered explicitly so the compiler and grep find them. */
+
+import { AppError } from '../core/errors.ts'
+import type { Destination, DestinationKind } from './types.ts'
+import { webhookDestination } from './webhook/index.ts'
+
+export type DestinationRegistry = Partial<Record<DestinationKind, Destination<any>>>
+
+export const destinationRegistry: DestinationRegistry = {
+  webhook: webhookDestination,
+}
+
+export function destinationOfKind(registry: DestinationRegistry, kind: string): Destination<any> {
+  const destination = registry[kind as DestinationKind]
+  if (!destination) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `Unknown destination kind "${kind}"; one of: ${Object.keys(registry).join(', ')}`,
+      {
+        field: 'kind',
+      },
+    )
+  }
+  return destination
+}

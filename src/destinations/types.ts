@@ -1,0 +1,69 @@
+/** The `Destination` contract: one per folder under src/destinations/, registered explicitly in registry.ts. */
+
+import type { z } from 'zod'
+import type { Clock } from '../core/ports.ts'
+import type { Logger } from '../logger.ts'
+import type { Lead, LeadEvent } from '../store/types.ts'
+import type { HttpClient } from './http-client.ts'
+
+export const destinationKinds = ['webhook', 'salesforce', 'dynamics365', 'marketo', 'hubspot', 'azure-table'] as const
+export type DestinationKind = (typeof destinationKinds)[number]
+
+/** What a connector delivers: the merged lead plus its history, as Leadrelay knows it at attempt time. */
+export interface LeadSnapshot {
+  readonly lead: Lead
+  readonly events: readonly LeadEvent[]
+  /** Title of the offer, when the offer is known. */
+  readonly offerTitle?: string
+}
+
+export interface DeliveryAttempt {
+  /** Stable across retries and replays of one (lead state, destination): the idempotency key of the upsert. */
+  readonly deliveryId: string
+  /** 1 for the first attempt. */
+  readonly number: number
+  /** Aborts when the attempt times out or the worker stops. */
+  readonly signal: AbortSignal
+}
+
+export interface DeliveryReceipt {
+  /** The record's id at the destination, when it tells us. */
+  readonly externalId?: string
+  /** HTTP status of the final call, for the attempt log. */
+  readonly status?: number
+  readonly note?: string
+}
+
+export interface ConnectorDeps {
+  readonly http: HttpClient
+  readonly clock: Clock
+  readonly log: Logger
+}
+
+/**
+ * A destination bound to one configuration. `verify` and `deliver` throw `DeliveryError` (from core/errors.ts)
+ * and nothing else; the kind decides what the worker does next.
+ */
+export interface Connector {
+  /** A cheap authenticated call that proves the configuration works ("Test connection"). */
+  verify(signal: AbortSignal): Promise<void>
+  /** Upserts one lead; repeating it with the same `deliveryId` must not create a second record. */
+  deliver(snapshot: LeadSnapshot, attempt: DeliveryAttempt): Promise<DeliveryReceipt>
+}
+
+/** Secrets a destination was created with, after decryption. Never logged, never returned by the API. */
+export type DestinationSecrets = Readonly<Record<string, string>>
+
+export interface Destination<Config = unknown> {
+  readonly kind: DestinationKind
+  readonly displayName: string
+  /** Validates the publisher's config (non-secret settings). The UI renders its form from its JSON Schema. */
+  readonly configSchema: z.ZodType<Config>
+  /** Validates secrets; may fill in generated ones (e.g. a webhook signing secret). */
+  prepareSecrets(
+    given: Readonly<Record<string, unknown>> | undefined,
+    random: (size: number) => Uint8Array,
+  ): DestinationSecrets
+  /** Binds the connector to one configured destination. Must not do I/O. */
+  connect(config: Config, secrets: DestinationSecrets, deps: ConnectorDeps): Connector
+}

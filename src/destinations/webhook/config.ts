@@ -1,0 +1,72 @@
+/** The webhook destination's settings (the signing secret is a secret, not a setting: see signing.ts). */
+
+import { z } from 'zod'
+
+export const webhookFormats = ['leadrelay', 'microsoft'] as const
+export type WebhookFormat = (typeof webhookFormats)[number]
+
+/** Headers Leadrelay sets itself (or that would break the request); a configured header may not replace them. */
+export function isReservedHeader(name: string): boolean {
+  const lower = name.toLowerCase()
+  return (
+    lower.startsWith('webhook-') ||
+    ['content-type', 'content-length', 'host', 'transfer-encoding', 'connection'].includes(lower)
+  )
+}
+
+// RFC 9110 token characters.
+const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+const headersSchema = z
+  .record(
+    z.string(),
+    z
+      .string()
+      .max(4096)
+      .refine((value) => !/[\r\n\0]/.test(value), 'Header values may not contain line breaks'),
+  )
+  .superRefine((headers, context) => {
+    const names = Object.keys(headers)
+    if (names.length > 20) context.addIssue({ code: 'custom', message: 'At most 20 extra headers' })
+    const seen = new Set<string>()
+    for (const name of names) {
+      const lower = name.toLowerCase()
+      if (!headerName.test(name)) {
+        context.addIssue({ code: 'custom', path: [name], message: 'Not a valid HTTP header name' })
+      } else if (isReservedHeader(name)) {
+        context.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `${lower} is set by Leadrelay and cannot be replaced`,
+        })
+      } else if (seen.has(lower)) {
+        context.addIssue({ code: 'custom', path: [name], message: `${lower} is given twice` })
+      }
+      seen.add(lower)
+    }
+  })
+
+export const webhookConfigSchema = z.strictObject({
+  url: z
+    .url({ protocol: /^https?$/, error: 'Must be an absolute http:// or https:// URL' })
+    .max(2048)
+    .describe('Where leads are POSTed. Use https: the body carries customer contact details.'),
+  format: z
+    .enum(webhookFormats)
+    .default('leadrelay')
+    .describe(
+      "Body shape: 'leadrelay' (the merged lead with its history) or 'microsoft' (the marketplace's own HTTPS-endpoint JSON, for existing Power Automate flows).",
+    ),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(30_000)
+    .default(15_000)
+    .describe('How long one attempt may take, in ms, before it counts as failed and is retried.'),
+  headers: headersSchema
+    .optional()
+    .describe('Extra headers sent with every request, e.g. an API key your endpoint expects.'),
+})
+
+export type WebhookConfig = z.output<typeof webhookConfigSchema>

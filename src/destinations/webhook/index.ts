@@ -1,0 +1,67 @@
+/** The webhook destination: signed POSTs (Standard Webhooks) to any HTTPS endpoint. See README.md beside it. */
+
+import type { HttpResponse } from '../http-client.ts'
+import type { Connector, ConnectorDeps, Destination, DestinationSecrets } from '../types.ts'
+import { postWebhook } from './client.ts'
+import { type WebhookConfig, webhookConfigSchema } from './config.ts'
+import { missingSecretError, toDeliveryError, webhookFailure } from './errors.ts'
+import { leadrelayPayload, microsoftPayload } from './payload.ts'
+import { activeSigningSecrets, prepareWebhookSecrets } from './signing.ts'
+
+export type { WebhookConfig } from './config.ts'
+
+function connectWebhook(config: WebhookConfig, secrets: DestinationSecrets, deps: ConnectorDeps): Connector {
+  const { http, clock } = deps
+
+  /** Signs and POSTs `body` with the secrets valid now; throws the `DeliveryError` a non-2xx calls for. */
+  async function send(id: string, body: string, signal: AbortSignal, now: number): Promise<number> {
+    const signing = activeSigningSecrets(secrets, now)
+    if (signing.length === 0) throw missingSecretError()
+    let response: HttpResponse
+    try {
+      response = await postWebhook(http, {
+        url: config.url,
+        id,
+        timestampSeconds: Math.floor(now / 1000),
+        body,
+        secrets: signing,
+        timeoutMs: config.timeoutMs,
+        signal,
+        ...(config.headers && { headers: config.headers }),
+      })
+    } catch (error) {
+      throw toDeliveryError(error)
+    }
+    const failure = webhookFailure(response, clock.now())
+    if (failure) throw failure
+    return response.status
+  }
+
+  return {
+    async verify(signal) {
+      const now = clock.now()
+      const body = JSON.stringify({ type: 'leadrelay.ping', timestamp: new Date(now).toISOString() })
+      await send(`ping_${now}`, body, signal, now)
+    },
+
+    async deliver(snapshot, attempt) {
+      const now = clock.now()
+      const payload = config.format === 'microsoft' ? microsoftPayload(snapshot) : leadrelayPayload(snapshot, now)
+      const status = await send(attempt.deliveryId, JSON.stringify(payload), attempt.signal, now)
+      return { status }
+    },
+  }
+}
+
+export const webhookDestination: Destination<WebhookConfig> = {
+  kind: 'webhook',
+  displayName: 'Webhook (HTTPS)',
+  configSchema: webhookConfigSchema,
+  prepareSecrets(given, random) {
+    const secrets = prepareWebhookSecrets(given, random)
+    return Object.fromEntries(
+      Object.entries(secrets).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    )
+  },
+  connect: connectWebhook,
+}

@@ -1,0 +1,114 @@
+/** Deliveries: where every lead stands at every destination, with each attempt; replay after a fix. */
+
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { deliveryStates } from '../../core/delivery-state.ts'
+import { AppError } from '../../core/errors.ts'
+import type { AttemptRecord, Delivery, DeliveryFilter } from '../../store/types.ts'
+import type { HttpDeps } from '../deps.ts'
+import { parseWith } from '../validate.ts'
+
+const time = z.iso.datetime({ offset: true }).transform((text) => Date.parse(text))
+
+const filterFields = {
+  state: z.enum(deliveryStates).optional(),
+  destination: z.string().min(1).max(100).optional(),
+  lead: z.string().min(1).max(100).optional(),
+  since: time.optional(),
+  until: time.optional(),
+}
+
+export const deliveryListQuery = z.strictObject({
+  ...filterFields,
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().min(1).max(200).optional(),
+})
+
+export const replayBody = z.union([
+  z.strictObject({ ids: z.array(z.string().min(1)).min(1).max(10_000) }),
+  z.strictObject({ filter: z.strictObject(filterFields) }),
+])
+
+function filterOf(query: {
+  state?: Delivery['state']
+  destination?: string
+  lead?: string
+  since?: number
+  until?: number
+}): DeliveryFilter {
+  return {
+    ...(query.state !== undefined && { state: query.state }),
+    ...(query.destination !== undefined && { destinationId: query.destination }),
+    ...(query.lead !== undefined && { leadId: query.lead }),
+    ...(query.since !== undefined && { since: query.since }),
+    ...(query.until !== undefined && { until: query.until }),
+  }
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
+
+export function presentAttempt(attempt: AttemptRecord) {
+  return {
+    number: attempt.number,
+    startedAt: iso(attempt.startedAt),
+    durationMs: attempt.durationMs,
+    outcome: attempt.outcome,
+    status: attempt.status ?? null,
+    vendorCode: attempt.vendorCode ?? null,
+    error: attempt.error ?? null,
+    leadVersion: attempt.leadVersion,
+  }
+}
+
+export function presentDelivery(delivery: Delivery, attempts?: readonly AttemptRecord[]) {
+  return {
+    id: delivery.id,
+    leadId: delivery.leadId,
+    destinationId: delivery.destinationId,
+    leadVersion: delivery.leadVersion,
+    state: delivery.state,
+    attempts: delivery.attempts,
+    nextAttemptAt: delivery.state === 'queued' ? iso(delivery.runAt) : null,
+    lastError: delivery.lastError ?? null,
+    lastErrorKind: delivery.lastErrorKind ?? null,
+    lastStatus: delivery.lastStatus ?? null,
+    createdAt: iso(delivery.createdAt),
+    updatedAt: iso(delivery.updatedAt),
+    deliveredAt: iso(delivery.deliveredAt),
+    ...(attempts && { attemptLog: attempts.filter((a) => a.deliveryId === delivery.id).map(presentAttempt) }),
+  }
+}
+
+export function registerDeliveryRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  app.get('/v1/deliveries', async (request) => {
+    const tenant = await deps.auth.tenantOf(request)
+    const query = parseWith(deliveryListQuery, request.query)
+    const page = await deps.store.listDeliveries(tenant.id, filterOf(query), {
+      limit: query.limit,
+      ...(query.cursor !== undefined && { cursor: query.cursor }),
+    })
+    return { items: page.items.map((d) => presentDelivery(d)), ...(page.nextCursor && { nextCursor: page.nextCursor }) }
+  })
+
+  app.get<{ Params: { deliveryId: string } }>('/v1/deliveries/:deliveryId', async (request) => {
+    const tenant = await deps.auth.tenantOf(request)
+    const delivery = await deps.store.getDelivery(tenant.id, request.params.deliveryId)
+    if (!delivery)
+      throw new AppError('DELIVERY_NOT_FOUND', `No delivery ${request.params.deliveryId}`, { field: 'deliveryId' })
+    return presentDelivery(delivery, await deps.store.listAttempts(tenant.id, [delivery.id]))
+  })
+
+  app.post('/v1/deliveries/replay', async (request) => {
+    const caller = await deps.auth.callerOf(request)
+    const body = parseWith(replayBody, request.body)
+    const selector = 'ids' in body ? { ids: body.ids } : { filter: filterOf(body.filter) }
+    const result = await deps.destinations.replay(caller.tenant, selector, caller.actor)
+    return { replayed: result.replayed.length, skipped: result.skipped, ids: result.replayed.slice(0, 1000) }
+  })
+
+  app.get('/v1/audit', async (request) => {
+    const tenant = await deps.auth.tenantOf(request)
+    const entries = await deps.store.listAudit(tenant.id, 200)
+    return { items: entries.map((entry) => ({ ...entry, at: iso(entry.at) })) }
+  })
+}

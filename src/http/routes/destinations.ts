@@ -1,0 +1,59 @@
+/** Destinations: create, read, update, delete, verify with a test lead. Secrets go in, never come out. */
+
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { destinationInput, destinationPatchInput } from '../../services/destinations.ts'
+import type { HttpDeps } from '../deps.ts'
+import { parseWith } from '../validate.ts'
+
+export function registerDestinationRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  app.post('/v1/destinations', async (request, reply) => {
+    const caller = await deps.auth.callerOf(request)
+    const input = parseWith(destinationInput, request.body)
+    const created = await deps.destinations.create(caller.tenant, input, caller.actor)
+    // Generated secrets (a webhook signing secret) are shown here once and never again.
+    return reply.code(201).send({ ...created.destination, ...created.revealedSecrets })
+  })
+
+  app.get('/v1/destinations', async (request) => {
+    const tenant = await deps.auth.tenantOf(request)
+    return { items: await deps.destinations.list(tenant) }
+  })
+
+  app.get<{ Params: { destinationId: string } }>('/v1/destinations/:destinationId', async (request) => {
+    const tenant = await deps.auth.tenantOf(request)
+    return deps.destinations.get(tenant, request.params.destinationId)
+  })
+
+  app.patch<{ Params: { destinationId: string } }>('/v1/destinations/:destinationId', async (request) => {
+    const caller = await deps.auth.callerOf(request)
+    const input = parseWith(destinationPatchInput, request.body)
+    const updated = await deps.destinations.update(caller.tenant, request.params.destinationId, input, caller.actor)
+    return { ...updated.destination, ...updated.revealedSecrets }
+  })
+
+  app.delete<{ Params: { destinationId: string } }>('/v1/destinations/:destinationId', async (request, reply) => {
+    const caller = await deps.auth.callerOf(request)
+    await deps.destinations.remove(caller.tenant, request.params.destinationId, caller.actor)
+    return reply.code(204).send()
+  })
+
+  app.post<{ Params: { destinationId: string } }>('/v1/destinations/:destinationId/verify', async (request) => {
+    const caller = await deps.auth.callerOf(request)
+    return deps.destinations.verify(caller.tenant, request.params.destinationId, caller.actor)
+  })
+
+  app.put('/v1/routes/default', async (request) => {
+    const tenant = await deps.auth.tenantOf(request)
+    const { destinations } = parseWith(routeBody, request.body)
+    await deps.destinations.setRoutes(tenant, 'default', destinations)
+    return { destinations: await deps.destinations.getRoutes(tenant, 'default') }
+  })
+
+  app.get('/v1/routes/default', async (request) => {
+    const tenant = await deps.auth.tenantOf(request)
+    return { destinations: await deps.destinations.getRoutes(tenant, 'default') }
+  })
+}
+
+export const routeBody = z.strictObject({ destinations: z.array(z.string().min(1)).max(20) })

@@ -1,0 +1,350 @@
+/** Destinations, routing, publish-with-a-test-lead and replay: the use cases behind the API and the CLI. */
+
+import { randomBytes } from 'node:crypto'
+import { z } from 'zod'
+import { AppError } from '../core/errors.ts'
+import type { IdGenerator } from '../core/ids.ts'
+import type { Clock, SecretSealer } from '../core/ports.ts'
+import type { ConnectorFactory } from '../delivery/connectors.ts'
+import { openSecrets } from '../delivery/connectors.ts'
+import { type DestinationRegistry, destinationOfKind } from '../destinations/registry.ts'
+import type { LeadSnapshot } from '../destinations/types.ts'
+import type { DeliveryFilter, DestinationRecord, ReplaySelector, RouteScope, Store, Tenant } from '../store/types.ts'
+
+export interface DestinationServiceDeps {
+  readonly store: Store
+  readonly registry: DestinationRegistry
+  readonly sealer: SecretSealer
+  readonly connectors: ConnectorFactory
+  readonly clock: Clock
+  readonly ids: IdGenerator
+  /** Deadline of one verify or test delivery, in ms. */
+  readonly checkTimeoutMs: number
+  readonly random?: (size: number) => Uint8Array
+  /** Wakes the delivery worker after a replay. */
+  readonly onReplay?: () => void
+}
+
+export const limitsSchema = z.strictObject({
+  maxConcurrency: z.number().int().min(1).max(64).optional(),
+  ratePerSecond: z.number().positive().max(10_000).nullable().optional(),
+})
+
+export const destinationInput = z.strictObject({
+  kind: z.string().min(1),
+  name: z.string().trim().min(1).max(200),
+  config: z.record(z.string(), z.unknown()).default({}),
+  secrets: z.record(z.string(), z.unknown()).optional(),
+  limits: limitsSchema.optional(),
+})
+
+export const destinationPatchInput = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+  secrets: z.record(z.string(), z.unknown()).optional(),
+  limits: limitsSchema.optional(),
+})
+
+export interface CheckResult {
+  readonly destinationId: string
+  readonly name: string
+  readonly kind: string
+  readonly ok: boolean
+  /** The step that failed. */
+  readonly step?: 'settings' | 'verify' | 'test_lead'
+  /** What went wrong and how to fix it. */
+  readonly reason?: string
+  readonly failureKind?: string
+  readonly status?: number
+  readonly testLeadId?: string
+}
+
+/** The public view of a destination: never a secret. */
+export function presentDestination(destination: DestinationRecord) {
+  return {
+    id: destination.id,
+    kind: destination.kind,
+    name: destination.name,
+    config: destination.config,
+    hasSecrets: destination.sealedSecrets !== undefined,
+    state: destination.state,
+    stateReason: destination.stateReason ?? null,
+    failingSince: destination.failingSince === undefined ? null : new Date(destination.failingSince).toISOString(),
+    limits: { maxConcurrency: destination.maxConcurrency, ratePerSecond: destination.ratePerSecond ?? null },
+    createdAt: new Date(destination.createdAt).toISOString(),
+    updatedAt: new Date(destination.updatedAt).toISOString(),
+  }
+}
+
+/** A lead anyone can recognise as a test: every text value is `LEADRELAY_TEST_<n>`. */
+export function testLeadSnapshot(tenantId: string, offerId: string | undefined, n: number, now: number): LeadSnapshot {
+  const marker = `LEADRELAY_TEST_${n}`
+  const customer = {
+    firstName: marker,
+    lastName: marker,
+    email: `${marker.toLowerCase()}@example.com`,
+    phone: '1234567890',
+    phoneDigits: '1234567890',
+    country: 'US',
+    company: marker,
+    title: marker,
+  }
+  const leadId = `lead_test_${n}`
+  return {
+    lead: {
+      id: leadId,
+      tenantId,
+      ...(offerId !== undefined && { offerId }),
+      offerKey: offerId ?? '',
+      stage: 'initial_interest',
+      doNotContact: false,
+      isTest: true,
+      customer,
+      source: 'AzureMarketplace',
+      action: 'INS',
+      eventCount: 1,
+      firstEventAt: now,
+      lastEventAt: now,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    },
+    events: [
+      {
+        id: `evt_test_${n}`,
+        leadId,
+        format: 'api',
+        receivedAt: now,
+        occurredAt: now,
+        leadSource: `AzureMarketplace-INS|${offerId ?? marker}`,
+        source: 'AzureMarketplace',
+        action: 'INS',
+        stage: 'initial_interest',
+        ...(offerId !== undefined && { offerRef: offerId }),
+        description: marker,
+        customer,
+        isTest: true,
+      },
+    ],
+  }
+}
+
+export function createDestinationService(deps: DestinationServiceDeps) {
+  const { store, clock, ids } = deps
+  const random = deps.random ?? randomBytes
+
+  async function audit(
+    tenant: Tenant,
+    actor: string,
+    action: string,
+    target: string,
+    detail?: Record<string, unknown>,
+  ) {
+    await store.appendAudit({
+      id: ids.next('aud'),
+      tenantId: tenant.id,
+      actor,
+      action,
+      target,
+      ...(detail && { detail }),
+      at: clock.now(),
+    })
+  }
+
+  function validateConfig(kind: string, config: unknown): unknown {
+    const definition = destinationOfKind(deps.registry, kind)
+    const result = definition.configSchema.safeParse(config)
+    if (!result.success) {
+      const issue = result.error.issues[0]
+      const field = ['config', ...(issue?.path.map(String) ?? [])].join('.')
+      throw new AppError('VALIDATION_FAILED', `${field}: ${issue?.message ?? 'invalid'}`, { field })
+    }
+    return result.data
+  }
+
+  function prepareSecrets(kind: string, given: Record<string, unknown> | undefined) {
+    const secrets = destinationOfKind(deps.registry, kind).prepareSecrets(given, random)
+    // Values the publisher did not send were generated here: show them once, in this answer only.
+    const revealed = Object.fromEntries(Object.entries(secrets).filter(([key]) => given?.[key] === undefined))
+    return { secrets, revealed }
+  }
+
+  async function requireDestination(tenant: Tenant, id: string): Promise<DestinationRecord> {
+    const destination = await store.getDestination(tenant.id, id)
+    if (!destination) throw new AppError('DESTINATION_NOT_FOUND', `No destination ${id}`, { field: 'destinationId' })
+    return destination
+  }
+
+  async function check(destination: DestinationRecord, offerId: string | undefined): Promise<CheckResult> {
+    const base = { destinationId: destination.id, name: destination.name, kind: destination.kind }
+    let connector: ReturnType<ConnectorFactory['connectorFor']>
+    try {
+      connector = deps.connectors.connectorFor(destination)
+    } catch (error) {
+      return { ...base, ok: false, step: 'settings', reason: (error as Error).message, failureKind: 'misconfigured' }
+    }
+    const step = async (
+      name: 'verify' | 'test_lead',
+      work: () => Promise<unknown>,
+    ): Promise<CheckResult | undefined> => {
+      try {
+        await work()
+        return undefined
+      } catch (error) {
+        const details = error as { kind?: string; message: string; details?: { status?: number } }
+        return {
+          ...base,
+          ok: false,
+          step: name,
+          reason: details.message,
+          ...(details.kind !== undefined && { failureKind: details.kind }),
+          ...(details.details?.status !== undefined && { status: details.details.status }),
+        }
+      }
+    }
+    const verified = await step('verify', () => connector.verify(AbortSignal.timeout(deps.checkTimeoutMs)))
+    if (verified) return verified
+    const n = clock.now()
+    const snapshot = testLeadSnapshot(destination.tenantId, offerId, n, n)
+    const delivered = await step('test_lead', () =>
+      connector.deliver(snapshot, {
+        deliveryId: `dlv_test_${n}_${destination.id}`,
+        number: 1,
+        signal: AbortSignal.timeout(deps.checkTimeoutMs),
+      }),
+    )
+    if (delivered) return delivered
+    if (destination.state !== 'active')
+      await store.setDestinationHealth(destination.id, { state: 'active' }, clock.now())
+    return { ...base, ok: true, testLeadId: snapshot.lead.id }
+  }
+
+  async function requireOwnDestinations(tenant: Tenant, destinationIds: readonly string[]): Promise<void> {
+    for (const id of destinationIds) await requireDestination(tenant, id)
+  }
+
+  return {
+    async create(tenant: Tenant, input: z.output<typeof destinationInput>, actor: string) {
+      const config = validateConfig(input.kind, input.config)
+      const { secrets, revealed } = prepareSecrets(input.kind, input.secrets)
+      const id = ids.next('dst')
+      const destination = await store.createDestination(
+        {
+          id,
+          tenantId: tenant.id,
+          kind: input.kind,
+          name: input.name,
+          config,
+          ...(Object.keys(secrets).length > 0 && { sealedSecrets: deps.sealer.seal(JSON.stringify(secrets), id) }),
+          maxConcurrency: input.limits?.maxConcurrency ?? 4,
+          ...(input.limits?.ratePerSecond != null && { ratePerSecond: input.limits.ratePerSecond }),
+        },
+        clock.now(),
+      )
+      await audit(tenant, actor, 'destination.created', id, { kind: input.kind, name: input.name })
+      return { destination: presentDestination(destination), revealedSecrets: revealed }
+    },
+
+    async update(tenant: Tenant, id: string, input: z.output<typeof destinationPatchInput>, actor: string) {
+      const current = await requireDestination(tenant, id)
+      const config = input.config === undefined ? undefined : validateConfig(current.kind, input.config)
+      let sealedSecrets: string | undefined
+      let revealed: Record<string, string> = {}
+      if (input.secrets !== undefined) {
+        const kept = openSecrets(deps.sealer, current)
+        const prepared = prepareSecrets(current.kind, { ...kept, ...input.secrets })
+        sealedSecrets = deps.sealer.seal(JSON.stringify(prepared.secrets), id)
+        revealed = prepared.revealed
+      }
+      const updated = await store.updateDestination(
+        tenant.id,
+        id,
+        {
+          ...(input.name !== undefined && { name: input.name }),
+          ...(config !== undefined && { config }),
+          ...(sealedSecrets !== undefined && { sealedSecrets }),
+          ...(input.limits?.maxConcurrency !== undefined && { maxConcurrency: input.limits.maxConcurrency }),
+          ...(input.limits?.ratePerSecond !== undefined && { ratePerSecond: input.limits.ratePerSecond }),
+        },
+        clock.now(),
+      )
+      // A changed setting deserves a fresh try: a paused or disabled destination resumes.
+      if (current.state !== 'active' && (config !== undefined || sealedSecrets !== undefined)) {
+        await store.setDestinationHealth(id, { state: 'active' }, clock.now())
+      }
+      await audit(tenant, actor, 'destination.updated', id, {
+        fields: Object.keys(input).filter((key) => input[key as keyof typeof input] !== undefined),
+      })
+      const fresh = (await store.getDestination(tenant.id, id)) ?? updated!
+      return { destination: presentDestination(fresh), revealedSecrets: revealed }
+    },
+
+    async remove(tenant: Tenant, id: string, actor: string) {
+      if (!(await store.deleteDestination(tenant.id, id, clock.now()))) {
+        throw new AppError('DESTINATION_NOT_FOUND', `No destination ${id}`, { field: 'destinationId' })
+      }
+      await audit(tenant, actor, 'destination.deleted', id)
+    },
+
+    async get(tenant: Tenant, id: string) {
+      return presentDestination(await requireDestination(tenant, id))
+    },
+
+    async list(tenant: Tenant) {
+      return (await store.listDestinations(tenant.id)).map(presentDestination)
+    },
+
+    /** "Test connection": verify, then send one test lead. A passing check resumes a paused destination. */
+    async verify(tenant: Tenant, id: string, actor: string): Promise<CheckResult> {
+      const result = await check(await requireDestination(tenant, id), undefined)
+      await audit(tenant, actor, 'destination.verified', id, {
+        ok: result.ok,
+        ...(result.reason && { reason: result.reason }),
+      })
+      return result
+    },
+
+    async setRoutes(tenant: Tenant, scope: RouteScope, destinationIds: readonly string[]) {
+      await requireOwnDestinations(tenant, destinationIds)
+      await store.setRoutes(tenant.id, scope, [...new Set(destinationIds)])
+    },
+
+    getRoutes: (tenant: Tenant, scope: RouteScope) => store.getRoutes(tenant.id, scope),
+
+    /** Verifies every destination routed for the offer and sends each a test lead; the offer goes live only if all pass. */
+    async publish(tenant: Tenant, offerId: string, actor: string) {
+      const offer = await store.getOffer(tenant.id, offerId)
+      if (!offer) throw new AppError('OFFER_NOT_FOUND', `No offer ${offerId}`, { field: 'offerId' })
+      let destinationIds = await store.getRoutes(tenant.id, `offer:${offerId}`)
+      const usesDefault = destinationIds.length === 0
+      if (usesDefault) destinationIds = await store.getRoutes(tenant.id, 'default')
+      if (destinationIds.length === 0) {
+        throw new AppError('OFFER_NOT_ROUTED', `Offer ${offerId} has no destinations and there is no default route`, {
+          field: 'destinations',
+        })
+      }
+      const results: CheckResult[] = []
+      for (const id of destinationIds) results.push(await check(await requireDestination(tenant, id), offerId))
+      const live = results.every((result) => result.ok)
+      await store.setOfferStatus(tenant.id, offerId, live ? 'live' : 'draft', clock.now())
+      await audit(tenant, actor, 'offer.published', offerId, {
+        live,
+        failed: results.filter((r) => !r.ok).map((r) => r.destinationId),
+      })
+      return { offerId, status: live ? ('live' as const) : ('draft' as const), usesDefaultRoute: usesDefault, results }
+    },
+
+    async replay(tenant: Tenant, selector: ReplaySelector, actor: string) {
+      const result = await store.replayDeliveries(tenant.id, selector, clock.now())
+      await audit(tenant, actor, 'deliveries.replayed', 'ids' in selector ? 'ids' : 'filter', {
+        replayed: result.replayed.length,
+        skipped: result.skipped,
+        ...('ids' in selector ? { ids: selector.ids.slice(0, 100) } : { filter: selector.filter as DeliveryFilter }),
+      })
+      if (result.replayed.length > 0) deps.onReplay?.()
+      return result
+    },
+  }
+}
+
+export type DestinationService = ReturnType<typeof createDestinationService>

@@ -1,0 +1,594 @@
+/** Destinations, routes, the delivery queue and its attempt log: the queries every dialect shares. */
+
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely'
+import type { DeliveryState, DestinationState } from '../core/delivery-state.ts'
+import { AppError } from '../core/errors.ts'
+import type { Database } from './schema.ts'
+import type {
+  AttemptRecord,
+  AuditEntry,
+  Delivery,
+  DeliveryFilter,
+  DeliveryStore,
+  DestinationRecord,
+  RouteScope,
+} from './types.ts'
+
+type Executor = Kysely<Database> | Transaction<Database>
+type DestinationRow = Selectable<Database['destinations']>
+type DeliveryRow = Selectable<Database['deliveries']>
+
+function destinationOf(row: DestinationRow): DestinationRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    kind: row.kind,
+    name: row.name,
+    config: JSON.parse(row.config),
+    ...(row.secrets !== null && { sealedSecrets: row.secrets }),
+    state: row.state as DestinationState,
+    ...(row.state_reason !== null && { stateReason: row.state_reason }),
+    stateChangedAt: Number(row.state_changed_at),
+    ...(row.failing_since !== null && { failingSince: Number(row.failing_since) }),
+    maxConcurrency: Number(row.max_concurrency),
+    ...(row.rate_per_second !== null && { ratePerSecond: Number(row.rate_per_second) }),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  }
+}
+
+function deliveryOf(row: DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    leadId: row.lead_id,
+    destinationId: row.destination_id,
+    leadVersion: Number(row.lead_version),
+    state: row.state as DeliveryState,
+    attempts: Number(row.attempts),
+    runAt: Number(row.run_at),
+    retryFrom: Number(row.retry_from),
+    ...(row.last_error !== null && { lastError: row.last_error }),
+    ...(row.last_error_kind !== null && { lastErrorKind: row.last_error_kind }),
+    ...(row.last_status !== null && { lastStatus: Number(row.last_status) }),
+    ...(row.external_id !== null && { externalId: row.external_id }),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    ...(row.delivered_at !== null && { deliveredAt: Number(row.delivered_at) }),
+  }
+}
+
+function attemptOf(row: Selectable<Database['delivery_attempts']>): AttemptRecord {
+  return {
+    id: row.id,
+    deliveryId: row.delivery_id,
+    number: Number(row.number),
+    leadVersion: Number(row.lead_version),
+    startedAt: Number(row.started_at),
+    durationMs: Number(row.duration_ms),
+    outcome: row.outcome,
+    ...(row.status !== null && { status: Number(row.status) }),
+    ...(row.vendor_code !== null && { vendorCode: row.vendor_code }),
+    ...(row.error !== null && { error: row.error }),
+  }
+}
+
+const deliveryIdPattern = /^dlv_[0-9A-Z]{26}$/
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString()
+  if (!deliveryIdPattern.test(id)) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' })
+  return id
+}
+
+/**
+ * Queues one delivery per destination routed for the lead's offer (the tenant's default route when the offer has
+ * none). Runs inside the ingest transaction: the lead change and its deliveries commit together or not at all.
+ */
+export async function enqueueDeliveries(
+  trx: Executor,
+  change: { tenantId: string; leadId: string; offerId?: string; leadVersion: number; newId: () => string; now: number },
+): Promise<number> {
+  const routed = (scope: RouteScope) =>
+    trx
+      .selectFrom('routes')
+      .innerJoin('destinations', 'destinations.id', 'routes.destination_id')
+      .select('routes.destination_id')
+      .where('routes.tenant_id', '=', change.tenantId)
+      .where('routes.scope', '=', scope)
+      .where('destinations.deleted_at', 'is', null)
+      .execute()
+  let destinations = change.offerId === undefined ? [] : await routed(`offer:${change.offerId}`)
+  if (destinations.length === 0) destinations = await routed('default')
+  if (destinations.length === 0) return 0
+  await trx
+    .insertInto('deliveries')
+    .values(
+      destinations.map(({ destination_id }) => ({
+        id: change.newId(),
+        tenant_id: change.tenantId,
+        lead_id: change.leadId,
+        destination_id,
+        lead_version: change.leadVersion,
+        state: 'queued',
+        attempts: 0,
+        run_at: change.now,
+        retry_from: change.now,
+        locked_by: null,
+        locked_until: null,
+        last_error: null,
+        last_error_kind: null,
+        last_status: null,
+        external_id: null,
+        created_at: change.now,
+        updated_at: change.now,
+        delivered_at: null,
+      })),
+    )
+    .execute()
+  return destinations.length
+}
+
+export interface DeliveryQueriesOptions {
+  readonly db: Kysely<Database>
+  /** `for update skip locked` where the dialect has it, so concurrent workers never claim the same row. */
+  readonly lockClause?: 'for update skip locked'
+}
+
+export function createDeliveryQueries({ db, lockClause }: DeliveryQueriesOptions): DeliveryStore {
+  const liveDestination = (tenantId: string, id: string) =>
+    db
+      .selectFrom('destinations')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+
+  function applyFilter<T extends { where: (...args: any[]) => T }>(query: T, filter: DeliveryFilter): T {
+    let q = query
+    if (filter.state !== undefined) q = q.where('state', '=', filter.state)
+    if (filter.destinationId !== undefined) q = q.where('destination_id', '=', filter.destinationId)
+    if (filter.leadId !== undefined) q = q.where('lead_id', '=', filter.leadId)
+    if (filter.since !== undefined) q = q.where('updated_at', '>=', filter.since)
+    if (filter.until !== undefined) q = q.where('updated_at', '<', filter.until)
+    return q
+  }
+
+  return {
+    async createDestination(destination, now) {
+      await db
+        .insertInto('destinations')
+        .values({
+          id: destination.id,
+          tenant_id: destination.tenantId,
+          kind: destination.kind,
+          name: destination.name,
+          config: JSON.stringify(destination.config),
+          secrets: destination.sealedSecrets ?? null,
+          state: 'active',
+          state_reason: null,
+          state_changed_at: now,
+          failing_since: null,
+          max_concurrency: destination.maxConcurrency,
+          rate_per_second: destination.ratePerSecond ?? null,
+          created_at: now,
+          updated_at: now,
+          deleted_at: null,
+        })
+        .execute()
+      return destinationOf(await liveDestination(destination.tenantId, destination.id).executeTakeFirstOrThrow())
+    },
+
+    async updateDestination(tenantId, id, patch, now) {
+      const changes = {
+        ...(patch.name !== undefined && { name: patch.name }),
+        ...(patch.config !== undefined && { config: JSON.stringify(patch.config) }),
+        ...(patch.sealedSecrets !== undefined && { secrets: patch.sealedSecrets }),
+        ...(patch.maxConcurrency !== undefined && { max_concurrency: patch.maxConcurrency }),
+        ...(patch.ratePerSecond !== undefined && { rate_per_second: patch.ratePerSecond }),
+      }
+      await db
+        .updateTable('destinations')
+        .set({ ...changes, updated_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .where('deleted_at', 'is', null)
+        .execute()
+      const row = await liveDestination(tenantId, id).executeTakeFirst()
+      return row ? destinationOf(row) : undefined
+    },
+
+    async getDestination(tenantId, id) {
+      const row = await liveDestination(tenantId, id).executeTakeFirst()
+      return row ? destinationOf(row) : undefined
+    },
+
+    async getDestinationById(id) {
+      const row = await db.selectFrom('destinations').selectAll().where('id', '=', id).executeTakeFirst()
+      return row ? destinationOf(row) : undefined
+    },
+
+    async listDestinations(tenantId) {
+      const rows = await db
+        .selectFrom('destinations')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('deleted_at', 'is', null)
+        .orderBy('id')
+        .execute()
+      return rows.map(destinationOf)
+    },
+
+    async listAllDestinations() {
+      return (await db.selectFrom('destinations').selectAll().orderBy('id').execute()).map(destinationOf)
+    },
+
+    async deleteDestination(tenantId, id, now) {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('destinations')
+          .set({ deleted_at: now, updated_at: now, state: 'disabled', state_reason: 'deleted' })
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', id)
+          .where('deleted_at', 'is', null)
+          .executeTakeFirst()
+        if (Number(result.numUpdatedRows) === 0) return false
+        await trx.deleteFrom('routes').where('destination_id', '=', id).execute()
+        await trx
+          .updateTable('deliveries')
+          .set({ state: 'dead', last_error: 'The destination was deleted', updated_at: now, locked_by: null })
+          .where('destination_id', '=', id)
+          .where('state', 'in', ['queued', 'in_flight'])
+          .execute()
+        return true
+      })
+    },
+
+    async setDestinationHealth(id, health, now) {
+      const current = await db.selectFrom('destinations').select('state').where('id', '=', id).executeTakeFirst()
+      await db
+        .updateTable('destinations')
+        .set({
+          state: health.state,
+          state_reason: health.reason ?? null,
+          failing_since: health.failingSince ?? null,
+          ...(current?.state !== health.state && { state_changed_at: now }),
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .execute()
+    },
+
+    async setRoutes(tenantId, scope, destinationIds) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('routes').where('tenant_id', '=', tenantId).where('scope', '=', scope).execute()
+        if (destinationIds.length > 0) {
+          await trx
+            .insertInto('routes')
+            .values(destinationIds.map((destination_id) => ({ tenant_id: tenantId, scope, destination_id })))
+            .execute()
+        }
+      })
+    },
+
+    async getRoutes(tenantId, scope) {
+      const rows = await db
+        .selectFrom('routes')
+        .select('destination_id')
+        .where('tenant_id', '=', tenantId)
+        .where('scope', '=', scope)
+        .orderBy('destination_id')
+        .execute()
+      return rows.map((row) => row.destination_id)
+    },
+
+    async setOfferStatus(tenantId, offerId, status, now) {
+      await db
+        .updateTable('offers')
+        .set({ status, published_at: status === 'live' ? now : null, updated_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', offerId)
+        .execute()
+    },
+
+    async setTenantContacts(tenantId, contacts) {
+      await db
+        .updateTable('tenants')
+        .set({ notify_emails: JSON.stringify(contacts.emails), notify_webhook_url: contacts.webhookUrl ?? null })
+        .where('id', '=', tenantId)
+        .execute()
+    },
+
+    async getTenantContacts(tenantId) {
+      const row = await db
+        .selectFrom('tenants')
+        .select(['notify_emails', 'notify_webhook_url'])
+        .where('id', '=', tenantId)
+        .executeTakeFirst()
+      if (!row) return { emails: [] }
+      return {
+        emails: JSON.parse(row.notify_emails) as string[],
+        ...(row.notify_webhook_url !== null && { webhookUrl: row.notify_webhook_url }),
+      }
+    },
+
+    async getTenant(tenantId) {
+      const row = await db
+        .selectFrom('tenants')
+        .select(['id', 'name', 'created_at'])
+        .where('id', '=', tenantId)
+        .executeTakeFirst()
+      return row ? { id: row.id, name: row.name, createdAt: Number(row.created_at) } : undefined
+    },
+
+    async claimDeliveries(request) {
+      return db.transaction().execute(async (trx) => {
+        let candidates = trx
+          .selectFrom('deliveries as d')
+          .innerJoin('destinations as dst', 'dst.id', 'd.destination_id')
+          .select(['d.id', 'd.destination_id', 'd.lead_id', 'd.lead_version'])
+          .where('d.state', '=', 'queued')
+          .where('d.run_at', '<=', request.now)
+          .where('dst.state', '=', 'active')
+          .where('dst.deleted_at', 'is', null)
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('deliveries as other')
+                  .select(sql`1`.as('one'))
+                  .whereRef('other.destination_id', '=', 'd.destination_id')
+                  .whereRef('other.lead_id', '=', 'd.lead_id')
+                  .where('other.state', '=', 'in_flight'),
+              ),
+            ),
+          )
+          .orderBy('d.run_at')
+          .orderBy('d.id')
+          .limit(request.limit * 4)
+        if (lockClause) candidates = candidates.modifyEnd(sql.raw(lockClause))
+        const rows = await candidates.execute()
+        // One per (destination, lead): the newest state; older queued states of that lead are superseded by it.
+        const newest = new Map<string, (typeof rows)[number]>()
+        for (const row of rows) {
+          const key = `${row.destination_id} ${row.lead_id}`
+          const seen = newest.get(key)
+          if (!seen || Number(row.lead_version) > Number(seen.lead_version)) newest.set(key, row)
+        }
+        const taken = new Map<string, number>()
+        const chosen: (typeof rows)[number][] = []
+        for (const row of newest.values()) {
+          if (chosen.length >= request.limit) break
+          const used = taken.get(row.destination_id) ?? 0
+          if (used >= request.slotsFor(row.destination_id)) continue
+          taken.set(row.destination_id, used + 1)
+          chosen.push(row)
+        }
+        for (const row of chosen) {
+          await trx
+            .updateTable('deliveries')
+            .set({ state: 'superseded', updated_at: request.now, last_error: `Superseded by ${row.id}` })
+            .where('destination_id', '=', row.destination_id)
+            .where('lead_id', '=', row.lead_id)
+            .where('state', '=', 'queued')
+            .where('id', '!=', row.id)
+            .where('lead_version', '<=', row.lead_version)
+            .execute()
+          await trx
+            .updateTable('deliveries')
+            .set((eb) => ({
+              state: 'in_flight',
+              locked_by: request.workerId,
+              locked_until: request.now + request.leaseMs,
+              updated_at: request.now,
+              lead_version: eb.selectFrom('leads').select('version').whereRef('leads.id', '=', 'deliveries.lead_id'),
+            }))
+            .where('id', '=', row.id)
+            .execute()
+        }
+        if (chosen.length === 0) return []
+        const claimed = await trx
+          .selectFrom('deliveries')
+          .selectAll()
+          .where(
+            'id',
+            'in',
+            chosen.map((row) => row.id),
+          )
+          .orderBy('run_at')
+          .execute()
+        return claimed.map(deliveryOf)
+      })
+    },
+
+    async completeAttempt(completion) {
+      const { transition, attempt, now } = completion
+      return db.transaction().execute(async (trx) => {
+        const current = await trx
+          .selectFrom('deliveries')
+          .select(['state', 'locked_by', 'destination_id'])
+          .where('id', '=', completion.deliveryId)
+          .executeTakeFirst()
+        await trx
+          .insertInto('delivery_attempts')
+          .values({
+            id: attempt.id,
+            delivery_id: attempt.deliveryId,
+            tenant_id: sql<string>`(select tenant_id from deliveries where id = ${attempt.deliveryId})`,
+            destination_id: current?.destination_id ?? '',
+            number: attempt.number,
+            lead_version: attempt.leadVersion,
+            started_at: attempt.startedAt,
+            duration_ms: attempt.durationMs,
+            outcome: attempt.outcome,
+            status: attempt.status ?? null,
+            vendor_code: attempt.vendorCode ?? null,
+            error: attempt.error ?? null,
+          })
+          .execute()
+        if (current?.state !== 'in_flight' || current.locked_by !== completion.workerId) return false
+        await trx
+          .updateTable('deliveries')
+          .set({
+            state: transition.state,
+            attempts: transition.attempts,
+            ...(transition.runAt !== undefined && { run_at: transition.runAt }),
+            locked_by: null,
+            locked_until: null,
+            last_error: attempt.error ?? transition.reason ?? null,
+            last_error_kind: attempt.outcome === 'delivered' ? null : attempt.outcome,
+            last_status: attempt.status ?? null,
+            ...(transition.state === 'delivered' && { delivered_at: now, last_error: null }),
+            ...(transition.state === 'dead' && transition.reason !== undefined && { last_error: transition.reason }),
+            updated_at: now,
+          })
+          .where('id', '=', completion.deliveryId)
+          .execute()
+        if (completion.health) {
+          const destination = await trx
+            .selectFrom('destinations')
+            .select('state')
+            .where('id', '=', current.destination_id)
+            .executeTakeFirst()
+          await trx
+            .updateTable('destinations')
+            .set({
+              state: completion.health.state,
+              state_reason: completion.health.reason ?? null,
+              failing_since: completion.health.failingSince ?? null,
+              ...(destination?.state !== completion.health.state && { state_changed_at: now }),
+              updated_at: now,
+            })
+            .where('id', '=', current.destination_id)
+            .execute()
+        }
+        return true
+      })
+    },
+
+    async releaseExpiredLeases(now) {
+      const result = await db
+        .updateTable('deliveries')
+        .set({ state: 'queued', locked_by: null, locked_until: null, updated_at: now })
+        .where('state', '=', 'in_flight')
+        .where('locked_until', '<', now)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows)
+    },
+
+    async nextDueAt() {
+      const row = await db
+        .selectFrom('deliveries as d')
+        .innerJoin('destinations as dst', 'dst.id', 'd.destination_id')
+        .select((eb) => eb.fn.min('d.run_at').as('next'))
+        .where('d.state', '=', 'queued')
+        .where('dst.state', '=', 'active')
+        .executeTakeFirst()
+      return row?.next === null || row?.next === undefined ? undefined : Number(row.next)
+    },
+
+    async getDelivery(tenantId, id) {
+      const row = await db
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return row ? deliveryOf(row) : undefined
+    },
+
+    async listDeliveries(tenantId, filter, page) {
+      let query = applyFilter(db.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId), filter)
+      if (page.cursor !== undefined) query = query.where('id', '<', decodeCursor(page.cursor))
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(page.limit + 1)
+        .execute()
+      const items = rows.slice(0, page.limit).map(deliveryOf)
+      const last = items.at(-1)
+      return rows.length > page.limit && last
+        ? { items, nextCursor: Buffer.from(last.id).toString('base64url') }
+        : { items }
+    },
+
+    async listAttempts(tenantId, deliveryIds) {
+      if (deliveryIds.length === 0) return []
+      const rows = await db
+        .selectFrom('delivery_attempts')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('delivery_id', 'in', deliveryIds)
+        .orderBy('started_at')
+        .orderBy('number')
+        .execute()
+      return rows.map(attemptOf)
+    },
+
+    async replayDeliveries(tenantId, selector, now) {
+      return db.transaction().execute(async (trx) => {
+        let query = trx.selectFrom('deliveries').select(['id', 'state']).where('tenant_id', '=', tenantId)
+        if ('ids' in selector) {
+          if (selector.ids.length === 0) return { replayed: [], skipped: 0 }
+          query = query.where('id', 'in', selector.ids)
+        } else {
+          query = applyFilter(query, { state: 'dead', ...selector.filter })
+        }
+        const rows = await query.execute()
+        const replayable = rows
+          .filter((row) => row.state !== 'queued' && row.state !== 'in_flight')
+          .map((row) => row.id)
+        for (let i = 0; i < replayable.length; i += 500) {
+          await trx
+            .updateTable('deliveries')
+            .set({
+              state: 'queued',
+              attempts: 0,
+              run_at: now,
+              retry_from: now,
+              locked_by: null,
+              locked_until: null,
+              updated_at: now,
+            })
+            .where('id', 'in', replayable.slice(i, i + 500))
+            .execute()
+        }
+        return { replayed: replayable, skipped: rows.length - replayable.length }
+      })
+    },
+
+    async appendAudit(entry: AuditEntry) {
+      await db
+        .insertInto('audit_log')
+        .values({
+          id: entry.id,
+          tenant_id: entry.tenantId,
+          actor: entry.actor,
+          action: entry.action,
+          target: entry.target ?? null,
+          detail: entry.detail === undefined ? null : JSON.stringify(entry.detail),
+          at: entry.at,
+        })
+        .execute()
+    },
+
+    async listAudit(tenantId, limit) {
+      const rows = await db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .orderBy('at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute()
+      return rows.map((row) => ({
+        id: row.id,
+        tenantId: row.tenant_id,
+        actor: row.actor,
+        action: row.action,
+        ...(row.target !== null && { target: row.target }),
+        ...(row.detail !== null && { detail: JSON.parse(row.detail) as Record<string, unknown> }),
+        at: Number(row.at),
+      }))
+    },
+  }
+}
