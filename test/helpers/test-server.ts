@@ -19,14 +19,18 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-export async function startTestServer(env: NodeJS.ProcessEnv = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: NodeJS.ProcessEnv = {},
+  options: { runWorker?: boolean } = {},
+): Promise<TestServer> {
   const dir = createTempDir()
-  const config = loadConfig({ data: dir.path, port: '8080' }, env)
+  const config = loadConfig({ data: dir.path, port: '8080' }, { LEADRELAY_ALLOW_PRIVATE_NETWORKS: 'true', ...env })
   const store = createSqliteStore({ filename: config.sqliteFile })
   await store.migrate()
   const clock = createManualClock(Date.UTC(2026, 10, 25, 12, 0, 0))
   const ids = createIdGenerator(clock)
-  const server = createServer({ config, store, clock, ids })
+  // Jitter at its midpoint, so retry times are exact; the worker runs only when a test says so.
+  const server = createServer({ config, store, clock, ids, runWorker: options.runWorker ?? false, random: () => 0.5 })
   const addTenant = (name: string) => createTenant({ store, clock, ids, publicUrl: config.publicUrl }, name)
   const tenant = await addTenant('contoso')
   return {

@@ -101,7 +101,8 @@ export function verifyWebhook(input: VerifyInput): VerifyResult {
  * - `previousSigningSecret` + `previousExpiresAt` (epoch ms, as a string): after a rotation, the old secret signs
  *   too until then, so receivers can switch secrets without dropping a request.
  */
-export interface WebhookSecrets {
+// A type, not an interface, so it is assignable to `DestinationSecrets` (a record of strings).
+export type WebhookSecrets = {
   readonly signingSecret: string
   readonly previousSigningSecret?: string
   readonly previousExpiresAt?: string

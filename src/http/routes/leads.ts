@@ -49,13 +49,15 @@ export function registerLeadRoutes(app: FastifyInstance, deps: HttpDeps): void {
     // Another tenant's lead answers exactly like a lead that does not exist.
     if (!lead) throw new AppError('LEAD_NOT_FOUND', `No lead ${request.params.leadId}`, { field: 'leadId' })
     const events = await deps.store.listLeadEvents(tenant.id, lead.id)
+    const deliveries = (await deps.store.listDeliveries(tenant.id, { leadId: lead.id }, { limit: 500 })).items
+    const attempts = await deps.store.listAttempts(
+      tenant.id,
+      deliveries.map((delivery) => delivery.id),
+    )
     return {
       ...presentLead(lead),
-      events: events.map((event) => ({
-        ...event,
-        occurredAt: iso(event.occurredAt),
-        receivedAt: iso(event.receivedAt),
-      })),
+      events: events.map((event) => ({ ...event, occurredAt: iso(event.occurredAt), receivedAt: iso(event.receivedAt) })),
+      deliveries: deliveries.map((delivery) => presentDelivery(delivery, attempts)),
     }
   })
 }
