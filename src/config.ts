@@ -28,6 +28,8 @@ export interface Config {
   readonly worker: {
     readonly maxInFlight: number
     readonly attemptTimeoutMs: number
+    /** How long a claimed delivery stays leased; a crashed worker's deliveries return to the queue after it. */
+    readonly leaseMs: number
   }
 }
 
@@ -62,6 +64,22 @@ function parseRetryPolicy(env: NodeJS.ProcessEnv): RetryPolicy {
     ...(env.LEADRELAY_RETRY_MAX_AGE && {
       maxAgeMs: parseDuration('LEADRELAY_RETRY_MAX_AGE', env.LEADRELAY_RETRY_MAX_AGE),
     }),
+  }
+}
+
+function workerSettings(env: NodeJS.ProcessEnv): Config['worker'] {
+  const attemptTimeoutMs = parseDuration('LEADRELAY_ATTEMPT_TIMEOUT', env.LEADRELAY_ATTEMPT_TIMEOUT ?? '15s')
+  const leaseMs = parseDuration('LEADRELAY_LEASE', env.LEADRELAY_LEASE ?? '60s')
+  // A lease shorter than an attempt would let a second worker send a delivery the first is still sending.
+  if (leaseMs < attemptTimeoutMs + 1000) {
+    throw new AppError('CONFIG_INVALID', 'LEADRELAY_LEASE must be at least 1 s longer than LEADRELAY_ATTEMPT_TIMEOUT', {
+      field: 'LEADRELAY_LEASE',
+    })
+  }
+  return {
+    maxInFlight: parseInteger('LEADRELAY_WORKER_CONCURRENCY', env.LEADRELAY_WORKER_CONCURRENCY ?? '64', 1, 1024),
+    attemptTimeoutMs,
+    leaseMs,
   }
 }
 
@@ -125,9 +143,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       smtp: { url: env.LEADRELAY_SMTP_URL, from: env.LEADRELAY_SMTP_FROM ?? 'Leadrelay <leadrelay@localhost>' },
     }),
     retryPolicy: parseRetryPolicy(env),
-    worker: {
-      maxInFlight: parseInteger('LEADRELAY_WORKER_CONCURRENCY', env.LEADRELAY_WORKER_CONCURRENCY ?? '64', 1, 1024),
-      attemptTimeoutMs: parseDuration('LEADRELAY_ATTEMPT_TIMEOUT', env.LEADRELAY_ATTEMPT_TIMEOUT ?? '15s'),
-    },
+    worker: workerSettings(env),
   }
 }

@@ -70,7 +70,6 @@ export function createDeliveryRuntime(deps: ServerDeps & { log: Logger }): Deliv
     ...(deps.random && { random: deps.random }),
     options: {
       ...config.worker,
-      leaseMs: Math.max(60_000, config.worker.attemptTimeoutMs * 4),
       retryPolicy: config.retryPolicy,
     },
     async onHealthChange(destination, notice, reason) {

@@ -4,12 +4,28 @@ import { parseArgs } from 'node:util'
 import { AppError } from '../core/errors.ts'
 import { version } from '../version.ts'
 import type { Command, CommandIo } from './command.ts'
+import { deliveriesReplayCommand } from './commands/deliveries-replay.ts'
+import { destinationsListCommand, destinationsVerifyCommand } from './commands/destinations.ts'
 import { leadsListCommand } from './commands/leads-list.ts'
 import { migrateCommand } from './commands/migrate.ts'
+import { offersPublishCommand } from './commands/offers-publish.ts'
+import { secretsRotateCommand } from './commands/secrets-rotate.ts'
 import { serveCommand } from './commands/serve.ts'
 import { tenantsCreateCommand } from './commands/tenants-create.ts'
+import { workerCommand } from './commands/worker.ts'
 
-export const commands: readonly Command[] = [serveCommand, migrateCommand, tenantsCreateCommand, leadsListCommand]
+export const commands: readonly Command[] = [
+  serveCommand,
+  workerCommand,
+  migrateCommand,
+  tenantsCreateCommand,
+  leadsListCommand,
+  destinationsListCommand,
+  destinationsVerifyCommand,
+  offersPublishCommand,
+  deliveriesReplayCommand,
+  secretsRotateCommand,
+]
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.join(' ').length))

@@ -7,13 +7,16 @@ import {
   nextDestinationHealth,
 } from './delivery-state.ts'
 import { type FailureKind, failureKinds } from './errors.ts'
-import { backoffDelay, defaultRetryPolicy as policy, maxAttempts } from './retry-policy.ts'
+import { backoffDelay, maxAttempts, defaultRetryPolicy as policy } from './retry-policy.ts'
 
 const second = 1000
 const hour = 3_600_000
 const day = 24 * hour
 
-const failed = (failure: FailureKind, extra: Partial<Extract<AttemptOutcome, { kind: 'failed' }>> = {}): AttemptOutcome => ({
+const failed = (
+  failure: FailureKind,
+  extra: Partial<Extract<AttemptOutcome, { kind: 'failed' }>> = {},
+): AttemptOutcome => ({
   kind: 'failed',
   failure,
   message: `${failure} happened`,
@@ -23,7 +26,17 @@ const failed = (failure: FailureKind, extra: Partial<Extract<AttemptOutcome, { k
 describe('retry policy', () => {
   test('the default schedule is immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then daily to 7 days', () => {
     const nominal = Array.from({ length: 9 }, (_, i) => backoffDelay(policy, i + 1, 0.5))
-    expect(nominal).toEqual([5 * second, 300 * second, 1800 * second, 2 * hour, 5 * hour, 10 * hour, 10 * hour, day, day])
+    expect(nominal).toEqual([
+      5 * second,
+      300 * second,
+      1800 * second,
+      2 * hour,
+      5 * hour,
+      10 * hour,
+      10 * hour,
+      day,
+      day,
+    ])
     // 27.6 h of fixed waits, then five daily retries fit before 7 days: 13 attempts in all.
     expect(maxAttempts(policy)).toBe(13)
   })
@@ -54,7 +67,9 @@ describe('nextDeliveryState', () => {
       attempts: 0,
       runAt: 7 * second,
     })
-    expect(nextDeliveryState(fresh, failed('rate_limited', { retryAfterMs: 30 * day }), policy, 0, 0.5).runAt).toBe(6 * hour)
+    expect(nextDeliveryState(fresh, failed('rate_limited', { retryAfterMs: 30 * day }), policy, 0, 0.5).runAt).toBe(
+      6 * hour,
+    )
     expect(nextDeliveryState(fresh, failed('rate_limited', { retryAfterMs: 0 }), policy, 0, 0.5).runAt).toBe(second)
     expect(nextDeliveryState(fresh, failed('rate_limited'), policy, 0, 0.5).runAt).toBe(60 * second)
   })
@@ -99,7 +114,12 @@ describe('nextDestinationHealth', () => {
     expect(change.health.state).toBe('disabled')
     expect(change.notify).toBe('destination.disabled')
     // One success in between starts the clock again.
-    const recovered = nextDestinationHealth({ state: 'active', failingSince: 0 }, { kind: 'delivered' }, policy, 4 * day)
+    const recovered = nextDestinationHealth(
+      { state: 'active', failingSince: 0 },
+      { kind: 'delivered' },
+      policy,
+      4 * day,
+    )
     expect(recovered.health).toEqual({ state: 'active' })
     expect(recovered.notify).toBeUndefined()
   })
@@ -118,54 +138,60 @@ describe('the delivery state machine, driven by random outcomes', () => {
 
   test('no state is left stuck, nothing regresses, attempts never exceed the schedule', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(outcome, fc.double({ min: 0, max: 0.999_999, noNaN: true })), { maxLength: 200 }), (steps) => {
-        let delivery = { attempts: 0, createdAt: 0 }
-        let now = 0
-        let state: string = 'queued'
-        let health: DestinationHealth = { state: 'active' }
-        for (const [result, random] of steps) {
-          // A paused or disabled destination is not attempted until it is active again (fixed or verified).
-          if (health.state !== 'active') health = { state: 'active' }
-          const next = nextDeliveryState(delivery, result, policy, now, random)
-          health = nextDestinationHealth(health, result, policy, now).health
-          expect(next.attempts).toBeGreaterThanOrEqual(delivery.attempts)
-          expect(next.attempts).toBeLessThanOrEqual(maxAttempts(policy))
-          if (next.state === 'queued') {
-            // Queued always says when; never in the past, never past the give-up age.
-            expect(next.runAt).toBeDefined()
-            expect(next.runAt!).toBeGreaterThanOrEqual(now)
-            expect(next.runAt!).toBeLessThanOrEqual(delivery.createdAt + policy.maxAgeMs)
-            now = next.runAt!
-            delivery = { ...delivery, attempts: next.attempts }
-            continue
+      fc.property(
+        fc.array(fc.tuple(outcome, fc.double({ min: 0, max: 0.999_999, noNaN: true })), { maxLength: 200 }),
+        (steps) => {
+          let delivery = { attempts: 0, createdAt: 0 }
+          let now = 0
+          let state: string = 'queued'
+          let health: DestinationHealth = { state: 'active' }
+          for (const [result, random] of steps) {
+            // A paused or disabled destination is not attempted until it is active again (fixed or verified).
+            if (health.state !== 'active') health = { state: 'active' }
+            const next = nextDeliveryState(delivery, result, policy, now, random)
+            health = nextDestinationHealth(health, result, policy, now).health
+            expect(next.attempts).toBeGreaterThanOrEqual(delivery.attempts)
+            expect(next.attempts).toBeLessThanOrEqual(maxAttempts(policy))
+            if (next.state === 'queued') {
+              // Queued always says when; never in the past, never past the give-up age.
+              expect(next.runAt).toBeDefined()
+              expect(next.runAt!).toBeGreaterThanOrEqual(now)
+              expect(next.runAt!).toBeLessThanOrEqual(delivery.createdAt + policy.maxAgeMs)
+              now = next.runAt!
+              delivery = { ...delivery, attempts: next.attempts }
+              continue
+            }
+            state = next.state
+            if (state === 'dead') expect(next.reason).toBeTruthy()
+            break
           }
-          state = next.state
-          if (state === 'dead') expect(next.reason).toBeTruthy()
-          break
-        }
-        // Either it ended, or every step left it queued with a time to run: it never sits without a next step.
-        expect(['queued', 'delivered', 'dead']).toContain(state)
-      }),
+          // Either it ended, or every step left it queued with a time to run: it never sits without a next step.
+          expect(['queued', 'delivered', 'dead']).toContain(state)
+        },
+      ),
       { numRuns: 2000 },
     )
   })
 
   test('a destination that keeps failing transiently always reaches a final state within the schedule', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 0.999_999, noNaN: true }), { minLength: 50, maxLength: 50 }), (randoms) => {
-        let delivery = { attempts: 0, createdAt: 0 }
-        let now = 0
-        for (const random of randoms) {
-          const next = nextDeliveryState(delivery, failed('retryable'), policy, now, random)
-          if (next.state === 'dead') {
-            expect(next.attempts).toBeLessThanOrEqual(maxAttempts(policy))
-            return
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 0.999_999, noNaN: true }), { minLength: 50, maxLength: 50 }),
+        (randoms) => {
+          let delivery = { attempts: 0, createdAt: 0 }
+          let now = 0
+          for (const random of randoms) {
+            const next = nextDeliveryState(delivery, failed('retryable'), policy, now, random)
+            if (next.state === 'dead') {
+              expect(next.attempts).toBeLessThanOrEqual(maxAttempts(policy))
+              return
+            }
+            now = next.runAt!
+            delivery = { ...delivery, attempts: next.attempts }
           }
-          now = next.runAt!
-          delivery = { ...delivery, attempts: next.attempts }
-        }
-        throw new Error('still queued after 50 transient failures')
-      }),
+          throw new Error('still queued after 50 transient failures')
+        },
+      ),
     )
   })
 })

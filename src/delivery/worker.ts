@@ -106,6 +106,11 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     const number = delivery.attempts + 1
     let outcome: Awaited<ReturnType<typeof runAttempt>>
     const snapshot = await loadSnapshot(store, delivery)
+    if (snapshot && snapshot.lead.version > delivery.leadVersion) {
+      // The lead changed after the claim; that change queued its own delivery, which carries the newer state.
+      await store.markSuperseded(delivery.id, deps.workerId, clock.now())
+      return 'neutral'
+    }
     if (!snapshot) {
       outcome = { kind: 'failed', failure: 'rejected', message: 'The lead no longer exists' }
     } else {

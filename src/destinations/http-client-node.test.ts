@@ -275,6 +275,9 @@ describe('createNodeHttpClient', () => {
       'http://0x7f.1:PORT/hook',
       'http://0177.0.0.1:PORT/hook',
       'http://localhost:PORT/hook',
+      'http://127.0.0.1.:PORT/hook',
+      'http://127.1:PORT/hook',
+      'http://0:PORT/hook',
       'https://127.0.0.1:PORT/hook',
     ])('refuses %s before connecting', async (url) => {
       const target = url.replace('PORT', `${sink.port}`)

@@ -466,6 +466,22 @@ export function createDeliveryQueries({ db, lockClause }: DeliveryQueriesOptions
       })
     },
 
+    async markSuperseded(deliveryId, workerId, now) {
+      await db
+        .updateTable('deliveries')
+        .set({
+          state: 'superseded',
+          locked_by: null,
+          locked_until: null,
+          updated_at: now,
+          last_error: 'A newer state of the lead is delivered instead',
+        })
+        .where('id', '=', deliveryId)
+        .where('state', '=', 'in_flight')
+        .where('locked_by', '=', workerId)
+        .execute()
+    },
+
     async releaseExpiredLeases(now) {
       const result = await db
         .updateTable('deliveries')

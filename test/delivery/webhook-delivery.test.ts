@@ -31,7 +31,9 @@ async function webhookRoutedTo(url: string, offer = 'contoso.crm-suite') {
   const created = await api('POST', '/v1/destinations', { kind: 'webhook', name: 'CRM hook', config: { url } })
   expect(created.status).toBe(201)
   expect(created.json.signingSecret).toMatch(/^whsec_/)
-  expect((await api('PUT', `/v1/offers/${offer}`, { title: 'Contoso CRM', destinations: [created.json.id] })).status).toBe(200)
+  expect(
+    (await api('PUT', `/v1/offers/${offer}`, { title: 'Contoso CRM', destinations: [created.json.id] })).status,
+  ).toBe(200)
   return created.json as { id: string; signingSecret: string }
 }
 
@@ -64,7 +66,12 @@ describe('delivering to a webhook through the worker', () => {
     expect(ids.size).toBe(1)
     expect(new Set(sink.received.map((request) => request.headers['webhook-timestamp'])).size).toBe(3)
     for (const request of sink.received) {
-      const verified = verifyWebhook({ secret: destination.signingSecret, body: request.body, headers: request.headers, now: t.clock.now() })
+      const verified = verifyWebhook({
+        secret: destination.signingSecret,
+        body: request.body,
+        headers: request.headers,
+        now: t.clock.now(),
+      })
       expect(verified.ok).toBe(true)
     }
     const payload = sink.received[2]!.json as { type: string; data: { id: string; customer: { email: string } } }
@@ -73,7 +80,9 @@ describe('delivering to a webhook through the worker', () => {
     const lead = (await api('GET', `/v1/leads/${receipt.leadId}`)).json
     expect(lead.deliveries).toHaveLength(1)
     expect(lead.deliveries[0]).toMatchObject({ state: 'delivered', attempts: 2, destinationId: destination.id })
-    expect(lead.deliveries[0].attemptLog.map((a: { outcome: string; status: number }) => [a.outcome, a.status])).toEqual([
+    expect(
+      lead.deliveries[0].attemptLog.map((a: { outcome: string; status: number }) => [a.outcome, a.status]),
+    ).toEqual([
       ['retryable', 503],
       ['rate_limited', 429],
       ['delivered', 200],
@@ -96,7 +105,10 @@ describe('delivering to a webhook through the worker', () => {
     const replay = await api('POST', '/v1/deliveries/replay', { filter: { state: 'dead' } })
     expect(replay.json).toMatchObject({ replayed: 1, skipped: 0 })
     // Replaying again changes nothing: the delivery is already queued.
-    expect((await api('POST', '/v1/deliveries/replay', { ids: [dead.items[0].id] })).json).toMatchObject({ replayed: 0, skipped: 1 })
+    expect((await api('POST', '/v1/deliveries/replay', { ids: [dead.items[0].id] })).json).toMatchObject({
+      replayed: 0,
+      skipped: 1,
+    })
     await t.server.worker.runUntilIdle()
     const lead = (await api('GET', `/v1/leads/${receipt.leadId}`)).json
     expect(lead.deliveries[0].state).toBe('delivered')
@@ -148,7 +160,9 @@ describe('delivering to a webhook through the worker', () => {
       expect((alerts.received[0]!.json as { type: string }).type).toBe('destination.paused')
 
       sink.respondWith({ status: 200 })
-      const fixed = await api('PATCH', `/v1/destinations/${destination.id}`, { config: { url: sink.url, timeoutMs: 5000 } })
+      const fixed = await api('PATCH', `/v1/destinations/${destination.id}`, {
+        config: { url: sink.url, timeoutMs: 5000 },
+      })
       expect(fixed.json.state).toBe('active')
       await t.server.worker.runUntilIdle()
       expect((await api('GET', '/v1/deliveries?state=delivered')).json.items).toHaveLength(2)
@@ -169,7 +183,11 @@ describe('delivering to a webhook through the worker', () => {
   test('one hanging destination does not delay another', async () => {
     const slow = await startWebhookSink({ reply: { hang: true } })
     try {
-      const hanging = await api('POST', '/v1/destinations', { kind: 'webhook', name: 'slow', config: { url: slow.url, timeoutMs: 30000 } })
+      const hanging = await api('POST', '/v1/destinations', {
+        kind: 'webhook',
+        name: 'slow',
+        config: { url: slow.url, timeoutMs: 30000 },
+      })
       const fast = await api('POST', '/v1/destinations', { kind: 'webhook', name: 'fast', config: { url: sink.url } })
       await api('PUT', '/v1/offers/contoso.crm-suite', { destinations: [hanging.json.id, fast.json.id] })
       t.server.worker.start()

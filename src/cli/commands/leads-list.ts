@@ -4,6 +4,7 @@ import type { Lead } from '../../store/types.ts'
 import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { openContext } from '../context.ts'
 import { renderTable } from '../table.ts'
+import { resolveTenant, tenantOptionHelp } from '../tenant-flag.ts'
 
 export const leadsListCommand: Command = {
   name: ['leads', 'list'],
@@ -20,7 +21,7 @@ export const leadsListCommand: Command = {
     json: { type: 'boolean' },
   },
   optionHelp: [
-    '--tenant <id>         tenant id (default: the only tenant, when there is one)',
+    tenantOptionHelp,
     '--offer <id>          only leads of this offer',
     '--stage <stage>       trial, initial_interest, active, do_not_contact or unclassified',
     '--email <email>       only the lead(s) of this customer',
@@ -37,22 +38,7 @@ export const leadsListCommand: Command = {
       throw new AppError('VALIDATION_FAILED', '--limit must be a positive integer', { field: 'limit' })
     const context = await openContext({ data: stringFlag(flags, 'data') }, io.env)
     try {
-      const tenants = await context.store.listTenants()
-      const wanted = stringFlag(flags, 'tenant')
-      const tenant = wanted
-        ? tenants.find((t) => t.id === wanted || t.name === wanted)
-        : tenants.length === 1
-          ? tenants[0]
-          : undefined
-      if (!tenant) {
-        throw new AppError(
-          'VALIDATION_FAILED',
-          `Name a tenant with --tenant (one of: ${tenants.map((t) => `${t.name} ${t.id}`).join(', ') || 'none yet'})`,
-          {
-            field: 'tenant',
-          },
-        )
-      }
+      const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
       const filter = {
         ...(stringFlag(flags, 'offer') !== undefined && { offerId: stringFlag(flags, 'offer') }),
         ...(stage !== undefined && { stage }),

@@ -56,7 +56,11 @@ export function registerLeadRoutes(app: FastifyInstance, deps: HttpDeps): void {
     )
     return {
       ...presentLead(lead),
-      events: events.map((event) => ({ ...event, occurredAt: iso(event.occurredAt), receivedAt: iso(event.receivedAt) })),
+      events: events.map((event) => ({
+        ...event,
+        occurredAt: iso(event.occurredAt),
+        receivedAt: iso(event.receivedAt),
+      })),
       deliveries: deliveries.map((delivery) => presentDelivery(delivery, attempts)),
     }
   })

@@ -1,0 +1,40 @@
+import { loadKeyring, rotateKeyFile } from '../../secrets/keyring.ts'
+import { createSecretBox } from '../../secrets/secret-box.ts'
+import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
+import { openContext } from '../context.ts'
+import { createProgress } from '../progress.ts'
+
+export const secretsRotateCommand: Command = {
+  name: ['secrets', 'rotate'],
+  summary: 'Make a new encryption key current and re-encrypt every stored destination secret with it',
+  usage: 'leadrelay secrets rotate [--data <dir>]',
+  options: { ...storeOptions },
+  optionHelp: [
+    'With LEADRELAY_SECRET_KEY set, add the new key to it (v1:<old>,v2:<new>) instead; this then re-encrypts.',
+    ...storeOptionHelp,
+  ],
+  async run(flags, _positionals, io) {
+    const context = await openContext({ data: stringFlag(flags, 'data') }, io.env)
+    try {
+      const { config, store, clock } = context
+      if (config.secretKey === undefined) {
+        const version = rotateKeyFile(config.dataDir)
+        io.stderr.write(`New key version ${version} is current.\n`)
+      }
+      const box = createSecretBox(loadKeyring({ dataDir: config.dataDir, secretKeyEnv: config.secretKey }))
+      const destinations = (await store.listAllDestinations()).filter(
+        (destination) => destination.sealedSecrets !== undefined && box.needsRotation(destination.sealedSecrets),
+      )
+      const progress = createProgress(io.stderr, 'Re-encrypting', destinations.length)
+      for (const [index, destination] of destinations.entries()) {
+        const sealedSecrets = box.reseal(destination.sealedSecrets!, destination.id)
+        await store.updateDestination(destination.tenantId, destination.id, { sealedSecrets }, clock.now())
+        progress.update(index + 1)
+      }
+      progress.finish(`Re-encrypted the secrets of ${destinations.length} destinations.`)
+      return 0
+    } finally {
+      await context.store.close()
+    }
+  },
+}

@@ -1,0 +1,27 @@
+import { createLogger } from '../../logger.ts'
+import { createDeliveryRuntime } from '../../server.ts'
+import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
+import { openContext } from '../context.ts'
+
+export const workerCommand: Command = {
+  name: ['worker'],
+  summary: 'Run only the delivery worker (serve runs one too)',
+  usage: 'leadrelay worker [--data <dir>]',
+  options: { ...storeOptions },
+  optionHelp: storeOptionHelp,
+  async run(flags, _positionals, io) {
+    const context = await openContext(
+      { data: stringFlag(flags, 'data'), logLevel: stringFlag(flags, 'log-level') },
+      io.env,
+    )
+    const log = createLogger(context.config.logLevel)
+    const runtime = createDeliveryRuntime({ ...context, log })
+    runtime.worker.start()
+    io.stdout.write(`Leadrelay worker delivering from ${context.config.sqliteFile}\n`)
+    await io.stopSignal
+    log.info('worker stopping')
+    await runtime.worker.stop()
+    await context.store.close()
+    return 0
+  },
+}
