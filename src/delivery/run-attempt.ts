@@ -2,14 +2,37 @@
 
 import type { AttemptOutcome } from '../core/delivery-state.ts'
 import { DeliveryError } from '../core/errors.ts'
-import type { Connector, DeliveryAttempt, LeadSnapshot } from '../destinations/types.ts'
+import type { BatchItem, Connector, DeliveryAttempt, LeadSnapshot } from '../destinations/types.ts'
 import type { Logger } from '../logger.ts'
+
+export interface RunOptions {
+  readonly timeoutMs: number
+  readonly stopSignal: AbortSignal
+  readonly log: Logger
+}
+
+function outcomeOf(error: unknown, log: Logger, context: Record<string, unknown>): AttemptOutcome {
+  if (error instanceof DeliveryError) {
+    return {
+      kind: 'failed',
+      failure: error.kind,
+      message: error.message,
+      ...(error.details.status !== undefined && { status: error.details.status }),
+      ...(error.details.vendorCode !== undefined && { vendorCode: error.details.vendorCode }),
+      ...(error.details.retryAfterMs !== undefined && { retryAfterMs: error.details.retryAfterMs }),
+    }
+  }
+  // A bug or an unexpected library error: retry, and keep the stack for whoever reads the log.
+  log.error({ err: error, ...context }, 'connector threw something other than DeliveryError')
+  const message = error instanceof Error ? error.message : String(error)
+  return { kind: 'failed', failure: 'retryable', message: `Unexpected error: ${message}` }
+}
 
 export async function runAttempt(
   connector: Connector,
   snapshot: LeadSnapshot,
   attempt: Omit<DeliveryAttempt, 'signal'>,
-  options: { timeoutMs: number; stopSignal: AbortSignal; log: Logger },
+  options: RunOptions,
 ): Promise<AttemptOutcome> {
   const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.stopSignal])
   try {
@@ -20,25 +43,32 @@ export async function runAttempt(
       ...(receipt.externalId !== undefined && { externalId: receipt.externalId }),
     }
   } catch (error) {
-    if (error instanceof DeliveryError) {
+    return outcomeOf(error, options.log, { deliveryId: attempt.deliveryId })
+  }
+}
+
+/** One vendor batch call; every item gets its own outcome, or all share the call's failure. */
+export async function runBatch(
+  connector: Connector,
+  items: readonly BatchItem[],
+  options: RunOptions,
+): Promise<AttemptOutcome[]> {
+  const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.stopSignal])
+  try {
+    const results = await connector.deliverBatch!(items, signal)
+    return items.map((item, index): AttemptOutcome => {
+      const result = results[index]
+      if (!result)
+        return { kind: 'failed', failure: 'retryable', message: 'The batch answer had no result for this lead' }
+      if (!result.ok) return outcomeOf(result.error, options.log, { deliveryId: item.attempt.deliveryId })
       return {
-        kind: 'failed',
-        failure: error.kind,
-        message: error.message,
-        ...(error.details.status !== undefined && { status: error.details.status }),
-        ...(error.details.vendorCode !== undefined && { vendorCode: error.details.vendorCode }),
-        ...(error.details.retryAfterMs !== undefined && { retryAfterMs: error.details.retryAfterMs }),
+        kind: 'delivered',
+        ...(result.receipt.status !== undefined && { status: result.receipt.status }),
+        ...(result.receipt.externalId !== undefined && { externalId: result.receipt.externalId }),
       }
-    }
-    // A bug or an unexpected library error: retry, and keep the stack for whoever reads the log.
-    options.log.error(
-      { err: error, deliveryId: attempt.deliveryId },
-      'connector threw something other than DeliveryError',
-    )
-    return {
-      kind: 'failed',
-      failure: 'retryable',
-      message: `Unexpected error: ${(error as Error).message ?? String(error)}`,
-    }
+    })
+  } catch (error) {
+    const outcome = outcomeOf(error, options.log, { batch: items.length })
+    return items.map(() => outcome)
   }
 }

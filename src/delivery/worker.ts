@@ -3,17 +3,22 @@
  * and moves the delivery and its destination to their next states. Runs inside `leadrelay serve` or alone.
  */
 
-import { type DestinationHealth, nextDeliveryState, nextDestinationHealth } from '../core/delivery-state.ts'
+import {
+  type AttemptOutcome,
+  type DestinationHealth,
+  nextDeliveryState,
+  nextDestinationHealth,
+} from '../core/delivery-state.ts'
 import { DeliveryError } from '../core/errors.ts'
 import type { IdGenerator } from '../core/ids.ts'
 import type { Clock } from '../core/ports.ts'
 import { defaultRetryPolicy, type RetryPolicy } from '../core/retry-policy.ts'
-import type { LeadSnapshot } from '../destinations/types.ts'
+import type { Connector, LeadSnapshot } from '../destinations/types.ts'
 import type { Logger } from '../logger.ts'
 import type { Delivery, DestinationRecord, Store } from '../store/types.ts'
 import type { ConnectorFactory } from './connectors.ts'
 import { type BreakerPolicy, createDestinationLimits } from './destination-limits.ts'
-import { runAttempt } from './run-attempt.ts'
+import { runAttempt, runBatch } from './run-attempt.ts'
 
 export type HealthNotice = 'destination.paused' | 'destination.disabled' | 'destination.recovered'
 
@@ -97,37 +102,29 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   let loop: Promise<void> | undefined
   let wakeUp: (() => void) | undefined
   let lastProbe = 0
+  /** The destinations of deliveries in flight, as last read. */
+  const destinations = new Map<string, DestinationRecord>()
+  /** Deliveries per vendor call, learned from each destination's connector. */
+  const batchSizes = new Map<string, number>()
 
-  async function attempt(
+  function batchSizeOf(destination: DestinationRecord): number {
+    try {
+      const connector = deps.connectors.connectorFor(destination)
+      return connector.deliverBatch ? Math.max(1, connector.maxBatchSize ?? 1) : 1
+    } catch {
+      return 1
+    }
+  }
+
+  /** Records one attempt's outcome and moves the delivery and its destination on. */
+  async function finish(
     delivery: Delivery,
     destination: DestinationRecord,
+    outcome: AttemptOutcome,
+    startedAt: number,
   ): Promise<'succeeded' | 'failed' | 'neutral'> {
-    const startedAt = clock.now()
-    const number = delivery.attempts + 1
-    let outcome: Awaited<ReturnType<typeof runAttempt>>
-    const snapshot = await loadSnapshot(store, delivery)
-    if (snapshot && snapshot.lead.version > delivery.leadVersion) {
-      // The lead changed after the claim; that change queued its own delivery, which carries the newer state.
-      await store.markSuperseded(delivery.id, deps.workerId, clock.now())
-      return 'neutral'
-    }
-    if (!snapshot) {
-      outcome = { kind: 'failed', failure: 'rejected', message: 'The lead no longer exists' }
-    } else {
-      try {
-        const connector = deps.connectors.connectorFor(destination)
-        outcome = await runAttempt(
-          connector,
-          snapshot,
-          { deliveryId: delivery.id, number },
-          { timeoutMs: options.attemptTimeoutMs, stopSignal: stopController.signal, log },
-        )
-      } catch (error) {
-        const failure = error instanceof DeliveryError ? error : new DeliveryError('misconfigured', String(error))
-        outcome = { kind: 'failed', failure: failure.kind, message: failure.message }
-      }
-    }
     const now = clock.now()
+    const number = delivery.attempts + 1
     const transition = nextDeliveryState(
       { attempts: delivery.attempts, createdAt: delivery.retryFrom },
       outcome,
@@ -162,6 +159,16 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       { deliveryId: delivery.id, destinationId: destination.id, outcome: outcome.kind, state: transition.state },
       'attempt',
     )
+    if (healthChanged) {
+      // Later results of the same call see the new health, so a pause is announced once.
+      destination = {
+        ...destination,
+        state: health.health.state,
+        ...(health.health.reason !== undefined && { stateReason: health.health.reason }),
+        ...(health.health.failingSince !== undefined && { failingSince: health.health.failingSince }),
+      }
+      destinations.set(destination.id, destination)
+    }
     if (health.notify && deps.onHealthChange) {
       deps.onHealthChange(destination, health.notify, health.health.reason).catch((error: unknown) => {
         log.warn({ err: error, destinationId: destination.id }, 'health notification failed')
@@ -171,16 +178,88 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     return outcome.failure === 'retryable' ? 'failed' : 'neutral'
   }
 
-  function launch(delivery: Delivery, destination: DestinationRecord): void {
-    limits.acquire(destination.id)
-    const task = attempt(delivery, destination)
+  /** Loads what a delivery carries; ends it when there is nothing (left) to send. */
+  async function prepare(delivery: Delivery, startedAt: number): Promise<LeadSnapshot | undefined> {
+    const snapshot = await loadSnapshot(store, delivery)
+    if (snapshot && snapshot.lead.version > delivery.leadVersion) {
+      // The lead changed after the claim; that change queued its own delivery, which carries the newer state.
+      await store.markSuperseded(delivery.id, deps.workerId, clock.now())
+      return undefined
+    }
+    if (!snapshot) {
+      const gone: AttemptOutcome = { kind: 'failed', failure: 'rejected', message: 'The lead no longer exists' }
+      await finish(delivery, destinationOf(delivery), gone, startedAt)
+    }
+    return snapshot
+  }
+
+  function destinationOf(delivery: Delivery): DestinationRecord {
+    return destinations.get(delivery.destinationId)!
+  }
+
+  /** Sends deliveries to one destination: one call, or the vendor's batch call when there are several. */
+  async function send(
+    destinationId: string,
+    deliveries: readonly Delivery[],
+  ): Promise<'succeeded' | 'failed' | 'neutral'> {
+    const startedAt = clock.now()
+    const destination = destinations.get(destinationId)!
+    let connector: Connector
+    try {
+      connector = deps.connectors.connectorFor(destination)
+    } catch (error) {
+      const failure = error instanceof DeliveryError ? error : new DeliveryError('misconfigured', String(error))
+      let result: 'succeeded' | 'failed' | 'neutral' = 'neutral'
+      for (const delivery of deliveries) {
+        const outcome: AttemptOutcome = { kind: 'failed', failure: failure.kind, message: failure.message }
+        result = await finish(delivery, destinationOf(delivery), outcome, startedAt)
+      }
+      return result
+    }
+    const ready: { delivery: Delivery; snapshot: LeadSnapshot }[] = []
+    for (const delivery of deliveries) {
+      const snapshot = await prepare(delivery, startedAt)
+      if (snapshot) ready.push({ delivery, snapshot })
+    }
+    const first = ready[0]
+    if (!first) return 'neutral'
+    const runOptions = { timeoutMs: options.attemptTimeoutMs, stopSignal: stopController.signal, log }
+    const outcomes =
+      ready.length > 1 && connector.deliverBatch
+        ? await runBatch(
+            connector,
+            ready.map(({ delivery, snapshot }) => ({
+              snapshot,
+              attempt: { deliveryId: delivery.id, number: delivery.attempts + 1 },
+            })),
+            runOptions,
+          )
+        : [
+            await runAttempt(
+              connector,
+              first.snapshot,
+              { deliveryId: first.delivery.id, number: first.delivery.attempts + 1 },
+              runOptions,
+            ),
+          ]
+    let result: 'succeeded' | 'failed' | 'neutral' = 'neutral'
+    for (const [index, { delivery }] of ready.entries()) {
+      const outcome = outcomes[index]
+      if (outcome) result = await finish(delivery, destinationOf(delivery), outcome, startedAt)
+    }
+    return result
+  }
+
+  function launch(destinationId: string, deliveries: readonly Delivery[]): void {
+    limits.acquire(destinationId)
+    const task = send(destinationId, deliveries)
       .catch((error: unknown) => {
         // Recording failed (the store is down): the lease expires and the delivery is retried.
-        log.error({ err: error, deliveryId: delivery.id }, 'attempt could not be recorded')
+        log.error({ err: error, destinationId }, 'attempt could not be recorded')
         return 'neutral' as const
       })
       .then((result) => {
-        limits.release(destination.id, result)
+        limits.release(destinationId, result)
         inFlight.delete(task)
         wakeUp?.()
       })
@@ -210,27 +289,29 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     if (free <= 0) return 0
     const now = clock.now()
     await store.releaseExpiredLeases(now)
-    const destinations = new Map<string, DestinationRecord>()
     const claimed = await store.claimDeliveries({
       workerId: deps.workerId,
       now,
       leaseMs: options.leaseMs,
-      limit: free,
-      slotsFor: (destinationId) => limits.slotsFor(destinationId),
+      limit: free * Math.max(1, ...batchSizes.values()),
+      // Each vendor call takes one slot of its destination and carries up to a batch of deliveries.
+      slotsFor: (destinationId) => limits.slotsFor(destinationId) * (batchSizes.get(destinationId) ?? 1),
     })
+    const groups = new Map<string, Delivery[]>()
     for (const delivery of claimed) {
-      let destination = destinations.get(delivery.destinationId)
-      if (!destination) {
-        destination = await store.getDestinationById(delivery.destinationId)
-        if (destination) {
-          destinations.set(destination.id, destination)
-          limits.configure(destination.id, {
-            maxConcurrency: destination.maxConcurrency,
-            ...(destination.ratePerSecond !== undefined && { ratePerSecond: destination.ratePerSecond }),
-          })
-        }
-      }
-      if (destination) launch(delivery, destination)
+      groups.set(delivery.destinationId, [...(groups.get(delivery.destinationId) ?? []), delivery])
+    }
+    for (const [destinationId, group] of groups) {
+      const destination = await store.getDestinationById(destinationId)
+      if (!destination) continue
+      destinations.set(destinationId, destination)
+      limits.configure(destinationId, {
+        maxConcurrency: destination.maxConcurrency,
+        ...(destination.ratePerSecond !== undefined && { ratePerSecond: destination.ratePerSecond }),
+      })
+      const batchSize = batchSizeOf(destination)
+      batchSizes.set(destinationId, batchSize)
+      for (let i = 0; i < group.length; i += batchSize) launch(destinationId, group.slice(i, i + batchSize))
     }
     return claimed.length
   }

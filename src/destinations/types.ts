@@ -1,6 +1,7 @@
 /** The `Destination` contract: one per folder under src/destinations/, registered explicitly in registry.ts. */
 
 import type { z } from 'zod'
+import type { DeliveryError } from '../core/errors.ts'
 import type { Clock } from '../core/ports.ts'
 import type { Logger } from '../logger.ts'
 import type { Lead, LeadEvent } from '../store/types.ts'
@@ -49,7 +50,24 @@ export interface Connector {
   verify(signal: AbortSignal): Promise<void>
   /** Upserts one lead; repeating it with the same `deliveryId` must not create a second record. */
   deliver(snapshot: LeadSnapshot, attempt: DeliveryAttempt): Promise<DeliveryReceipt>
+  /**
+   * Optional: upserts several leads in the vendor's batch call (at most `maxBatchSize`). Resolves one result per
+   * item, in order; throws a `DeliveryError` only when the whole call failed (then every item gets that outcome).
+   */
+  deliverBatch?(items: readonly BatchItem[], signal: AbortSignal): Promise<readonly BatchItemResult[]>
+  readonly maxBatchSize?: number
+  /** The exact vendor payload `deliver` would send for this lead, without sending it (for previews). */
+  preview?(snapshot: LeadSnapshot): unknown
 }
+
+export interface BatchItem {
+  readonly snapshot: LeadSnapshot
+  readonly attempt: Omit<DeliveryAttempt, 'signal'>
+}
+
+export type BatchItemResult =
+  | { readonly ok: true; readonly receipt: DeliveryReceipt }
+  | { readonly ok: false; readonly error: DeliveryError }
 
 /** Secrets a destination was created with, after decryption. Never logged, never returned by the API. */
 export type DestinationSecrets = Readonly<Record<string, string>>
@@ -66,4 +84,6 @@ export interface Destination<Config = unknown> {
   ): DestinationSecrets
   /** Binds the connector to one configured destination. Must not do I/O. */
   connect(config: Config, secrets: DestinationSecrets, deps: ConnectorDeps): Connector
+  /** Optional: new secrets replacing the current ones (e.g. a new signing secret; the old one may stay valid a while). */
+  rotateSecrets?(current: DestinationSecrets, random: (size: number) => Uint8Array, now: number): DestinationSecrets
 }
