@@ -470,7 +470,8 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
 
     async listLeads(tenantId, filter, page) {
       let query = db.selectFrom('leads').selectAll().where('tenant_id', '=', tenantId)
-      if (filter.offerId !== undefined) query = query.where('offer_id', '=', filter.offerId)
+      if (filter.offerId !== undefined)
+        query = query.where('offer_key', 'in', [filter.offerId, offerKeyOf(filter.offerId)])
       if (filter.stage !== undefined) query = query.where('stage', '=', filter.stage)
       if (filter.email !== undefined) query = query.where('email', '=', filter.email.trim().toLowerCase())
       if (filter.since !== undefined) query = query.where('last_event_at', '>=', filter.since)
@@ -524,6 +525,44 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
         ...(row.extra !== null && { extra: JSON.parse(row.extra) as Record<string, unknown> }),
         isTest: row.is_test === 1,
       }))
+    },
+
+    async funnelCounts(tenantId, filter) {
+      const inPeriod = () => {
+        let query = db
+          .selectFrom('lead_events as e')
+          .innerJoin('leads as l', 'l.id', 'e.lead_id')
+          .where('e.tenant_id', '=', tenantId)
+          .where('l.is_test', '=', 0)
+        // Known offers are keyed by id, offers not configured yet by their normalised name.
+        if (filter.offerId !== undefined)
+          query = query.where('l.offer_key', 'in', [filter.offerId, offerKeyOf(filter.offerId)])
+        if (filter.since !== undefined) query = query.where('e.occurred_at', '>=', filter.since)
+        if (filter.until !== undefined) query = query.where('e.occurred_at', '<', filter.until)
+        return query
+      }
+      const bySourceAndStage = await inPeriod()
+        .select((eb) => [
+          eb.fn.coalesce('e.source', sql<string>`'unknown'`).as('source'),
+          'e.stage',
+          eb.fn.count<number>('e.lead_id').distinct().as('leads'),
+        ])
+        .groupBy(['e.source', 'e.stage'])
+        .execute()
+      const byFurthestStage = await db
+        .selectFrom('leads')
+        .select((eb) => ['stage', eb.fn.countAll<number>().as('leads')])
+        .where('id', 'in', inPeriod().select('e.lead_id'))
+        .groupBy('stage')
+        .execute()
+      return {
+        bySourceAndStage: bySourceAndStage.map((row) => ({
+          source: row.source,
+          stage: row.stage as Stage,
+          leads: Number(row.leads),
+        })),
+        byFurthestStage: byFurthestStage.map((row) => ({ stage: row.stage as Stage, leads: Number(row.leads) })),
+      }
     },
 
     async countLeadEvents(tenantId) {

@@ -3,6 +3,7 @@
 import type { Customer } from '../core/customer.ts'
 import type { DeliveryState, DeliveryTransition, DestinationHealth, DestinationState } from '../core/delivery-state.ts'
 import type { Stage } from '../core/funnel.ts'
+import type { FunnelCounts } from '../core/funnel-report.ts'
 import type { LeadEventDraft } from '../core/lead.ts'
 
 /** What a dialect can do; callers branch on these, never on the dialect's name. */
@@ -184,6 +185,8 @@ export interface Store extends DeliveryStore {
   listLeads(tenantId: string, filter: LeadFilter, page: { limit: number; cursor?: string }): Promise<Page<Lead>>
   getLead(tenantId: string, leadId: string): Promise<Lead | undefined>
   listLeadEvents(tenantId: string, leadId: string): Promise<readonly LeadEvent[]>
+  /** Funnel counts over events that occurred in [since, until), test leads excluded. */
+  funnelCounts(tenantId: string, filter: { offerId?: string; since?: number; until?: number }): Promise<FunnelCounts>
   countLeadEvents(tenantId: string): Promise<number>
 }
 

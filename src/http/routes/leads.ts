@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
 import { stages } from '../../core/funnel.ts'
+import { buildFunnelReport } from '../../core/funnel-report.ts'
 import type { HttpDeps } from '../deps.ts'
 import { parseWith } from '../validate.ts'
 import { presentDelivery } from './deliveries.ts'
@@ -21,6 +22,12 @@ export const leadListQuery = z.strictObject({
   routed: flag.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().min(1).max(200).optional(),
+})
+
+export const funnelQuery = z.strictObject({
+  offer: z.string().min(1).max(200).optional(),
+  since: time.optional(),
+  until: time.optional(),
 })
 
 export function registerLeadRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -41,6 +48,17 @@ export function registerLeadRoutes(app: FastifyInstance, deps: HttpDeps): void {
       { limit: query.limit, ...(query.cursor !== undefined && { cursor: query.cursor }) },
     )
     return { items: page.items.map(presentLead), ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }) }
+  })
+
+  app.get('/v1/funnel', async (request) => {
+    const tenant = await deps.auth.tenantOf(request)
+    const query = parseWith(funnelQuery, request.query)
+    const counts = await deps.store.funnelCounts(tenant.id, {
+      ...(query.offer !== undefined && { offerId: query.offer }),
+      ...(query.since !== undefined && { since: query.since }),
+      ...(query.until !== undefined && { until: query.until }),
+    })
+    return buildFunnelReport(counts)
   })
 
   app.get<{ Params: { leadId: string } }>('/v1/leads/:leadId', async (request) => {

@@ -1,0 +1,57 @@
+import { afterEach, beforeEach, expect, test } from 'vitest'
+import { seedLead } from '../helpers/leads.ts'
+import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts'
+
+let t: TestServer
+beforeEach(async () => {
+  t = await startTestServer()
+})
+afterEach(async () => {
+  await t.close()
+})
+
+async function send(leadSource: string, email: string) {
+  const response = await t.server.app.inject({
+    method: 'POST',
+    url: '/v1/leads',
+    headers: { 'content-type': 'application/json', ...bearer(t.tenant) },
+    payload: JSON.stringify(seedLead(leadSource, { Email: email })),
+  })
+  expect(response.statusCode).toBe(202)
+}
+
+test('the funnel counts a known data set: stages, sources, conversion, test leads excluded', async () => {
+  // 4 customers start a test drive; 3 of them click Get it now; 1 buys in the portal; 1 only asks to be contacted.
+  for (const n of [1, 2, 3, 4]) await send('TestDrive-StartTestDrive|contoso.a', `c${n}@example.com`)
+  for (const n of [1, 2, 3]) await send('AzureMarketplace-INS|contoso.a', `c${n}@example.com`)
+  await send('AzurePortal-Create|contoso.a', 'c1@example.com')
+  await send('SPZA-PLT|contoso.a', 'c5@example.com')
+  // Noise that must not count: a test lead, another offer, an event outside the period.
+  await send('AzureMarketplace-INS|contoso.a', 'MSFT_TEST_636573304831318844@test.com')
+  await send('AzureMarketplace-INS|contoso.b', 'c9@example.com')
+  t.clock.advance(2 * 86_400_000)
+  await send('AzureMarketplace-INS|contoso.a', 'late@example.com')
+
+  const until = new Date(Date.UTC(2026, 10, 26)).toISOString()
+  const response = await t.server.app.inject({
+    method: 'GET',
+    url: `/v1/funnel?offer=contoso.a&until=${until}`,
+    headers: bearer(t.tenant),
+  })
+  expect(response.statusCode).toBe(200)
+  const report = response.json()
+  expect(report.leads).toBe(5)
+  expect(report.stages).toMatchObject({ trial: 1, initial_interest: 2, active: 2 })
+  expect(report.reached).toEqual({ trial: 5, initial_interest: 4, active: 2 })
+  expect(report.conversion).toEqual([
+    { from: 'trial', to: 'initial_interest', rate: 0.8 },
+    { from: 'initial_interest', to: 'active', rate: 0.5 },
+  ])
+  const bySource = Object.fromEntries(
+    report.bySource.map((row: { source: string; stages: object }) => [row.source, row.stages]),
+  )
+  expect(bySource.TestDrive).toMatchObject({ trial: 4 })
+  expect(bySource.AzureMarketplace).toMatchObject({ initial_interest: 3 })
+  expect(bySource.AzurePortal).toMatchObject({ active: 1 })
+  expect(bySource.AppSource).toMatchObject({ active: 1 })
+})
