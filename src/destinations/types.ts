@@ -69,6 +69,15 @@ export type BatchItemResult =
   | { readonly ok: true; readonly receipt: DeliveryReceipt }
   | { readonly ok: false; readonly error: DeliveryError }
 
+export interface SecretField {
+  readonly name: string
+  readonly label: string
+  readonly required: boolean
+  /** Leadrelay generates it when left empty (and shows it once). */
+  readonly generated?: boolean
+  readonly help?: string
+}
+
 /** Secrets a destination was created with, after decryption. Never logged, never returned by the API. */
 export type DestinationSecrets = Readonly<Record<string, string>>
 
@@ -84,6 +93,8 @@ export interface Destination<Config = unknown> {
   ): DestinationSecrets
   /** Binds the connector to one configured destination. Must not do I/O. */
   connect(config: Config, secrets: DestinationSecrets, deps: ConnectorDeps): Connector
+  /** The secrets a publisher can set, for forms and docs (values are write-only). */
+  readonly secretFields?: readonly SecretField[]
   /** Optional: new secrets replacing the current ones (e.g. a new signing secret; the old one may stay valid a while). */
   rotateSecrets?(current: DestinationSecrets, random: (size: number) => Uint8Array, now: number): DestinationSecrets
 }

@@ -224,6 +224,50 @@ export function createDestinationService(deps: DestinationServiceDeps) {
   }
 
   return {
+    /** Every destination kind with its config JSON Schema and secret fields, for forms. */
+    kinds() {
+      return Object.values(deps.registry).map((definition) => ({
+        kind: definition.kind,
+        displayName: definition.displayName,
+        configSchema: z.toJSONSchema(definition.configSchema, { io: 'input', unrepresentable: 'any' }),
+        secretFields: definition.secretFields ?? [],
+        supportsSecretRotation: definition.rotateSecrets !== undefined,
+      }))
+    },
+
+    /** New secrets (e.g. a new signing secret, the old one still valid 24 h); the new values are shown once. */
+    async rotateSecrets(tenant: Tenant, id: string, actor: string) {
+      const current = await requireDestination(tenant, id)
+      const definition = destinationOfKind(deps.registry, current.kind)
+      if (!definition.rotateSecrets) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `${definition.displayName} destinations have no secret Leadrelay can rotate`,
+          {
+            field: 'destinationId',
+          },
+        )
+      }
+      const secrets = definition.rotateSecrets(openSecrets(deps.sealer, current), random, clock.now())
+      await store.updateDestination(
+        tenant.id,
+        id,
+        { sealedSecrets: deps.sealer.seal(JSON.stringify(secrets), id) },
+        clock.now(),
+      )
+      await audit(tenant, actor, 'destination.secrets_rotated', id)
+      const previous = openSecrets(deps.sealer, current)
+      const revealed = Object.fromEntries(
+        Object.entries(secrets).filter(
+          ([key, value]) => previous[key] !== value && !/expires/i.test(key) && !/^previous/.test(key),
+        ),
+      )
+      return {
+        destination: presentDestination((await store.getDestination(tenant.id, id))!),
+        revealedSecrets: revealed,
+      }
+    },
+
     async create(tenant: Tenant, input: z.output<typeof destinationInput>, actor: string) {
       const config = validateConfig(input.kind, input.config)
       const { secrets, revealed } = prepareSecrets(input.kind, input.secrets)

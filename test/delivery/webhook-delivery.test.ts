@@ -202,6 +202,30 @@ describe('delivering to a webhook through the worker', () => {
     }
   })
 
+  test('rotating the signing secret keeps the old one valid for 24 h', async () => {
+    const destination = await webhookRoutedTo(sink.url)
+    const rotated = await api('POST', `/v1/destinations/${destination.id}/rotate-secrets`)
+    expect(rotated.status).toBe(200)
+    expect(rotated.json.signingSecret).toMatch(/^whsec_/)
+    expect(rotated.json.signingSecret).not.toBe(destination.signingSecret)
+    expect(rotated.json.previousSigningSecret).toBeUndefined()
+    await sendLead('INS')
+    await t.server.worker.runUntilIdle()
+    const [during] = sink.received
+    const check = (secret: string, request = during!) =>
+      verifyWebhook({ secret, body: request.body, headers: request.headers, now: t.clock.now() }).ok
+    expect(check(rotated.json.signingSecret)).toBe(true)
+    expect(check(destination.signingSecret)).toBe(true)
+    t.clock.advance(24 * 3_600_000 + 1)
+    await sendLead('PLT')
+    await t.server.worker.runUntilIdle()
+    const after = sink.received.at(-1)!
+    expect(check(rotated.json.signingSecret, after)).toBe(true)
+    expect(check(destination.signingSecret, after)).toBe(false)
+    const kinds = (await api('GET', '/v1/destination-kinds')).json.items
+    expect(kinds.find((k: { kind: string }) => k.kind === 'webhook')).toMatchObject({ supportsSecretRotation: true })
+  })
+
   test('the database file holds no plaintext secret', async () => {
     const secret = `whsec_${Buffer.from('a-very-recognisable-signing-secret-0123456789').toString('base64')}`
     const created = await api('POST', '/v1/destinations', {

@@ -6,7 +6,7 @@ import { postWebhook } from './client.ts'
 import { type WebhookConfig, webhookConfigSchema } from './config.ts'
 import { missingSecretError, toDeliveryError, webhookFailure } from './errors.ts'
 import { leadrelayPayload, microsoftPayload } from './payload.ts'
-import { activeSigningSecrets, prepareWebhookSecrets } from './signing.ts'
+import { activeSigningSecrets, prepareWebhookSecrets, rotateWebhookSecrets } from './signing.ts'
 
 export type { WebhookConfig } from './config.ts'
 
@@ -61,6 +61,21 @@ export const webhookDestination: Destination<WebhookConfig> = {
     const secrets = prepareWebhookSecrets(given, random)
     return Object.fromEntries(
       Object.entries(secrets).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    )
+  },
+  secretFields: [
+    {
+      name: 'signingSecret',
+      label: 'Signing secret',
+      required: false,
+      generated: true,
+      help: 'whsec_ followed by base64; leave empty and Leadrelay generates one and shows it once',
+    },
+  ],
+  rotateSecrets: (current, random, now) => {
+    const rotated = rotateWebhookSecrets(current, random, now)
+    return Object.fromEntries(
+      Object.entries(rotated).filter((entry): entry is [string, string] => entry[1] !== undefined),
     )
   },
   connect: connectWebhook,

@@ -43,6 +43,17 @@ export function registerDestinationRoutes(app: FastifyInstance, deps: HttpDeps):
     return deps.destinations.verify(caller.tenant, request.params.destinationId, caller.actor)
   })
 
+  app.get('/v1/destination-kinds', async (request) => {
+    await deps.auth.tenantOf(request)
+    return { items: deps.destinations.kinds() }
+  })
+
+  app.post<{ Params: { destinationId: string } }>('/v1/destinations/:destinationId/rotate-secrets', async (request) => {
+    const caller = await deps.auth.callerOf(request)
+    const rotated = await deps.destinations.rotateSecrets(caller.tenant, request.params.destinationId, caller.actor)
+    return { ...rotated.destination, ...rotated.revealedSecrets }
+  })
+
   app.put('/v1/routes/default', async (request) => {
     const tenant = await deps.auth.tenantOf(request)
     const { destinations } = parseWith(routeBody, request.body)
