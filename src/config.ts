@@ -12,6 +12,9 @@ export interface Config {
   readonly dataDir: string
   /** The SQLite file, inside `dataDir`. */
   readonly sqliteFile: string
+  /** `postgres://…` switches every command to the PostgreSQL store. */
+  readonly databaseUrl?: string
+  readonly postgresPoolSize: number
   /** Base URL printed in ingest URLs; defaults to http://host:port. */
   readonly publicUrl: string
   readonly bodyLimitBytes: number
@@ -83,12 +86,27 @@ function workerSettings(env: NodeJS.ProcessEnv): Config['worker'] {
   }
 }
 
+function databaseUrlOf(url: string | undefined): { databaseUrl?: string } {
+  if (url === undefined || url === '') return {}
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      'DATABASE_URL must start with postgres:// (leave it unset for the embedded SQLite store)',
+      {
+        field: 'DATABASE_URL',
+      },
+    )
+  }
+  return { databaseUrl: url }
+}
+
 export interface ConfigFlags {
   readonly host?: string | undefined
   readonly port?: string | undefined
   readonly data?: string | undefined
   readonly publicUrl?: string | undefined
   readonly logLevel?: string | undefined
+  readonly databaseUrl?: string | undefined
 }
 
 const actionStagesSchema = z.record(z.string().min(1), z.enum(stages))
@@ -127,11 +145,22 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     }
     actionStages = result.data
   }
+  const databaseUrl = databaseUrlOf(flags.databaseUrl ?? env.DATABASE_URL)
+  if (databaseUrl.databaseUrl !== undefined && !env.LEADRELAY_SECRET_KEY) {
+    // Each node would otherwise make its own key file, and secrets sealed on one node would not open on another.
+    throw new AppError(
+      'CONFIG_INVALID',
+      'With DATABASE_URL set, every node needs the same LEADRELAY_SECRET_KEY (base64 of 32 random bytes: openssl rand -base64 32)',
+      { field: 'LEADRELAY_SECRET_KEY' },
+    )
+  }
   return {
     host,
     port,
     dataDir,
     sqliteFile: join(dataDir, 'leadrelay.db'),
+    ...databaseUrl,
+    postgresPoolSize: parseInteger('LEADRELAY_PG_POOL', env.LEADRELAY_PG_POOL ?? '10', 1, 1000),
     publicUrl,
     bodyLimitBytes: parseInteger('LEADRELAY_BODY_LIMIT', env.LEADRELAY_BODY_LIMIT ?? '65536', 1024, 10 * 1024 * 1024),
     dedupeWindowMs: 1000 * parseInteger('LEADRELAY_DEDUPE_SECONDS', env.LEADRELAY_DEDUPE_SECONDS ?? '600', 0, 86400),

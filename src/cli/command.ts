@@ -26,11 +26,13 @@ export interface Command {
 /** Every command opens the store, so every command takes these. */
 export const storeOptions = {
   data: { type: 'string' },
+  'database-url': { type: 'string' },
   'log-level': { type: 'string' },
 } as const
 
 export const storeOptionHelp = [
   '--data <dir>          data directory holding leadrelay.db (env LEADRELAY_DATA_DIR, default ./data)',
+  '--database-url <url>  use PostgreSQL instead of the embedded SQLite file (env DATABASE_URL)',
   '--log-level <level>   fatal, error, warn, info, debug (env LEADRELAY_LOG_LEVEL, default info)',
 ]
 

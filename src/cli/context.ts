@@ -3,7 +3,7 @@
 import { type Config, type ConfigFlags, loadConfig } from '../config.ts'
 import { createIdGenerator, type IdGenerator } from '../core/ids.ts'
 import { type Clock, systemClock } from '../core/ports.ts'
-import { createSqliteStore } from '../store/sqlite/index.ts'
+import { openStore } from '../store/open-store.ts'
 import type { MigrationReport, Store } from '../store/types.ts'
 
 export interface CommandContext {
@@ -16,7 +16,7 @@ export interface CommandContext {
 
 export async function openContext(flags: ConfigFlags, env: NodeJS.ProcessEnv): Promise<CommandContext> {
   const config = loadConfig(flags, env)
-  const store = createSqliteStore({ filename: config.sqliteFile })
+  const store = openStore(config)
   const migrations = await store.migrate()
   const clock = systemClock
   return { config, store, clock, ids: createIdGenerator(clock), migrations }

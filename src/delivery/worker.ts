@@ -102,6 +102,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   let loop: Promise<void> | undefined
   let wakeUp: (() => void) | undefined
   let lastProbe = 0
+  let unsubscribe: (() => Promise<void>) | undefined
   /** The destinations of deliveries in flight, as last read. */
   const destinations = new Map<string, DestinationRecord>()
   /** Deliveries per vendor call, learned from each destination's connector. */
@@ -317,6 +318,14 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   }
 
   async function runLoop(): Promise<void> {
+    if (store.listenForWork) {
+      try {
+        // Other nodes' ingests wake this worker at once; polling remains for retries coming due.
+        unsubscribe = await store.listenForWork(() => wakeUp?.())
+      } catch (error) {
+        log.warn({ err: error }, 'could not listen for work; polling only')
+      }
+    }
     while (running) {
       try {
         await probePausedDestinations()
@@ -348,6 +357,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       stopController.abort()
       await loop
       await Promise.allSettled([...inFlight])
+      await unsubscribe?.()
     },
     wake() {
       wakeUp?.()

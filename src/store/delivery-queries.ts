@@ -14,7 +14,7 @@ import type {
   RouteScope,
 } from './types.ts'
 
-type Executor = Kysely<Database> | Transaction<Database>
+export type Executor = Kysely<Database> | Transaction<Database>
 type DestinationRow = Selectable<Database['destinations']>
 type DeliveryRow = Selectable<Database['deliveries']>
 
@@ -88,6 +88,7 @@ function decodeCursor(cursor: string): string {
 export async function enqueueDeliveries(
   trx: Executor,
   change: { tenantId: string; leadId: string; offerId?: string; leadVersion: number; newId: () => string; now: number },
+  notifyWork?: (trx: Executor) => Promise<void>,
 ): Promise<number> {
   const routed = (scope: RouteScope) =>
     trx
@@ -126,16 +127,26 @@ export async function enqueueDeliveries(
       })),
     )
     .execute()
+  await notifyWork?.(trx)
   return destinations.length
+}
+
+/** How a dialect keeps concurrent workers apart when claiming; absent where only one worker runs (SQLite). */
+export interface ClaimLocking {
+  /** Appended to the candidate query, e.g. `for update of d skip locked`: no two workers lock the same row. */
+  readonly rowLock: string
+  /** Takes a transaction-scoped lock on one (destination, lead) pair; false when another worker holds it. */
+  lockPair(trx: Executor, pairKey: string): Promise<boolean>
 }
 
 export interface DeliveryQueriesOptions {
   readonly db: Kysely<Database>
-  /** `for update skip locked` where the dialect has it, so concurrent workers never claim the same row. */
-  readonly lockClause?: 'for update skip locked'
+  readonly claimLocking?: ClaimLocking
+  /** Runs inside a transaction that queued work, to wake idle workers when it commits (LISTEN/NOTIFY). */
+  readonly notifyWork?: (trx: Executor) => Promise<void>
 }
 
-export function createDeliveryQueries({ db, lockClause }: DeliveryQueriesOptions): DeliveryStore {
+export function createDeliveryQueries({ db, claimLocking, notifyWork }: DeliveryQueriesOptions): DeliveryStore {
   const liveDestination = (tenantId: string, id: string) =>
     db
       .selectFrom('destinations')
@@ -346,7 +357,7 @@ export function createDeliveryQueries({ db, lockClause }: DeliveryQueriesOptions
           .orderBy('d.run_at')
           .orderBy('d.id')
           .limit(request.limit * 4)
-        if (lockClause) candidates = candidates.modifyEnd(sql.raw(lockClause))
+        if (claimLocking) candidates = candidates.modifyEnd(sql.raw(claimLocking.rowLock))
         const rows = await candidates.execute()
         // One per (destination, lead): the newest state; older queued states of that lead are superseded by it.
         const newest = new Map<string, (typeof rows)[number]>()
@@ -361,6 +372,18 @@ export function createDeliveryQueries({ db, lockClause }: DeliveryQueriesOptions
           if (chosen.length >= request.limit) break
           const used = taken.get(row.destination_id) ?? 0
           if (used >= request.slotsFor(row.destination_id)) continue
+          if (claimLocking) {
+            // Another worker may hold a different row of the same pair: one in flight per (destination, lead).
+            if (!(await claimLocking.lockPair(trx, `${row.destination_id}:${row.lead_id}`))) continue
+            const busy = await trx
+              .selectFrom('deliveries')
+              .select('id')
+              .where('destination_id', '=', row.destination_id)
+              .where('lead_id', '=', row.lead_id)
+              .where('state', '=', 'in_flight')
+              .executeTakeFirst()
+            if (busy) continue
+          }
           taken.set(row.destination_id, used + 1)
           chosen.push(row)
         }
@@ -568,6 +591,7 @@ export function createDeliveryQueries({ db, lockClause }: DeliveryQueriesOptions
             .where('id', 'in', replayable.slice(i, i + 500))
             .execute()
         }
+        if (replayable.length > 0) await notifyWork?.(trx)
         return { replayed: replayable, skipped: rows.length - replayable.length }
       })
     },

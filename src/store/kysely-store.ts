@@ -6,7 +6,7 @@ import { AppError } from '../core/errors.ts'
 import type { Stage } from '../core/funnel.ts'
 import { applyEvent, type LeadState, mergeKeyOf } from '../core/lead.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
-import { createDeliveryQueries, enqueueDeliveries } from './delivery-queries.ts'
+import { type ClaimLocking, createDeliveryQueries, type Executor, enqueueDeliveries } from './delivery-queries.ts'
 import { type Migration, runMigrations } from './migrations.ts'
 import type { Database } from './schema.ts'
 import type {
@@ -23,7 +23,6 @@ import type {
 } from './types.ts'
 
 type LeadRow = Selectable<Database['leads']>
-type Executor = Kysely<Database> | Transaction<Database>
 
 export interface KyselyStoreOptions {
   readonly db: Kysely<Database>
@@ -32,8 +31,10 @@ export interface KyselyStoreOptions {
   /** Runs `work` as the only migrator (an advisory lock on PostgreSQL; SQLite has one writer anyway). */
   readonly withMigrationLock?: <T>(work: () => Promise<T>) => Promise<T>
   readonly onClose?: () => Promise<void>
-  /** Row locking for claims, where the dialect has it. */
-  readonly lockClause?: 'for update skip locked'
+  readonly claimLocking?: ClaimLocking
+  readonly notifyWork?: (trx: Executor) => Promise<void>
+  /** Delivers LISTEN/NOTIFY wake-ups, where the dialect has them. */
+  readonly listenForWork?: (onWork: () => void) => Promise<() => Promise<void>>
 }
 
 function customerOf(row: LeadRow): Customer {
@@ -140,7 +141,12 @@ function decodeCursor(cursor: string): string {
   return id
 }
 
-async function recordOne(trx: Executor, item: IngestItem, now: number): Promise<IngestOutcome> {
+async function recordOne(
+  trx: Executor,
+  item: IngestItem,
+  now: number,
+  notifyWork?: (trx: Executor) => Promise<void>,
+): Promise<IngestOutcome> {
   const { draft, tenantId } = item
   if (item.idempotencyKey !== undefined) {
     const prior = await trx
@@ -219,14 +225,18 @@ async function recordOne(trx: Executor, item: IngestItem, now: number): Promise<
       })
       .execute()
   }
-  const deliveries = await enqueueDeliveries(trx, {
-    tenantId,
-    leadId,
-    ...(offerId !== undefined && { offerId }),
-    leadVersion: existing ? existing.version + 1 : 1,
-    newId: item.newDeliveryId,
-    now,
-  })
+  const deliveries = await enqueueDeliveries(
+    trx,
+    {
+      tenantId,
+      leadId,
+      ...(offerId !== undefined && { offerId }),
+      leadVersion: existing ? existing.version + 1 : 1,
+      newId: item.newDeliveryId,
+      now,
+    },
+    notifyWork,
+  )
   const warnings: string[] = []
   if (offerId === undefined) warnings.push('offer_unknown: stored, but not routed until the offer is configured')
   for (const field of Object.keys(draft.invalid)) warnings.push(`${field}_invalid: kept with the event, not used`)
@@ -277,18 +287,30 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
 
   async function recordSeparately(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]> {
     const outcomes: IngestOutcome[] = []
+    const recordAlone = (item: IngestItem) =>
+      db.transaction().execute((trx) => recordOne(trx, item, now, options.notifyWork))
     for (const item of items) {
       try {
-        outcomes.push(await db.transaction().execute((trx) => recordOne(trx, item, now)))
-      } catch (error) {
-        outcomes.push({ status: 'failed', error })
+        outcomes.push(await recordAlone(item))
+      } catch {
+        // A second try sees what a concurrent node committed meanwhile (the lead it raced to create).
+        try {
+          outcomes.push(await recordAlone(item))
+        } catch (error) {
+          outcomes.push({ status: 'failed', error })
+        }
       }
     }
     return outcomes
   }
 
   return {
-    ...createDeliveryQueries({ db, ...(options.lockClause !== undefined && { lockClause: options.lockClause }) }),
+    ...createDeliveryQueries({
+      db,
+      ...(options.claimLocking && { claimLocking: options.claimLocking }),
+      ...(options.notifyWork && { notifyWork: options.notifyWork }),
+    }),
+    ...(options.listenForWork && { listenForWork: options.listenForWork }),
     capabilities,
 
     migrate: () => withMigrationLock(() => runMigrations(db, options.migrations, Date.now)),
@@ -459,7 +481,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
       try {
         return await db.transaction().execute(async (trx) => {
           const outcomes: IngestOutcome[] = []
-          for (const item of items) outcomes.push(await recordOne(trx, item, now))
+          for (const item of items) outcomes.push(await recordOne(trx, item, now, options.notifyWork))
           return outcomes
         })
       } catch {

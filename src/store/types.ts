@@ -361,5 +361,7 @@ export interface DeliveryStore {
     now: number,
   ): Promise<{ replayed: readonly string[]; skipped: number }>
   appendAudit(entry: AuditEntry): Promise<void>
+  /** Calls `onWork` when another process queues deliveries (capability `listenNotify`); resolves to an unsubscribe. */
+  listenForWork?(onWork: () => void): Promise<() => Promise<void>>
   listAudit(tenantId: string, limit: number): Promise<readonly AuditEntry[]>
 }

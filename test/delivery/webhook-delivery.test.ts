@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { verifyWebhook } from '../../src/destinations/webhook/signing.ts'
 import { johnSmith, seedLead } from '../helpers/leads.ts'
@@ -237,21 +236,10 @@ describe('delivering to a webhook through the worker', () => {
     expect(created.status).toBe(201)
     expect(created.json.signingSecret).toBeUndefined()
     expect(JSON.stringify((await api('GET', `/v1/destinations/${created.json.id}`)).json)).not.toContain('whsec_')
-    await t.store.close()
-    const bytes = Buffer.concat(
-      ['leadrelay.db', 'leadrelay.db-wal'].flatMap((name) => {
-        try {
-          return [readFileSync(`${t.dataDir}/${name}`)]
-        } catch {
-          return []
-        }
-      }),
-    )
+    const bytes = await t.rawContents()
     expect(bytes.length).toBeGreaterThan(0)
     for (const needle of [secret, secret.slice(6), 'a-very-recognisable-signing-secret']) {
       expect(bytes.includes(Buffer.from(needle))).toBe(false)
     }
-    // Reopened for the shared teardown.
-    ;(t as { store: unknown }).store = { close: async () => {} }
   })
 })

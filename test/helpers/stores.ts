@@ -1,7 +1,9 @@
 /** The store implementations the contract suite runs against. */
 
+import { createPostgresStore } from '../../src/store/postgres/index.ts'
 import { createSqliteStore } from '../../src/store/sqlite/index.ts'
 import type { Store } from '../../src/store/types.ts'
+import { dropSchema, newSchemaName, postgresSkipReason, postgresUrl } from './postgres.ts'
 import { createTempDir } from './temp-dir.ts'
 
 export interface StoreFactory {
@@ -27,4 +29,21 @@ export const sqliteFactory: StoreFactory = {
   },
 }
 
-export const storeFactories: readonly StoreFactory[] = [sqliteFactory]
+export const postgresFactory: StoreFactory = {
+  name: 'postgres',
+  ...(postgresSkipReason !== undefined && { skipReason: postgresSkipReason }),
+  async create() {
+    const schema = newSchemaName()
+    const store = createPostgresStore({ connectionString: postgresUrl, schema, poolSize: 4 })
+    await store.migrate()
+    return {
+      store,
+      async dispose() {
+        await store.close()
+        await dropSchema(schema)
+      },
+    }
+  },
+}
+
+export const storeFactories: readonly StoreFactory[] = [sqliteFactory, postgresFactory]

@@ -101,6 +101,166 @@ for (const factory of storeFactories) {
       expect(page.items).toHaveLength(1)
     })
 
+    async function routedDestination(): Promise<string> {
+      const id = ids.next('dst')
+      await store.createDestination(
+        { id, tenantId, kind: 'webhook', name: 'hook', config: { url: 'http://x' }, maxConcurrency: 4 },
+        clock.now(),
+      )
+      await store.setRoutes(tenantId, 'default', [id])
+      return id
+    }
+
+    const unlimited = { slotsFor: () => 1000 }
+
+    test('a lead change queues one delivery per routed destination in the same commit; claims lease it', async () => {
+      const destinationId = await routedDestination()
+      const [outcome] = await store.recordLeadEvents(
+        [item({ LeadSource: 'AzureMarketplace-INS|x.y', CustomerInfo: { Email: 'a@example.com' } })],
+        clock.now(),
+      )
+      expect(outcome?.status === 'recorded' && outcome.receipt.deliveries).toBe(1)
+      const claimed = await store.claimDeliveries({
+        workerId: 'w1',
+        now: clock.now(),
+        leaseMs: 1000,
+        limit: 10,
+        ...unlimited,
+      })
+      expect(claimed).toHaveLength(1)
+      expect(claimed[0]).toMatchObject({ destinationId, state: 'in_flight', leadVersion: 1 })
+      expect(
+        await store.claimDeliveries({ workerId: 'w2', now: clock.now(), leaseMs: 1000, limit: 10, ...unlimited }),
+      ).toEqual([])
+      // The lease runs out (the worker died): the delivery comes back.
+      expect(await store.releaseExpiredLeases(clock.now() + 1001)).toBe(1)
+      const again = await store.claimDeliveries({
+        workerId: 'w2',
+        now: clock.now() + 1001,
+        leaseMs: 1000,
+        limit: 10,
+        ...unlimited,
+      })
+      expect(again.map((d) => d.id)).toEqual([claimed[0]!.id])
+      // The first worker's late answer does not overwrite the second worker's lease.
+      const late = await store.completeAttempt({
+        deliveryId: claimed[0]!.id,
+        workerId: 'w1',
+        attempt: {
+          id: ids.next('att'),
+          deliveryId: claimed[0]!.id,
+          number: 1,
+          leadVersion: 1,
+          startedAt: 0,
+          durationMs: 1,
+          outcome: 'delivered',
+        },
+        transition: { state: 'delivered', attempts: 1 },
+        now: clock.now(),
+      })
+      expect(late).toBe(false)
+      const done = await store.completeAttempt({
+        deliveryId: claimed[0]!.id,
+        workerId: 'w2',
+        attempt: {
+          id: ids.next('att'),
+          deliveryId: claimed[0]!.id,
+          number: 1,
+          leadVersion: 1,
+          startedAt: 0,
+          durationMs: 1,
+          outcome: 'delivered',
+          status: 200,
+        },
+        transition: { state: 'delivered', attempts: 1 },
+        now: clock.now(),
+      })
+      expect(done).toBe(true)
+      expect((await store.getDelivery(tenantId, claimed[0]!.id))?.state).toBe('delivered')
+      expect(await store.listAttempts(tenantId, [claimed[0]!.id])).toHaveLength(2)
+    })
+
+    test('pending changes of one lead are claimed once, as the newest; older ones are superseded', async () => {
+      await routedDestination()
+      for (const action of ['StartTestDrive', 'INS', 'Create']) {
+        await store.recordLeadEvents(
+          [item({ LeadSource: `x-${action}|x.y`, CustomerInfo: { Email: 'a@example.com' } })],
+          clock.now(),
+        )
+      }
+      const claimed = await store.claimDeliveries({
+        workerId: 'w',
+        now: clock.now(),
+        leaseMs: 1000,
+        limit: 10,
+        ...unlimited,
+      })
+      expect(claimed).toHaveLength(1)
+      expect(claimed[0]?.leadVersion).toBe(3)
+      const superseded = await store.listDeliveries(tenantId, { state: 'superseded' }, { limit: 10 })
+      expect(superseded.items).toHaveLength(2)
+    })
+
+    test('concurrent claims never lease one delivery, or one (destination, lead), twice', async () => {
+      await routedDestination()
+      const customers = Array.from({ length: 40 }, (_, n) => ({ Email: `c${n}@example.com` }))
+      for (const customer of customers) {
+        for (const action of ['INS', 'PLT']) {
+          await store.recordLeadEvents([item({ LeadSource: `x-${action}|x.y`, CustomerInfo: customer })], clock.now())
+        }
+      }
+      const claims = await Promise.all(
+        Array.from({ length: 4 }, (_, n) =>
+          store.claimDeliveries({ workerId: `w${n}`, now: clock.now(), leaseMs: 60_000, limit: 15, ...unlimited }),
+        ),
+      )
+      const all = claims.flat()
+      expect(new Set(all.map((d) => d.id)).size).toBe(all.length)
+      expect(new Set(all.map((d) => d.leadId)).size).toBe(all.length)
+      const inFlight = await store.listDeliveries(tenantId, { state: 'in_flight' }, { limit: 500 })
+      expect(inFlight.items).toHaveLength(all.length)
+    })
+
+    test('replay queues final deliveries again with a fresh schedule and skips queued ones', async () => {
+      await routedDestination()
+      await store.recordLeadEvents(
+        [item({ LeadSource: 'x-INS|x.y', CustomerInfo: { Email: 'a@example.com' } })],
+        clock.now(),
+      )
+      const [delivery] = await store.claimDeliveries({
+        workerId: 'w',
+        now: clock.now(),
+        leaseMs: 1000,
+        limit: 10,
+        ...unlimited,
+      })
+      await store.completeAttempt({
+        deliveryId: delivery!.id,
+        workerId: 'w',
+        attempt: {
+          id: ids.next('att'),
+          deliveryId: delivery!.id,
+          number: 1,
+          leadVersion: 1,
+          startedAt: 0,
+          durationMs: 1,
+          outcome: 'rejected',
+          error: 'bad',
+        },
+        transition: { state: 'dead', attempts: 1, reason: 'bad' },
+        now: clock.now(),
+      })
+      const later = clock.now() + 5000
+      const first = await store.replayDeliveries(tenantId, { filter: { state: 'dead' } }, later)
+      expect(first.replayed).toEqual([delivery!.id])
+      const replayed = await store.getDelivery(tenantId, delivery!.id)
+      expect(replayed).toMatchObject({ state: 'queued', attempts: 0, runAt: later, retryFrom: later })
+      expect(await store.replayDeliveries(tenantId, { ids: [delivery!.id] }, later)).toEqual({
+        replayed: [],
+        skipped: 1,
+      })
+    })
+
     test('putOffer links waiting leads and resolves aliases', async () => {
       await store.recordLeadEvents(
         [item({ LeadSource: 'AzureMarketplace-INS|Contoso Suite', CustomerInfo: { Email: 'a@example.com' } })],

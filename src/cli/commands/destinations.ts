@@ -19,7 +19,10 @@ export const destinationsListCommand: Command = {
   options: { ...storeOptions, tenant: { type: 'string' }, json: { type: 'boolean' } },
   optionHelp: ['--json                one JSON object per line', tenantOptionHelp, ...storeOptionHelp],
   async run(flags, _positionals, io) {
-    const context = await openContext({ data: stringFlag(flags, 'data') }, io.env)
+    const context = await openContext(
+      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
+      io.env,
+    )
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
       const destinations = await serviceOf(context).list(tenant)
@@ -54,7 +57,10 @@ export const destinationsVerifyCommand: Command = {
       throw new AppError('VALIDATION_FAILED', 'Name the destination: leadrelay destinations verify <id>', {
         field: 'destinationId',
       })
-    const context = await openContext({ data: stringFlag(flags, 'data') }, io.env)
+    const context = await openContext(
+      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
+      io.env,
+    )
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
       const result = await serviceOf(context).verify(tenant, id, cliActor(io.env))

@@ -1,3 +1,4 @@
+import { describeStore } from '../../store/open-store.ts'
 import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { openContext } from '../context.ts'
 
@@ -8,13 +9,16 @@ export const migrateCommand: Command = {
   options: { ...storeOptions },
   optionHelp: storeOptionHelp,
   async run(flags, _positionals, io) {
-    const context = await openContext({ data: stringFlag(flags, 'data') }, io.env)
+    const context = await openContext(
+      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
+      io.env,
+    )
     try {
       const { applied, current } = context.migrations
       io.stdout.write(
         applied.length > 0
-          ? `Applied ${applied.join(', ')}; ${context.config.sqliteFile} is at version ${current}\n`
-          : `${context.config.sqliteFile} is up to date (version ${current})\n`,
+          ? `Applied ${applied.join(', ')}; ${describeStore(context.config)} is at version ${current}\n`
+          : `${describeStore(context.config)} is up to date (version ${current})\n`,
       )
       return 0
     } finally {

@@ -14,7 +14,10 @@ export const secretsRotateCommand: Command = {
     ...storeOptionHelp,
   ],
   async run(flags, _positionals, io) {
-    const context = await openContext({ data: stringFlag(flags, 'data') }, io.env)
+    const context = await openContext(
+      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
+      io.env,
+    )
     try {
       const { config, store, clock } = context
       if (config.secretKey === undefined) {

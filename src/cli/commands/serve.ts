@@ -1,6 +1,7 @@
 import { createLogger } from '../../logger.ts'
 import { createServer } from '../../server.ts'
 import { ensureDefaultTenant } from '../../services/tenants.ts'
+import { describeStore } from '../../store/open-store.ts'
 import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { openContext } from '../context.ts'
 
@@ -21,6 +22,7 @@ export const serveCommand: Command = {
         host: stringFlag(flags, 'host'),
         port: stringFlag(flags, 'port'),
         data: stringFlag(flags, 'data'),
+        databaseUrl: stringFlag(flags, 'database-url'),
         publicUrl: stringFlag(flags, 'public-url'),
         logLevel: stringFlag(flags, 'log-level'),
       },
@@ -43,7 +45,7 @@ export const serveCommand: Command = {
         ].join('\n'),
       )
     }
-    io.stdout.write(`Leadrelay listening on ${address} (store ${config.sqliteFile})\n`)
+    io.stdout.write(`Leadrelay listening on ${address} (store ${describeStore(config)})\n`)
     await io.stopSignal
     log.info('shutting down')
     await server.close()

@@ -20,7 +20,11 @@ export const tenantsCreateCommand: Command = {
         field: 'name',
       })
     const context = await openContext(
-      { data: stringFlag(flags, 'data'), publicUrl: stringFlag(flags, 'public-url') },
+      {
+        data: stringFlag(flags, 'data'),
+        databaseUrl: stringFlag(flags, 'database-url'),
+        publicUrl: stringFlag(flags, 'public-url'),
+      },
       io.env,
     )
     try {

@@ -1,5 +1,6 @@
 import { createLogger } from '../../logger.ts'
 import { createDeliveryRuntime } from '../../server.ts'
+import { describeStore } from '../../store/open-store.ts'
 import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { openContext } from '../context.ts'
 
@@ -11,13 +12,17 @@ export const workerCommand: Command = {
   optionHelp: storeOptionHelp,
   async run(flags, _positionals, io) {
     const context = await openContext(
-      { data: stringFlag(flags, 'data'), logLevel: stringFlag(flags, 'log-level') },
+      {
+        data: stringFlag(flags, 'data'),
+        databaseUrl: stringFlag(flags, 'database-url'),
+        logLevel: stringFlag(flags, 'log-level'),
+      },
       io.env,
     )
     const log = createLogger(context.config.logLevel)
     const runtime = createDeliveryRuntime({ ...context, log })
     runtime.worker.start()
-    io.stdout.write(`Leadrelay worker delivering from ${context.config.sqliteFile}\n`)
+    io.stdout.write(`Leadrelay worker delivering from ${describeStore(context.config)}\n`)
     await io.stopSignal
     log.info('worker stopping')
     await runtime.worker.stop()

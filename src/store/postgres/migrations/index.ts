@@ -1,0 +1,8 @@
+import type { Migration } from '../../migrations.ts'
+import * as init from './0001-init.ts'
+import * as delivery from './0002-delivery.ts'
+
+export const postgresMigrations: readonly Migration[] = [
+  { version: 1, ...init },
+  { version: 2, ...delivery },
+]
