@@ -387,36 +387,67 @@ export function createDeliveryQueries({ db, claimLocking, notifyWork }: Delivery
           taken.set(row.destination_id, used + 1)
           chosen.push(row)
         }
+        const skipped = new Set<string>()
         for (const row of chosen) {
-          await trx
-            .updateTable('deliveries')
-            .set({ state: 'superseded', updated_at: request.now, last_error: `Superseded by ${row.id}` })
+          // The claimed delivery carries the lead as it is now; every other queued state of the pair up to now is
+          // superseded by it, including rows this claim did not see (locked by another worker, or past the limit).
+          const lead = await trx.selectFrom('leads').select('version').where('id', '=', row.lead_id).executeTakeFirst()
+          const version = Math.max(Number(lead?.version ?? row.lead_version), Number(row.lead_version))
+          // This state already reached the destination (or is on its way) under another delivery: nothing to send.
+          const alreadySent = await trx
+            .selectFrom('deliveries')
+            .select('id')
+            .where('destination_id', '=', row.destination_id)
+            .where('lead_id', '=', row.lead_id)
+            .where('state', 'in', ['delivered', 'in_flight'])
+            .where('lead_version', '>=', version)
+            .executeTakeFirst()
+          if (alreadySent) {
+            await trx
+              .updateTable('deliveries')
+              .set({ state: 'superseded', updated_at: request.now, last_error: `Superseded by ${alreadySent.id}` })
+              .where('id', '=', row.id)
+              .execute()
+            skipped.add(row.id)
+            continue
+          }
+          let stale = trx
+            .selectFrom('deliveries')
+            .select('id')
             .where('destination_id', '=', row.destination_id)
             .where('lead_id', '=', row.lead_id)
             .where('state', '=', 'queued')
             .where('id', '!=', row.id)
-            .where('lead_version', '<=', row.lead_version)
+            .where('lead_version', '<=', version)
+          // Rows another worker holds are left to it; it cannot claim them while this pair is ours, and later
+          // finds their state already sent (above).
+          if (claimLocking) stale = stale.modifyEnd(sql.raw('for update skip locked'))
+          await trx
+            .updateTable('deliveries')
+            .set({ state: 'superseded', updated_at: request.now, last_error: `Superseded by ${row.id}` })
+            .where('id', 'in', stale)
             .execute()
           await trx
             .updateTable('deliveries')
-            .set((eb) => ({
+            .set({
               state: 'in_flight',
               locked_by: request.workerId,
               locked_until: request.now + request.leaseMs,
               updated_at: request.now,
-              lead_version: eb.selectFrom('leads').select('version').whereRef('leads.id', '=', 'deliveries.lead_id'),
-            }))
+              lead_version: version,
+            })
             .where('id', '=', row.id)
             .execute()
         }
-        if (chosen.length === 0) return []
+        const leased = chosen.filter((row) => !skipped.has(row.id))
+        if (leased.length === 0) return []
         const claimed = await trx
           .selectFrom('deliveries')
           .selectAll()
           .where(
             'id',
             'in',
-            chosen.map((row) => row.id),
+            leased.map((row) => row.id),
           )
           .orderBy('run_at')
           .execute()
