@@ -338,6 +338,29 @@ export function createDestinationService(deps: DestinationServiceDeps) {
       return (await store.listDestinations(tenant.id)).map(presentDestination)
     },
 
+    /** What the destination would receive for this lead, without sending anything. */
+    async preview(tenant: Tenant, id: string, leadId: string) {
+      const destination = await requireDestination(tenant, id)
+      const lead = await store.getLead(tenant.id, leadId)
+      if (!lead) throw new AppError('LEAD_NOT_FOUND', `No lead ${leadId}`, { field: 'leadId' })
+      const [events, offer] = await Promise.all([
+        store.listLeadEvents(tenant.id, lead.id),
+        lead.offerId === undefined ? undefined : store.getOffer(tenant.id, lead.offerId),
+      ])
+      let connector: ReturnType<ConnectorFactory['connectorFor']>
+      try {
+        connector = deps.connectors.connectorFor(destination)
+      } catch (error) {
+        throw new AppError('VALIDATION_FAILED', (error as Error).message, { field: 'destinationId' })
+      }
+      if (!connector.preview) {
+        throw new AppError('VALIDATION_FAILED', `${destination.kind} destinations have no preview`, {
+          field: 'destinationId',
+        })
+      }
+      return connector.preview({ lead, events, ...(offer?.title !== undefined && { offerTitle: offer.title }) })
+    },
+
     /** "Test connection": verify, then send one test lead. A passing check resumes a paused destination. */
     async verify(tenant: Tenant, id: string, actor: string): Promise<CheckResult> {
       const result = await check(await requireDestination(tenant, id), undefined)

@@ -225,6 +225,32 @@ describe('delivering to a webhook through the worker', () => {
     expect(kinds.find((k: { kind: string }) => k.kind === 'webhook')).toMatchObject({ supportsSecretRotation: true })
   })
 
+  test('preview shows the exact payload without sending it', async () => {
+    const created = await api('POST', '/v1/destinations', {
+      kind: 'webhook',
+      name: 'power automate',
+      config: { url: sink.url, format: 'microsoft' },
+    })
+    await api('PUT', '/v1/offers/contoso.crm-suite', { title: 'Contoso CRM', destinations: [created.json.id] })
+    const receipt = (await sendLead('PLT')).json
+    const preview = await api('GET', `/v1/destinations/${created.json.id}/preview/${receipt.leadId}`)
+    expect(preview.status).toBe(200)
+    expect(preview.json.payload).toMatchObject({
+      UserDetails: { Email: 'jsmith@microsoft.com', Company: 'Microsoft' },
+      ActionCode: 'PLT',
+    })
+    expect(sink.received).toHaveLength(0)
+    await t.server.worker.runUntilIdle()
+    expect(sink.received[0]!.json).toEqual(preview.json.payload)
+    const other = await t.addTenant('other')
+    const foreign = await t.server.app.inject({
+      method: 'GET',
+      url: `/v1/destinations/${created.json.id}/preview/${receipt.leadId}`,
+      headers: bearer(other),
+    })
+    expect(foreign.statusCode).toBe(404)
+  })
+
   test('the database file holds no plaintext secret', async () => {
     const secret = `whsec_${Buffer.from('a-very-recognisable-signing-secret-0123456789').toString('base64')}`
     const created = await api('POST', '/v1/destinations', {

@@ -75,3 +75,31 @@ export const destinationsVerifyCommand: Command = {
     }
   },
 }
+
+export const destinationsPreviewCommand: Command = {
+  name: ['destinations', 'preview'],
+  summary: 'Show exactly what a destination would receive for a lead (field map applied), without sending it',
+  usage: 'leadrelay destinations preview <destinationId> <leadId> [--tenant <id>]',
+  options: { ...storeOptions, tenant: { type: 'string' } },
+  optionHelp: [tenantOptionHelp, ...storeOptionHelp],
+  async run(flags, positionals, io) {
+    const [id, leadId] = positionals
+    if (!id || !leadId) {
+      throw new AppError('VALIDATION_FAILED', 'Usage: leadrelay destinations preview <destinationId> <leadId>', {
+        field: id ? 'leadId' : 'destinationId',
+      })
+    }
+    const context = await openContext(
+      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
+      io.env,
+    )
+    try {
+      const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
+      const payload = await serviceOf(context).preview(tenant, id, leadId)
+      io.stdout.write(`${typeof payload === 'string' ? payload : JSON.stringify(payload, null, 2)}\n`)
+      return 0
+    } finally {
+      await context.store.close()
+    }
+  },
+}

@@ -1,7 +1,7 @@
 /** The webhook destination: signed POSTs (Standard Webhooks) to any HTTPS endpoint. See README.md beside it. */
 
 import type { HttpResponse } from '../http-client.ts'
-import type { Connector, ConnectorDeps, Destination, DestinationSecrets } from '../types.ts'
+import type { Connector, ConnectorDeps, Destination, DestinationSecrets, LeadSnapshot } from '../types.ts'
 import { postWebhook } from './client.ts'
 import { type WebhookConfig, webhookConfigSchema } from './config.ts'
 import { missingSecretError, toDeliveryError, webhookFailure } from './errors.ts'
@@ -37,6 +37,9 @@ function connectWebhook(config: WebhookConfig, secrets: DestinationSecrets, deps
     return response.status
   }
 
+  const payloadOf = (snapshot: LeadSnapshot, now: number) =>
+    config.format === 'microsoft' ? microsoftPayload(snapshot) : leadrelayPayload(snapshot, now)
+
   return {
     async verify(signal) {
       const now = clock.now()
@@ -44,9 +47,13 @@ function connectWebhook(config: WebhookConfig, secrets: DestinationSecrets, deps
       await send(`ping_${now}`, body, signal, now)
     },
 
+    preview(snapshot) {
+      return payloadOf(snapshot, clock.now())
+    },
+
     async deliver(snapshot, attempt) {
       const now = clock.now()
-      const payload = config.format === 'microsoft' ? microsoftPayload(snapshot) : leadrelayPayload(snapshot, now)
+      const payload = payloadOf(snapshot, now)
       const status = await send(attempt.deliveryId, JSON.stringify(payload), attempt.signal, now)
       return { status }
     },

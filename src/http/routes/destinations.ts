@@ -48,6 +48,14 @@ export function registerDestinationRoutes(app: FastifyInstance, deps: HttpDeps):
     return { items: deps.destinations.kinds() }
   })
 
+  app.get<{ Params: { destinationId: string; leadId: string } }>(
+    '/v1/destinations/:destinationId/preview/:leadId',
+    async (request) => {
+      const tenant = await deps.auth.tenantOf(request)
+      return { payload: await deps.destinations.preview(tenant, request.params.destinationId, request.params.leadId) }
+    },
+  )
+
   app.post<{ Params: { destinationId: string } }>('/v1/destinations/:destinationId/rotate-secrets', async (request) => {
     const caller = await deps.auth.callerOf(request)
     const rotated = await deps.destinations.rotateSecrets(caller.tenant, request.params.destinationId, caller.actor)
