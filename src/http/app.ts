@@ -1,11 +1,15 @@
 /** Builds the Fastify application from its dependencies. No I/O happens until the caller listens. */
 
+import { existsSync } from 'node:fs'
+import { sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import fastifyStatic from '@fastify/static'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import secureJson from 'secure-json-parse'
-import { z } from 'zod'
 import { AppError } from '../core/errors.ts'
 import { redactUrl } from '../logger.ts'
 import type { HttpDeps } from './deps.ts'
+import { notificationContacts } from './notification-contacts.ts'
 import { buildOpenApiDocument } from './openapi.ts'
 import { sendProblem } from './problem.ts'
 import { registerDeliveryRoutes } from './routes/deliveries.ts'
@@ -15,11 +19,8 @@ import { registerLeadRoutes } from './routes/leads.ts'
 import { registerOfferRoutes } from './routes/offers.ts'
 import { parseWith } from './validate.ts'
 
-/** Who hears about a destination being paused, disabled or recovering. */
-export const notificationContacts = z.strictObject({
-  emails: z.array(z.email()).max(20).default([]),
-  webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
-})
+/** The routes each app registered, method and URL, so tests can hold the OpenAPI document to them. */
+export const servedRoutes = new WeakMap<FastifyInstance, { method: string; url: string }[]>()
 
 export interface AppOptions {
   readonly bodyLimitBytes: number
@@ -40,6 +41,11 @@ export function createApp(deps: HttpDeps, options: AppOptions): FastifyInstance 
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   })
+  const routes: { method: string; url: string }[] = []
+  servedRoutes.set(app, routes)
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url })
+  })
   // Only JSON is accepted; anything else is a 415 rather than a guess.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/, { parseAs: 'string' }, (_request, body, done) => {
@@ -54,9 +60,28 @@ export function createApp(deps: HttpDeps, options: AppOptions): FastifyInstance 
     }
   })
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error))
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new AppError('NOT_FOUND', `No route ${request.method} ${redactUrl(request.url)}`)),
-  )
+  const portal = existsSync(`${portalDir}index.html`)
+  app.setNotFoundHandler((request, reply) => {
+    // The portal routes in the browser: a GET for any page path gets its index.html; API paths stay JSON 404s.
+    if (portal && (request.method === 'GET' || request.method === 'HEAD') && isPortalPath(request.url)) {
+      return reply.headers(portalHeaders('index.html')).sendFile('index.html')
+    }
+    return sendProblem(
+      request,
+      reply,
+      new AppError('NOT_FOUND', `No route ${request.method} ${redactUrl(request.url)}`),
+    )
+  })
+  if (portal) {
+    app.register(fastifyStatic, {
+      root: portalDir,
+      wildcard: false,
+      cacheControl: false,
+      setHeaders: (response, path) => {
+        for (const [name, value] of Object.entries(portalHeaders(path))) response.setHeader(name, value)
+      },
+    })
+  }
 
   const openApi = buildOpenApiDocument(options.version)
   app.get('/openapi.json', async () => openApi)
@@ -90,4 +115,24 @@ export function createApp(deps: HttpDeps, options: AppOptions): FastifyInstance 
   registerDestinationRoutes(app, deps)
   registerDeliveryRoutes(app, deps)
   return app
+}
+
+/** The built publisher portal (`npm run build:web`), served at `/` when it exists. */
+const portalDir = fileURLToPath(new URL('../../web/dist/', import.meta.url))
+
+function isPortalPath(url: string): boolean {
+  const path = url.split('?', 1)[0] ?? ''
+  return !/^\/(v1|ingest|assets)(\/|$)|^\/(openapi\.json|healthz)$/.test(path)
+}
+
+/** Hashed assets are immutable; pages are revalidated and may load nothing but the portal's own files. */
+function portalHeaders(path: string): Record<string, string> {
+  if (path.includes(`${sep}assets${sep}`)) return { 'cache-control': 'public, max-age=31536000, immutable' }
+  return {
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy':
+      "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  }
 }

@@ -3,7 +3,11 @@
 import { z } from 'zod'
 import { errorCatalogue } from '../core/errors.ts'
 import { stages } from '../core/funnel.ts'
-import { leadListQuery } from './routes/leads.ts'
+import { destinationInput, destinationPatchInput } from '../services/destinations.ts'
+import { notificationContacts } from './notification-contacts.ts'
+import { deliveryListQuery, replayBody } from './routes/deliveries.ts'
+import { routeBody } from './routes/destinations.ts'
+import { funnelQuery, leadListQuery } from './routes/leads.ts'
 import { offerBody } from './routes/offers.ts'
 
 const customerSchema = {
@@ -87,6 +91,85 @@ const problems = {
   },
 }
 
+function pathParameters(path: string) {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((match) => ({
+    name: match[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }))
+}
+
+/** One authenticated operation: path parameters from the path, optional query and JSON body schemas. */
+function operation(
+  path: string,
+  summary: string,
+  options: { query?: z.ZodObject; body?: z.ZodType; status?: number } = {},
+) {
+  return {
+    summary,
+    security: [{ apiKey: [] }],
+    parameters: [...pathParameters(path), ...(options.query ? queryParameters(options.query) : [])],
+    ...(options.body && {
+      requestBody: {
+        content: {
+          'application/json': { schema: z.toJSONSchema(options.body, { io: 'input', unrepresentable: 'any' }) },
+        },
+      },
+    }),
+    responses: { [options.status ?? 200]: { description: 'OK' }, ...problems },
+  }
+}
+
+/** Routes beyond ingest and leads: destinations, routing, publishing, deliveries, funnel, settings. */
+function managementPaths() {
+  const paths: Record<string, Record<string, unknown>> = {}
+  const add = (method: string, path: string, summary: string, options?: Parameters<typeof operation>[2]) => {
+    paths[path] = { ...paths[path], [method]: operation(path, summary, options) }
+  }
+  add('get', '/v1/funnel', 'Funnel counts by stage and source, and conversion, for an offer and period', {
+    query: funnelQuery,
+  })
+  add(
+    'post',
+    '/v1/offers/{offerId}/publish',
+    'Verify each routed destination and send it a test lead; live if all pass',
+  )
+  add('get', '/v1/destination-kinds', 'Destination kinds with their config JSON Schema and secret fields')
+  add('get', '/v1/destinations', 'List destinations with their health')
+  add('post', '/v1/destinations', 'Create a destination; generated secrets are in this answer only', {
+    body: destinationInput,
+    status: 201,
+  })
+  add('get', '/v1/destinations/{destinationId}', 'One destination (never its secrets)')
+  add('patch', '/v1/destinations/{destinationId}', 'Change a destination; a paused or disabled one resumes', {
+    body: destinationPatchInput,
+  })
+  add('delete', '/v1/destinations/{destinationId}', 'Delete a destination; its pending deliveries end dead', {
+    status: 204,
+  })
+  add('post', '/v1/destinations/{destinationId}/verify', 'Test connection: an authenticated check, then one test lead')
+  add('post', '/v1/destinations/{destinationId}/rotate-secrets', 'New secrets; the old signing secret stays valid 24 h')
+  add(
+    'get',
+    '/v1/destinations/{destinationId}/preview/{leadId}',
+    'The exact payload the destination would get for a lead',
+  )
+  add('get', '/v1/routes/default', "The tenant's default route")
+  add('put', '/v1/routes/default', 'Destinations for leads of offers without their own', { body: routeBody })
+  add('get', '/v1/deliveries', 'Deliveries, newest first, filtered by state, destination, lead and time', {
+    query: deliveryListQuery,
+  })
+  add('get', '/v1/deliveries/{deliveryId}', 'One delivery with every attempt')
+  add('post', '/v1/deliveries/replay', 'Queue final deliveries again, by ids or by filter (audited)', {
+    body: replayBody,
+  })
+  add('get', '/v1/audit', 'Who changed destinations and replayed deliveries, newest first')
+  add('get', '/v1/tenant/notifications', 'Who hears about destinations being paused, disabled or recovering')
+  add('put', '/v1/tenant/notifications', 'Set the notification contacts', { body: notificationContacts })
+  return paths
+}
+
 export function buildOpenApiDocument(version: string) {
   const bearer = [{ apiKey: [] }]
   return {
@@ -165,6 +248,7 @@ export function buildOpenApiDocument(version: string) {
           responses: { 200: { description: 'Tenant' }, ...problems },
         },
       },
+      ...managementPaths(),
       '/healthz': {
         get: { summary: 'Readiness', responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready' } } },
       },

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { loadConfig } from '../../src/config.ts'
 import { createIdGenerator } from '../../src/core/ids.ts'
 import { createManualClock } from '../../src/core/ports.ts'
+import { servedRoutes } from '../../src/http/app.ts'
 import { createLogger } from '../../src/logger.ts'
 import { createServer } from '../../src/server.ts'
 import { createTenant } from '../../src/services/tenants.ts'
@@ -210,4 +211,15 @@ test('logs never contain customer emails, phones, API keys or ingest tokens', as
   for (const secret of ['someone@contoso.com', '16175555555', tenant.apiKey, tenant.ingestToken, 'lr_in_wrong']) {
     expect(log).not.toContain(secret)
   }
+})
+
+test('the OpenAPI document describes every API route the app serves', async () => {
+  const document = (await get({}, '/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> }
+  const served = (servedRoutes.get(t.server.app) ?? [])
+    .filter(({ method }) => method !== 'HEAD' && method !== 'OPTIONS')
+    .map(({ method, url }) => ({ path: url.replace(/:(\w+)/g, '{$1}'), method: method.toLowerCase() }))
+    .filter(({ path }) => path.startsWith('/v1/') || path.startsWith('/ingest/') || path === '/healthz')
+  expect(served.length).toBeGreaterThan(20)
+  const missing = served.filter(({ path, method }) => document.paths[path]?.[method] === undefined)
+  expect(missing).toEqual([])
 })
