@@ -81,56 +81,6 @@ function decodeCursor(cursor: string): string {
   return id
 }
 
-/**
- * Queues one delivery per destination routed for the lead's offer (the tenant's default route when the offer has
- * none). Runs inside the ingest transaction: the lead change and its deliveries commit together or not at all.
- */
-export async function enqueueDeliveries(
-  trx: Executor,
-  change: { tenantId: string; leadId: string; offerId?: string; leadVersion: number; newId: () => string; now: number },
-  notifyWork?: (trx: Executor) => Promise<void>,
-): Promise<number> {
-  const routed = (scope: RouteScope) =>
-    trx
-      .selectFrom('routes')
-      .innerJoin('destinations', 'destinations.id', 'routes.destination_id')
-      .select('routes.destination_id')
-      .where('routes.tenant_id', '=', change.tenantId)
-      .where('routes.scope', '=', scope)
-      .where('destinations.deleted_at', 'is', null)
-      .execute()
-  let destinations = change.offerId === undefined ? [] : await routed(`offer:${change.offerId}`)
-  if (destinations.length === 0) destinations = await routed('default')
-  if (destinations.length === 0) return 0
-  await trx
-    .insertInto('deliveries')
-    .values(
-      destinations.map(({ destination_id }) => ({
-        id: change.newId(),
-        tenant_id: change.tenantId,
-        lead_id: change.leadId,
-        destination_id,
-        lead_version: change.leadVersion,
-        state: 'queued',
-        attempts: 0,
-        run_at: change.now,
-        retry_from: change.now,
-        locked_by: null,
-        locked_until: null,
-        last_error: null,
-        last_error_kind: null,
-        last_status: null,
-        external_id: null,
-        created_at: change.now,
-        updated_at: change.now,
-        delivered_at: null,
-      })),
-    )
-    .execute()
-  await notifyWork?.(trx)
-  return destinations.length
-}
-
 /** How a dialect keeps concurrent workers apart when claiming; absent where only one worker runs (SQLite). */
 export interface ClaimLocking {
   /** Appended to the candidate query, e.g. `for update of d skip locked`: no two workers lock the same row. */

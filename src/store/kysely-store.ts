@@ -4,10 +4,11 @@ import { type Kysely, type Selectable, sql, type Transaction } from 'kysely'
 import type { Customer } from '../core/customer.ts'
 import { AppError } from '../core/errors.ts'
 import type { Stage } from '../core/funnel.ts'
-import { applyEvent, type LeadState, mergeKeyOf } from '../core/lead.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
-import { type ClaimLocking, createDeliveryQueries, type Executor, enqueueDeliveries } from './delivery-queries.ts'
+import { type ClaimLocking, createDeliveryQueries, type Executor } from './delivery-queries.ts'
+import { kyselyIngestQueries } from './kysely-ingest-queries.ts'
 import { type Migration, runMigrations } from './migrations.ts'
+import { customerOfRow, recordLeadEvent } from './record-lead-event.ts'
 import type { Database } from './schema.ts'
 import type {
   ApiKeyOwner,
@@ -33,24 +34,13 @@ export interface KyselyStoreOptions {
   readonly onClose?: () => Promise<void>
   readonly claimLocking?: ClaimLocking
   readonly notifyWork?: (trx: Executor) => Promise<void>
+  /**
+   * Records a batch in one durable transaction, where the dialect has a faster way than Kysely (SQLite's prepared
+   * statements); resolves one outcome per item or rejects when the batch as a whole failed.
+   */
+  readonly recordBatch?: (items: readonly IngestItem[], now: number) => Promise<IngestOutcome[]>
   /** Delivers LISTEN/NOTIFY wake-ups, where the dialect has them. */
   readonly listenForWork?: (onWork: () => void) => Promise<() => Promise<void>>
-}
-
-function customerOf(row: LeadRow): Customer {
-  const customer: Record<string, string> = {}
-  const columns = {
-    firstName: row.first_name,
-    lastName: row.last_name,
-    email: row.email,
-    phone: row.phone,
-    phoneDigits: row.phone_digits,
-    country: row.country,
-    company: row.company,
-    title: row.title,
-  }
-  for (const [field, value] of Object.entries(columns)) if (value !== null) customer[field] = value
-  return customer
 }
 
 function leadOf(row: LeadRow): Lead {
@@ -62,7 +52,7 @@ function leadOf(row: LeadRow): Lead {
     stage: row.stage as Stage,
     doNotContact: row.do_not_contact === 1,
     isTest: row.is_test === 1,
-    customer: customerOf(row),
+    customer: customerOfRow(row),
     ...(row.source !== null && { source: row.source }),
     ...(row.action !== null && { action: row.action }),
     eventCount: Number(row.event_count),
@@ -71,46 +61,6 @@ function leadOf(row: LeadRow): Lead {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     version: Number(row.version),
-  }
-}
-
-function stateOf(row: LeadRow): LeadState {
-  return {
-    stage: row.stage as Stage,
-    doNotContact: row.do_not_contact === 1,
-    ...(row.do_not_contact_at !== null && { doNotContactAt: Number(row.do_not_contact_at) }),
-    ...(row.customer_acted_at !== null && { customerActedAt: Number(row.customer_acted_at) }),
-    isTest: row.is_test === 1,
-    customer: customerOf(row),
-    eventCount: Number(row.event_count),
-    firstEventAt: Number(row.first_event_at),
-    lastEventAt: Number(row.last_event_at),
-    ...(row.source !== null && { source: row.source }),
-    ...(row.action !== null && { action: row.action }),
-  }
-}
-
-function leadColumns(state: LeadState) {
-  const c = state.customer
-  return {
-    stage: state.stage,
-    do_not_contact: state.doNotContact ? 1 : 0,
-    do_not_contact_at: state.doNotContactAt ?? null,
-    customer_acted_at: state.customerActedAt ?? null,
-    is_test: state.isTest ? 1 : 0,
-    first_name: c.firstName ?? null,
-    last_name: c.lastName ?? null,
-    email: c.email ?? null,
-    phone: c.phone ?? null,
-    phone_digits: c.phoneDigits ?? null,
-    country: c.country ?? null,
-    company: c.company ?? null,
-    title: c.title ?? null,
-    source: state.source ?? null,
-    action: state.action ?? null,
-    event_count: state.eventCount,
-    first_event_at: state.firstEventAt,
-    last_event_at: state.lastEventAt,
   }
 }
 
@@ -141,154 +91,23 @@ function decodeCursor(cursor: string): string {
   return id
 }
 
-async function recordOne(
-  trx: Executor,
-  item: IngestItem,
-  now: number,
-  notifyWork?: (trx: Executor) => Promise<void>,
-): Promise<IngestOutcome> {
-  const { draft, tenantId } = item
-  if (item.idempotencyKey !== undefined) {
-    const prior = await trx
-      .selectFrom('lead_events')
-      .select(['content_hash', 'result'])
-      .where('tenant_id', '=', tenantId)
-      .where('idempotency_key', '=', item.idempotencyKey)
-      .executeTakeFirst()
-    if (prior) {
-      return prior.content_hash === item.contentHash
-        ? { status: 'duplicate', receipt: JSON.parse(prior.result) as IngestReceipt }
-        : { status: 'conflict', reason: 'idempotency_key_reused' }
-    }
-  } else {
-    const prior = await trx
-      .selectFrom('lead_events')
-      .select('result')
-      .where('tenant_id', '=', tenantId)
-      .where('content_hash', '=', item.contentHash)
-      .where('received_at', '>=', draft.receivedAt - item.dedupeWindowMs)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst()
-    if (prior) return { status: 'duplicate', receipt: JSON.parse(prior.result) as IngestReceipt }
-  }
-
-  const offerId =
-    draft.offerRef === undefined
-      ? undefined
-      : (
-          await trx
-            .selectFrom('offer_aliases')
-            .select('offer_id')
-            .where('tenant_id', '=', tenantId)
-            .where('alias', '=', offerKeyOf(draft.offerRef))
-            .executeTakeFirst()
-        )?.offer_id
-  const offerKey = offerId ?? (draft.offerRef === undefined ? '' : offerKeyOf(draft.offerRef))
-  const mergeKey = mergeKeyOf(draft.customer) ?? null
-  const existing =
-    mergeKey === null
-      ? undefined
-      : await trx
-          .selectFrom('leads')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('offer_key', '=', offerKey)
-          .where('merge_key', '=', mergeKey)
-          .executeTakeFirst()
-  const state = applyEvent(existing ? stateOf(existing) : undefined, draft)
-  const leadId = existing?.id ?? item.newLeadId
-  if (existing) {
-    await trx
-      .updateTable('leads')
-      .set({
-        ...leadColumns(state),
-        offer_id: offerId ?? existing.offer_id,
-        updated_at: now,
-        version: existing.version + 1,
-      })
-      .where('id', '=', existing.id)
-      .execute()
-  } else {
-    await trx
-      .insertInto('leads')
-      .values({
-        id: leadId,
-        tenant_id: tenantId,
-        offer_key: offerKey,
-        offer_id: offerId ?? null,
-        merge_key: mergeKey,
-        ...leadColumns(state),
-        created_at: now,
-        updated_at: now,
-        version: 1,
-      })
-      .execute()
-  }
-  const deliveries = await enqueueDeliveries(
-    trx,
-    {
-      tenantId,
-      leadId,
-      ...(offerId !== undefined && { offerId }),
-      leadVersion: existing ? existing.version + 1 : 1,
-      newId: item.newDeliveryId,
-      now,
-    },
-    notifyWork,
-  )
-  const warnings: string[] = []
-  if (offerId === undefined) warnings.push('offer_unknown: stored, but not routed until the offer is configured')
-  for (const field of Object.keys(draft.invalid)) warnings.push(`${field}_invalid: kept with the event, not used`)
-  if (mergeKey === null) warnings.push('customer_unidentified: no email or phone, so this event was not merged')
-  const receipt: IngestReceipt = {
-    eventId: item.eventId,
-    leadId,
-    ...(offerId !== undefined && { offerId }),
-    routed: offerId !== undefined,
-    stage: draft.stage,
-    leadStage: state.stage,
-    isTest: draft.isTest,
-    newLead: !existing,
-    deliveries,
-    warnings,
-  }
-  await trx
-    .insertInto('lead_events')
-    .values({
-      id: item.eventId,
-      tenant_id: tenantId,
-      lead_id: leadId,
-      format: draft.format,
-      received_at: draft.receivedAt,
-      occurred_at: draft.occurredAt,
-      lead_source: draft.leadSource ?? null,
-      source: draft.source ?? null,
-      action: draft.action ?? null,
-      stage: draft.stage,
-      offer_ref: draft.offerRef ?? null,
-      offer_title: draft.offerTitle ?? null,
-      description: draft.description ?? null,
-      customer: JSON.stringify(draft.customer),
-      invalid: Object.keys(draft.invalid).length > 0 ? JSON.stringify(draft.invalid) : null,
-      extra: Object.keys(draft.extra).length > 0 ? JSON.stringify(draft.extra) : null,
-      is_test: draft.isTest ? 1 : 0,
-      idempotency_key: item.idempotencyKey ?? null,
-      content_hash: item.contentHash,
-      result: JSON.stringify(receipt),
-    })
-    .execute()
-  return { status: 'recorded', receipt }
-}
-
 export function createKyselyStore(options: KyselyStoreOptions): Store {
   const { db, capabilities } = options
   const withMigrationLock = options.withMigrationLock ?? (<T>(work: () => Promise<T>) => work())
 
+  const recordBatch =
+    options.recordBatch ??
+    ((items: readonly IngestItem[], now: number) =>
+      db.transaction().execute(async (trx) => {
+        const queries = kyselyIngestQueries(trx, options.notifyWork)
+        const outcomes: IngestOutcome[] = []
+        for (const item of items) outcomes.push(await recordLeadEvent(queries, item, now))
+        return outcomes
+      }))
+
   async function recordSeparately(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]> {
     const outcomes: IngestOutcome[] = []
-    const recordAlone = (item: IngestItem) =>
-      db.transaction().execute((trx) => recordOne(trx, item, now, options.notifyWork))
+    const recordAlone = async (item: IngestItem) => (await recordBatch([item], now))[0]!
     for (const item of items) {
       try {
         outcomes.push(await recordAlone(item))
@@ -479,11 +298,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     async recordLeadEvents(items, now) {
       if (items.length === 0) return []
       try {
-        return await db.transaction().execute(async (trx) => {
-          const outcomes: IngestOutcome[] = []
-          for (const item of items) outcomes.push(await recordOne(trx, item, now, options.notifyWork))
-          return outcomes
-        })
+        return await recordBatch(items, now)
       } catch {
         // One bad item must not fail the others it happened to share a commit with.
         return recordSeparately(items, now)

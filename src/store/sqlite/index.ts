@@ -7,6 +7,7 @@ import { Kysely, SqliteDialect } from 'kysely'
 import { createKyselyStore } from '../kysely-store.ts'
 import type { Database } from '../schema.ts'
 import type { Store } from '../types.ts'
+import { createSqliteIngest } from './ingest-statements.ts'
 import { sqliteMigrations } from './migrations/index.ts'
 
 export interface SqliteStoreOptions {
@@ -25,6 +26,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
   return createKyselyStore({
     db,
+    recordBatch: createSqliteIngest(database, db),
     capabilities: { dialect: 'sqlite', concurrentWorkers: false, listenNotify: false },
     migrations: sqliteMigrations,
   })

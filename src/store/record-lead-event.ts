@@ -1,0 +1,268 @@
+/**
+ * Recording one lead event: dedupe, resolve the offer, merge into the customer's lead, queue its deliveries, keep the
+ * event. The steps are the same in every dialect; each dialect supplies the `IngestQueries` (SQLite with prepared
+ * statements on the hot path, Kysely elsewhere). All calls run inside one transaction the caller opened.
+ */
+
+import type { Customer } from '../core/customer.ts'
+import type { Stage } from '../core/funnel.ts'
+import { applyEvent, type LeadState, mergeKeyOf } from '../core/lead.ts'
+import { offerKeyOf } from '../core/lead-source.ts'
+import type { IngestItem, IngestOutcome, IngestReceipt, RouteScope } from './types.ts'
+
+/** The `leads` row, as every dialect reads and writes it. */
+export interface LeadRow {
+  id: string
+  tenant_id: string
+  offer_key: string
+  offer_id: string | null
+  merge_key: string | null
+  stage: string
+  do_not_contact: number
+  do_not_contact_at: number | null
+  customer_acted_at: number | null
+  is_test: number
+  first_name: string | null
+  last_name: string | null
+  email: string | null
+  phone: string | null
+  phone_digits: string | null
+  country: string | null
+  company: string | null
+  title: string | null
+  source: string | null
+  action: string | null
+  event_count: number
+  first_event_at: number
+  last_event_at: number
+  created_at: number
+  updated_at: number
+  version: number
+}
+
+export type LeadStateColumns = Omit<
+  LeadRow,
+  'id' | 'tenant_id' | 'offer_key' | 'offer_id' | 'merge_key' | 'created_at' | 'updated_at' | 'version'
+>
+
+export interface EventRow {
+  id: string
+  tenant_id: string
+  lead_id: string
+  format: string
+  received_at: number
+  occurred_at: number
+  lead_source: string | null
+  source: string | null
+  action: string | null
+  stage: string
+  offer_ref: string | null
+  offer_title: string | null
+  description: string | null
+  customer: string
+  invalid: string | null
+  extra: string | null
+  is_test: number
+  idempotency_key: string | null
+  content_hash: string
+  result: string
+}
+
+export interface DeliveryDraft {
+  id: string
+  tenant_id: string
+  lead_id: string
+  destination_id: string
+  lead_version: number
+  now: number
+}
+
+/** The reads and writes ingest needs, inside one open transaction. */
+export interface IngestQueries {
+  eventByIdempotencyKey(tenantId: string, key: string): Promise<{ content_hash: string; result: string } | undefined>
+  /** The newest event with this content hash received at or after `since`. */
+  recentEventByContent(tenantId: string, contentHash: string, since: number): Promise<{ result: string } | undefined>
+  offerIdByAlias(tenantId: string, alias: string): Promise<string | undefined>
+  leadByIdentity(tenantId: string, offerKey: string, mergeKey: string): Promise<LeadRow | undefined>
+  updateLead(
+    id: string,
+    columns: LeadStateColumns & { offer_id: string | null; updated_at: number; version: number },
+  ): Promise<void>
+  insertLead(row: LeadRow): Promise<void>
+  /** Live destinations routed under `scope`. */
+  routedDestinations(tenantId: string, scope: RouteScope): Promise<readonly string[]>
+  insertDeliveries(rows: readonly DeliveryDraft[]): Promise<void>
+  insertEvent(row: EventRow): Promise<void>
+  /** Wakes idle workers once the transaction commits (LISTEN/NOTIFY), where the dialect can. */
+  notifyWork?(): Promise<void>
+}
+
+export function customerOfRow(row: LeadRow): Customer {
+  const customer: Record<string, string> = {}
+  const columns = {
+    firstName: row.first_name,
+    lastName: row.last_name,
+    email: row.email,
+    phone: row.phone,
+    phoneDigits: row.phone_digits,
+    country: row.country,
+    company: row.company,
+    title: row.title,
+  }
+  for (const [field, value] of Object.entries(columns)) if (value !== null) customer[field] = value
+  return customer
+}
+
+export function stateOfRow(row: LeadRow): LeadState {
+  return {
+    stage: row.stage as Stage,
+    doNotContact: row.do_not_contact === 1,
+    ...(row.do_not_contact_at !== null && { doNotContactAt: Number(row.do_not_contact_at) }),
+    ...(row.customer_acted_at !== null && { customerActedAt: Number(row.customer_acted_at) }),
+    isTest: row.is_test === 1,
+    customer: customerOfRow(row),
+    eventCount: Number(row.event_count),
+    firstEventAt: Number(row.first_event_at),
+    lastEventAt: Number(row.last_event_at),
+    ...(row.source !== null && { source: row.source }),
+    ...(row.action !== null && { action: row.action }),
+  }
+}
+
+function columnsOf(state: LeadState): LeadStateColumns {
+  const c = state.customer
+  return {
+    stage: state.stage,
+    do_not_contact: state.doNotContact ? 1 : 0,
+    do_not_contact_at: state.doNotContactAt ?? null,
+    customer_acted_at: state.customerActedAt ?? null,
+    is_test: state.isTest ? 1 : 0,
+    first_name: c.firstName ?? null,
+    last_name: c.lastName ?? null,
+    email: c.email ?? null,
+    phone: c.phone ?? null,
+    phone_digits: c.phoneDigits ?? null,
+    country: c.country ?? null,
+    company: c.company ?? null,
+    title: c.title ?? null,
+    source: state.source ?? null,
+    action: state.action ?? null,
+    event_count: state.eventCount,
+    first_event_at: state.firstEventAt,
+    last_event_at: state.lastEventAt,
+  }
+}
+
+/** Queues one delivery per destination routed for the offer, or per the tenant's default route when it has none. */
+async function queueDeliveries(
+  queries: IngestQueries,
+  change: { tenantId: string; leadId: string; offerId?: string; leadVersion: number; newId: () => string; now: number },
+): Promise<number> {
+  let destinations =
+    change.offerId === undefined ? [] : await queries.routedDestinations(change.tenantId, `offer:${change.offerId}`)
+  if (destinations.length === 0) destinations = await queries.routedDestinations(change.tenantId, 'default')
+  if (destinations.length === 0) return 0
+  await queries.insertDeliveries(
+    destinations.map((destinationId) => ({
+      id: change.newId(),
+      tenant_id: change.tenantId,
+      lead_id: change.leadId,
+      destination_id: destinationId,
+      lead_version: change.leadVersion,
+      now: change.now,
+    })),
+  )
+  await queries.notifyWork?.()
+  return destinations.length
+}
+
+export async function recordLeadEvent(queries: IngestQueries, item: IngestItem, now: number): Promise<IngestOutcome> {
+  const { draft, tenantId } = item
+  if (item.idempotencyKey !== undefined) {
+    const prior = await queries.eventByIdempotencyKey(tenantId, item.idempotencyKey)
+    if (prior) {
+      return prior.content_hash === item.contentHash
+        ? { status: 'duplicate', receipt: JSON.parse(prior.result) as IngestReceipt }
+        : { status: 'conflict', reason: 'idempotency_key_reused' }
+    }
+  } else {
+    const prior = await queries.recentEventByContent(tenantId, item.contentHash, draft.receivedAt - item.dedupeWindowMs)
+    if (prior) return { status: 'duplicate', receipt: JSON.parse(prior.result) as IngestReceipt }
+  }
+
+  const offerId =
+    draft.offerRef === undefined ? undefined : await queries.offerIdByAlias(tenantId, offerKeyOf(draft.offerRef))
+  const offerKey = offerId ?? (draft.offerRef === undefined ? '' : offerKeyOf(draft.offerRef))
+  const mergeKey = mergeKeyOf(draft.customer) ?? null
+  const existing = mergeKey === null ? undefined : await queries.leadByIdentity(tenantId, offerKey, mergeKey)
+  const state = applyEvent(existing ? stateOfRow(existing) : undefined, draft)
+  const leadId = existing?.id ?? item.newLeadId
+  const version = existing ? Number(existing.version) + 1 : 1
+  if (existing) {
+    await queries.updateLead(existing.id, {
+      ...columnsOf(state),
+      offer_id: offerId ?? existing.offer_id,
+      updated_at: now,
+      version,
+    })
+  } else {
+    await queries.insertLead({
+      id: leadId,
+      tenant_id: tenantId,
+      offer_key: offerKey,
+      offer_id: offerId ?? null,
+      merge_key: mergeKey,
+      ...columnsOf(state),
+      created_at: now,
+      updated_at: now,
+      version,
+    })
+  }
+  const deliveries = await queueDeliveries(queries, {
+    tenantId,
+    leadId,
+    ...(offerId !== undefined && { offerId }),
+    leadVersion: version,
+    newId: item.newDeliveryId,
+    now,
+  })
+  const warnings: string[] = []
+  if (offerId === undefined) warnings.push('offer_unknown: stored, but not routed until the offer is configured')
+  for (const field of Object.keys(draft.invalid)) warnings.push(`${field}_invalid: kept with the event, not used`)
+  if (mergeKey === null) warnings.push('customer_unidentified: no email or phone, so this event was not merged')
+  const receipt: IngestReceipt = {
+    eventId: item.eventId,
+    leadId,
+    ...(offerId !== undefined && { offerId }),
+    routed: offerId !== undefined,
+    stage: draft.stage,
+    leadStage: state.stage,
+    isTest: draft.isTest,
+    newLead: !existing,
+    deliveries,
+    warnings,
+  }
+  await queries.insertEvent({
+    id: item.eventId,
+    tenant_id: tenantId,
+    lead_id: leadId,
+    format: draft.format,
+    received_at: draft.receivedAt,
+    occurred_at: draft.occurredAt,
+    lead_source: draft.leadSource ?? null,
+    source: draft.source ?? null,
+    action: draft.action ?? null,
+    stage: draft.stage,
+    offer_ref: draft.offerRef ?? null,
+    offer_title: draft.offerTitle ?? null,
+    description: draft.description ?? null,
+    customer: JSON.stringify(draft.customer),
+    invalid: Object.keys(draft.invalid).length > 0 ? JSON.stringify(draft.invalid) : null,
+    extra: Object.keys(draft.extra).length > 0 ? JSON.stringify(draft.extra) : null,
+    is_test: draft.isTest ? 1 : 0,
+    idempotency_key: item.idempotencyKey ?? null,
+    content_hash: item.contentHash,
+    result: JSON.stringify(receipt),
+  })
+  return { status: 'recorded', receipt }
+}

@@ -1,0 +1,165 @@
+/**
+ * The SQLite ingest hot path: the same steps as everywhere (record-lead-event.ts) over prepared statements, in one
+ * `BEGIN IMMEDIATE` transaction per group commit. Kysely builds and prepares every query anew, which costs several
+ * times the query itself (docs/decisions/0002-sqlite-ingest-prepared-statements.md).
+ */
+
+import type { Database as SqliteDatabase } from 'better-sqlite3'
+import type { Kysely } from 'kysely'
+import { type IngestQueries, type LeadRow, recordLeadEvent } from '../record-lead-event.ts'
+import type { Database } from '../schema.ts'
+import type { IngestItem, IngestOutcome } from '../types.ts'
+
+const leadStateColumns = [
+  'stage',
+  'do_not_contact',
+  'do_not_contact_at',
+  'customer_acted_at',
+  'is_test',
+  'first_name',
+  'last_name',
+  'email',
+  'phone',
+  'phone_digits',
+  'country',
+  'company',
+  'title',
+  'source',
+  'action',
+  'event_count',
+  'first_event_at',
+  'last_event_at',
+] as const
+
+const leadColumns = [
+  'id',
+  'tenant_id',
+  'offer_key',
+  'offer_id',
+  'merge_key',
+  ...leadStateColumns,
+  'created_at',
+  'updated_at',
+  'version',
+] as const
+
+const eventColumns = [
+  'id',
+  'tenant_id',
+  'lead_id',
+  'format',
+  'received_at',
+  'occurred_at',
+  'lead_source',
+  'source',
+  'action',
+  'stage',
+  'offer_ref',
+  'offer_title',
+  'description',
+  'customer',
+  'invalid',
+  'extra',
+  'is_test',
+  'idempotency_key',
+  'content_hash',
+  'result',
+] as const
+
+function insertSql(table: string, columns: readonly string[]): string {
+  return `insert into ${table} (${columns.join(', ')}) values (${columns.map((column) => `@${column}`).join(', ')})`
+}
+
+function prepareStatements(database: SqliteDatabase) {
+  return {
+    begin: database.prepare('begin immediate'),
+    commit: database.prepare('commit'),
+    rollback: database.prepare('rollback'),
+    eventByKey: database.prepare(
+      'select content_hash, result from lead_events where tenant_id = ? and idempotency_key = ?',
+    ),
+    eventByContent: database.prepare(
+      'select result from lead_events where tenant_id = ? and content_hash = ? and received_at >= ? order by seq desc limit 1',
+    ),
+    offerByAlias: database.prepare('select offer_id from offer_aliases where tenant_id = ? and alias = ?'),
+    leadByIdentity: database.prepare('select * from leads where tenant_id = ? and offer_key = ? and merge_key = ?'),
+    updateLead: database.prepare(
+      `update leads set ${[...leadStateColumns, 'offer_id', 'updated_at', 'version'].map((column) => `${column} = @${column}`).join(', ')} where id = @id`,
+    ),
+    insertLead: database.prepare(insertSql('leads', leadColumns)),
+    routed: database.prepare(
+      `select r.destination_id as id from routes r join destinations d on d.id = r.destination_id
+       where r.tenant_id = ? and r.scope = ? and d.deleted_at is null`,
+    ),
+    insertDelivery: database.prepare(
+      `insert into deliveries (id, tenant_id, lead_id, destination_id, lead_version, state, attempts, run_at, retry_from,
+         created_at, updated_at) values (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)`,
+    ),
+    insertEvent: database.prepare(insertSql('lead_events', eventColumns)),
+  }
+}
+
+function ingestQueries(statements: ReturnType<typeof prepareStatements>): IngestQueries {
+  return {
+    eventByIdempotencyKey: async (tenantId, key) =>
+      statements.eventByKey.get(tenantId, key) as { content_hash: string; result: string } | undefined,
+    recentEventByContent: async (tenantId, contentHash, since) =>
+      statements.eventByContent.get(tenantId, contentHash, since) as { result: string } | undefined,
+    offerIdByAlias: async (tenantId, alias) =>
+      (statements.offerByAlias.get(tenantId, alias) as { offer_id: string } | undefined)?.offer_id,
+    leadByIdentity: async (tenantId, offerKey, mergeKey) =>
+      statements.leadByIdentity.get(tenantId, offerKey, mergeKey) as LeadRow | undefined,
+    async updateLead(id, columns) {
+      statements.updateLead.run({ ...columns, id })
+    },
+    async insertLead(row) {
+      statements.insertLead.run(row)
+    },
+    routedDestinations: async (tenantId, scope) =>
+      (statements.routed.all(tenantId, scope) as { id: string }[]).map((row) => row.id),
+    async insertDeliveries(rows) {
+      for (const row of rows) {
+        statements.insertDelivery.run(
+          row.id,
+          row.tenant_id,
+          row.lead_id,
+          row.destination_id,
+          row.lead_version,
+          row.now,
+          row.now,
+          row.now,
+          row.now,
+        )
+      }
+    },
+    async insertEvent(row) {
+      statements.insertEvent.run(row)
+    },
+  }
+}
+
+export function createSqliteIngest(database: SqliteDatabase, db: Kysely<Database>) {
+  // Prepared on first use: the tables exist only once the store has been migrated.
+  let prepared: { statements: ReturnType<typeof prepareStatements>; queries: IngestQueries } | undefined
+
+  /** One group commit. Holds Kysely's connection lock so no other query runs inside this transaction. */
+  return function recordBatch(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]> {
+    return db.connection().execute(async () => {
+      if (!prepared) {
+        const statements = prepareStatements(database)
+        prepared = { statements, queries: ingestQueries(statements) }
+      }
+      const { statements, queries } = prepared
+      statements.begin.run()
+      try {
+        const outcomes: IngestOutcome[] = []
+        for (const item of items) outcomes.push(await recordLeadEvent(queries, item, now))
+        statements.commit.run()
+        return outcomes
+      } catch (error) {
+        if (database.inTransaction) statements.rollback.run()
+        throw error
+      }
+    })
+  }
+}
