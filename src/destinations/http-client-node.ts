@@ -174,10 +174,10 @@ export function createNodeHttpClient(options: NodeHttpClientOptions): NodeHttpCl
           })
         response.on('data', (chunk: Buffer) => {
           if (settled) return
-          const room = maxResponseBytes - size
+          const room = (request.maxResponseBytes ?? maxResponseBytes) - size
           if (chunk.length > room) {
             chunks.push(chunk.subarray(0, room))
-            size = maxResponseBytes
+            size = request.maxResponseBytes ?? maxResponseBytes
             done(true)
           } else {
             chunks.push(chunk)

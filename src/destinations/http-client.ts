@@ -8,6 +8,8 @@ export interface HttpRequest {
   /** Whole-request deadline in ms (connect + send + response). */
   readonly timeoutMs?: number
   readonly signal?: AbortSignal
+  /** Read at most this much of the answer (default: the client's cap). Metadata reads (describe) need more. */
+  readonly maxResponseBytes?: number
 }
 
 export interface HttpResponse {

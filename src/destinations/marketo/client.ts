@@ -144,6 +144,8 @@ export function createMarketoClient(options: MarketoClientOptions): MarketoClien
         ...(body !== undefined && { body }),
         timeoutMs,
         signal,
+        // A real instance describes hundreds of fields: far more than a sync answer.
+        ...(method === 'GET' && { maxResponseBytes: 4 * 1024 * 1024 }),
       })
     } catch (error) {
       throw toDeliveryError(error)
