@@ -1,0 +1,47 @@
+/**
+ * The Salesforce destination: Lead upserts over the REST API (OAuth 2.0 client credentials or JWT bearer), or the
+ * Web-to-Lead form as a zero-setup fallback. See README.md beside it.
+ */
+
+import { DeliveryError } from '../../core/errors.ts'
+import type { Connector, Destination } from '../types.ts'
+import { prepareSalesforceSecrets } from './auth.ts'
+import { type SalesforceConfig, salesforceConfigSchema } from './config.ts'
+import { connectSalesforceApi } from './connector.ts'
+import { connectSalesforceWebToLead } from './web-to-lead.ts'
+
+export type { SalesforceApiConfig, SalesforceConfig, SalesforceWebToLeadConfig } from './config.ts'
+
+/** Any error a connector's own code throws (a bug), as the `DeliveryError` the contract promises. */
+function guarded(connector: Connector): Connector {
+  const wrap = (error: unknown): DeliveryError =>
+    error instanceof DeliveryError
+      ? error
+      : new DeliveryError('retryable', 'The Salesforce connector failed unexpectedly; will retry.', { cause: error })
+  return {
+    ...connector,
+    verify: (signal) => connector.verify(signal).catch((error: unknown) => Promise.reject(wrap(error))),
+    deliver: (snapshot, attempt) =>
+      connector.deliver(snapshot, attempt).catch((error: unknown) => Promise.reject(wrap(error))),
+    ...(connector.deliverBatch && {
+      deliverBatch: (items, signal) =>
+        connector.deliverBatch!(items, signal).catch((error: unknown) => Promise.reject(wrap(error))),
+    }),
+  }
+}
+
+export const salesforceDestination: Destination<SalesforceConfig> = {
+  kind: 'salesforce',
+  displayName: 'Salesforce',
+  configSchema: salesforceConfigSchema,
+  prepareSecrets(given) {
+    return prepareSalesforceSecrets(given)
+  },
+  connect(config, secrets, deps) {
+    return guarded(
+      config.mode === 'web-to-lead'
+        ? connectSalesforceWebToLead(config, deps)
+        : connectSalesforceApi(config, secrets, deps),
+    )
+  },
+}
