@@ -191,7 +191,11 @@ describe('createNodeHttpClient', () => {
 
   test('a request may raise the cap for itself (metadata reads)', async () => {
     sink.respondWith({ status: 200, body: 'm'.repeat(200_000) })
-    const big = await client({ maxResponseBytes: 1024 }).send({ method: 'GET', url: sink.url, maxResponseBytes: 1_000_000 })
+    const big = await client({ maxResponseBytes: 1024 }).send({
+      method: 'GET',
+      url: sink.url,
+      maxResponseBytes: 1_000_000,
+    })
     expect(big).toMatchObject({ truncated: false })
     expect(big.body).toHaveLength(200_000)
   })

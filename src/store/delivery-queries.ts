@@ -4,15 +4,7 @@ import { type Kysely, type Selectable, sql, type Transaction } from 'kysely'
 import type { DeliveryState, DestinationState } from '../core/delivery-state.ts'
 import { AppError } from '../core/errors.ts'
 import type { Database } from './schema.ts'
-import type {
-  AttemptRecord,
-  AuditEntry,
-  Delivery,
-  DeliveryFilter,
-  DeliveryStore,
-  DestinationRecord,
-  RouteScope,
-} from './types.ts'
+import type { AttemptRecord, AuditEntry, Delivery, DeliveryFilter, DeliveryStore, DestinationRecord } from './types.ts'
 
 export type Executor = Kysely<Database> | Transaction<Database>
 type DestinationRow = Selectable<Database['destinations']>

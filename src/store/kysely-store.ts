@@ -1,6 +1,6 @@
 /** The queries every dialect shares. Dialect folders add connection setup, migrations and claiming. */
 
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
 import type { Customer } from '../core/customer.ts'
 import { AppError } from '../core/errors.ts'
 import type { Stage } from '../core/funnel.ts'
@@ -14,7 +14,6 @@ import type {
   ApiKeyOwner,
   IngestItem,
   IngestOutcome,
-  IngestReceipt,
   Lead,
   LeadEvent,
   Offer,
