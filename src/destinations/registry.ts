@@ -1,12 +1,20 @@
 /** Every destination kind Leadrelay can deliver to, registered explicitly so the compiler and grep find them. */
 
 import { AppError } from '../core/errors.ts'
+import { dynamics365Destination } from './dynamics365/index.ts'
+import { hubspotDestination } from './hubspot/index.ts'
+import { marketoDestination } from './marketo/index.ts'
+import { salesforceDestination } from './salesforce/index.ts'
 import type { Destination, DestinationKind } from './types.ts'
 import { webhookDestination } from './webhook/index.ts'
 
 export type DestinationRegistry = Partial<Record<DestinationKind, Destination<any>>>
 
 export const destinationRegistry: DestinationRegistry = {
+  dynamics365: dynamics365Destination,
+  hubspot: hubspotDestination,
+  marketo: marketoDestination,
+  salesforce: salesforceDestination,
   webhook: webhookDestination,
 }
 
