@@ -10,13 +10,23 @@
  * Exits non-zero only when the benchmark itself fails (a server does not start, crashes, ...), never on a missed target.
  */
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import SQLite from 'better-sqlite3'
-import { type Child, cpuSecondsOf, startChild, stopChild, waitForOutput } from './bench/children.ts'
+import pg from 'pg'
+import {
+  type Child,
+  cpuSecondsOf,
+  isRunning,
+  removeOnExit,
+  startChild,
+  stopChild,
+  waitForOutput,
+} from './bench/children.ts'
+import { endToEndMarkdown, endToEndSummary, runEndToEnd } from './bench/end-to-end.ts'
 import { type Acknowledged, type LoadTarget, type PhaseResult, runPhase } from './bench/load.ts'
 import { consoleSummary, type Durability, markdown, type Report, type TargetRun } from './bench/report.ts'
 
@@ -26,7 +36,7 @@ interface Options {
   readonly durationSeconds: number
   readonly warmupSeconds: number
   readonly connections: number
-  readonly store: string
+  readonly store: 'sqlite' | 'postgres'
   readonly storeNote?: string
   /** Directory for a CPU profile of the Leadrelay server, if wanted. */
   readonly cpuProfileDir?: string
@@ -57,9 +67,7 @@ function optionsOf(argv: readonly string[]): Options {
     durationSeconds: positiveNumber('duration', values.duration, 10),
     warmupSeconds: positiveNumber('warmup', values.warmup, 2),
     connections: Math.round(positiveNumber('connections', values.connections, 50)),
-    // The service has only the embedded store so far; --store postgres is accepted for when it has more.
-    store: 'sqlite',
-    ...(store === 'postgres' && { storeNote: '--store postgres was requested but is not supported yet' }),
+    store,
     ...(values['cpu-prof'] !== undefined && { cpuProfileDir: resolve(values['cpu-prof']) }),
   }
 }
@@ -94,6 +102,8 @@ async function measure(
     acknowledged,
   )
   const cpuAfter = cpuSecondsOf(child.process.pid)
+  // A server that died during the run is a failed benchmark, not a slow one.
+  if (!isRunning(child)) throw new Error(`${label}: the server exited during the run (${await child.exited})`)
   process.stdout.write(`${Math.round(phase.result.requests.average)} req/s\n`)
   const serverCpuSeconds = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined
   return { run: { label, phase, serverCpuSeconds }, cutOff: unanswered(warmup) + unanswered(phase) }
@@ -144,8 +154,46 @@ function checkDurability(
   }
 }
 
+/** A fresh schema on the local PostgreSQL (or LEADRELAY_BENCH_DATABASE_URL), as a URL whose search_path is it. */
+async function freshPostgresSchema(): Promise<string> {
+  const base = process.env.LEADRELAY_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+  const schema = `lr_bench_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`
+  const client = new pg.Client({ connectionString: base })
+  await client.connect()
+  await client.query(`create schema "${schema}"`)
+  await client.end()
+  const url = new URL(base)
+  url.searchParams.set('options', `-c search_path=${schema}`)
+  return url.toString()
+}
+
+async function checkPostgresDurability(
+  url: string,
+  acknowledged: Acknowledged,
+  cutOff: number,
+  stoppedWith: Durability['stoppedWith'],
+): Promise<Durability> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const rows = Number((await client.query('select count(*) as n from lead_events')).rows[0].n)
+    const leads = Number((await client.query('select count(*) as n from leads')).rows[0].n)
+    const stored = new Set((await client.query('select id from lead_events')).rows.map((row: { id: string }) => row.id))
+    const ids = new Set(acknowledged.map((body) => (JSON.parse(body) as { eventId: string }).eventId))
+    let missing = 0
+    for (const id of ids) if (!stored.has(id)) missing++
+    const late = rows - ids.size
+    const pass = ids.size === acknowledged.length && missing === 0 && late >= 0 && late <= cutOff
+    return { rows, leads, acknowledged: acknowledged.length, missing, cutOff, stoppedWith, pass }
+  } finally {
+    await client.end()
+  }
+}
+
 async function runLeadrelay(options: Options): Promise<{ run: TargetRun; durability: Durability }> {
   const dataDir = mkdtempSync(join(os.tmpdir(), 'leadrelay-bench-'))
+  const temporary = removeOnExit(dataDir)
+  const databaseUrl = options.store === 'postgres' ? await freshPostgresSchema() : undefined
   try {
     const child = startChild(
       'leadrelay',
@@ -158,7 +206,14 @@ async function runLeadrelay(options: Options): Promise<{ run: TargetRun; durabil
         '--port',
         '0',
       ],
-      { ...process.env, LEADRELAY_LOG_LEVEL: 'warn' },
+      {
+        ...process.env,
+        LEADRELAY_LOG_LEVEL: 'warn',
+        ...(databaseUrl !== undefined && {
+          DATABASE_URL: databaseUrl,
+          LEADRELAY_SECRET_KEY: Buffer.alloc(32, 5).toString('base64'),
+        }),
+      },
       root,
     )
     const acknowledged: Acknowledged = []
@@ -181,10 +236,13 @@ async function runLeadrelay(options: Options): Promise<{ run: TargetRun; durabil
       if (options.cpuProfileDir !== undefined)
         process.stdout.write(`CPU profile of leadrelay in ${options.cpuProfileDir}\n`)
     }
-    const durability = checkDurability(join(dataDir, 'leadrelay.db'), acknowledged, measured.cutOff, stoppedWith)
+    const durability =
+      databaseUrl === undefined
+        ? checkDurability(join(dataDir, 'leadrelay.db'), acknowledged, measured.cutOff, stoppedWith)
+        : await checkPostgresDurability(databaseUrl, acknowledged, measured.cutOff, stoppedWith)
     return { run: measured.run, durability }
   } finally {
-    rmSync(dataDir, { recursive: true, force: true })
+    temporary.removeNow()
   }
 }
 
@@ -221,8 +279,19 @@ async function main(): Promise<void> {
     durability,
   }
   process.stdout.write(consoleSummary(report))
+  const endToEnd = await runEndToEnd(
+    {
+      root,
+      store: options.store,
+      ...(options.store === 'postgres' && { databaseUrl: await freshPostgresSchema() }),
+      leads: 10_000,
+      rateSeconds: 10,
+    },
+    freshPostgresSchema,
+  )
+  process.stdout.write(endToEndSummary(endToEnd))
   const page = join(root, 'docs/benchmarks.md')
-  writeFileSync(page, markdown(report))
+  writeFileSync(page, `${markdown(report)}\n${endToEndMarkdown(endToEnd, options.store)}`)
   process.stdout.write(`Wrote ${page}\n`)
 }
 

@@ -1,7 +1,7 @@
 /** Server child processes for the benchmark: start, wait until listening, sample CPU time, stop, always clean up. */
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 
 export interface Child {
   readonly name: string
@@ -13,12 +13,30 @@ export interface Child {
 }
 
 const running = new Set<ChildProcess>()
+const temporary = new Set<string>()
 
 function killAll(): void {
   for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true })
 }
 
-// However the benchmark ends, no server is left behind.
+/** Removes `dir` when the benchmark exits, however it exits; `removeNow` does it earlier. */
+export function removeOnExit(dir: string): { removeNow(): void } {
+  temporary.add(dir)
+  return {
+    removeNow() {
+      temporary.delete(dir)
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** True while the child has neither exited nor been killed. */
+export function isRunning(child: Child): boolean {
+  return child.process.exitCode === null && child.process.signalCode === null
+}
+
+// However the benchmark ends, no server or temporary store is left behind.
 process.once('exit', killAll)
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
@@ -73,7 +91,7 @@ export async function waitForOutput(child: Child, pattern: RegExp, timeoutMs = 3
 
 /** Stops a child: SIGTERM for a clean shutdown, SIGKILL to simulate a crash. Resolves once it is gone. */
 export async function stopChild(child: Child, signal: 'SIGTERM' | 'SIGKILL'): Promise<string> {
-  if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill(signal)
+  if (isRunning(child)) child.process.kill(signal)
   const timer = setTimeout(() => child.process.kill('SIGKILL'), 10_000)
   try {
     return await child.exited

@@ -5,7 +5,14 @@ import { AppError } from '../core/errors.ts'
 import { version } from '../version.ts'
 import type { Command, CommandIo } from './command.ts'
 import { deliveriesReplayCommand } from './commands/deliveries-replay.ts'
-import { destinationsListCommand, destinationsVerifyCommand } from './commands/destinations.ts'
+import {
+  destinationsListCommand,
+  destinationsPreviewCommand,
+  destinationsVerifyCommand,
+} from './commands/destinations.ts'
+import { importAzureTableCommand } from './commands/import-azure-table.ts'
+import { leadsExportCommand } from './commands/leads-export.ts'
+import { leadsImportCommand } from './commands/leads-import.ts'
 import { leadsListCommand } from './commands/leads-list.ts'
 import { migrateCommand } from './commands/migrate.ts'
 import { offersPublishCommand } from './commands/offers-publish.ts'
@@ -20,8 +27,12 @@ export const commands: readonly Command[] = [
   migrateCommand,
   tenantsCreateCommand,
   leadsListCommand,
+  leadsExportCommand,
+  leadsImportCommand,
+  importAzureTableCommand,
   destinationsListCommand,
   destinationsVerifyCommand,
+  destinationsPreviewCommand,
   offersPublishCommand,
   deliveriesReplayCommand,
   secretsRotateCommand,

@@ -1,6 +1,7 @@
 /** Every destination kind Leadrelay can deliver to, registered explicitly so the compiler and grep find them. */
 
 import { AppError } from '../core/errors.ts'
+import { azureTableDestination } from './azure-table/index.ts'
 import { dynamics365Destination } from './dynamics365/index.ts'
 import { hubspotDestination } from './hubspot/index.ts'
 import { marketoDestination } from './marketo/index.ts'
@@ -11,6 +12,7 @@ import { webhookDestination } from './webhook/index.ts'
 export type DestinationRegistry = Partial<Record<DestinationKind, Destination<any>>>
 
 export const destinationRegistry: DestinationRegistry = {
+  'azure-table': azureTableDestination,
   dynamics365: dynamics365Destination,
   hubspot: hubspotDestination,
   marketo: marketoDestination,

@@ -9,11 +9,18 @@ export const serveCommand: Command = {
   name: ['serve'],
   summary: 'Run the HTTP service (creates the store and a default tenant on first start)',
   usage: 'leadrelay serve [--host 127.0.0.1] [--port 8080] [--data ./data]',
-  options: { ...storeOptions, host: { type: 'string' }, port: { type: 'string' }, 'public-url': { type: 'string' } },
+  options: {
+    ...storeOptions,
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'public-url': { type: 'string' },
+    'no-worker': { type: 'boolean' },
+  },
   optionHelp: [
     '--host <host>         interface to listen on (env LEADRELAY_HOST, default 127.0.0.1)',
     '--port <port>         port (env LEADRELAY_PORT, default 8080; 0 picks a free one)',
     '--public-url <url>    base URL in printed ingest URLs (env LEADRELAY_PUBLIC_URL)',
+    '--no-worker           serve HTTP only; run `leadrelay worker` processes to deliver',
     ...storeOptionHelp,
   ],
   async run(flags, _positionals, io) {
@@ -30,7 +37,7 @@ export const serveCommand: Command = {
     )
     const { config } = context
     const log = createLogger(config.logLevel)
-    const server = createServer({ ...context, log })
+    const server = createServer({ ...context, log, runWorker: flags['no-worker'] !== true })
     const address = await server.app.listen({ host: config.host, port: config.port })
     const publicUrl = config.port === 0 ? address : config.publicUrl
     const created = await ensureDefaultTenant({ ...context, publicUrl })

@@ -1,0 +1,308 @@
+/**
+ * End-to-end figures: leads/s from ingest to delivered at a local webhook sink, and acknowledge → delivered latency
+ * at a fixed 500 leads/s. With PostgreSQL, delivery throughput with one and with two worker processes against a sink
+ * that takes 20 ms per request.
+ */
+
+import { mkdtempSync } from 'node:fs'
+import http from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import { type Child, removeOnExit, startChild, waitForOutput } from './children.ts'
+import { percentile } from './load.ts'
+
+export interface EndToEndOptions {
+  readonly root: string
+  readonly store: 'sqlite' | 'postgres'
+  /** For PostgreSQL: a URL whose search_path is a fresh schema. */
+  readonly databaseUrl?: string
+  readonly leads: number
+  readonly rateSeconds: number
+}
+
+export interface ThroughputResult {
+  readonly leads: number
+  readonly seconds: number
+  readonly leadsPerSecond: number
+}
+
+export interface LatencyResult {
+  readonly rate: number
+  readonly leads: number
+  readonly p50: number
+  readonly p99: number
+  readonly max: number
+}
+
+interface Running {
+  readonly base: string
+  readonly headers: Record<string, string>
+  readonly sink: string
+  readonly children: Child[]
+}
+
+function binArgs(root: string, ...args: string[]): string[] {
+  return [join(root, 'bin', 'leadrelay.js'), ...args]
+}
+
+async function json<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, init)
+  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`)
+  return (await response.json()) as T
+}
+
+async function startSystem(
+  options: EndToEndOptions,
+  setup: { sinkDelayMs: number; workers: number; maxConcurrency: number },
+): Promise<Running> {
+  const children: Child[] = []
+  const sink = startChild(
+    'sink',
+    ['--import', 'tsx', join(options.root, 'scripts/bench/sink-server.ts')],
+    { ...process.env, SINK_DELAY_MS: String(setup.sinkDelayMs) },
+    options.root,
+  )
+  children.push(sink)
+  const sinkUrl = (await waitForOutput(sink, /sink listening on (\S+)/))[1]!
+  const data = mkdtempSync(join(tmpdir(), 'leadrelay-bench-e2e-'))
+  removeOnExit(data)
+  const env = {
+    ...process.env,
+    LEADRELAY_LOG_LEVEL: 'warn',
+    LEADRELAY_ALLOW_PRIVATE_NETWORKS: 'true',
+    LEADRELAY_SECRET_KEY: Buffer.alloc(32, 3).toString('base64'),
+    ...(options.databaseUrl !== undefined && { DATABASE_URL: options.databaseUrl }),
+  }
+  const separateWorkers = options.store === 'postgres'
+  const serve = startChild(
+    'leadrelay',
+    binArgs(options.root, 'serve', '--data', data, '--port', '0', ...(separateWorkers ? ['--no-worker'] : [])),
+    env,
+    options.root,
+  )
+  children.push(serve)
+  const base = (await waitForOutput(serve, /listening on (http:\/\/\S+)/, 60_000))[1]!
+  const apiKey = (await waitForOutput(serve, /API key:\s+(\S+)/))[1]!
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }
+  const destination = await json<{ id: string }>(`${base}/v1/destinations`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      kind: 'webhook',
+      name: 'bench sink',
+      config: { url: sinkUrl },
+      limits: { maxConcurrency: setup.maxConcurrency },
+    }),
+  })
+  await json(`${base}/v1/routes/default`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify({ destinations: [destination.id] }),
+  })
+  if (separateWorkers) {
+    for (let n = 0; n < setup.workers; n++) {
+      const worker = startChild(`worker-${n + 1}`, binArgs(options.root, 'worker', '--data', data), env, options.root)
+      children.push(worker)
+      await waitForOutput(worker, /worker delivering/, 60_000)
+    }
+  }
+  return { base, headers, sink: sinkUrl, children }
+}
+
+async function stopSystem(system: Running): Promise<void> {
+  for (const child of system.children.reverse()) {
+    child.process.kill('SIGKILL')
+    await child.exited
+  }
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
+
+/** One POST over a bounded keep-alive pool; resolves with the status. */
+function post(url: string, headers: Record<string, string>, payload: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', headers, agent }, (response) => {
+      response.resume()
+      response.on('end', () => resolve(response.statusCode ?? 0))
+    })
+    request.on('error', reject)
+    request.end(payload)
+  })
+}
+
+function body(prefix: string, n: number): string {
+  return JSON.stringify({
+    LeadSource: 'AzureMarketplace-INS|contoso.crm-suite',
+    CustomerInfo: {
+      FirstName: 'A',
+      LastName: 'B',
+      Email: `${prefix}${n}@example.com`,
+      Country: 'US',
+      Company: 'Contoso',
+    },
+  })
+}
+
+async function waitForLeads(sink: string, count: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const stats = await json<{ leads: number }>(`${sink}/stats`)
+    if (stats.leads >= count) return performance.timeOrigin + performance.now()
+    if (Date.now() > deadline) throw new Error(`only ${stats.leads} of ${count} leads reached the sink in time`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** Sends `leads` distinct leads as fast as 50 connections allow; the clock runs until the last one is delivered. */
+async function measureThroughput(system: Running, leads: number, prefix: string): Promise<ThroughputResult> {
+  let sequence = 0
+  const started = performance.timeOrigin + performance.now()
+  const acknowledged = await new Promise<number>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `${system.base}/v1/leads`,
+        method: 'POST',
+        headers: system.headers,
+        connections: 50,
+        amount: leads,
+        requests: [{ setupRequest: (request) => ({ ...request, body: body(prefix, sequence++) }) }],
+      },
+      (error, result) => {
+        if (error) reject(error)
+        else if (result.non2xx > 0) reject(new Error(`${result.non2xx} answers were not 2xx`))
+        // Requests cut off when autocannon stops count as errors; only acknowledged leads are owed to the sink.
+        else resolve(result['2xx'])
+      },
+    )
+    instance.on('error', reject)
+  })
+  const finished = await waitForLeads(system.sink, acknowledged, 300_000)
+  const seconds = (finished - started) / 1000
+  return { leads: acknowledged, seconds, leadsPerSecond: acknowledged / seconds }
+}
+
+/** Sends leads at a fixed rate and times each from its 202 to its first arrival at the sink. */
+async function measureLatency(system: Running, rate: number, seconds: number): Promise<LatencyResult> {
+  const acknowledged = new Map<string, number>()
+  const failures = 0
+  const total = rate * seconds
+  const started = performance.now()
+  const pending: Promise<void>[] = []
+  for (let n = 0; n < total; n++) {
+    const due = started + (n * 1000) / rate
+    const wait = due - performance.now()
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait))
+    const email = `latency${n}@example.com`
+    pending.push(
+      post(`${system.base}/v1/leads`, system.headers, body('latency', n)).then(
+        (status) => {
+          if (status === 202) acknowledged.set(email, performance.timeOrigin + performance.now())
+        },
+        () => {
+          failures++
+        },
+      ),
+    )
+  }
+  await Promise.all(pending)
+  await waitForLeads(system.sink, acknowledged.size, 120_000)
+  const times = await json<Record<string, number>>(`${system.sink}/times`)
+  const latencies = Float64Array.from(
+    [...acknowledged].flatMap(([email, ackAt]) =>
+      times[email] === undefined ? [] : [Math.max(0, times[email]! - ackAt)],
+    ),
+  ).sort()
+  if (failures > 0) process.stderr.write(`end to end: ${failures} requests failed at the HTTP level\n`)
+  if (failures > 0) process.stderr.write(`end to end: ${failures} requests failed at the HTTP level\n`)
+  return {
+    rate,
+    leads: latencies.length,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    max: latencies.at(-1) ?? Number.NaN,
+  }
+}
+
+export interface EndToEndResult {
+  readonly throughput: ThroughputResult
+  readonly latency: LatencyResult
+  /** PostgreSQL only: delivery throughput against a 20 ms sink with one and with two worker processes. */
+  readonly workers?: { readonly one: ThroughputResult; readonly two: ThroughputResult }
+}
+
+export async function runEndToEnd(
+  options: EndToEndOptions,
+  freshDatabaseUrl?: () => Promise<string>,
+): Promise<EndToEndResult> {
+  const system = await startSystem(options, { sinkDelayMs: 0, workers: 1, maxConcurrency: 64 })
+  let throughput: ThroughputResult
+  let latency: LatencyResult
+  try {
+    process.stderr.write(`end to end: ${options.leads} leads as fast as possible…\n`)
+    throughput = await measureThroughput(system, options.leads, 'throughput')
+    process.stderr.write(`end to end: 500 leads/s for ${options.rateSeconds} s…\n`)
+    latency = await measureLatency(system, 500, options.rateSeconds)
+  } finally {
+    await stopSystem(system)
+  }
+  if (options.store !== 'postgres' || !freshDatabaseUrl) return { throughput, latency }
+  const withWorkers = async (workers: number): Promise<ThroughputResult> => {
+    const scaled = await startSystem(
+      { ...options, databaseUrl: await freshDatabaseUrl() },
+      { sinkDelayMs: 20, workers, maxConcurrency: 16 },
+    )
+    try {
+      process.stderr.write(`end to end: ${workers} worker process(es), sink answering in 20 ms…\n`)
+      return await measureThroughput(scaled, Math.round(options.leads / 4), `workers${workers}-`)
+    } finally {
+      await stopSystem(scaled)
+    }
+  }
+  return { throughput, latency, workers: { one: await withWorkers(1), two: await withWorkers(2) } }
+}
+
+const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a')
+
+export function endToEndSummary(result: EndToEndResult): string {
+  const lines = [
+    `end to end: ${fixed(result.throughput.leadsPerSecond, 0)} leads/s ingest → delivered (target ≥ 3,000)`,
+    `end to end at ${result.latency.rate} leads/s: acknowledge → delivered p50 ${fixed(result.latency.p50)} ms, p99 ${fixed(result.latency.p99)} ms (target p99 ≤ 100 ms)`,
+  ]
+  if (result.workers) {
+    const ratio = result.workers.two.leadsPerSecond / result.workers.one.leadsPerSecond
+    lines.push(
+      `workers against a 20 ms sink: one ${fixed(result.workers.one.leadsPerSecond, 0)} leads/s, two ${fixed(result.workers.two.leadsPerSecond, 0)} leads/s (${fixed(ratio, 2)}×, target ≥ 1.5×)`,
+    )
+  }
+  return `${lines.join('\n')}\n`
+}
+
+export function endToEndMarkdown(result: EndToEndResult, store: string): string {
+  const verdict = (pass: boolean) => (pass ? 'PASS' : 'MISS')
+  const rows = [
+    `| Ingest → delivered at a local webhook sink, ${result.throughput.leads.toLocaleString('en')} leads, 50 connections | ${fixed(result.throughput.leadsPerSecond, 0)} leads/s | ≥ 3,000 leads/s | ${verdict(result.throughput.leadsPerSecond >= 3000)} |`,
+    `| Acknowledge → delivered at ${result.latency.rate} leads/s (${result.latency.leads.toLocaleString('en')} leads), p50 | ${fixed(result.latency.p50)} ms | | |`,
+    `| Acknowledge → delivered at ${result.latency.rate} leads/s, p99 | ${fixed(result.latency.p99)} ms | ≤ 100 ms | ${verdict(result.latency.p99 <= 100)} |`,
+  ]
+  if (result.workers) {
+    const ratio = result.workers.two.leadsPerSecond / result.workers.one.leadsPerSecond
+    rows.push(
+      `| One worker process, sink answering in 20 ms | ${fixed(result.workers.one.leadsPerSecond, 0)} leads/s | | |`,
+      `| Two worker processes, sink answering in 20 ms | ${fixed(result.workers.two.leadsPerSecond, 0)} leads/s (${fixed(ratio, 2)}×) | ≥ 1.5× one | ${verdict(ratio >= 1.5)} |`,
+    )
+  }
+  return [
+    '## End to end',
+    '',
+    `Store: ${store}. Leadrelay (\`serve\`${store === 'postgres' ? ' with `--no-worker`, plus `leadrelay worker` processes' : ', with its built-in worker'}) delivers to a`,
+    'webhook destination pointing at a sink in its own process (scripts/bench/sink-server.ts) that notes when each lead',
+    'first arrives. Throughput: distinct leads sent by autocannon, the clock stops when the sink has every acknowledged',
+    'one. Latency: leads sent at a fixed rate; each is timed from its 202 to its arrival at the sink (same clock).',
+    '',
+    '| Measure | Measured | Target | Result |',
+    '| --- | ---: | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n')
+}

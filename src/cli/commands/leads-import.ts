@@ -1,0 +1,94 @@
+import { createReadStream, existsSync, statSync } from 'node:fs'
+import { AppError } from '../../core/errors.ts'
+import { createIngestService } from '../../services/ingest.ts'
+import {
+  countLines,
+  importLeadFile,
+  importSummaryText,
+  leadFileFormats,
+  problemCount,
+} from '../../services/lead-files.ts'
+import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
+import { openContext } from '../context.ts'
+import { createProgress } from '../progress.ts'
+import { resolveTenant, tenantOptionHelp } from '../tenant-flag.ts'
+import { formatFlag } from './leads-export.ts'
+
+/** Problems printed one by one; past this many, only counted (the summary has them all). */
+const maxProblemLines = 100
+
+export const leadsImportCommand: Command = {
+  name: ['leads', 'import'],
+  summary: 'Import leads from a CSV or JSONL file (as written by leads export); each row is ingested like a new lead',
+  usage: 'leadrelay leads import <file> [--format csv|jsonl] [--tenant <id>] [--json]',
+  options: {
+    ...storeOptions,
+    tenant: { type: 'string' },
+    format: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  optionHelp: [
+    `--format <format>     ${leadFileFormats.join(' or ')} (default: from the file's extension, .csv or .jsonl)`,
+    '--json                print the summary as one JSON object',
+    tenantOptionHelp,
+    ...storeOptionHelp,
+    'Exit code 0 when every row was imported (now or before), 1 when rows were skipped for a problem.',
+  ],
+  async run(flags, positionals, io) {
+    const path = positionals[0]
+    if (path === undefined || positionals.length > 1) {
+      throw new AppError('VALIDATION_FAILED', 'Name one file to import', { field: 'file' })
+    }
+    if (!existsSync(path) || !statSync(path).isFile()) {
+      throw new AppError('VALIDATION_FAILED', `No such file: ${path}`, { field: 'file' })
+    }
+    const format = formatFlag(stringFlag(flags, 'format'), path)
+    if (format === undefined) {
+      throw new AppError('VALIDATION_FAILED', 'Say --format csv or --format jsonl (the extension does not tell)', {
+        field: 'format',
+      })
+    }
+    const context = await openContext(
+      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
+      io.env,
+    )
+    try {
+      const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
+      const ingest = createIngestService({
+        store: context.store,
+        clock: context.clock,
+        ids: context.ids,
+        dedupeWindowMs: context.config.dedupeWindowMs,
+        actionStages: context.config.actionStages,
+      })
+      const progress = createProgress(io.stderr, 'Importing rows', await countLines(createReadStream(path)))
+      let lastShown = 0
+      let problems = 0
+      const summary = await importLeadFile(
+        { store: context.store, ingest, clock: context.clock },
+        {
+          tenantId: tenant.id,
+          input: createReadStream(path),
+          format,
+          onProgress: (line) => {
+            if (line - lastShown < 1000) return
+            lastShown = line
+            progress.update(line)
+          },
+          onProblem: ({ line, reason, message }) => {
+            problems++
+            if (problems > maxProblemLines) return
+            io.stderr.write(`${io.stderr.isTTY ? '\r\x1b[K' : ''}line ${line}: ${reason}: ${message}\n`)
+          },
+        },
+      )
+      await ingest.drain()
+      if (problems > maxProblemLines) io.stderr.write(`… and ${problems - maxProblemLines} more problem rows.\n`)
+      progress.finish(importSummaryText(summary, 'rows'))
+      if (flags.json) io.stdout.write(`${JSON.stringify(summary)}\n`)
+      return problemCount(summary) > 0 ? 1 : 0
+    } finally {
+      await context.store.close()
+    }
+  },
+}

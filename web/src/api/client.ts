@@ -1,0 +1,180 @@
+/**
+ * The portal's only way to the server: the public REST API with the tenant's API key as a bearer token. Errors are
+ * RFC 9457 problems (`code`, `detail`, `field`) and surface as `ApiError`.
+ */
+
+import type {
+  AuditEntry,
+  CheckResult,
+  Delivery,
+  DeliveryFilter,
+  Destination,
+  DestinationInput,
+  DestinationKind,
+  DestinationPatch,
+  DestinationWithSecrets,
+  FunnelReport,
+  Lead,
+  LeadDetail,
+  NotificationContacts,
+  Offer,
+  OfferInput,
+  Page,
+  PublishResult,
+  ReplayResult,
+  Tenant,
+} from './types.ts'
+
+/** The header an operator's admin key names a tenant with. */
+export const tenantHeader = 'Leadrelay-Tenant'
+
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly field: string | undefined
+
+  constructor(status: number, code: string, detail: string, field?: string) {
+    super(detail)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.field = field
+  }
+}
+
+/** True when the key is an operator's admin key that must name a tenant (the API says so on `GET /v1/tenant`). */
+export function needsTenant(error: unknown): boolean {
+  return error instanceof ApiError && error.field === tenantHeader
+}
+
+export type QueryValue = string | number | boolean | undefined | null
+export type Query = Readonly<Record<string, QueryValue>>
+
+/** `?a=1&b=x` from the values that are set, in the order given; '' for none. */
+export function queryString(query: Query | object | undefined): string {
+  if (!query) return ''
+  const params = new URLSearchParams()
+  for (const [name, value] of Object.entries(query) as [string, QueryValue][]) {
+    if (value === undefined || value === null || value === '') continue
+    params.append(name, String(value))
+  }
+  const text = params.toString()
+  return text === '' ? '' : `?${text}`
+}
+
+export interface LeadQuery {
+  readonly offer?: string
+  readonly stage?: string
+  readonly email?: string
+  readonly since?: string
+  readonly until?: string
+  readonly test?: boolean
+  readonly routed?: boolean
+  readonly limit?: number
+  readonly cursor?: string
+}
+
+export interface FunnelQuery {
+  readonly offer?: string
+  readonly since?: string
+  readonly until?: string
+}
+
+export interface DeliveryQuery extends DeliveryFilter {
+  readonly limit?: number
+  readonly cursor?: string
+}
+
+export interface ApiClientOptions {
+  readonly apiKey: string
+  /** For an admin key: the tenant to act for. */
+  readonly tenant?: string | undefined
+  /** Prefix of every path; '' when the portal is served by Leadrelay itself. */
+  readonly baseUrl?: string
+  readonly fetch?: typeof fetch
+}
+
+const id = (value: string) => encodeURIComponent(value)
+
+export function createApiClient(options: ApiClientOptions) {
+  const baseUrl = options.baseUrl ?? ''
+  const send = options.fetch ?? ((input, init) => fetch(input, init))
+
+  async function request<T>(method: string, path: string, query?: Query, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${options.apiKey}` }
+    if (options.tenant) headers[tenantHeader] = options.tenant
+    if (body !== undefined) headers['content-type'] = 'application/json'
+    let response: Response
+    try {
+      response = await send(`${baseUrl}${path}${queryString(query)}`, {
+        method,
+        headers,
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        // The key travels in a header only; never let the browser cache answers carrying customer data.
+        cache: 'no-store',
+        credentials: 'omit',
+      })
+    } catch (error) {
+      throw new ApiError(0, 'NETWORK', `Leadrelay could not be reached: ${(error as Error).message}`)
+    }
+    if (response.status === 204) return undefined as T
+    const text = await response.text()
+    let parsed: unknown
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text)
+    } catch {
+      parsed = undefined
+    }
+    if (!response.ok) {
+      const problem = (parsed ?? {}) as { code?: string; detail?: string; title?: string; field?: string }
+      throw new ApiError(
+        response.status,
+        problem.code ?? 'HTTP_ERROR',
+        problem.detail ?? problem.title ?? `The server answered ${response.status}`,
+        problem.field,
+      )
+    }
+    return parsed as T
+  }
+
+  return {
+    getTenant: () => request<Tenant>('GET', '/v1/tenant'),
+    getNotifications: () => request<NotificationContacts>('GET', '/v1/tenant/notifications'),
+    putNotifications: (contacts: NotificationContacts) =>
+      request<NotificationContacts>('PUT', '/v1/tenant/notifications', undefined, contacts),
+
+    listLeads: (query: LeadQuery = {}) => request<Page<Lead>>('GET', '/v1/leads', { ...query }),
+    getLead: (leadId: string) => request<LeadDetail>('GET', `/v1/leads/${id(leadId)}`),
+    funnel: (query: FunnelQuery = {}) => request<FunnelReport>('GET', '/v1/funnel', { ...query }),
+
+    listOffers: () => request<Page<Offer>>('GET', '/v1/offers'),
+    getOffer: (offerId: string) => request<Offer>('GET', `/v1/offers/${id(offerId)}`),
+    putOffer: (offerId: string, input: OfferInput) =>
+      request<Offer>('PUT', `/v1/offers/${id(offerId)}`, undefined, input),
+    publishOffer: (offerId: string) => request<PublishResult>('POST', `/v1/offers/${id(offerId)}/publish`),
+
+    destinationKinds: () => request<Page<DestinationKind>>('GET', '/v1/destination-kinds'),
+    listDestinations: () => request<Page<Destination>>('GET', '/v1/destinations'),
+    getDestination: (destinationId: string) => request<Destination>('GET', `/v1/destinations/${id(destinationId)}`),
+    createDestination: (input: DestinationInput) =>
+      request<DestinationWithSecrets>('POST', '/v1/destinations', undefined, input),
+    updateDestination: (destinationId: string, patch: DestinationPatch) =>
+      request<DestinationWithSecrets>('PATCH', `/v1/destinations/${id(destinationId)}`, undefined, patch),
+    deleteDestination: (destinationId: string) => request<void>('DELETE', `/v1/destinations/${id(destinationId)}`),
+    verifyDestination: (destinationId: string) =>
+      request<CheckResult>('POST', `/v1/destinations/${id(destinationId)}/verify`),
+    rotateSecrets: (destinationId: string) =>
+      request<DestinationWithSecrets>('POST', `/v1/destinations/${id(destinationId)}/rotate-secrets`),
+    getDefaultRoute: () => request<{ destinations: string[] }>('GET', '/v1/routes/default'),
+    putDefaultRoute: (destinations: string[]) =>
+      request<{ destinations: string[] }>('PUT', '/v1/routes/default', undefined, { destinations }),
+
+    listDeliveries: (query: DeliveryQuery = {}) => request<Page<Delivery>>('GET', '/v1/deliveries', { ...query }),
+    getDelivery: (deliveryId: string) => request<Delivery>('GET', `/v1/deliveries/${id(deliveryId)}`),
+    replay: (selector: { ids: string[] } | { filter: DeliveryFilter }) =>
+      request<ReplayResult>('POST', '/v1/deliveries/replay', undefined, selector),
+    audit: () => request<Page<AuditEntry>>('GET', '/v1/audit'),
+  }
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>

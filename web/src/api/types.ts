@@ -1,0 +1,246 @@
+/** The shapes the public API answers with, as the portal reads them (see /openapi.json and src/http/routes). */
+
+export const stages = ['unclassified', 'do_not_contact', 'trial', 'initial_interest', 'active'] as const
+export type Stage = (typeof stages)[number]
+
+/** Stages a customer moves through, in funnel order. */
+export const funnelSteps = ['trial', 'initial_interest', 'active'] as const
+export type FunnelStep = (typeof funnelSteps)[number]
+
+export const deliveryStates = ['queued', 'in_flight', 'delivered', 'dead', 'superseded'] as const
+export type DeliveryState = (typeof deliveryStates)[number]
+
+export type DestinationState = 'active' | 'paused' | 'disabled'
+
+export interface Page<T> {
+  readonly items: T[]
+  readonly nextCursor?: string
+}
+
+export interface Tenant {
+  readonly id: string
+  readonly name: string
+  readonly createdAt: string
+}
+
+export interface NotificationContacts {
+  readonly emails: string[]
+  readonly webhookUrl?: string
+}
+
+export interface Customer {
+  readonly firstName?: string
+  readonly lastName?: string
+  readonly email?: string
+  readonly phone?: string
+  readonly country?: string
+  readonly company?: string
+  readonly title?: string
+}
+
+export interface Lead {
+  readonly id: string
+  readonly offerId: string | null
+  readonly offerName: string | null
+  readonly routed: boolean
+  readonly stage: Stage
+  readonly doNotContact: boolean
+  readonly isTest: boolean
+  readonly customer: Customer
+  readonly source: string | null
+  readonly action: string | null
+  readonly eventCount: number
+  readonly firstEventAt: string
+  readonly lastEventAt: string
+  readonly createdAt: string
+  readonly updatedAt: string
+  readonly version: number
+}
+
+export interface LeadEvent {
+  readonly id: string
+  readonly format: string
+  readonly receivedAt: string
+  readonly occurredAt: string
+  readonly leadSource?: string
+  readonly source?: string
+  readonly action?: string
+  readonly stage: Stage
+  readonly offerRef?: string
+  readonly offerTitle?: string
+  readonly description?: string
+  readonly customer: Customer
+  readonly invalid?: Record<string, string>
+  readonly isTest: boolean
+}
+
+export interface Attempt {
+  readonly number: number
+  readonly startedAt: string | null
+  readonly durationMs: number
+  readonly outcome: string
+  readonly status: number | null
+  readonly vendorCode: string | null
+  readonly error: string | null
+  readonly leadVersion: number
+}
+
+export interface Delivery {
+  readonly id: string
+  readonly leadId: string
+  readonly destinationId: string
+  readonly leadVersion: number
+  readonly state: DeliveryState
+  readonly attempts: number
+  readonly nextAttemptAt: string | null
+  readonly lastError: string | null
+  readonly lastErrorKind: string | null
+  readonly lastStatus: number | null
+  readonly createdAt: string | null
+  readonly updatedAt: string | null
+  readonly deliveredAt: string | null
+  readonly attemptLog?: Attempt[]
+}
+
+export interface LeadDetail extends Lead {
+  readonly events: LeadEvent[]
+  readonly deliveries: Delivery[]
+}
+
+export interface FunnelReport {
+  readonly leads: number
+  readonly stages: Record<Stage, number>
+  readonly reached: Record<FunnelStep, number>
+  readonly conversion: { from: string; to: string; rate: number | null }[]
+  readonly bySource: { source: string; stages: Record<Stage, number> }[]
+}
+
+export interface Offer {
+  readonly id: string
+  readonly title: string | null
+  readonly aliases: string[]
+  readonly destinations: string[]
+  readonly status: 'draft' | 'live'
+  readonly publishedAt: string | null
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+export interface OfferInput {
+  readonly title?: string
+  readonly aliases: string[]
+  readonly destinations?: string[]
+}
+
+export interface CheckResult {
+  readonly destinationId: string
+  readonly name: string
+  readonly kind: string
+  readonly ok: boolean
+  readonly step?: 'settings' | 'verify' | 'test_lead'
+  readonly reason?: string
+  readonly failureKind?: string
+  readonly status?: number
+  readonly testLeadId?: string
+}
+
+export interface PublishResult {
+  readonly offerId: string
+  readonly status: 'draft' | 'live'
+  readonly usesDefaultRoute: boolean
+  readonly results: CheckResult[]
+}
+
+/** A JSON Schema as the API generates it from a connector's config schema (draft 2020-12, a useful subset). */
+export interface JsonSchema {
+  readonly type?: string | string[]
+  readonly properties?: Record<string, JsonSchema>
+  readonly required?: string[]
+  readonly enum?: unknown[]
+  readonly anyOf?: JsonSchema[]
+  readonly default?: unknown
+  readonly description?: string
+  readonly format?: string
+  readonly pattern?: string
+  readonly minLength?: number
+  readonly maxLength?: number
+  readonly minimum?: number
+  readonly maximum?: number
+  readonly exclusiveMinimum?: number
+  readonly exclusiveMaximum?: number
+  readonly additionalProperties?: boolean | JsonSchema
+  readonly items?: JsonSchema
+  readonly title?: string
+}
+
+export interface SecretField {
+  readonly name: string
+  readonly label: string
+  readonly required: boolean
+  readonly generated?: boolean
+  readonly help?: string
+}
+
+export interface DestinationKind {
+  readonly kind: string
+  readonly displayName: string
+  readonly configSchema: JsonSchema
+  readonly secretFields: SecretField[]
+  readonly supportsSecretRotation?: boolean
+}
+
+export interface Destination {
+  readonly id: string
+  readonly kind: string
+  readonly name: string
+  readonly config: Record<string, unknown>
+  readonly hasSecrets: boolean
+  readonly state: DestinationState
+  readonly stateReason: string | null
+  readonly failingSince: string | null
+  readonly limits: { maxConcurrency: number; ratePerSecond: number | null }
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+/** A create, update or rotate answer: the destination plus any secret generated in this call (shown once). */
+export type DestinationWithSecrets = Destination & Record<string, unknown>
+
+export interface DestinationInput {
+  readonly kind: string
+  readonly name: string
+  readonly config: Record<string, unknown>
+  readonly secrets?: Record<string, string>
+  readonly limits?: { maxConcurrency?: number; ratePerSecond?: number | null }
+}
+
+export interface DestinationPatch {
+  readonly name?: string
+  readonly config?: Record<string, unknown>
+  readonly secrets?: Record<string, string>
+  readonly limits?: { maxConcurrency?: number; ratePerSecond?: number | null }
+}
+
+export interface DeliveryFilter {
+  readonly state?: DeliveryState
+  readonly destination?: string
+  readonly lead?: string
+  /** ISO times, compared with the delivery's last update. */
+  readonly since?: string
+  readonly until?: string
+}
+
+export interface ReplayResult {
+  readonly replayed: number
+  readonly skipped: number
+  readonly ids: string[]
+}
+
+export interface AuditEntry {
+  readonly id: string
+  readonly actor: string
+  readonly action: string
+  readonly target?: string
+  readonly detail?: Record<string, unknown>
+  readonly at: string
+}

@@ -1,0 +1,132 @@
+import { render, screen, waitFor } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { beforeEach, describe, expect, test } from 'vitest'
+import { App } from './app.tsx'
+import { destination, fakeFetch, problem, webhookKind } from './test/fixtures.ts'
+
+const tenant = { id: 'tnt_1', name: 'Contoso', createdAt: '2026-11-01T00:00:00.000Z' }
+const emptyLists = {
+  'GET /v1/leads': () => ({ items: [] }),
+  'GET /v1/offers': () => ({ items: [] }),
+  'GET /v1/destinations': () => ({ items: [] }),
+  'GET /v1/destination-kinds': () => ({ items: [webhookKind] }),
+}
+
+beforeEach(() => {
+  window.history.replaceState(null, '', '/')
+})
+
+describe('signing in', () => {
+  test('with a tenant key: the key goes in a header and sessionStorage, never in the URL', async () => {
+    const { fetch, calls } = fakeFetch({ 'GET /v1/tenant': () => tenant, ...emptyLists })
+    render(<App fetch={fetch} />)
+    const user = userEvent.setup()
+    await user.type(screen.getByLabelText('API key'), 'lr_key_secret123')
+    await user.click(screen.getByRole('button', { name: 'Sign in' }))
+
+    expect(await screen.findByRole('heading', { name: 'No leads yet' })).toBeTruthy()
+    expect(screen.getByText('Contoso')).toBeTruthy()
+    expect(window.sessionStorage.getItem('leadrelay.apiKey')).toBe('lr_key_secret123')
+    expect(window.location.href).not.toContain('lr_key')
+    for (const call of calls) {
+      expect(call.url.href).not.toContain('lr_key')
+      expect(call.headers.authorization).toBe('Bearer lr_key_secret123')
+      expect(call.headers['Leadrelay-Tenant']).toBeUndefined()
+    }
+
+    await user.click(screen.getByRole('button', { name: 'Sign out' }))
+    expect(window.sessionStorage.getItem('leadrelay.apiKey')).toBeNull()
+    expect(screen.getByLabelText('API key')).toBeTruthy()
+  })
+
+  test('an unknown key is refused with a clear message', async () => {
+    const { fetch } = fakeFetch({
+      'GET /v1/tenant': () => problem(401, 'UNAUTHORIZED', 'This API key is unknown or revoked', 'Authorization'),
+    })
+    render(<App fetch={fetch} />)
+    const user = userEvent.setup()
+    await user.type(screen.getByLabelText('API key'), 'lr_key_wrong')
+    await user.click(screen.getByRole('button', { name: 'Sign in' }))
+    expect((await screen.findByRole('alert')).textContent).toMatch(/unknown or revoked/)
+    expect(window.sessionStorage.getItem('leadrelay.apiKey')).toBeNull()
+  })
+
+  test('with an admin key: asks for a tenant, then sends it in the Leadrelay-Tenant header and can switch', async () => {
+    const { fetch, calls } = fakeFetch({
+      'GET /v1/tenant': (_body, _url) => {
+        const last = calls[calls.length - 1]!
+        const chosen = last.headers['Leadrelay-Tenant']
+        if (!chosen) {
+          return problem(
+            400,
+            'VALIDATION_FAILED',
+            'An admin key must name a tenant in the Leadrelay-Tenant header',
+            'Leadrelay-Tenant',
+          )
+        }
+        return { ...tenant, id: chosen, name: chosen === 'tnt_1' ? 'Contoso' : 'Fabrikam' }
+      },
+      ...emptyLists,
+    })
+    render(<App fetch={fetch} />)
+    const user = userEvent.setup()
+    expect(screen.queryByLabelText('Tenant')).toBeNull()
+    await user.type(screen.getByLabelText('API key'), 'lr_key_admin')
+    await user.click(screen.getByRole('button', { name: 'Sign in' }))
+    const tenantInput = await screen.findByLabelText('Tenant')
+    await user.type(tenantInput, 'tnt_1')
+    await user.click(screen.getByRole('button', { name: 'Sign in' }))
+    await screen.findByRole('heading', { name: 'No leads yet' })
+    expect(calls.filter((call) => call.url.pathname === '/v1/leads').at(-1)?.headers['Leadrelay-Tenant']).toBe('tnt_1')
+
+    const switcher = screen.getByLabelText('Tenant')
+    await user.clear(switcher)
+    await user.type(switcher, 'tnt_2')
+    await user.click(screen.getByRole('button', { name: 'Switch' }))
+    await waitFor(() =>
+      expect(calls.filter((call) => call.url.pathname === '/v1/leads').at(-1)?.headers['Leadrelay-Tenant']).toBe(
+        'tnt_2',
+      ),
+    )
+    expect(window.sessionStorage.getItem('leadrelay.tenant')).toBe('tnt_2')
+  })
+})
+
+describe('creating a webhook destination', () => {
+  test('shows the generated signing secret once, with a copy button and a warning', async () => {
+    window.sessionStorage.setItem('leadrelay.apiKey', 'lr_key_secret123')
+    window.history.replaceState(null, '', '/destinations/new')
+    const created = destination({ id: 'dst_new', name: 'Hook' })
+    const { fetch, calls } = fakeFetch({
+      'GET /v1/tenant': () => tenant,
+      ...emptyLists,
+      'POST /v1/destinations': () => ({ ...created, signingSecret: 'whsec_c2VjcmV0IHNob3duIG9uY2U=' }),
+      'GET /v1/destinations/dst_new': () => created,
+    })
+    render(<App fetch={fetch} />)
+    const user = userEvent.setup()
+    await user.type(await screen.findByLabelText(/^Name/), 'Hook')
+    await user.type(screen.getByLabelText(/^URL/), 'https://hooks.example.com/leads')
+    await user.click(screen.getByRole('button', { name: 'Create destination' }))
+
+    expect(await screen.findByRole('heading', { name: 'Copy this secret now' })).toBeTruthy()
+    expect(screen.getByText(/only once/)).toBeTruthy()
+    expect(screen.getByLabelText('Signing secret')).toHaveProperty('value', 'whsec_c2VjcmV0IHNob3duIG9uY2U=')
+    await user.click(screen.getByRole('button', { name: 'Copy signing secret' }))
+    // user-event stands in for the system clipboard.
+    expect(await navigator.clipboard.readText()).toBe('whsec_c2VjcmV0IHNob3duIG9uY2U=')
+    expect(screen.getByText('Copied')).toBeTruthy()
+    expect(calls.find((call) => call.method === 'POST')?.body).toEqual({
+      kind: 'webhook',
+      name: 'Hook',
+      config: { url: 'https://hooks.example.com/leads', format: 'leadrelay', timeoutMs: 15000 },
+    })
+
+    await user.click(screen.getByRole('button', { name: 'I have stored it — continue' }))
+    expect(window.location.pathname).toBe('/destinations/dst_new')
+    expect(await screen.findByRole('heading', { name: 'Hook', level: 1 })).toBeTruthy()
+    // Never again: the edit page has an empty password input and no secret anywhere on the page.
+    expect(document.body.textContent).not.toContain('whsec_c2VjcmV0')
+    expect(screen.getByLabelText(/^Signing secret/)).toHaveProperty('value', '')
+  })
+})

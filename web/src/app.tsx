@@ -1,0 +1,212 @@
+/** The portal shell: sign-in, navigation and the page for the current path. */
+
+import { type FormEvent, type ReactNode, useCallback, useEffect, useMemo, useState } from 'react'
+import { type ApiClient, ApiError, createApiClient } from './api/client.ts'
+import type { Tenant } from './api/types.ts'
+import { ApiContext } from './lib/api-context.ts'
+import { forgetLeadNames } from './lib/lead-names.ts'
+import { Link, matchPath, navigate, usePath } from './lib/router.tsx'
+import { clearSession, loadSession, type Session, saveSession } from './lib/session.ts'
+import { DeliveriesPage } from './pages/deliveries.tsx'
+import { DestinationPage, NewDestinationPage } from './pages/destination.tsx'
+import { DestinationsPage } from './pages/destinations.tsx'
+import { FunnelPage } from './pages/funnel.tsx'
+import { LeadPage } from './pages/lead.tsx'
+import { forgetLeadFilters, LeadsPage } from './pages/leads.tsx'
+import { OfferPage } from './pages/offer.tsx'
+import { OffersPage } from './pages/offers.tsx'
+import { SettingsPage } from './pages/settings.tsx'
+import { SignIn } from './pages/sign-in.tsx'
+
+const sections = [
+  { path: '/leads', label: 'Leads' },
+  { path: '/funnel', label: 'Funnel' },
+  { path: '/offers', label: 'Offers' },
+  { path: '/destinations', label: 'Destinations' },
+  { path: '/deliveries', label: 'Deliveries' },
+  { path: '/settings', label: 'Settings' },
+] as const
+
+function pageFor(path: string): ReactNode {
+  if (path === '/' || path === '/leads') return <LeadsPage />
+  let params = matchPath('/leads/:leadId', path)
+  if (params) return <LeadPage leadId={params.leadId!} />
+  if (path === '/funnel') return <FunnelPage />
+  if (path === '/offers') return <OffersPage />
+  if (path === '/offers/new') return <OfferPage />
+  params = matchPath('/offers/:offerId', path)
+  if (params) return <OfferPage offerId={params.offerId!} />
+  if (path === '/destinations') return <DestinationsPage />
+  if (path === '/destinations/new') return <NewDestinationPage />
+  params = matchPath('/destinations/:destinationId', path)
+  if (params) return <DestinationPage destinationId={params.destinationId!} />
+  if (path === '/deliveries') return <DeliveriesPage />
+  if (path === '/settings') return <SettingsPage />
+  return (
+    <div className="empty">
+      <h1>Page not found</h1>
+      <p>
+        There is nothing at this address. Go to <Link to="/leads">Leads</Link>.
+      </p>
+    </div>
+  )
+}
+
+function TenantSwitcher({ current, onSwitch }: { current: string; onSwitch(tenant: string): Promise<void> }) {
+  const [value, setValue] = useState(current)
+  const [error, setError] = useState<string>()
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const next = value.trim()
+    if (!next || next === current) return
+    try {
+      setError(undefined)
+      await onSwitch(next)
+    } catch {
+      setError(`No tenant "${next}"`)
+    }
+  }
+  return (
+    <form className="tenant-switcher" onSubmit={submit}>
+      <label htmlFor="switch-tenant">Tenant</label>
+      <input
+        id="switch-tenant"
+        value={value}
+        spellCheck={false}
+        autoComplete="off"
+        onChange={(event) => setValue(event.target.value)}
+      />
+      <button type="submit" className="button-secondary">
+        Switch
+      </button>
+      {error && (
+        <span className="field-error" role="alert">
+          {error}
+        </span>
+      )}
+    </form>
+  )
+}
+
+export interface AppProps {
+  /** Replaces `fetch` (tests). */
+  readonly fetch?: typeof fetch
+}
+
+export function App({ fetch: fetchFn }: AppProps = {}) {
+  const path = usePath()
+  const [session, setSession] = useState<Session | undefined>(() => loadSession())
+  const [tenant, setTenant] = useState<Tenant>()
+  const [signInMessage, setSignInMessage] = useState<string>()
+
+  const makeClient = useCallback(
+    (next: Session): ApiClient =>
+      createApiClient({ apiKey: next.apiKey, tenant: next.tenant, ...(fetchFn && { fetch: fetchFn }) }),
+    [fetchFn],
+  )
+  const client = useMemo(() => (session ? makeClient(session) : undefined), [session, makeClient])
+
+  const signOut = useCallback((message?: string) => {
+    forgetLeadFilters()
+    forgetLeadNames()
+    clearSession()
+    setSession(undefined)
+    setTenant(undefined)
+    setSignInMessage(message)
+  }, [])
+
+  // A session restored from this tab: check the key still works and learn the tenant's name.
+  useEffect(() => {
+    if (!client || tenant) return
+    let current = true
+    client.getTenant().then(
+      (found) => {
+        if (current) setTenant(found)
+      },
+      (error: unknown) => {
+        if (!current) return
+        if (error instanceof ApiError && (error.status === 401 || error.status === 400))
+          signOut('Your session ended. Sign in again.')
+      },
+    )
+    return () => {
+      current = false
+    }
+  }, [client, tenant, signOut])
+
+  if (!session || !client) {
+    return (
+      <SignIn
+        makeClient={makeClient}
+        message={signInMessage}
+        onSignedIn={(next, found) => {
+          saveSession(next)
+          setSession(next)
+          setTenant(found)
+          setSignInMessage(undefined)
+          if (window.location.pathname === '/') navigate('/leads', { replace: true })
+        }}
+      />
+    )
+  }
+
+  const activeSection = sections.find((section) => path === section.path || path.startsWith(`${section.path}/`))
+  return (
+    <ApiContext.Provider value={client}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <div className="top-inner">
+          <Link to="/leads" className="brand">
+            Leadrelay
+          </Link>
+          <nav aria-label="Main">
+            <ul>
+              {sections.map((section) => (
+                <li key={section.path}>
+                  <Link
+                    to={section.path}
+                    aria-current={
+                      activeSection?.path === section.path || (path === '/' && section.path === '/leads')
+                        ? 'page'
+                        : undefined
+                    }
+                  >
+                    {section.label}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <div className="account">
+            {session.tenant ? (
+              <TenantSwitcher
+                current={session.tenant}
+                onSwitch={async (next) => {
+                  const switched = { ...session, tenant: next }
+                  const found = await makeClient(switched).getTenant()
+                  forgetLeadFilters()
+                  forgetLeadNames()
+                  saveSession(switched)
+                  setSession(switched)
+                  setTenant(found)
+                }}
+              />
+            ) : (
+              <span className="tenant-name" title="Tenant">
+                {tenant?.name ?? ''}
+              </span>
+            )}
+            <button type="button" className="button-secondary" onClick={() => signOut('You are signed out.')}>
+              Sign out
+            </button>
+          </div>
+        </div>
+      </header>
+      <main id="main" className="content" key={`${session.tenant ?? ''}`}>
+        {pageFor(path)}
+      </main>
+    </ApiContext.Provider>
+  )
+}

@@ -1,0 +1,90 @@
+import { render, screen, within } from '@testing-library/react'
+import { expect, test } from 'vitest'
+import { knownReport } from '../test/fixtures.ts'
+import { FunnelChart } from './funnel-chart.tsx'
+
+function barsOf(chart: HTMLElement) {
+  return [...chart.querySelectorAll('g.bar')].map((bar) => ({
+    stage: bar.getAttribute('data-stage'),
+    count: Number(bar.getAttribute('data-count')),
+    label: bar.querySelector('.bar-count')?.textContent,
+    width: Number(bar.querySelector('.bar-fill')?.getAttribute('width')),
+  }))
+}
+
+test('the funnel chart draws the counts of a known report, scaled to the largest', () => {
+  render(<FunnelChart report={knownReport} />)
+  const funnel = screen.getByRole('img', { name: /Customers reaching each step/ })
+  const bars = barsOf(funnel)
+  expect(bars.map(({ stage, count, label }) => [stage, count, label])).toEqual([
+    ['trial', 9, '9'],
+    ['initial_interest', 7, '7'],
+    ['active', 4, '4'],
+  ])
+  // Widths are proportional: the biggest bar fills the track.
+  expect(bars[0]!.width).toBeCloseTo(380)
+  expect(bars[1]!.width).toBeCloseTo((380 * 7) / 9)
+  expect(bars[2]!.width).toBeCloseTo((380 * 4) / 9)
+  // Conversion between steps, on the chart and in the table.
+  expect(within(funnel).getByText('↓ 77.8% went on to initial interest')).toBeTruthy()
+  expect(within(funnel).getByText('↓ 57.1% went on to active')).toBeTruthy()
+  const table = screen.getByRole('table', { name: 'Funnel figures' })
+  const rows = within(table)
+    .getAllByRole('row')
+    .slice(1)
+    .map((row) => [...row.querySelectorAll('th, td')].map((cell) => cell.textContent))
+  expect(rows).toEqual([
+    ['Trial', '9', '77.8%'],
+    ['Initial interest', '7', '57.1%'],
+    ['Active', '4', '—'],
+  ])
+})
+
+test('where customers are now: every stage, furthest first', () => {
+  render(<FunnelChart report={knownReport} />)
+  const chart = screen.getByRole('img', { name: /Customers by furthest stage/ })
+  expect(barsOf(chart).map(({ stage, count }) => [stage, count])).toEqual([
+    ['active', 4],
+    ['initial_interest', 3],
+    ['trial', 2],
+    ['do_not_contact', 1],
+    ['unclassified', 0],
+  ])
+  expect(barsOf(chart).find((bar) => bar.stage === 'unclassified')?.width).toBe(0)
+  expect(screen.getByText(/10 customers active in the period/)).toBeTruthy()
+})
+
+test('by source: one chart per source and a table with the same figures', () => {
+  render(<FunnelChart report={knownReport} />)
+  const azure = screen.getByRole('img', { name: /AzureMarketplace by stage/ })
+  expect(barsOf(azure).map(({ stage, count }) => [stage, count])).toEqual([
+    ['trial', 5],
+    ['initial_interest', 4],
+    ['active', 3],
+    ['do_not_contact', 1],
+  ])
+  const appSource = screen.getByRole('img', { name: /AppSource by stage/ })
+  expect(barsOf(appSource).map(({ count }) => count)).toEqual([0, 2, 1, 0])
+  const table = screen.getByRole('table', { name: 'Figures by source' })
+  expect(within(table).getByRole('row', { name: /AzureMarketplace/ }).textContent).toBe('AzureMarketplace5431')
+})
+
+test('an empty report draws empty bars and says there is no source', () => {
+  render(
+    <FunnelChart
+      report={{
+        leads: 0,
+        stages: { unclassified: 0, do_not_contact: 0, trial: 0, initial_interest: 0, active: 0 },
+        reached: { trial: 0, initial_interest: 0, active: 0 },
+        conversion: [
+          { from: 'trial', to: 'initial_interest', rate: null },
+          { from: 'initial_interest', to: 'active', rate: null },
+        ],
+        bySource: [],
+      }}
+    />,
+  )
+  const funnel = screen.getByRole('img', { name: /Customers reaching each step/ })
+  expect(barsOf(funnel).map((bar) => bar.width)).toEqual([0, 0, 0])
+  expect(screen.getByText('No leads from any source in this period.')).toBeTruthy()
+})

@@ -1,0 +1,198 @@
+/**
+ * The funnel report as plain SVG bars: how many customers reached each step (trial → initial interest → active),
+ * the conversion between steps, where leads stopped, and the same by source. Every chart has a table beside it with
+ * the exact figures, for screen readers and for copying.
+ */
+
+import { type FunnelReport, funnelSteps, type Stage, stages } from '../api/types.ts'
+import { formatPercent, stageLabel } from '../lib/format.ts'
+
+const barArea = { left: 150, width: 380, row: 34, bar: 22 }
+
+interface Bar {
+  readonly key: string
+  readonly label: string
+  readonly count: number
+  readonly stage: Stage
+  /** A note under the bar, e.g. the conversion to the next step. */
+  readonly note?: string
+}
+
+function widthOf(count: number, max: number): number {
+  if (count <= 0 || max <= 0) return 0
+  return Math.max(2, (count / max) * barArea.width)
+}
+
+function Bars({ id, title, bars }: { id: string; title: string; bars: readonly Bar[] }) {
+  const max = Math.max(0, ...bars.map((bar) => bar.count))
+  const noteRows = bars.filter((bar) => bar.note).length
+  const height = bars.length * barArea.row + noteRows * 18 + 8
+  let y = 4
+  return (
+    <svg
+      className="chart"
+      viewBox={`0 0 ${barArea.left + barArea.width + 70} ${height}`}
+      role="img"
+      aria-labelledby={`${id}-title`}
+      preserveAspectRatio="xMinYMin meet"
+    >
+      <title id={`${id}-title`}>
+        {title}: {bars.map((bar) => `${bar.label} ${bar.count}`).join(', ')}
+      </title>
+      {bars.map((bar) => {
+        const top = y
+        y += barArea.row + (bar.note ? 18 : 0)
+        const width = widthOf(bar.count, max)
+        return (
+          <g key={bar.key} className="bar" data-stage={bar.stage} data-count={bar.count}>
+            <text x={barArea.left - 10} y={top + barArea.bar / 2 + 5} textAnchor="end" className="bar-label">
+              {bar.label}
+            </text>
+            <rect x={barArea.left} y={top} width={barArea.width} height={barArea.bar} rx={4} className="bar-track" />
+            <rect
+              x={barArea.left}
+              y={top}
+              width={width}
+              height={barArea.bar}
+              rx={4}
+              className={`bar-fill fill-${bar.stage}`}
+            />
+            <text x={barArea.left + width + 8} y={top + barArea.bar / 2 + 5} className="bar-count">
+              {bar.count}
+            </text>
+            {bar.note && (
+              <text x={barArea.left} y={top + barArea.bar + 16} className="bar-note">
+                {bar.note}
+              </text>
+            )}
+          </g>
+        )
+      })}
+    </svg>
+  )
+}
+
+export function FunnelChart({ report }: { report: FunnelReport }) {
+  const steps: Bar[] = funnelSteps.map((step, index) => {
+    const next = funnelSteps[index + 1]
+    const conversion = next && report.conversion.find((entry) => entry.from === step && entry.to === next)
+    return {
+      key: step,
+      label: stageLabel(step),
+      count: report.reached[step],
+      stage: step,
+      ...(conversion && {
+        note: `↓ ${formatPercent(conversion.rate)} went on to ${stageLabel(next).toLowerCase()}`,
+      }),
+    }
+  })
+  const furthest: Bar[] = [...stages].reverse().map((stage) => ({
+    key: stage,
+    label: stageLabel(stage),
+    count: report.stages[stage],
+    stage,
+  }))
+  const sourceStages: Stage[] = ['trial', 'initial_interest', 'active', 'do_not_contact']
+
+  return (
+    <div className="funnel">
+      <figure className="card" aria-labelledby="funnel-reached-caption">
+        <figcaption id="funnel-reached-caption">
+          <h2>Trial → initial interest → active</h2>
+          <p className="hint">
+            Customers who reached each step (or a later one) in the period; test leads are not counted.
+          </p>
+        </figcaption>
+        <Bars id="funnel-reached" title="Customers reaching each step" bars={steps} />
+        <table className="table compact">
+          <caption className="visually-hidden">Funnel figures</caption>
+          <thead>
+            <tr>
+              <th scope="col">Step</th>
+              <th scope="col">Customers</th>
+              <th scope="col">Went on to the next step</th>
+            </tr>
+          </thead>
+          <tbody>
+            {funnelSteps.map((step, index) => {
+              const conversion = report.conversion.find((entry) => entry.from === step)
+              return (
+                <tr key={step}>
+                  <th scope="row">{stageLabel(step)}</th>
+                  <td data-label="Customers">{report.reached[step]}</td>
+                  <td data-label="Went on">
+                    {index < funnelSteps.length - 1 ? formatPercent(conversion?.rate ?? null) : '—'}
+                  </td>
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
+      </figure>
+
+      <figure className="card" aria-labelledby="funnel-furthest-caption">
+        <figcaption id="funnel-furthest-caption">
+          <h2>Where customers are now</h2>
+          <p className="hint">
+            {report.leads} {report.leads === 1 ? 'customer' : 'customers'} active in the period, by the furthest stage
+            each has reached.
+          </p>
+        </figcaption>
+        <Bars id="funnel-furthest" title="Customers by furthest stage" bars={furthest} />
+      </figure>
+
+      <figure className="card" aria-labelledby="funnel-sources-caption">
+        <figcaption id="funnel-sources-caption">
+          <h2>By source</h2>
+          <p className="hint">Customers with an event of each stage in the period, per marketplace source.</p>
+        </figcaption>
+        {report.bySource.length === 0 ? (
+          <p>No leads from any source in this period.</p>
+        ) : (
+          <>
+            {report.bySource.map((row) => (
+              <div className="source-chart" key={row.source}>
+                <h3>{row.source}</h3>
+                <Bars
+                  id={`funnel-source-${row.source.replace(/[^A-Za-z0-9_-]/g, '-')}`}
+                  title={`${row.source} by stage`}
+                  bars={sourceStages.map((stage) => ({
+                    key: stage,
+                    label: stageLabel(stage),
+                    count: row.stages[stage],
+                    stage,
+                  }))}
+                />
+              </div>
+            ))}
+            <table className="table compact">
+              <caption className="visually-hidden">Figures by source</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Source</th>
+                  {sourceStages.map((stage) => (
+                    <th scope="col" key={stage}>
+                      {stageLabel(stage)}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {report.bySource.map((row) => (
+                  <tr key={row.source}>
+                    <th scope="row">{row.source}</th>
+                    {sourceStages.map((stage) => (
+                      <td key={stage} data-label={stageLabel(stage)}>
+                        {row.stages[stage]}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </figure>
+    </div>
+  )
+}

@@ -1,0 +1,212 @@
+/** Settings: who hears about a destination being paused, disabled or recovering, and the audit log. */
+
+import { type FormEvent, useEffect, useState } from 'react'
+import { ApiError } from '../api/client.ts'
+import { describeError, ErrorNotice, Loading, PageHeader } from '../components/ui.tsx'
+import { useApi } from '../lib/api-context.ts'
+import { formatTime } from '../lib/format.ts'
+import { useLoad } from '../lib/use-load.ts'
+
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+
+function Notifications() {
+  const api = useApi()
+  const contacts = useLoad('notifications', () => api.getNotifications())
+  const [emails, setEmails] = useState('')
+  const [webhookUrl, setWebhookUrl] = useState('')
+  const [errors, setErrors] = useState<{ emails?: string; webhookUrl?: string }>({})
+  const [status, setStatus] = useState<{ ok: boolean; text: string }>()
+  const [busy, setBusy] = useState(false)
+
+  useEffect(() => {
+    if (!contacts.data) return
+    setEmails(contacts.data.emails.join('\n'))
+    setWebhookUrl(contacts.data.webhookUrl ?? '')
+  }, [contacts.data])
+
+  function validate() {
+    const list = emails
+      .split(/[\n,;]+/)
+      .map((email) => email.trim())
+      .filter(Boolean)
+    const found: typeof errors = {}
+    const bad = list.filter((email) => !emailPattern.test(email))
+    if (bad.length > 0) found.emails = `Not an email address: ${bad.join(', ')}`
+    else if (list.length > 20) found.emails = 'At most 20 addresses'
+    const url = webhookUrl.trim()
+    if (url) {
+      try {
+        const parsed = new URL(url)
+        if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol')
+      } catch {
+        found.webhookUrl = 'Enter a full URL starting with https://'
+      }
+    }
+    return { list, url, found }
+  }
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    setStatus(undefined)
+    const { list, url, found } = validate()
+    setErrors(found)
+    if (found.emails || found.webhookUrl) return
+    setBusy(true)
+    try {
+      await api.putNotifications({ emails: list, ...(url && { webhookUrl: url }) })
+      setStatus({ ok: true, text: 'Saved.' })
+      contacts.reload()
+    } catch (error) {
+      if (error instanceof ApiError && error.field?.startsWith('emails')) setErrors({ emails: error.message })
+      else if (error instanceof ApiError && error.field === 'webhookUrl') setErrors({ webhookUrl: error.message })
+      else setStatus({ ok: false, text: describeError(error) })
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  if (!contacts.data) {
+    return contacts.error ? (
+      <ErrorNotice error={contacts.error} onRetry={contacts.reload} />
+    ) : (
+      <Loading what="notification contacts" />
+    )
+  }
+
+  return (
+    <section className="card" aria-labelledby="notifications-title">
+      <h2 id="notifications-title">Notification contacts</h2>
+      <p className="hint">
+        When a destination is paused (bad credentials), disabled (its endpoint is gone or failing for days) or recovers,
+        Leadrelay tells these contacts, so no lead waits unnoticed.
+      </p>
+      <form className="form" onSubmit={submit} noValidate>
+        <div className="field">
+          <label htmlFor="notify-emails">
+            Email addresses <span className="optional">(one per line)</span>
+          </label>
+          <textarea
+            id="notify-emails"
+            rows={4}
+            value={emails}
+            spellCheck={false}
+            aria-invalid={errors.emails ? true : undefined}
+            aria-describedby={errors.emails ? 'notify-emails-error' : undefined}
+            onChange={(event) => setEmails(event.target.value)}
+          />
+          {errors.emails && (
+            <p className="field-error" id="notify-emails-error">
+              {errors.emails}
+            </p>
+          )}
+        </div>
+        <div className="field">
+          <label htmlFor="notify-webhook">
+            Webhook URL <span className="optional">(optional)</span>
+          </label>
+          <input
+            id="notify-webhook"
+            type="text"
+            inputMode="url"
+            placeholder="https://"
+            value={webhookUrl}
+            spellCheck={false}
+            autoComplete="off"
+            aria-invalid={errors.webhookUrl ? true : undefined}
+            aria-describedby={errors.webhookUrl ? 'notify-webhook-error notify-webhook-help' : 'notify-webhook-help'}
+            onChange={(event) => setWebhookUrl(event.target.value)}
+          />
+          <p className="hint" id="notify-webhook-help">
+            Receives a JSON notice, e.g. a Slack or Teams incoming webhook.
+          </p>
+          {errors.webhookUrl && (
+            <p className="field-error" id="notify-webhook-error">
+              {errors.webhookUrl}
+            </p>
+          )}
+        </div>
+        <div className="form-actions">
+          <button type="submit" disabled={busy}>
+            {busy ? 'Saving…' : 'Save contacts'}
+          </button>
+          <span role="status" className={status?.ok === false ? 'field-error' : ''}>
+            {status?.text}
+          </span>
+        </div>
+      </form>
+    </section>
+  )
+}
+
+function AuditLog() {
+  const api = useApi()
+  const audit = useLoad('audit', () => api.audit())
+  return (
+    <section className="card" aria-labelledby="audit-title">
+      <h2 id="audit-title">Recent changes</h2>
+      <ErrorNotice error={audit.error} onRetry={audit.reload} />
+      {!audit.data ? (
+        audit.loading && <Loading what="the audit log" />
+      ) : audit.data.items.length === 0 ? (
+        <p className="empty-inline">No changes recorded yet.</p>
+      ) : (
+        <table className="table compact">
+          <caption className="visually-hidden">Audit log, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">What</th>
+              <th scope="col">Target</th>
+              <th scope="col">Who</th>
+            </tr>
+          </thead>
+          <tbody>
+            {audit.data.items.slice(0, 50).map((entry) => (
+              <tr key={entry.id}>
+                <td data-label="When">{formatTime(entry.at, true)}</td>
+                <td data-label="What">{entry.action}</td>
+                <td data-label="Target" className="mono">
+                  {entry.target ?? '—'}
+                </td>
+                <td data-label="Who" className="mono">
+                  {entry.actor}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  )
+}
+
+export function SettingsPage() {
+  const api = useApi()
+  const tenant = useLoad('tenant', () => api.getTenant())
+  return (
+    <>
+      <PageHeader title="Settings" />
+      {tenant.data && (
+        <section className="card" aria-labelledby="tenant-title">
+          <h2 id="tenant-title">Tenant</h2>
+          <dl className="facts">
+            <div>
+              <dt>Name</dt>
+              <dd>{tenant.data.name}</dd>
+            </div>
+            <div>
+              <dt>Id</dt>
+              <dd className="mono">{tenant.data.id}</dd>
+            </div>
+            <div>
+              <dt>Created</dt>
+              <dd>{formatTime(tenant.data.createdAt)}</dd>
+            </div>
+          </dl>
+        </section>
+      )}
+      <Notifications />
+      <AuditLog />
+    </>
+  )
+}

@@ -1,0 +1,175 @@
+/** Answers shaped like the real API's, for component tests. */
+
+import type { Delivery, Destination, DestinationKind, FunnelReport, Lead } from '../api/types.ts'
+
+/** What `GET /v1/destination-kinds` answers for the webhook connector. */
+export const webhookKind: DestinationKind = {
+  kind: 'webhook',
+  displayName: 'Webhook (HTTPS)',
+  configSchema: {
+    type: 'object',
+    properties: {
+      url: {
+        type: 'string',
+        maxLength: 2048,
+        format: 'uri',
+        description: 'Where leads are POSTed. Use https: the body carries customer contact details.',
+      },
+      format: {
+        default: 'leadrelay',
+        description: "Body shape: 'leadrelay' or 'microsoft'.",
+        type: 'string',
+        enum: ['leadrelay', 'microsoft'],
+      },
+      timeoutMs: {
+        default: 15000,
+        description: 'How long one attempt may take, in ms.',
+        type: 'integer',
+        minimum: 1000,
+        maximum: 30000,
+      },
+      headers: {
+        description: 'Extra headers sent with every request.',
+        type: 'object',
+        additionalProperties: { type: 'string', maxLength: 4096 },
+      },
+    },
+    required: ['url'],
+    additionalProperties: false,
+  },
+  secretFields: [
+    {
+      name: 'signingSecret',
+      label: 'Signing secret',
+      required: false,
+      generated: true,
+      help: 'whsec_ followed by base64; leave empty and Leadrelay generates one and shows it once',
+    },
+  ],
+  supportsSecretRotation: true,
+}
+
+/** A connector with a required secret, a pattern, a nullable number, a boolean and a nested object. */
+export const crmKind: DestinationKind = {
+  kind: 'crm',
+  displayName: 'Some CRM',
+  configSchema: {
+    type: 'object',
+    properties: {
+      clientId: { type: 'string', pattern: '^[0-9a-f]{8}$', description: 'Eight hex digits.' },
+      leadSourceCode: { default: 8, anyOf: [{ type: 'integer', minimum: 0, maximum: 100 }, { type: 'null' }] },
+      suspend: { type: 'boolean', default: false, description: 'Suspend marketing.' },
+      fieldMap: { type: 'object', properties: { omit: { type: 'array', items: { type: 'string' } } } },
+    },
+    required: ['clientId'],
+  },
+  secretFields: [{ name: 'clientSecret', label: 'Client secret', required: true }],
+}
+
+export function destination(overrides: Partial<Destination> = {}): Destination {
+  return {
+    id: 'dst_1',
+    kind: 'webhook',
+    name: 'Sales webhook',
+    config: { url: 'https://hooks.example.com/leads', format: 'leadrelay', timeoutMs: 15000 },
+    hasSecrets: true,
+    state: 'active',
+    stateReason: null,
+    failingSince: null,
+    limits: { maxConcurrency: 4, ratePerSecond: null },
+    createdAt: '2026-11-01T10:00:00.000Z',
+    updatedAt: '2026-11-01T10:00:00.000Z',
+    ...overrides,
+  }
+}
+
+export function delivery(overrides: Partial<Delivery> = {}): Delivery {
+  return {
+    id: 'dlv_1',
+    leadId: 'lead_1',
+    destinationId: 'dst_1',
+    leadVersion: 1,
+    state: 'dead',
+    attempts: 1,
+    nextAttemptAt: null,
+    lastError: 'The endpoint refused the lead: HTTP 400',
+    lastErrorKind: 'rejected',
+    lastStatus: 400,
+    createdAt: '2026-11-20T10:00:00.000Z',
+    updatedAt: '2026-11-20T10:00:01.000Z',
+    deliveredAt: null,
+    ...overrides,
+  }
+}
+
+export function lead(overrides: Partial<Lead> = {}): Lead {
+  return {
+    id: 'lead_1',
+    offerId: 'contoso.crm-suite',
+    offerName: 'contoso.crm-suite',
+    routed: true,
+    stage: 'initial_interest',
+    doNotContact: false,
+    isTest: false,
+    customer: { firstName: 'Some', lastName: 'One', email: 'someone@contoso.com', company: 'Contoso' },
+    source: 'AzureMarketplace',
+    action: 'INS',
+    eventCount: 1,
+    firstEventAt: '2026-11-20T10:00:00.000Z',
+    lastEventAt: '2026-11-20T10:00:00.000Z',
+    createdAt: '2026-11-20T10:00:00.000Z',
+    updatedAt: '2026-11-20T10:00:00.000Z',
+    version: 1,
+    ...overrides,
+  }
+}
+
+/**
+ * A known data set: 10 customers reached the funnel. Furthest stages: 2 trial, 3 initial interest, 4 active,
+ * 1 do-not-contact; so 9 reached trial or later, 7 initial interest or later, 4 active.
+ */
+export const knownReport: FunnelReport = {
+  leads: 10,
+  stages: { unclassified: 0, do_not_contact: 1, trial: 2, initial_interest: 3, active: 4 },
+  reached: { trial: 9, initial_interest: 7, active: 4 },
+  conversion: [
+    { from: 'trial', to: 'initial_interest', rate: 7 / 9 },
+    { from: 'initial_interest', to: 'active', rate: 4 / 7 },
+  ],
+  bySource: [
+    { source: 'AppSource', stages: { unclassified: 0, do_not_contact: 0, trial: 0, initial_interest: 2, active: 1 } },
+    {
+      source: 'AzureMarketplace',
+      stages: { unclassified: 0, do_not_contact: 1, trial: 5, initial_interest: 4, active: 3 },
+    },
+  ],
+}
+
+/** A fetch that answers from a table of `METHOD path` handlers and records every call. */
+export function fakeFetch(routes: Record<string, (body: unknown, url: URL) => unknown>) {
+  const calls: { method: string; url: URL; body: unknown; headers: Record<string, string> }[] = []
+  const fetchFn = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(String(input), 'http://portal.test')
+    const method = init?.method ?? 'GET'
+    const body = init?.body ? JSON.parse(String(init.body)) : undefined
+    calls.push({ method, url, body, headers: (init?.headers ?? {}) as Record<string, string> })
+    const handler = routes[`${method} ${url.pathname}`]
+    if (!handler) {
+      return new Response(JSON.stringify({ code: 'NOT_FOUND', detail: `No route ${method} ${url.pathname}` }), {
+        status: 404,
+        headers: { 'content-type': 'application/problem+json' },
+      })
+    }
+    const answer = handler(body, url)
+    if (answer instanceof Response) return answer
+    return new Response(JSON.stringify(answer), { status: 200, headers: { 'content-type': 'application/json' } })
+  }
+  return { fetch: fetchFn as typeof fetch, calls }
+}
+
+export function problem(status: number, code: string, detail: string, field?: string): Response {
+  return new Response(JSON.stringify({ status, code, detail, ...(field && { field }) }), {
+    status,
+    headers: { 'content-type': 'application/problem+json' },
+  })
+}
