@@ -185,7 +185,7 @@ async function measureThroughput(system: Running, leads: number, prefix: string)
 /** Sends leads at a fixed rate and times each from its 202 to its first arrival at the sink. */
 async function measureLatency(system: Running, rate: number, seconds: number): Promise<LatencyResult> {
   const acknowledged = new Map<string, number>()
-  const failures = 0
+  let failures = 0
   const total = rate * seconds
   const started = performance.now()
   const pending: Promise<void>[] = []
@@ -213,7 +213,6 @@ async function measureLatency(system: Running, rate: number, seconds: number): P
       times[email] === undefined ? [] : [Math.max(0, times[email]! - ackAt)],
     ),
   ).sort()
-  if (failures > 0) process.stderr.write(`end to end: ${failures} requests failed at the HTTP level\n`)
   if (failures > 0) process.stderr.write(`end to end: ${failures} requests failed at the HTTP level\n`)
   return {
     rate,
