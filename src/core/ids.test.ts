@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { createIdGenerator, type IdPrefix } from './ids.ts'
+import { createIdGenerator, type IdPrefix, pooledRandomBytes } from './ids.ts'
 import { createManualClock } from './ports.ts'
 
 const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
@@ -119,5 +119,24 @@ describe('ids sort by time', () => {
     const batch = Array.from({ length: 100 }, () => ids.next('evt'))
     expect(new Set(batch).size).toBe(100)
     for (const id of batch) expect(id.slice(0, 14)).toBe('evt_01KDVDNA00')
+  })
+})
+
+describe('pooledRandomBytes', () => {
+  test('hands out distinct bytes of the asked size, refilling the pool when it runs out', () => {
+    const random = pooledRandomBytes(32)
+    const draws = Array.from({ length: 20 }, () => Buffer.from(random(10)).toString('hex'))
+    expect(draws.every((hex) => hex.length === 20)).toBe(true)
+    expect(new Set(draws).size).toBe(draws.length)
+    expect(random(64)).toHaveLength(64)
+  })
+
+  test('a drawn value does not change when the pool is refilled', () => {
+    const random = pooledRandomBytes(16)
+    const first = random(10)
+    const copy = Buffer.from(first).toString('hex')
+    random(10)
+    random(10)
+    expect(Buffer.from(first).toString('hex')).toBe(copy)
   })
 })

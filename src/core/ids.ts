@@ -1,6 +1,6 @@
 /** Sortable, unguessable identifiers: 48 bits of time then 80 random bits, Crockford base32 (the ULID layout). */
 
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomFillSync } from 'node:crypto'
 import type { Clock } from './ports.ts'
 
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
@@ -11,7 +11,27 @@ export interface IdGenerator {
   next(prefix: IdPrefix): string
 }
 
-export function createIdGenerator(clock: Clock, random: (size: number) => Uint8Array = randomBytes): IdGenerator {
+/** Random bytes drawn from a pool refilled 4 KiB at a time: one syscall per ~400 ids instead of one per id. */
+export function pooledRandomBytes(poolSize = 4096): (size: number) => Uint8Array {
+  const pool = Buffer.allocUnsafe(poolSize)
+  let offset = poolSize
+  return (size) => {
+    if (size > poolSize) return randomBytes(size)
+    if (offset + size > poolSize) {
+      randomFillSync(pool)
+      offset = 0
+    }
+    // A copy: a caller must never see bytes that are later handed to someone else.
+    const bytes = Uint8Array.prototype.slice.call(pool, offset, offset + size)
+    offset += size
+    return bytes
+  }
+}
+
+export function createIdGenerator(
+  clock: Clock,
+  random: (size: number) => Uint8Array = pooledRandomBytes(),
+): IdGenerator {
   return {
     next(prefix) {
       let time = clock.now()
