@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { type MarketoFake, startMarketoFake } from '../fakes/marketo-fake.ts'
+import { startCommitThenDropProxy } from '../helpers/commit-then-drop-proxy.ts'
 import { johnSmith, seedLead } from '../helpers/leads.ts'
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts'
 
@@ -276,6 +277,37 @@ describe('delivering to Marketo through the worker', () => {
     expect(check.json.ok).toBe(true)
     await t.server.worker.runUntilIdle()
     expect(john()).toHaveLength(1)
+  })
+})
+
+describe('a timeout after Marketo committed', () => {
+  test('does not duplicate the person on retry (default createOrUpdate by email)', async () => {
+    const proxy = await startCommitThenDropProxy(fake.url)
+    try {
+      // One base URL for REST and identity: only the armed Sync Leads write is dropped.
+      await marketoRoutedTo({ restUrl: proxy.url })
+      proxy.dropNext(1, (method, path) => method === 'POST' && path.startsWith('/rest/v1/leads.json'))
+      const receipt = (await sendLead('INS')).json
+      await t.server.worker.runUntilIdle()
+      expect(proxy.dropped).toHaveLength(1)
+      expect(proxy.dropped[0]).toMatchObject({ method: 'POST', status: 200 })
+      // Marketo already created the person; Leadrelay never saw the answer.
+      expect(john()).toHaveLength(1)
+      expect((await api('GET', `/v1/leads/${receipt.leadId}`)).json.deliveries[0].state).not.toBe('delivered')
+
+      t.clock.advance(5_000)
+      await t.server.worker.runUntilIdle()
+      expect(fake.syncCalls()).toHaveLength(2)
+      expect(john()).toHaveLength(1)
+      expect(fake.leads.size).toBe(1)
+      expect(john()[0]!.updates).toBe(1)
+      const lead = (await api('GET', `/v1/leads/${receipt.leadId}`)).json
+      expect(lead.deliveries[0].state).toBe('delivered')
+      const outcomes = lead.deliveries[0].attemptLog.map((a: { outcome: string }) => a.outcome)
+      expect(outcomes).toEqual(['retryable', 'delivered'])
+    } finally {
+      await proxy.close()
+    }
   })
 })
 
