@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { fakeToken, type HubSpotFake, startHubSpotFake } from '../fakes/hubspot-fake.ts'
+import { startCommitThenDropProxy } from '../helpers/commit-then-drop-proxy.ts'
 import { johnSmith, seedLead } from '../helpers/leads.ts'
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts'
 
@@ -303,5 +304,37 @@ describe('delivering to HubSpot through the worker', () => {
     })
     expect(badProperty.status).toBe(400)
     expect(badProperty.json.detail).toMatch(/config\.doNotContactProperty/)
+  })
+
+  test('a timeout after HubSpot committed the upsert does not duplicate the contact on retry', async () => {
+    // The batch upsert keyed by email is idempotent: the retry updates the contact the lost call created.
+    const proxy = await startCommitThenDropProxy(fake.url)
+    try {
+      await hubspotRoutedTo({ ...settings(), baseUrl: proxy.url })
+      proxy.dropNext(1, (method, path) => method === 'POST' && path.startsWith('/crm/v3/objects/contacts/batch/upsert'))
+      const receipt = (await sendLead('INS')).json
+      expect(await t.server.worker.runUntilIdle()).toBe(1)
+      expect(proxy.dropped).toHaveLength(1)
+      expect(proxy.dropped[0]).toMatchObject({ method: 'POST', status: 200 })
+      expect(fake.contactByEmail('jsmith@microsoft.com')).toMatchObject({ writes: 1 })
+      expect((await api('GET', `/v1/leads/${receipt.leadId}`)).json.deliveries[0].state).toBe('queued')
+
+      t.clock.advance(5_000)
+      expect(await t.server.worker.runUntilIdle()).toBe(1)
+      expect(fake.upserts()).toHaveLength(2)
+      expect(fake.contacts.size).toBe(1)
+      expect(fake.contactByEmail('jsmith@microsoft.com')).toMatchObject({ writes: 2 })
+      const [delivery] = (await api('GET', `/v1/leads/${receipt.leadId}`)).json.deliveries
+      expect(delivery).toMatchObject({ state: 'delivered', attempts: 2 })
+      // The first attempt failed as a network error (it never saw HubSpot's 200); the retry delivered.
+      expect(delivery.attemptLog.map((a: { outcome: string; status: number | null }) => [a.outcome, a.status])).toEqual(
+        [
+          ['retryable', null],
+          ['delivered', 200],
+        ],
+      )
+    } finally {
+      await proxy.close()
+    }
   })
 })
