@@ -1,5 +1,8 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { type DataverseFake, rateLimited, serverError, startDataverseFake } from '../fakes/dynamics365-fake.ts'
+import { startCommitThenDropProxy } from '../helpers/commit-then-drop-proxy.ts'
 import { johnSmith, seedLead } from '../helpers/leads.ts'
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts'
 
@@ -298,4 +301,77 @@ describe('delivering to Dynamics 365 through the worker', () => {
     expect(noSecret.status).toBe(400)
     expect(JSON.stringify(noSecret.json)).toContain('secrets.clientSecret')
   })
+
+  /**
+   * Entra ID in front of the fake for a destination whose environmentUrl is a proxy: the connector asks for a token
+   * scoped to the proxy's URL, which the fake accepts only for its own URL, so the scope is rewritten on the way.
+   */
+  async function startAuthorityFor(environmentUrl: string) {
+    const server = createServer((incoming, response) => {
+      const chunks: Buffer[] = []
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk))
+      incoming.on('end', async () => {
+        const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
+        if (form.get('scope') === `${environmentUrl}/.default`) form.set('scope', `${fake.url}/.default`)
+        const answer = await fetch(`${fake.authorityHost}${incoming.url ?? '/'}`, {
+          method: incoming.method ?? 'POST',
+          headers: { 'content-type': incoming.headers['content-type'] ?? 'application/x-www-form-urlencoded' },
+          body: form.toString(),
+        })
+        response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' })
+        response.end(await answer.text())
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    }
+  }
+
+  test.each([
+    // Default mode: the retry finds the committed lead by email and updates it instead of creating a second one.
+    {
+      matchBy: 'email',
+      write: (method: string, path: string) => method === 'POST' && /\/leads$/.test(path),
+    },
+    // Alternate key: the retry's create-only PATCH gets 412, and the update-only PATCH lands on the same record.
+    {
+      matchBy: 'alternateKey',
+      write: (method: string, path: string) => method === 'PATCH' && path.includes('leads(leadrelay_leadid='),
+    },
+  ])(
+    'a timeout after Dataverse committed does not duplicate on retry (matchBy $matchBy)',
+    async ({ matchBy, write }) => {
+      const proxy = await startCommitThenDropProxy(fake.url)
+      const authority = await startAuthorityFor(proxy.url)
+      try {
+        await dynamicsRoutedTo(settings({ environmentUrl: proxy.url, authorityHost: authority.url, matchBy }))
+        proxy.dropNext(1, write)
+        const receipt = (await sendLead('INS')).json
+        expect(await t.server.worker.runUntilIdle()).toBe(1)
+        // Dataverse created the lead, but the connector never saw the answer.
+        expect(proxy.dropped).toHaveLength(1)
+        expect(proxy.dropped[0]!.status).toBeLessThan(300)
+        expect(fake.leadsWhere('emailaddress1', 'jsmith@microsoft.com')).toHaveLength(1)
+        expect((await deliveriesOf(receipt.leadId))[0]).toMatchObject({ state: 'queued', attempts: 1 })
+
+        t.clock.advance(5_000)
+        expect(await t.server.worker.runUntilIdle()).toBe(1)
+        expect(fake.leads).toHaveLength(1)
+        expect(fake.leadsWhere('emailaddress1', 'jsmith@microsoft.com')).toHaveLength(1)
+        if (matchBy === 'alternateKey') expect(fake.leads[0]!.values.leadrelay_leadid).toBe(receipt.leadId)
+        const [delivery] = await deliveriesOf(receipt.leadId)
+        expect(delivery).toMatchObject({ state: 'delivered', attempts: 2 })
+        expect(outcomes(delivery!.attemptLog)).toEqual([
+          ['retryable', null],
+          ['delivered', 200],
+        ])
+        expect(delivery!.attemptLog[0]!.error).toContain('Dataverse')
+      } finally {
+        await proxy.close()
+        await authority.close()
+      }
+    },
+  )
 })
