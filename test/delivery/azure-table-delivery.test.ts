@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { type Azurite, startAzurite } from '../helpers/azurite.ts'
+import { startCommitThenDropProxy } from '../helpers/commit-then-drop-proxy.ts'
 import { johnSmith, seedLead } from '../helpers/leads.ts'
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts'
 
@@ -232,5 +233,47 @@ describe('delivering to Azure Table through the worker', () => {
     const noSecret = await api('POST', '/v1/destinations', { kind: 'azure-table', name: 'bad', config: {} })
     expect(noSecret.status).toBe(400)
     expect(noSecret.json.field).toBe('secrets.connectionString')
+  })
+
+  test('a timeout after the table service committed the upsert does not duplicate the entity on retry', async () => {
+    const table = newTable()
+    const proxy = await startCommitThenDropProxy(`http://127.0.0.1:${azurite.port}`)
+    try {
+      const viaProxy = azurite.connectionString.replace(
+        /TableEndpoint=[^;]+/,
+        `TableEndpoint=${proxy.url}/devstoreaccount1`,
+      )
+      await tableRoutedTo(table, 'both', { connectionString: viaProxy })
+      // Only the entity write (a single upsert or a $batch transaction), not the table creation before it.
+      proxy.dropNext(1, (method, path) => method !== 'GET' && (path.includes(`/${table}(`) || path.includes('$batch')))
+      const lead = (await sendLead('INS')).json
+      await t.server.worker.runUntilIdle()
+
+      expect(proxy.dropped).toHaveLength(1)
+      expect(proxy.dropped[0]!.status).toBeLessThan(300)
+      let entities = await entitiesOf(table)
+      expect(entities).toHaveLength(1)
+      expect(entities[0]).toMatchObject({ rowKey: lead.leadId, Email: 'jsmith@microsoft.com' })
+      const failed = (await api('GET', `/v1/leads/${lead.leadId}`)).json.deliveries[0]
+      expect(failed.state).not.toBe('delivered')
+
+      t.clock.advance(5_000)
+      await t.server.worker.runUntilIdle()
+
+      entities = await entitiesOf(table)
+      expect(entities).toHaveLength(1)
+      expect(entities.filter((entity) => entity.Email === 'jsmith@microsoft.com')).toHaveLength(1)
+      expect(entities[0]).toMatchObject({ rowKey: lead.leadId, EventCount: 1, LeadVersion: 1 })
+      const [delivery] = (await api('GET', `/v1/leads/${lead.leadId}`)).json.deliveries
+      expect(delivery.state).toBe('delivered')
+      // The dropped answer is a network failure, so the first attempt failed as retryable.
+      expect(delivery.attemptLog.map((attempt: { outcome: string }) => attempt.outcome)).toEqual([
+        'retryable',
+        'delivered',
+      ])
+      expect(proxy.dropped).toHaveLength(1)
+    } finally {
+      await proxy.close()
+    }
   })
 })

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { dailyLimitWaitMs } from '../../src/destinations/salesforce/errors.ts'
 import { type SalesforceFake, startSalesforceFake } from '../fakes/salesforce-fake.ts'
+import { startCommitThenDropProxy } from '../helpers/commit-then-drop-proxy.ts'
 import { johnSmith, seedLead } from '../helpers/leads.ts'
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts'
 
@@ -275,6 +276,61 @@ describe('delivering to Salesforce through the worker', () => {
     ])
     const verified = (await api('POST', `/v1/destinations/${destination.id}/verify`)).json
     expect(verified).toMatchObject({ ok: true })
+  })
+})
+
+describe('a timeout after Salesforce committed', () => {
+  /**
+   * Salesforce names the API host in the token answer (`instance_url`), and the fake names itself, so a proxy on
+   * loginUrl alone would never see the writes. Answer the connector's token requests with a real session of the fake
+   * whose instance_url is the proxy.
+   */
+  async function apiHostBehind(proxyUrl: string) {
+    const response = await fetch(`${fake.url}/services/oauth2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: fake.clientId,
+        client_secret: fake.clientSecret,
+      }),
+    })
+    expect(response.status).toBe(200)
+    const session = (await response.json()) as Record<string, unknown>
+    fake.failNext({ status: 200, body: { ...session, instance_url: proxyUrl } }, { area: 'token', times: 10 })
+  }
+
+  test('does not duplicate the Lead on retry (external-id upsert, the default)', async () => {
+    const proxy = await startCommitThenDropProxy(fake.url)
+    try {
+      await apiHostBehind(proxy.url)
+      await salesforceRoutedTo(apiSettings({ loginUrl: proxy.url }))
+      proxy.dropNext(
+        1,
+        (method, path) => method === 'PATCH' && /\/services\/data\/v[\d.]+\/(composite\/)?sobjects\/Lead\//.test(path),
+      )
+      const receipt = (await sendLead('INS')).json
+      await t.server.worker.runUntilIdle()
+
+      // Salesforce upserted the Lead, but the connector never heard back.
+      expect(proxy.dropped).toHaveLength(1)
+      expect(proxy.dropped[0]).toMatchObject({ method: 'PATCH' })
+      expect(fake.leadByExternalId(receipt.leadId)).toBeDefined()
+      expect((await deliveryOf(receipt.leadId)).state).not.toBe('delivered')
+
+      t.clock.advance(5_000)
+      expect(await t.server.worker.runUntilIdle()).toBe(1)
+
+      // The retry upserts on the same external id: the Lead is updated, not created again.
+      expect(fake.leads.size).toBe(1)
+      expect(fake.leadsWhere((lead) => lead.Email === johnSmith.Email)).toHaveLength(1)
+      const delivery = await deliveryOf(receipt.leadId)
+      expect(delivery).toMatchObject({ state: 'delivered', attempts: 2 })
+      expect(delivery.attemptLog.map((attempt) => attempt.outcome)).toEqual(['retryable', 'delivered'])
+      expect(delivery.attemptLog[0]!.status).toBeNull()
+      expect(delivery.attemptLog[1]!.status).toBe(200)
+    } finally {
+      await proxy.close()
+    }
   })
 })
 
