@@ -102,6 +102,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   let loop: Promise<void> | undefined
   let wakeUp: (() => void) | undefined
   let lastProbe = 0
+  let lastSweep = Number.NEGATIVE_INFINITY
   let unsubscribe: (() => Promise<void>) | undefined
   /** The destinations of deliveries in flight, as last read. */
   const destinations = new Map<string, DestinationRecord>()
@@ -289,7 +290,11 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     const free = options.maxInFlight - inFlight.size
     if (free <= 0) return 0
     const now = clock.now()
-    await store.releaseExpiredLeases(now)
+    // Leases last tens of seconds; sweeping for expired ones once a second is plenty and keeps claims cheap.
+    if (now - lastSweep >= 1000 || now < lastSweep) {
+      lastSweep = now
+      await store.releaseExpiredLeases(now)
+    }
     const claimed = await store.claimDeliveries({
       workerId: deps.workerId,
       now,
