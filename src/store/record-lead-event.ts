@@ -8,65 +8,18 @@ import type { Customer } from '../core/customer.ts'
 import type { Stage } from '../core/funnel.ts'
 import { applyEvent, type LeadState, mergeKeyOf } from '../core/lead.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
+import type { Database } from './schema.ts'
 import type { IngestItem, IngestOutcome, IngestReceipt, RouteScope } from './types.ts'
 
 /** The `leads` row, as every dialect reads and writes it. */
-export interface LeadRow {
-  id: string
-  tenant_id: string
-  offer_key: string
-  offer_id: string | null
-  merge_key: string | null
-  stage: string
-  do_not_contact: number
-  do_not_contact_at: number | null
-  customer_acted_at: number | null
-  is_test: number
-  first_name: string | null
-  last_name: string | null
-  email: string | null
-  phone: string | null
-  phone_digits: string | null
-  country: string | null
-  company: string | null
-  title: string | null
-  source: string | null
-  action: string | null
-  event_count: number
-  first_event_at: number
-  last_event_at: number
-  created_at: number
-  updated_at: number
-  version: number
-}
+export type LeadRow = Database['leads']
 
 export type LeadStateColumns = Omit<
   LeadRow,
   'id' | 'tenant_id' | 'offer_key' | 'offer_id' | 'merge_key' | 'created_at' | 'updated_at' | 'version'
 >
 
-export interface EventRow {
-  id: string
-  tenant_id: string
-  lead_id: string
-  format: string
-  received_at: number
-  occurred_at: number
-  lead_source: string | null
-  source: string | null
-  action: string | null
-  stage: string
-  offer_ref: string | null
-  offer_title: string | null
-  description: string | null
-  customer: string
-  invalid: string | null
-  extra: string | null
-  is_test: number
-  idempotency_key: string | null
-  content_hash: string
-  result: string
-}
+export type EventRow = Omit<Database['lead_events'], 'seq'>
 
 export interface DeliveryDraft {
   id: string
