@@ -15,7 +15,8 @@ import type { Clock } from '../core/ports.ts'
 import { defaultRetryPolicy, type RetryPolicy } from '../core/retry-policy.ts'
 import type { Connector, LeadSnapshot } from '../destinations/types.ts'
 import type { Logger } from '../logger.ts'
-import type { Delivery, DestinationRecord, Store } from '../store/types.ts'
+import { createBatcher } from '../store/batcher.ts'
+import type { AttemptCompletion, Delivery, DestinationRecord, Store } from '../store/types.ts'
 import type { ConnectorFactory } from './connectors.ts'
 import { type BreakerPolicy, createDestinationLimits } from './destination-limits.ts'
 import { runAttempt, runBatch } from './run-attempt.ts'
@@ -102,6 +103,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   let loop: Promise<void> | undefined
   let wakeUp: (() => void) | undefined
   let lastProbe = 0
+  // Attempts finishing together are recorded in one transaction: one fsync for many deliveries.
+  const completions = createBatcher((items: readonly AttemptCompletion[]) => store.completeAttempts(items), 200)
   let lastSweep = Number.NEGATIVE_INFINITY
   let unsubscribe: (() => Promise<void>) | undefined
   /** The destinations of deliveries in flight, as last read. */
@@ -137,7 +140,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     const health = nextDestinationHealth(healthOf(destination), outcome, options.retryPolicy, now)
     const healthChanged =
       health.health.state !== destination.state || health.health.failingSince !== destination.failingSince
-    const stillOurs = await store.completeAttempt({
+    const stillOurs = await completions.submit({
       deliveryId: delivery.id,
       workerId: deps.workerId,
       attempt: {

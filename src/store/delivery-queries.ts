@@ -4,7 +4,15 @@ import { type Kysely, type Selectable, sql, type Transaction } from 'kysely'
 import type { DeliveryState, DestinationState } from '../core/delivery-state.ts'
 import { AppError } from '../core/errors.ts'
 import type { Database } from './schema.ts'
-import type { AttemptRecord, AuditEntry, Delivery, DeliveryFilter, DeliveryStore, DestinationRecord } from './types.ts'
+import type {
+  AttemptCompletion,
+  AttemptRecord,
+  AuditEntry,
+  Delivery,
+  DeliveryFilter,
+  DeliveryStore,
+  DestinationRecord,
+} from './types.ts'
 
 export type Executor = Kysely<Database> | Transaction<Database>
 type DestinationRow = Selectable<Database['destinations']>
@@ -86,6 +94,71 @@ export interface DeliveryQueriesOptions {
   readonly claimLocking?: ClaimLocking
   /** Runs inside a transaction that queued work, to wake idle workers when it commits (LISTEN/NOTIFY). */
   readonly notifyWork?: (trx: Executor) => Promise<void>
+}
+
+/** Records one finished attempt and applies its transition, inside the caller's transaction. */
+async function recordCompletion(trx: Executor, completion: AttemptCompletion): Promise<boolean> {
+  const { transition, attempt, now } = completion
+
+  const current = await trx
+    .selectFrom('deliveries')
+    .select(['state', 'locked_by', 'destination_id'])
+    .where('id', '=', completion.deliveryId)
+    .executeTakeFirst()
+  await trx
+    .insertInto('delivery_attempts')
+    .values({
+      id: attempt.id,
+      delivery_id: attempt.deliveryId,
+      tenant_id: sql<string>`(select tenant_id from deliveries where id = ${attempt.deliveryId})`,
+      destination_id: current?.destination_id ?? '',
+      number: attempt.number,
+      lead_version: attempt.leadVersion,
+      started_at: attempt.startedAt,
+      duration_ms: attempt.durationMs,
+      outcome: attempt.outcome,
+      status: attempt.status ?? null,
+      vendor_code: attempt.vendorCode ?? null,
+      error: attempt.error ?? null,
+    })
+    .execute()
+  if (current?.state !== 'in_flight' || current.locked_by !== completion.workerId) return false
+  await trx
+    .updateTable('deliveries')
+    .set({
+      state: transition.state,
+      attempts: transition.attempts,
+      ...(transition.runAt !== undefined && { run_at: transition.runAt }),
+      locked_by: null,
+      locked_until: null,
+      last_error: attempt.error ?? transition.reason ?? null,
+      last_error_kind: attempt.outcome === 'delivered' ? null : attempt.outcome,
+      last_status: attempt.status ?? null,
+      ...(transition.state === 'delivered' && { delivered_at: now, last_error: null }),
+      ...(transition.state === 'dead' && transition.reason !== undefined && { last_error: transition.reason }),
+      updated_at: now,
+    })
+    .where('id', '=', completion.deliveryId)
+    .execute()
+  if (completion.health) {
+    const destination = await trx
+      .selectFrom('destinations')
+      .select('state')
+      .where('id', '=', current.destination_id)
+      .executeTakeFirst()
+    await trx
+      .updateTable('destinations')
+      .set({
+        state: completion.health.state,
+        state_reason: completion.health.reason ?? null,
+        failing_since: completion.health.failingSince ?? null,
+        ...(destination?.state !== completion.health.state && { state_changed_at: now }),
+        updated_at: now,
+      })
+      .where('id', '=', current.destination_id)
+      .execute()
+  }
+  return true
 }
 
 export function createDeliveryQueries({ db, claimLocking, notifyWork }: DeliveryQueriesOptions): DeliveryStore {
@@ -397,71 +470,19 @@ export function createDeliveryQueries({ db, claimLocking, notifyWork }: Delivery
       })
     },
 
-    async completeAttempt(completion) {
-      const { transition, attempt, now } = completion
+    async completeAttempts(completions) {
+      if (completions.length === 0) return []
+      // One transaction (one fsync) for every attempt that finished meanwhile, like ingest's group commit.
       return db.transaction().execute(async (trx) => {
-        const current = await trx
-          .selectFrom('deliveries')
-          .select(['state', 'locked_by', 'destination_id'])
-          .where('id', '=', completion.deliveryId)
-          .executeTakeFirst()
-        await trx
-          .insertInto('delivery_attempts')
-          .values({
-            id: attempt.id,
-            delivery_id: attempt.deliveryId,
-            tenant_id: sql<string>`(select tenant_id from deliveries where id = ${attempt.deliveryId})`,
-            destination_id: current?.destination_id ?? '',
-            number: attempt.number,
-            lead_version: attempt.leadVersion,
-            started_at: attempt.startedAt,
-            duration_ms: attempt.durationMs,
-            outcome: attempt.outcome,
-            status: attempt.status ?? null,
-            vendor_code: attempt.vendorCode ?? null,
-            error: attempt.error ?? null,
-          })
-          .execute()
-        if (current?.state !== 'in_flight' || current.locked_by !== completion.workerId) return false
-        await trx
-          .updateTable('deliveries')
-          .set({
-            state: transition.state,
-            attempts: transition.attempts,
-            ...(transition.runAt !== undefined && { run_at: transition.runAt }),
-            locked_by: null,
-            locked_until: null,
-            last_error: attempt.error ?? transition.reason ?? null,
-            last_error_kind: attempt.outcome === 'delivered' ? null : attempt.outcome,
-            last_status: attempt.status ?? null,
-            ...(transition.state === 'delivered' && { delivered_at: now, last_error: null }),
-            ...(transition.state === 'dead' && transition.reason !== undefined && { last_error: transition.reason }),
-            updated_at: now,
-          })
-          .where('id', '=', completion.deliveryId)
-          .execute()
-        if (completion.health) {
-          const destination = await trx
-            .selectFrom('destinations')
-            .select('state')
-            .where('id', '=', current.destination_id)
-            .executeTakeFirst()
-          await trx
-            .updateTable('destinations')
-            .set({
-              state: completion.health.state,
-              state_reason: completion.health.reason ?? null,
-              failing_since: completion.health.failingSince ?? null,
-              ...(destination?.state !== completion.health.state && { state_changed_at: now }),
-              updated_at: now,
-            })
-            .where('id', '=', current.destination_id)
-            .execute()
-        }
-        return true
+        const results: boolean[] = []
+        for (const completion of completions) results.push(await recordCompletion(trx, completion))
+        return results
       })
     },
 
+    async completeAttempt(completion) {
+      return db.transaction().execute((trx) => recordCompletion(trx, completion))
+    },
     async markSuperseded(deliveryId, workerId, now) {
       await db
         .updateTable('deliveries')

@@ -341,6 +341,8 @@ export interface DeliveryStore {
   claimDeliveries(request: ClaimRequest): Promise<readonly Delivery[]>
   /** Records the attempt and applies the transition; false if the lease was lost (the attempt is still recorded). */
   completeAttempt(completion: AttemptCompletion): Promise<boolean>
+  /** Several completions in one transaction; one answer per completion, in order. */
+  completeAttempts(completions: readonly AttemptCompletion[]): Promise<readonly boolean[]>
   /** Ends a claimed delivery without an attempt because a newer state of its lead has its own delivery. */
   markSuperseded(deliveryId: string, workerId: string, now: number): Promise<void>
   /** Puts deliveries whose lease expired (a crashed worker) back in the queue. */
