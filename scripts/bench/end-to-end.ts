@@ -36,6 +36,8 @@ export interface LatencyResult {
 }
 
 interface Running {
+  /** Starts `leadrelay worker` processes (PostgreSQL only). */
+  readonly startWorkers: (count: number) => Promise<void>
   readonly base: string
   readonly headers: Record<string, string>
   readonly sink: string
@@ -100,14 +102,15 @@ async function startSystem(
     headers,
     body: JSON.stringify({ destinations: [destination.id] }),
   })
-  if (separateWorkers) {
-    for (let n = 0; n < setup.workers; n++) {
-      const worker = startChild(`worker-${n + 1}`, binArgs(options.root, 'worker', '--data', data), env, options.root)
-      children.push(worker)
-      await waitForOutput(worker, /worker delivering/, 60_000)
-    }
+  const startWorkers = async (count: number) => {
+    const workers = Array.from({ length: count }, (_, n) =>
+      startChild(`worker-${n + 1}`, binArgs(options.root, 'worker', '--data', data), env, options.root),
+    )
+    children.push(...workers)
+    await Promise.all(workers.map((worker) => waitForOutput(worker, /worker delivering/, 60_000)))
   }
-  return { base, headers, sink: sinkUrl, children }
+  if (separateWorkers) await startWorkers(setup.workers)
+  return { base, headers, sink: sinkUrl, children, startWorkers }
 }
 
 async function stopSystem(system: Running): Promise<void> {
@@ -246,14 +249,26 @@ export async function runEndToEnd(
     await stopSystem(system)
   }
   if (options.store !== 'postgres' || !freshDatabaseUrl) return { throughput, latency }
+  // Delivery alone: the leads are stored first with no worker running, then the clock runs from the workers' start
+  // until the sink has every lead, so ingest speed does not blur what a second worker adds.
   const withWorkers = async (workers: number): Promise<ThroughputResult> => {
     const scaled = await startSystem(
       { ...options, databaseUrl: await freshDatabaseUrl() },
-      { sinkDelayMs: 20, workers, maxConcurrency: 16 },
+      { sinkDelayMs: 20, workers: 0, maxConcurrency: 16 },
     )
     try {
-      process.stderr.write(`end to end: ${workers} worker process(es), sink answering in 20 ms…\n`)
-      return await measureThroughput(scaled, Math.round(options.leads / 4), `workers${workers}-`)
+      const leads = Math.round(options.leads / 4)
+      process.stderr.write(
+        `end to end: ${leads} stored leads, ${workers} worker process(es), sink answering in 20 ms…\n`,
+      )
+      for (let n = 0; n < leads; n++)
+        await post(`${scaled.base}/v1/leads`, scaled.headers, body(`workers${workers}-`, n))
+      await scaled.startWorkers(workers)
+      await waitForLeads(scaled.sink, leads, 300_000)
+      // From the first lead to the last at the sink: process start-up is not delivery time.
+      const times = Object.values(await json<Record<string, number>>(`${scaled.sink}/times`))
+      const seconds = (Math.max(...times) - Math.min(...times)) / 1000
+      return { leads, seconds, leadsPerSecond: leads / seconds }
     } finally {
       await stopSystem(scaled)
     }
@@ -287,8 +302,8 @@ export function endToEndMarkdown(result: EndToEndResult, store: string): string 
   if (result.workers) {
     const ratio = result.workers.two.leadsPerSecond / result.workers.one.leadsPerSecond
     rows.push(
-      `| One worker process, sink answering in 20 ms | ${fixed(result.workers.one.leadsPerSecond, 0)} leads/s | | |`,
-      `| Two worker processes, sink answering in 20 ms | ${fixed(result.workers.two.leadsPerSecond, 0)} leads/s (${fixed(ratio, 2)}×) | ≥ 1.5× one | ${verdict(ratio >= 1.5)} |`,
+      `| One worker process delivering stored leads, sink answering in 20 ms | ${fixed(result.workers.one.leadsPerSecond, 0)} leads/s | | |`,
+      `| Two worker processes, same | ${fixed(result.workers.two.leadsPerSecond, 0)} leads/s (${fixed(ratio, 2)}×) | ≥ 1.5× one | ${verdict(ratio >= 1.5)} |`,
     )
   }
   return [
