@@ -8,7 +8,7 @@ import { offerKeyOf } from '../core/lead-source.ts'
 import { type ClaimLocking, createDeliveryQueries, type Executor } from './delivery-queries.ts'
 import { kyselyIngestQueries } from './kysely-ingest-queries.ts'
 import { type Migration, runMigrations } from './migrations.ts'
-import { customerOfRow, recordLeadEvent } from './record-lead-event.ts'
+import { customerOfRow, type LeadRow, recordLeadEvent } from './record-lead-event.ts'
 import type { Database } from './schema.ts'
 import type {
   ApiKeyOwner,
@@ -21,8 +21,6 @@ import type {
   StoreCapabilities,
   Tenant,
 } from './types.ts'
-
-type LeadRow = Selectable<Database['leads']>
 
 export interface KyselyStoreOptions {
   readonly db: Kysely<Database>

@@ -9,6 +9,7 @@ import {
   serverError,
   startDataverseFake,
 } from '../../../test/fakes/dynamics365-fake.ts'
+import { lead, t0, t1 } from '../../../test/helpers/sample-lead.ts'
 import { AppError, DeliveryError, type FailureKind } from '../../core/errors.ts'
 import { createManualClock } from '../../core/ports.ts'
 import { createLogger } from '../../logger.ts'
@@ -20,37 +21,6 @@ import { type DynamicsConfig, dynamicsConfigSchema, prepareDynamicsSecrets } fro
 import { dataverseErrorTable, entraErrorTable, findDataverseRule, findEntraRule, readEntraError } from './errors.ts'
 import { dynamicsLeadBody } from './field-map.ts'
 import { dynamics365Destination, dynamicsPreview } from './index.ts'
-
-const t0 = Date.UTC(2026, 2, 1, 9, 0, 0)
-const t1 = Date.UTC(2026, 2, 3, 15, 30, 0)
-
-const lead: Lead = {
-  id: 'lead_01JQ',
-  tenantId: 'tnt_01',
-  offerId: 'contoso.widget-saas',
-  offerKey: 'contoso.widget-saas',
-  stage: 'active',
-  doNotContact: false,
-  isTest: false,
-  customer: {
-    firstName: 'Jane',
-    lastName: 'Doe',
-    email: 'jane.doe@contoso.com',
-    phone: '+1 617 555 0100',
-    phoneDigits: '16175550100',
-    country: 'US',
-    company: 'Contoso',
-    title: 'CTO',
-  },
-  source: 'AzureMarketplace',
-  action: 'PLT',
-  eventCount: 2,
-  firstEventAt: t0,
-  lastEventAt: t1,
-  createdAt: t0,
-  updatedAt: t1,
-  version: 3,
-}
 
 function event(id: string, occurredAt: number, action: string, stage: LeadEvent['stage'], description?: string) {
   return {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { z } from 'zod'
+import { lead, t0, t1 } from '../../../test/helpers/sample-lead.ts'
 import { startWebhookSink, type WebhookSink } from '../../../test/helpers/webhook-sink.ts'
 import { normaliseCustomer } from '../../core/customer.ts'
 import { AppError, DeliveryError, type FailureKind } from '../../core/errors.ts'
@@ -207,37 +208,6 @@ describe('config', () => {
     expect(Object.keys(schema.properties)).toEqual(['url', 'format', 'timeoutMs', 'headers'])
   })
 })
-
-const t0 = Date.UTC(2026, 2, 1, 9, 0, 0)
-const t1 = Date.UTC(2026, 2, 3, 15, 30, 0)
-
-const lead: Lead = {
-  id: 'lead_01JQ',
-  tenantId: 'tnt_01',
-  offerId: 'contoso.widget-saas',
-  offerKey: 'contoso.widget-saas',
-  stage: 'active',
-  doNotContact: false,
-  isTest: false,
-  customer: {
-    firstName: 'Jane',
-    lastName: 'Doe',
-    email: 'jane.doe@contoso.com',
-    phone: '+1 617 555 0100',
-    phoneDigits: '16175550100',
-    country: 'US',
-    company: 'Contoso',
-    title: 'CTO',
-  },
-  source: 'AzureMarketplace',
-  action: 'PLT',
-  eventCount: 2,
-  firstEventAt: t0,
-  lastEventAt: t1,
-  createdAt: t0,
-  updatedAt: t1,
-  version: 3,
-}
 
 function event(
   id: string,
