@@ -82,16 +82,6 @@ function healthOf(destination: DestinationRecord): DestinationHealth {
   }
 }
 
-export async function loadSnapshot(store: Store, delivery: Delivery): Promise<LeadSnapshot | undefined> {
-  const lead = await store.getLead(delivery.tenantId, delivery.leadId)
-  if (!lead) return undefined
-  const [events, offer] = await Promise.all([
-    store.listLeadEvents(delivery.tenantId, lead.id),
-    lead.offerId === undefined ? undefined : store.getOffer(delivery.tenantId, lead.offerId),
-  ])
-  return { lead, events, ...(offer?.title !== undefined && { offerTitle: offer.title }) }
-}
-
 export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   const options: WorkerOptions = { ...defaultWorkerOptions, ...deps.options }
   const { store, clock, log } = deps
@@ -183,9 +173,12 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     return outcome.failure === 'retryable' ? 'failed' : 'neutral'
   }
 
-  /** Loads what a delivery carries; ends it when there is nothing (left) to send. */
-  async function prepare(delivery: Delivery, startedAt: number): Promise<LeadSnapshot | undefined> {
-    const snapshot = await loadSnapshot(store, delivery)
+  /** What a delivery carries, as loaded right after its claim; ends it when there is nothing (left) to send. */
+  async function prepare(
+    delivery: Delivery,
+    snapshot: LeadSnapshot | undefined,
+    startedAt: number,
+  ): Promise<LeadSnapshot | undefined> {
     if (snapshot && snapshot.lead.version > delivery.leadVersion) {
       // The lead changed after the claim; that change queued its own delivery, which carries the newer state.
       await store.markSuperseded(delivery.id, deps.workerId, clock.now())
@@ -206,6 +199,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   async function send(
     destinationId: string,
     deliveries: readonly Delivery[],
+    snapshots: ReadonlyMap<string, LeadSnapshot>,
   ): Promise<'succeeded' | 'failed' | 'neutral'> {
     const startedAt = clock.now()
     const destination = destinations.get(destinationId)!
@@ -223,7 +217,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     }
     const ready: { delivery: Delivery; snapshot: LeadSnapshot }[] = []
     for (const delivery of deliveries) {
-      const snapshot = await prepare(delivery, startedAt)
+      const snapshot = await prepare(delivery, snapshots.get(delivery.leadId), startedAt)
       if (snapshot) ready.push({ delivery, snapshot })
     }
     const first = ready[0]
@@ -255,9 +249,13 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     return result
   }
 
-  function launch(destinationId: string, deliveries: readonly Delivery[]): void {
+  function launch(
+    destinationId: string,
+    deliveries: readonly Delivery[],
+    snapshots: ReadonlyMap<string, LeadSnapshot>,
+  ): void {
     limits.acquire(destinationId)
-    const task = send(destinationId, deliveries)
+    const task = send(destinationId, deliveries, snapshots)
       .catch((error: unknown) => {
         // Recording failed (the store is down): the lease expires and the delivery is retried.
         log.error({ err: error, destinationId }, 'attempt could not be recorded')
@@ -306,6 +304,11 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       // Each vendor call takes one slot of its destination and carries up to a batch of deliveries.
       slotsFor: (destinationId) => limits.slotsFor(destinationId) * (batchSizes.get(destinationId) ?? 1),
     })
+    if (claimed.length === 0) return 0
+    // Every claimed lead in a few queries, not a few per delivery.
+    const snapshots = await store.loadLeadHistories(
+      claimed.map((delivery) => ({ tenantId: delivery.tenantId, leadId: delivery.leadId })),
+    )
     const groups = new Map<string, Delivery[]>()
     for (const delivery of claimed) {
       groups.set(delivery.destinationId, [...(groups.get(delivery.destinationId) ?? []), delivery])
@@ -320,7 +323,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       })
       const batchSize = batchSizeOf(destination)
       batchSizes.set(destinationId, batchSize)
-      for (let i = 0; i < group.length; i += batchSize) launch(destinationId, group.slice(i, i + batchSize))
+      for (let i = 0; i < group.length; i += batchSize) launch(destinationId, group.slice(i, i + batchSize), snapshots)
     }
     return claimed.length
   }

@@ -73,6 +73,10 @@ function attemptOf(row: Selectable<Database['delivery_attempts']>): AttemptRecor
   }
 }
 
+function pairKeyOf(row: { readonly destination_id: string; readonly lead_id: string }): string {
+  return `${row.destination_id}:${row.lead_id}`
+}
+
 const deliveryIdPattern = /^dlv_[0-9A-Z]{26}$/
 
 function decodeCursor(cursor: string): string {
@@ -85,8 +89,8 @@ function decodeCursor(cursor: string): string {
 export interface ClaimLocking {
   /** Appended to the candidate query, e.g. `for update of d skip locked`: no two workers lock the same row. */
   readonly rowLock: string
-  /** Takes a transaction-scoped lock on one (destination, lead) pair; false when another worker holds it. */
-  lockPair(trx: Executor, pairKey: string): Promise<boolean>
+  /** Takes transaction-scoped locks on (destination, lead) pairs; answers those it got (another worker holds the rest). */
+  lockPairs(trx: Executor, pairKeys: readonly string[]): Promise<ReadonlySet<string>>
 }
 
 export interface DeliveryQueriesOptions {
@@ -96,55 +100,103 @@ export interface DeliveryQueriesOptions {
   readonly notifyWork?: (trx: Executor) => Promise<void>
 }
 
-/** Records one finished attempt and applies its transition, inside the caller's transaction. */
-async function recordCompletion(trx: Executor, completion: AttemptCompletion): Promise<boolean> {
-  const { transition, attempt, now } = completion
+/** What a completion writes into its delivery row; `undefined` leaves the column as it is. */
+function deliveryChangeOf({ transition, attempt, now }: AttemptCompletion) {
+  let lastError = attempt.error ?? transition.reason ?? null
+  if (transition.state === 'delivered') lastError = null
+  if (transition.state === 'dead' && transition.reason !== undefined) lastError = transition.reason
+  return {
+    state: transition.state,
+    attempts: transition.attempts,
+    runAt: transition.runAt ?? null,
+    lastError,
+    lastErrorKind: attempt.outcome === 'delivered' ? null : attempt.outcome,
+    lastStatus: attempt.status ?? null,
+    deliveredAt: transition.state === 'delivered' ? now : null,
+    now,
+  }
+}
 
-  const current = await trx
-    .selectFrom('deliveries')
-    .select(['state', 'locked_by', 'destination_id'])
-    .where('id', '=', completion.deliveryId)
-    .executeTakeFirst()
-  await trx
-    .insertInto('delivery_attempts')
-    .values({
-      id: attempt.id,
-      delivery_id: attempt.deliveryId,
-      tenant_id: sql<string>`(select tenant_id from deliveries where id = ${attempt.deliveryId})`,
-      destination_id: current?.destination_id ?? '',
-      number: attempt.number,
-      lead_version: attempt.leadVersion,
-      started_at: attempt.startedAt,
-      duration_ms: attempt.durationMs,
-      outcome: attempt.outcome,
-      status: attempt.status ?? null,
-      vendor_code: attempt.vendorCode ?? null,
-      error: attempt.error ?? null,
-    })
-    .execute()
-  if (current?.state !== 'in_flight' || current.locked_by !== completion.workerId) return false
-  await trx
-    .updateTable('deliveries')
-    .set({
-      state: transition.state,
-      attempts: transition.attempts,
-      ...(transition.runAt !== undefined && { run_at: transition.runAt }),
-      locked_by: null,
-      locked_until: null,
-      last_error: attempt.error ?? transition.reason ?? null,
-      last_error_kind: attempt.outcome === 'delivered' ? null : attempt.outcome,
-      last_status: attempt.status ?? null,
-      ...(transition.state === 'delivered' && { delivered_at: now, last_error: null }),
-      ...(transition.state === 'dead' && transition.reason !== undefined && { last_error: transition.reason }),
-      updated_at: now,
-    })
-    .where('id', '=', completion.deliveryId)
-    .execute()
-  if (completion.health) {
+/**
+ * Records finished attempts and applies their transitions, inside the caller's transaction, in four statements
+ * however many there are (plus two per destination health change): on PostgreSQL each statement is a round trip.
+ * Answers, per completion, whether the worker still held the lease; the attempt is recorded either way.
+ */
+async function recordCompletions(trx: Executor, completions: readonly AttemptCompletion[]): Promise<boolean[]> {
+  const current = new Map(
+    (
+      await trx
+        .selectFrom('deliveries')
+        .select(['id', 'tenant_id', 'state', 'locked_by', 'destination_id'])
+        .where(
+          'id',
+          'in',
+          completions.map((completion) => completion.deliveryId),
+        )
+        .execute()
+    ).map((row) => [row.id, row]),
+  )
+  const recorded = completions.filter((completion) => current.has(completion.deliveryId))
+  if (recorded.length > 0) {
+    await trx
+      .insertInto('delivery_attempts')
+      .values(
+        recorded.map(({ attempt, deliveryId }) => {
+          const delivery = current.get(deliveryId)!
+          return {
+            id: attempt.id,
+            delivery_id: deliveryId,
+            tenant_id: delivery.tenant_id,
+            destination_id: delivery.destination_id,
+            number: attempt.number,
+            lead_version: attempt.leadVersion,
+            started_at: attempt.startedAt,
+            duration_ms: attempt.durationMs,
+            outcome: attempt.outcome,
+            status: attempt.status ?? null,
+            vendor_code: attempt.vendorCode ?? null,
+            error: attempt.error ?? null,
+          }
+        }),
+      )
+      .execute()
+  }
+  const ours = completions.map((completion) => {
+    const delivery = current.get(completion.deliveryId)
+    return delivery?.state === 'in_flight' && delivery.locked_by === completion.workerId
+  })
+  const changes = completions.filter((_, index) => ours[index]).map((c) => [c.deliveryId, deliveryChangeOf(c)] as const)
+  if (changes.length > 0) {
+    // Each row gets its own values from a VALUES list (columns column1…column9 in both dialects); the casts give
+    // PostgreSQL the types its untyped parameters lack.
+    const values = sql.join(
+      changes.map(
+        ([id, change]) =>
+          sql`(${id}, ${change.state}, cast(${change.attempts} as bigint), cast(${change.runAt} as bigint), ${change.lastError}, ${change.lastErrorKind}, cast(${change.lastStatus} as bigint), cast(${change.deliveredAt} as bigint), cast(${change.now} as bigint))`,
+      ),
+    )
+    await sql`
+      update deliveries set
+        state = v.column2,
+        attempts = v.column3,
+        run_at = coalesce(v.column4, deliveries.run_at),
+        locked_by = null,
+        locked_until = null,
+        last_error = v.column5,
+        last_error_kind = v.column6,
+        last_status = v.column7,
+        delivered_at = coalesce(v.column8, deliveries.delivered_at),
+        updated_at = v.column9
+      from (values ${values}) as v
+      where deliveries.id = v.column1`.execute(trx)
+  }
+  for (const [index, completion] of completions.entries()) {
+    const delivery = current.get(completion.deliveryId)
+    if (!ours[index] || !delivery || !completion.health) continue
     const destination = await trx
       .selectFrom('destinations')
       .select('state')
-      .where('id', '=', current.destination_id)
+      .where('id', '=', delivery.destination_id)
       .executeTakeFirst()
     await trx
       .updateTable('destinations')
@@ -152,13 +204,13 @@ async function recordCompletion(trx: Executor, completion: AttemptCompletion): P
         state: completion.health.state,
         state_reason: completion.health.reason ?? null,
         failing_since: completion.health.failingSince ?? null,
-        ...(destination?.state !== completion.health.state && { state_changed_at: now }),
-        updated_at: now,
+        ...(destination?.state !== completion.health.state && { state_changed_at: completion.now }),
+        updated_at: completion.now,
       })
-      .where('id', '=', current.destination_id)
+      .where('id', '=', delivery.destination_id)
       .execute()
   }
-  return true
+  return ours
 }
 
 export function createDeliveryQueries({ db, claimLocking, notifyWork }: DeliveryQueriesOptions): DeliveryStore {
@@ -348,11 +400,14 @@ export function createDeliveryQueries({ db, claimLocking, notifyWork }: Delivery
     },
 
     async claimDeliveries(request) {
+      // A fixed handful of statements however many deliveries are claimed: on PostgreSQL each is a round trip, and
+      // the claim transaction is the one place workers queue behind each other.
       return db.transaction().execute(async (trx) => {
         let candidates = trx
           .selectFrom('deliveries as d')
           .innerJoin('destinations as dst', 'dst.id', 'd.destination_id')
-          .select(['d.id', 'd.destination_id', 'd.lead_id', 'd.lead_version'])
+          .leftJoin('leads as l', 'l.id', 'd.lead_id')
+          .select(['d.id', 'd.destination_id', 'd.lead_id', 'd.lead_version', 'l.version as current_version'])
           .where('d.state', '=', 'queued')
           .where('d.run_at', '<=', request.now)
           .where('dst.state', '=', 'active')
@@ -377,72 +432,77 @@ export function createDeliveryQueries({ db, claimLocking, notifyWork }: Delivery
         // One per (destination, lead): the newest state; older queued states of that lead are superseded by it.
         const newest = new Map<string, (typeof rows)[number]>()
         for (const row of rows) {
-          const key = `${row.destination_id} ${row.lead_id}`
+          const key = pairKeyOf(row)
           const seen = newest.get(key)
           if (!seen || Number(row.lead_version) > Number(seen.lead_version)) newest.set(key, row)
         }
         const taken = new Map<string, number>()
-        const chosen: (typeof rows)[number][] = []
+        let chosen: (typeof rows)[number][] = []
         for (const row of newest.values()) {
           if (chosen.length >= request.limit) break
           const used = taken.get(row.destination_id) ?? 0
           if (used >= request.slotsFor(row.destination_id)) continue
-          if (claimLocking) {
-            // Another worker may hold a different row of the same pair: one in flight per (destination, lead).
-            if (!(await claimLocking.lockPair(trx, `${row.destination_id}:${row.lead_id}`))) continue
-            const busy = await trx
-              .selectFrom('deliveries')
-              .select('id')
-              .where('destination_id', '=', row.destination_id)
-              .where('lead_id', '=', row.lead_id)
-              .where('state', '=', 'in_flight')
-              .executeTakeFirst()
-            if (busy) continue
-          }
           taken.set(row.destination_id, used + 1)
           chosen.push(row)
         }
-        const skipped = new Set<string>()
+        if (chosen.length === 0) return []
+        if (claimLocking) {
+          // Another worker may hold a different row of the same pair: one in flight per (destination, lead).
+          const locked = await claimLocking.lockPairs(trx, chosen.map(pairKeyOf))
+          chosen = chosen.filter((row) => locked.has(pairKeyOf(row)))
+          if (chosen.length === 0) return []
+        }
+        // Every live row of the chosen leads, read after the pair locks: what is in flight elsewhere, what already
+        // reached the destination, and which older queued states the claimed row supersedes.
+        const related = await trx
+          .selectFrom('deliveries')
+          .select(['id', 'destination_id', 'lead_id', 'lead_version', 'state'])
+          .where(
+            'lead_id',
+            'in',
+            chosen.map((row) => row.lead_id),
+          )
+          .where('state', 'in', ['queued', 'in_flight', 'delivered'])
+          .execute()
+        const relatedByPair = new Map<string, (typeof related)[number][]>()
+        for (const row of related) {
+          const key = pairKeyOf(row)
+          relatedByPair.set(key, [...(relatedByPair.get(key) ?? []), row])
+        }
+        const superseded = new Map<string, string[]>()
+        const leasedByVersion = new Map<number, string[]>()
         for (const row of chosen) {
+          const pair = relatedByPair.get(pairKeyOf(row)) ?? []
+          if (pair.some((other) => other.state === 'in_flight' && other.id !== row.id)) continue
           // The claimed delivery carries the lead as it is now; every other queued state of the pair up to now is
           // superseded by it, including rows this claim did not see (locked by another worker, or past the limit).
-          const lead = await trx.selectFrom('leads').select('version').where('id', '=', row.lead_id).executeTakeFirst()
-          const version = Math.max(Number(lead?.version ?? row.lead_version), Number(row.lead_version))
-          // This state already reached the destination (or is on its way) under another delivery: nothing to send.
-          const alreadySent = await trx
-            .selectFrom('deliveries')
-            .select('id')
-            .where('destination_id', '=', row.destination_id)
-            .where('lead_id', '=', row.lead_id)
-            .where('state', 'in', ['delivered', 'in_flight'])
-            .where('lead_version', '>=', version)
-            .executeTakeFirst()
+          const version = Math.max(Number(row.current_version ?? row.lead_version), Number(row.lead_version))
+          // This state already reached the destination under another delivery: nothing to send.
+          const alreadySent = pair.find((other) => other.state === 'delivered' && Number(other.lead_version) >= version)
           if (alreadySent) {
-            await trx
-              .updateTable('deliveries')
-              .set({ state: 'superseded', updated_at: request.now, last_error: `Superseded by ${alreadySent.id}` })
-              .where('id', '=', row.id)
-              .execute()
-            skipped.add(row.id)
+            superseded.set(alreadySent.id, [...(superseded.get(alreadySent.id) ?? []), row.id])
             continue
           }
-          let stale = trx
-            .selectFrom('deliveries')
-            .select('id')
-            .where('destination_id', '=', row.destination_id)
-            .where('lead_id', '=', row.lead_id)
-            .where('state', '=', 'queued')
-            .where('id', '!=', row.id)
-            .where('lead_version', '<=', version)
+          const stale = pair
+            .filter((other) => other.state === 'queued' && other.id !== row.id && Number(other.lead_version) <= version)
+            .map((other) => other.id)
+          if (stale.length > 0) superseded.set(row.id, stale)
+          leasedByVersion.set(version, [...(leasedByVersion.get(version) ?? []), row.id])
+        }
+        for (const [by, ids] of superseded) {
+          let stale = trx.selectFrom('deliveries').select('id').where('id', 'in', ids).where('state', '=', 'queued')
           // Rows another worker holds are left to it; it cannot claim them while this pair is ours, and later
           // finds their state already sent (above).
           if (claimLocking) stale = stale.modifyEnd(sql.raw('for update skip locked'))
           await trx
             .updateTable('deliveries')
-            .set({ state: 'superseded', updated_at: request.now, last_error: `Superseded by ${row.id}` })
+            .set({ state: 'superseded', updated_at: request.now, last_error: `Superseded by ${by}` })
             .where('id', 'in', stale)
             .execute()
-          await trx
+        }
+        const claimed: DeliveryRow[] = []
+        for (const [version, ids] of leasedByVersion) {
+          const rows = await trx
             .updateTable('deliveries')
             .set({
               state: 'in_flight',
@@ -451,37 +511,24 @@ export function createDeliveryQueries({ db, claimLocking, notifyWork }: Delivery
               updated_at: request.now,
               lead_version: version,
             })
-            .where('id', '=', row.id)
+            .where('id', 'in', ids)
+            .returningAll()
             .execute()
+          claimed.push(...rows)
         }
-        const leased = chosen.filter((row) => !skipped.has(row.id))
-        if (leased.length === 0) return []
-        const claimed = await trx
-          .selectFrom('deliveries')
-          .selectAll()
-          .where(
-            'id',
-            'in',
-            leased.map((row) => row.id),
-          )
-          .orderBy('run_at')
-          .execute()
-        return claimed.map(deliveryOf)
+        return claimed.sort((a, b) => Number(a.run_at) - Number(b.run_at) || a.id.localeCompare(b.id)).map(deliveryOf)
       })
     },
 
     async completeAttempts(completions) {
       if (completions.length === 0) return []
       // One transaction (one fsync) for every attempt that finished meanwhile, like ingest's group commit.
-      return db.transaction().execute(async (trx) => {
-        const results: boolean[] = []
-        for (const completion of completions) results.push(await recordCompletion(trx, completion))
-        return results
-      })
+      return db.transaction().execute((trx) => recordCompletions(trx, completions))
     },
 
     async completeAttempt(completion) {
-      return db.transaction().execute((trx) => recordCompletion(trx, completion))
+      const [stillOurs] = await db.transaction().execute((trx) => recordCompletions(trx, [completion]))
+      return stillOurs === true
     },
     async markSuperseded(deliveryId, workerId, now) {
       await db

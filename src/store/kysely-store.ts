@@ -16,6 +16,7 @@ import type {
   IngestOutcome,
   Lead,
   LeadEvent,
+  LeadHistory,
   Offer,
   Store,
   StoreCapabilities,
@@ -58,6 +59,27 @@ function leadOf(row: LeadRow): Lead {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     version: Number(row.version),
+  }
+}
+
+function eventOf(row: Selectable<Database['lead_events']>): LeadEvent {
+  return {
+    id: row.id,
+    leadId: row.lead_id,
+    format: row.format,
+    receivedAt: Number(row.received_at),
+    occurredAt: Number(row.occurred_at),
+    ...(row.lead_source !== null && { leadSource: row.lead_source }),
+    ...(row.source !== null && { source: row.source }),
+    ...(row.action !== null && { action: row.action }),
+    stage: row.stage as Stage,
+    ...(row.offer_ref !== null && { offerRef: row.offer_ref }),
+    ...(row.offer_title !== null && { offerTitle: row.offer_title }),
+    ...(row.description !== null && { description: row.description }),
+    customer: JSON.parse(row.customer) as Customer,
+    ...(row.invalid !== null && { invalid: JSON.parse(row.invalid) as Record<string, string> }),
+    ...(row.extra !== null && { extra: JSON.parse(row.extra) as Record<string, unknown> }),
+    isTest: row.is_test === 1,
   }
 }
 
@@ -341,24 +363,47 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
         .orderBy('occurred_at')
         .orderBy('seq')
         .execute()
-      return rows.map((row) => ({
-        id: row.id,
-        leadId: row.lead_id,
-        format: row.format,
-        receivedAt: Number(row.received_at),
-        occurredAt: Number(row.occurred_at),
-        ...(row.lead_source !== null && { leadSource: row.lead_source }),
-        ...(row.source !== null && { source: row.source }),
-        ...(row.action !== null && { action: row.action }),
-        stage: row.stage as Stage,
-        ...(row.offer_ref !== null && { offerRef: row.offer_ref }),
-        ...(row.offer_title !== null && { offerTitle: row.offer_title }),
-        ...(row.description !== null && { description: row.description }),
-        customer: JSON.parse(row.customer) as Customer,
-        ...(row.invalid !== null && { invalid: JSON.parse(row.invalid) as Record<string, string> }),
-        ...(row.extra !== null && { extra: JSON.parse(row.extra) as Record<string, unknown> }),
-        isTest: row.is_test === 1,
-      }))
+      return rows.map(eventOf)
+    },
+
+    async loadLeadHistories(leads) {
+      const histories = new Map<string, LeadHistory>()
+      if (leads.length === 0) return histories
+      const ids = [...new Set(leads.map((lead) => lead.leadId))]
+      const [leadRows, eventRows] = await Promise.all([
+        db.selectFrom('leads').selectAll().where('id', 'in', ids).execute(),
+        db
+          .selectFrom('lead_events')
+          .selectAll()
+          .where('lead_id', 'in', ids)
+          .orderBy('lead_id')
+          .orderBy('occurred_at')
+          .orderBy('seq')
+          .execute(),
+      ])
+      const tenantOf = new Map(leads.map((lead) => [lead.leadId, lead.tenantId]))
+      const found = leadRows.map(leadOf).filter((lead) => tenantOf.get(lead.id) === lead.tenantId)
+      const offerIds = [...new Set(found.flatMap((lead) => (lead.offerId === undefined ? [] : [lead.offerId])))]
+      const offerRows =
+        offerIds.length === 0
+          ? []
+          : await db.selectFrom('offers').select(['tenant_id', 'id', 'title']).where('id', 'in', offerIds).execute()
+      const titles = new Map(offerRows.map((row) => [`${row.tenant_id} ${row.id}`, row.title]))
+      const events = new Map<string, LeadEvent[]>()
+      for (const row of eventRows) {
+        const list = events.get(row.lead_id) ?? []
+        list.push(eventOf(row))
+        events.set(row.lead_id, list)
+      }
+      for (const lead of found) {
+        const title = lead.offerId === undefined ? undefined : titles.get(`${lead.tenantId} ${lead.offerId}`)
+        histories.set(lead.id, {
+          lead,
+          events: events.get(lead.id) ?? [],
+          ...(title !== undefined && title !== null && { offerTitle: title }),
+        })
+      }
+      return histories
     },
 
     async funnelCounts(tenantId, filter) {

@@ -157,6 +157,13 @@ export interface MigrationReport {
   readonly current: number
 }
 
+/** A lead as a destination receives it: its current state, every event in order, and its offer's title. */
+export interface LeadHistory {
+  readonly lead: Lead
+  readonly events: readonly LeadEvent[]
+  readonly offerTitle?: string
+}
+
 export interface Store extends DeliveryStore {
   readonly capabilities: StoreCapabilities
   /** Applies pending migrations; safe to call on every start. */
@@ -185,6 +192,13 @@ export interface Store extends DeliveryStore {
   listLeads(tenantId: string, filter: LeadFilter, page: { limit: number; cursor?: string }): Promise<Page<Lead>>
   getLead(tenantId: string, leadId: string): Promise<Lead | undefined>
   listLeadEvents(tenantId: string, leadId: string): Promise<readonly LeadEvent[]>
+  /**
+   * Several leads with their events and offer titles in a few queries, for the delivery worker; keyed by lead id.
+   * A lead that does not exist under the given tenant is absent from the answer.
+   */
+  loadLeadHistories(
+    leads: readonly { readonly tenantId: string; readonly leadId: string }[],
+  ): Promise<ReadonlyMap<string, LeadHistory>>
   /** Funnel counts over events that occurred in [since, until), test leads excluded. */
   funnelCounts(tenantId: string, filter: { offerId?: string; since?: number; until?: number }): Promise<FunnelCounts>
   countLeadEvents(tenantId: string): Promise<number>

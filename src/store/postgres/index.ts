@@ -55,11 +55,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
     claimLocking: {
       rowLock: 'for update of d skip locked',
-      async lockPair(trx, pairKey) {
-        const { rows } = await sql<{
-          locked: boolean
-        }>`select pg_try_advisory_xact_lock(hashtextextended(${pairKey}, 0)) as locked`.execute(trx)
-        return rows[0]?.locked === true
+      async lockPairs(trx, pairKeys) {
+        const { rows } = await sql<{ key: string }>`
+          select key from unnest(cast(${[...pairKeys]} as text[])) as key
+          where pg_try_advisory_xact_lock(hashtextextended(key, 0))`.execute(trx)
+        return new Set(rows.map((row) => row.key))
       },
     },
     async notifyWork(trx) {

@@ -9,6 +9,7 @@ import type { Database } from '../schema.ts'
 import type { Store } from '../types.ts'
 import { createSqliteIngest } from './ingest-statements.ts'
 import { sqliteMigrations } from './migrations/index.ts'
+import { withStatementCache } from './statement-cache.ts'
 
 export interface SqliteStoreOptions {
   /** Path of the database file, or `:memory:`. Its folder is created if missing. */
@@ -23,7 +24,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   database.pragma('synchronous = FULL')
   database.pragma('foreign_keys = ON')
   database.pragma('busy_timeout = 5000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) })
   return createKyselyStore({
     db,
     recordBatch: createSqliteIngest(database, db),
