@@ -88,6 +88,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   const random = deps.random ?? Math.random
   const limits = createDestinationLimits(clock, options.breaker)
   const inFlight = new Set<Promise<void>>()
+  /** Attempts holding a slot: sending, or failed and not yet recorded. */
+  let sending = 0
   const stopController = new AbortController()
   let running = false
   let loop: Promise<void> | undefined
@@ -200,6 +202,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     destinationId: string,
     deliveries: readonly Delivery[],
     snapshots: ReadonlyMap<string, LeadSnapshot>,
+    releaseSlot: (result: 'succeeded') => void,
   ): Promise<'succeeded' | 'failed' | 'neutral'> {
     const startedAt = clock.now()
     const destination = destinations.get(destinationId)!
@@ -241,6 +244,9 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
               runOptions,
             ),
           ]
+    // The destination took everything: its slot can carry the next lead while this outcome is being recorded.
+    // Failures keep the slot until recorded, so a pause or the breaker takes effect before the next attempt.
+    if (outcomes.length > 0 && outcomes.every((outcome) => outcome.kind === 'delivered')) releaseSlot('succeeded')
     let result: 'succeeded' | 'failed' | 'neutral' = 'neutral'
     for (const [index, { delivery }] of ready.entries()) {
       const outcome = outcomes[index]
@@ -255,14 +261,23 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     snapshots: ReadonlyMap<string, LeadSnapshot>,
   ): void {
     limits.acquire(destinationId)
-    const task = send(destinationId, deliveries, snapshots)
+    sending++
+    let released = false
+    const releaseSlot = (result: 'succeeded' | 'failed' | 'neutral') => {
+      if (released) return
+      released = true
+      sending--
+      limits.release(destinationId, result)
+      wakeUp?.()
+    }
+    const task = send(destinationId, deliveries, snapshots, releaseSlot)
       .catch((error: unknown) => {
         // Recording failed (the store is down): the lease expires and the delivery is retried.
         log.error({ err: error, destinationId }, 'attempt could not be recorded')
         return 'neutral' as const
       })
       .then((result) => {
-        limits.release(destinationId, result)
+        releaseSlot(result)
         inFlight.delete(task)
         wakeUp?.()
       })
@@ -288,7 +303,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
 
   /** One claim round. Returns how many deliveries it started. */
   async function claimRound(): Promise<number> {
-    const free = options.maxInFlight - inFlight.size
+    // Attempts whose outcome is still being recorded hold no slot, but a backlog of them stops new claims.
+    const free = inFlight.size >= 2 * options.maxInFlight ? 0 : options.maxInFlight - sending
     if (free <= 0) return 0
     const now = clock.now()
     // Leases last tens of seconds; sweeping for expired ones once a second is plenty and keeps claims cheap.

@@ -87,8 +87,6 @@ function decodeCursor(cursor: string): string {
 
 /** How a dialect keeps concurrent workers apart when claiming; absent where only one worker runs (SQLite). */
 export interface ClaimLocking {
-  /** Appended to the candidate query, e.g. `for update of d skip locked`: no two workers lock the same row. */
-  readonly rowLock: string
   /** Takes transaction-scoped locks on (destination, lead) pairs; answers those it got (another worker holds the rest). */
   lockPairs(trx: Executor, pairKeys: readonly string[]): Promise<ReadonlySet<string>>
 }
@@ -403,7 +401,7 @@ export function createDeliveryQueries({ db, claimLocking, notifyWork }: Delivery
       // A fixed handful of statements however many deliveries are claimed: on PostgreSQL each is a round trip, and
       // the claim transaction is the one place workers queue behind each other.
       return db.transaction().execute(async (trx) => {
-        let candidates = trx
+        const candidates = trx
           .selectFrom('deliveries as d')
           .innerJoin('destinations as dst', 'dst.id', 'd.destination_id')
           .leftJoin('leads as l', 'l.id', 'd.lead_id')
@@ -427,7 +425,8 @@ export function createDeliveryQueries({ db, claimLocking, notifyWork }: Delivery
           .orderBy('d.run_at')
           .orderBy('d.id')
           .limit(request.limit * 4)
-        if (claimLocking) candidates = candidates.modifyEnd(sql.raw(claimLocking.rowLock))
+        // Candidates are read without row locks (locking rows writes to them); the pair locks below decide, and
+        // the rows are read again under them.
         const rows = await candidates.execute()
         // One per (destination, lead): the newest state; older queued states of that lead are superseded by it.
         const newest = new Map<string, (typeof rows)[number]>()
@@ -473,7 +472,9 @@ export function createDeliveryQueries({ db, claimLocking, notifyWork }: Delivery
         const leasedByVersion = new Map<number, string[]>()
         for (const row of chosen) {
           const pair = relatedByPair.get(pairKeyOf(row)) ?? []
-          if (pair.some((other) => other.state === 'in_flight' && other.id !== row.id)) continue
+          // Another worker claimed this pair (or this very row) and committed since the candidates were read.
+          if (pair.some((other) => other.state === 'in_flight')) continue
+          if (!pair.some((other) => other.id === row.id && other.state === 'queued')) continue
           // The claimed delivery carries the lead as it is now; every other queued state of the pair up to now is
           // superseded by it, including rows this claim did not see (locked by another worker, or past the limit).
           const version = Math.max(Number(row.current_version ?? row.lead_version), Number(row.lead_version))
@@ -512,6 +513,7 @@ export function createDeliveryQueries({ db, claimLocking, notifyWork }: Delivery
               lead_version: version,
             })
             .where('id', 'in', ids)
+            .where('state', '=', 'queued')
             .returningAll()
             .execute()
           claimed.push(...rows)
