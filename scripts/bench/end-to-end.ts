@@ -266,7 +266,7 @@ export async function runEndToEnd(
       // filled seconds ago has none yet, so take them now rather than wait for autovacuum's next round.
       const client = new pg.Client({ connectionString: databaseUrl })
       await client.connect()
-      await client.query('analyze')
+      await client.query('analyze deliveries, leads, destinations')
       await client.end()
       await scaled.startWorkers(workers)
       await waitForLeads(scaled.sink, leads, 300_000)
