@@ -461,10 +461,11 @@ export function createDeliveryQueries({ db, claimLocking, notifyWork }: Delivery
             'in',
             chosen.map((row) => row.lead_id),
           )
-          .where('state', 'in', ['queued', 'in_flight', 'delivered'])
           .execute()
         const relatedByPair = new Map<string, (typeof related)[number][]>()
         for (const row of related) {
+          // Filtered here, not in SQL: a state condition can lead the planner away from the lead_id index.
+          if (row.state !== 'queued' && row.state !== 'in_flight' && row.state !== 'delivered') continue
           const key = pairKeyOf(row)
           relatedByPair.set(key, [...(relatedByPair.get(key) ?? []), row])
         }

@@ -381,8 +381,8 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
           .orderBy('seq')
           .execute(),
       ])
-      const tenantOf = new Map(leads.map((lead) => [lead.leadId, lead.tenantId]))
-      const found = leadRows.map(leadOf).filter((lead) => tenantOf.get(lead.id) === lead.tenantId)
+      const asked = new Set(leads.map((lead) => `${lead.tenantId} ${lead.leadId}`))
+      const found = leadRows.map(leadOf).filter((lead) => asked.has(`${lead.tenantId} ${lead.id}`))
       const offerIds = [...new Set(found.flatMap((lead) => (lead.offerId === undefined ? [] : [lead.offerId])))]
       const offerRows =
         offerIds.length === 0

@@ -261,6 +261,34 @@ for (const factory of storeFactories) {
       })
     })
 
+    test('loadLeadHistories returns several leads with their events in order and offer titles, per tenant', async () => {
+      await store.putOffer(tenantId, { id: 'x.y', title: 'X Suite', aliases: [] }, clock.now())
+      const outcomes = await store.recordLeadEvents(
+        [
+          item({ LeadSource: 'TestDrive-StartTestDrive|x.y', CustomerInfo: { Email: 'a@example.com' } }),
+          item({ LeadSource: 'AzureMarketplace-INS|x.y', CustomerInfo: { Email: 'b@example.com' } }),
+          item({ LeadSource: 'AzureMarketplace-PLT|x.y', CustomerInfo: { Email: 'a@example.com' } }),
+          item({ LeadSource: 'AzureMarketplace-INS|unknown.offer', CustomerInfo: { Email: 'c@example.com' } }),
+        ],
+        clock.now(),
+      )
+      const [a, b, , c] = outcomes.map((o) => ('receipt' in o ? o.receipt.leadId : ''))
+      const histories = await store.loadLeadHistories([
+        { tenantId, leadId: a! },
+        { tenantId, leadId: b! },
+        { tenantId, leadId: c! },
+        { tenantId: 'tnt_someone_else', leadId: a! },
+        { tenantId, leadId: 'lead_missing' },
+      ])
+      expect([...histories.keys()].sort()).toEqual([a, b, c].sort())
+      expect(histories.get(a!)?.events.map((event) => event.action)).toEqual(['StartTestDrive', 'PLT'])
+      expect(histories.get(a!)).toMatchObject({ lead: { id: a, stage: 'active' }, offerTitle: 'X Suite' })
+      expect(histories.get(b!)?.events).toHaveLength(1)
+      expect(histories.get(c!)?.offerTitle).toBeUndefined()
+      const otherTenant = await store.loadLeadHistories([{ tenantId: 'tnt_someone_else', leadId: a! }])
+      expect(otherTenant.size).toBe(0)
+    })
+
     test('putOffer links waiting leads and resolves aliases', async () => {
       await store.recordLeadEvents(
         [item({ LeadSource: 'AzureMarketplace-INS|Contoso Suite', CustomerInfo: { Email: 'a@example.com' } })],
