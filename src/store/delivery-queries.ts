@@ -87,6 +87,8 @@ function decodeCursor(cursor: string): string {
 
 /** How a dialect keeps concurrent workers apart when claiming; absent where only one worker runs (SQLite). */
 export interface ClaimLocking {
+  /** Appended to the candidate query, e.g. `for update of d skip locked`: concurrent claims take different rows. */
+  readonly rowLock: string
   /** Takes transaction-scoped locks on (destination, lead) pairs; answers those it got (another worker holds the rest). */
   lockPairs(trx: Executor, pairKeys: readonly string[]): Promise<ReadonlySet<string>>
 }
@@ -401,7 +403,7 @@ export function createDeliveryQueries({ db, claimLocking, notifyWork }: Delivery
       // A fixed handful of statements however many deliveries are claimed: on PostgreSQL each is a round trip, and
       // the claim transaction is the one place workers queue behind each other.
       return db.transaction().execute(async (trx) => {
-        const candidates = trx
+        let candidates = trx
           .selectFrom('deliveries as d')
           .innerJoin('destinations as dst', 'dst.id', 'd.destination_id')
           .leftJoin('leads as l', 'l.id', 'd.lead_id')
@@ -425,8 +427,9 @@ export function createDeliveryQueries({ db, claimLocking, notifyWork }: Delivery
           .orderBy('d.run_at')
           .orderBy('d.id')
           .limit(request.limit * 4)
-        // Candidates are read without row locks (locking rows writes to them); the pair locks below decide, and
-        // the rows are read again under them.
+        // Rows another worker is claiming right now are skipped rather than waited for; the pair locks below
+        // decide, and the rows are read again under them.
+        if (claimLocking) candidates = candidates.modifyEnd(sql.raw(claimLocking.rowLock))
         const rows = await candidates.execute()
         // One per (destination, lead): the newest state; older queued states of that lead are superseded by it.
         const newest = new Map<string, (typeof rows)[number]>()

@@ -54,6 +54,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       }
     },
     claimLocking: {
+      rowLock: 'for update of d skip locked',
       async lockPairs(trx, pairKeys) {
         const { rows } = await sql<{ key: string }>`
           select key from unnest(cast(${[...pairKeys]} as text[])) as key
