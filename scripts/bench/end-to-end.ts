@@ -256,7 +256,7 @@ export async function runEndToEnd(
     const databaseUrl = await freshDatabaseUrl()
     const scaled = await startSystem({ ...options, databaseUrl }, { sinkDelayMs: 20, workers: 0, maxConcurrency: 16 })
     try {
-      const leads = Math.round(options.leads / 4)
+      const leads = Math.round(options.leads / 2)
       process.stderr.write(
         `end to end: ${leads} stored leads, ${workers} worker process(es), sink answering in 20 ms…\n`,
       )

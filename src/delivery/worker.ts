@@ -320,6 +320,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       now,
       leaseMs: options.leaseMs,
       limit: free * Math.max(1, ...batchSizes.values()),
+      skipDestinations: [...destinations.keys()].filter((id) => limits.slotsFor(id) === 0),
       // Each vendor call takes one slot of its destination and carries up to a batch of deliveries.
       slotsFor: (destinationId) => limits.slotsFor(destinationId) * (batchSizes.get(destinationId) ?? 1),
     })

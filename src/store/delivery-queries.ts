@@ -424,9 +424,13 @@ export function createDeliveryQueries({ db, claimLocking, notifyWork }: Delivery
               ),
             ),
           )
+          .$if((request.skipDestinations?.length ?? 0) > 0, (query) =>
+            query.where('d.destination_id', 'not in', request.skipDestinations ?? []),
+          )
           .orderBy('d.run_at')
           .orderBy('d.id')
-          .limit(request.limit * 4)
+          // Twice the limit leaves room for older states of the same lead, which the newest one supersedes.
+          .limit(request.limit * 2)
         // Rows another worker is claiming right now are skipped rather than waited for; the pair locks below
         // decide, and the rows are read again under them.
         if (claimLocking) candidates = candidates.modifyEnd(sql.raw(claimLocking.rowLock))

@@ -292,6 +292,11 @@ export interface ClaimRequest {
   readonly limit: number
   /** How many more deliveries of this destination the worker can take now (concurrency, rate, breaker). */
   readonly slotsFor: (destinationId: string) => number
+  /**
+   * Destinations known to have no free slot: their deliveries are not even read, so a slow destination's backlog at
+   * the head of the queue cannot hide the deliveries of others behind it.
+   */
+  readonly skipDestinations?: readonly string[]
 }
 
 export interface AttemptCompletion {

@@ -113,6 +113,28 @@ for (const factory of storeFactories) {
 
     const unlimited = { slotsFor: () => 1000 }
 
+    test('a busy destination skipped by the claim does not hide other destinations behind its backlog', async () => {
+      const busy = await routedDestination()
+      await store.recordLeadEvents(
+        Array.from({ length: 6 }, (_, n) =>
+          item({ LeadSource: 'AzureMarketplace-INS|x.y', CustomerInfo: { Email: `busy${n}@example.com` } }),
+        ),
+        clock.now(),
+      )
+      const other = await routedDestination()
+      const later = clock.now() + 1000
+      await store.recordLeadEvents(
+        [item({ LeadSource: 'AzureMarketplace-INS|x.y', CustomerInfo: { Email: 'other@example.com' } })],
+        later,
+      )
+      const slotsFor = (destinationId: string) => (destinationId === busy ? 0 : 1)
+      const request = { workerId: 'w1', now: later, leaseMs: 1000, limit: 1, slotsFor }
+      // Without the hint the oldest rows read are all the busy destination's, and none of them can be taken.
+      expect(await store.claimDeliveries(request)).toEqual([])
+      const claimed = await store.claimDeliveries({ ...request, skipDestinations: [busy] })
+      expect(claimed.map((delivery) => delivery.destinationId)).toEqual([other])
+    })
+
     test('a lead change queues one delivery per routed destination in the same commit; claims lease it', async () => {
       const destinationId = await routedDestination()
       const [outcome] = await store.recordLeadEvents(
