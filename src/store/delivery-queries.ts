@@ -93,8 +93,17 @@ export interface ClaimLocking {
   lockPairs(trx: Executor, pairKeys: readonly string[]): Promise<ReadonlySet<string>>
 }
 
+/**
+ * Runs a transaction of delivery bookkeeping (claims, attempt outcomes) without waiting for its commit to reach the
+ * disk. Losing such a commit to a power failure only sends a delivery again (receivers deduplicate on its stable
+ * id); it never loses a lead, whose events are always committed durably.
+ */
+export type BookkeepingTransaction = <T>(work: (trx: Transaction<Database>) => Promise<T>) => Promise<T>
+
 export interface DeliveryQueriesOptions {
   readonly db: Kysely<Database>
+  /** The dialect's way to commit bookkeeping without a synchronous flush; a plain transaction by default. */
+  readonly bookkeepingTransaction?: BookkeepingTransaction
   readonly claimLocking?: ClaimLocking
   /** Runs inside a transaction that queued work, to wake idle workers when it commits (LISTEN/NOTIFY). */
   readonly notifyWork?: (trx: Executor) => Promise<void>
@@ -213,7 +222,12 @@ async function recordCompletions(trx: Executor, completions: readonly AttemptCom
   return ours
 }
 
-export function createDeliveryQueries({ db, claimLocking, notifyWork }: DeliveryQueriesOptions): DeliveryStore {
+export function createDeliveryQueries({
+  db,
+  claimLocking,
+  notifyWork,
+  bookkeepingTransaction = (work) => db.transaction().execute(work),
+}: DeliveryQueriesOptions): DeliveryStore {
   const liveDestination = (tenantId: string, id: string) =>
     db
       .selectFrom('destinations')
@@ -402,7 +416,7 @@ export function createDeliveryQueries({ db, claimLocking, notifyWork }: Delivery
     async claimDeliveries(request) {
       // A fixed handful of statements however many deliveries are claimed: on PostgreSQL each is a round trip, and
       // the claim transaction is the one place workers queue behind each other.
-      return db.transaction().execute(async (trx) => {
+      return bookkeepingTransaction(async (trx) => {
         let candidates = trx
           .selectFrom('deliveries as d')
           .innerJoin('destinations as dst', 'dst.id', 'd.destination_id')
@@ -533,11 +547,11 @@ export function createDeliveryQueries({ db, claimLocking, notifyWork }: Delivery
     async completeAttempts(completions) {
       if (completions.length === 0) return []
       // One transaction (one fsync) for every attempt that finished meanwhile, like ingest's group commit.
-      return db.transaction().execute((trx) => recordCompletions(trx, completions))
+      return bookkeepingTransaction((trx) => recordCompletions(trx, completions))
     },
 
     async completeAttempt(completion) {
-      const [stillOurs] = await db.transaction().execute((trx) => recordCompletions(trx, [completion]))
+      const [stillOurs] = await bookkeepingTransaction((trx) => recordCompletions(trx, [completion]))
       return stillOurs === true
     },
     async markSuperseded(deliveryId, workerId, now) {

@@ -5,7 +5,12 @@ import type { Customer } from '../core/customer.ts'
 import { AppError } from '../core/errors.ts'
 import type { Stage } from '../core/funnel.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
-import { type ClaimLocking, createDeliveryQueries, type Executor } from './delivery-queries.ts'
+import {
+  type BookkeepingTransaction,
+  type ClaimLocking,
+  createDeliveryQueries,
+  type Executor,
+} from './delivery-queries.ts'
 import { kyselyIngestQueries } from './kysely-ingest-queries.ts'
 import { type Migration, runMigrations } from './migrations.ts'
 import { customerOfRow, type LeadRow, recordLeadEvent } from './record-lead-event.ts'
@@ -31,6 +36,7 @@ export interface KyselyStoreOptions {
   readonly withMigrationLock?: <T>(work: () => Promise<T>) => Promise<T>
   readonly onClose?: () => Promise<void>
   readonly claimLocking?: ClaimLocking
+  readonly bookkeepingTransaction?: BookkeepingTransaction
   readonly notifyWork?: (trx: Executor) => Promise<void>
   /**
    * Records a batch in one durable transaction, where the dialect has a faster way than Kysely (SQLite's prepared
@@ -147,6 +153,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
       db,
       ...(options.claimLocking && { claimLocking: options.claimLocking }),
       ...(options.notifyWork && { notifyWork: options.notifyWork }),
+      ...(options.bookkeepingTransaction && { bookkeepingTransaction: options.bookkeepingTransaction }),
     }),
     ...(options.listenForWork && { listenForWork: options.listenForWork }),
     capabilities,

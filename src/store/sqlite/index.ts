@@ -7,6 +7,7 @@ import { Kysely, SqliteDialect } from 'kysely'
 import { createKyselyStore } from '../kysely-store.ts'
 import type { Database } from '../schema.ts'
 import type { Store } from '../types.ts'
+import { sqliteBookkeepingTransaction } from './bookkeeping-transaction.ts'
 import { createSqliteIngest } from './ingest-statements.ts'
 import { sqliteMigrations } from './migrations/index.ts'
 import { withStatementCache } from './statement-cache.ts'
@@ -28,6 +29,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   return createKyselyStore({
     db,
     recordBatch: createSqliteIngest(database, db),
+    bookkeepingTransaction: sqliteBookkeepingTransaction(db),
     capabilities: { dialect: 'sqlite', concurrentWorkers: false, listenNotify: false },
     migrations: sqliteMigrations,
   })

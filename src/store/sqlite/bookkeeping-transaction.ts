@@ -1,0 +1,23 @@
+/**
+ * Delivery bookkeeping on SQLite commits with `synchronous = NORMAL`: written to the WAL (so a crashed process loses
+ * nothing) but not fsynced, which would block the event loop for every claim and every batch of attempt outcomes.
+ * A power failure can undo the last of these commits; the deliveries concerned are then sent again under the same
+ * webhook-id. Lead events keep `synchronous = FULL`. See docs/decisions/0003-delivery-bookkeeping-without-fsync.md.
+ */
+
+import { type Kysely, sql } from 'kysely'
+import type { BookkeepingTransaction } from '../delivery-queries.ts'
+import type { Database } from '../schema.ts'
+
+export function sqliteBookkeepingTransaction(db: Kysely<Database>): BookkeepingTransaction {
+  return (work) =>
+    // The pragma belongs to the connection, and SQLite has one: nothing else runs on it until FULL is back.
+    db.connection().execute(async (connection) => {
+      await sql`pragma synchronous = normal`.execute(connection)
+      try {
+        return await connection.transaction().execute(work)
+      } finally {
+        await sql`pragma synchronous = full`.execute(connection)
+      }
+    })
+}
