@@ -5,15 +5,15 @@ import type { Customer } from '../core/customer.ts'
 import { AppError } from '../core/errors.ts'
 import type { Stage } from '../core/funnel.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
+import { recordLeadEventBatch } from './batched-ingest-queries.ts'
 import {
   type BookkeepingTransaction,
   type ClaimLocking,
   createDeliveryQueries,
   type Executor,
 } from './delivery-queries.ts'
-import { kyselyIngestQueries } from './kysely-ingest-queries.ts'
 import { type Migration, runMigrations } from './migrations.ts'
-import { customerOfRow, type LeadRow, recordLeadEvent } from './record-lead-event.ts'
+import { customerOfRow, type LeadRow } from './record-lead-event.ts'
 import type { Database } from './schema.ts'
 import type {
   ApiKeyOwner,
@@ -123,12 +123,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
   const recordBatch =
     options.recordBatch ??
     ((items: readonly IngestItem[], now: number) =>
-      db.transaction().execute(async (trx) => {
-        const queries = kyselyIngestQueries(trx, options.notifyWork)
-        const outcomes: IngestOutcome[] = []
-        for (const item of items) outcomes.push(await recordLeadEvent(queries, item, now))
-        return outcomes
-      }))
+      db.transaction().execute((trx) => recordLeadEventBatch(trx, items, now, options.notifyWork)))
 
   async function recordSeparately(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]> {
     const outcomes: IngestOutcome[] = []

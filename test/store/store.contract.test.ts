@@ -79,6 +79,40 @@ for (const factory of storeFactories) {
       expect(await store.countLeadEvents(tenantId)).toBe(3)
     })
 
+    test('within one batch, later items see earlier ones: repeats, the same lead twice, deliveries per change', async () => {
+      const destinationId = await routedDestination()
+      const body = { LeadSource: 'AzureMarketplace-INS|x.y', CustomerInfo: { Email: 'a@example.com' } }
+      const outcomes = await store.recordLeadEvents(
+        [
+          item(body, { idempotencyKey: 'k1' }),
+          item(body, { idempotencyKey: 'k1' }),
+          item({ ...body, LeadSource: 'AzureMarketplace-PLT|x.y' }, { idempotencyKey: 'k1' }),
+          item({ LeadSource: 'TestDrive-StartTestDrive|x.y', CustomerInfo: { Email: 'b@example.com' } }),
+          item({ LeadSource: 'TestDrive-StartTestDrive|x.y', CustomerInfo: { Email: 'b@example.com' } }),
+          item({ LeadSource: 'AzureMarketplace-PLT|x.y', CustomerInfo: { Email: 'a@example.com', FirstName: 'Ann' } }),
+        ],
+        clock.now(),
+      )
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        'recorded',
+        'duplicate',
+        'conflict',
+        'recorded',
+        'duplicate',
+        'recorded',
+      ])
+      const receipts = outcomes.map((outcome) => ('receipt' in outcome ? outcome.receipt : undefined))
+      expect(receipts[1]).toEqual(receipts[0])
+      expect(receipts[4]).toEqual(receipts[3])
+      expect(receipts[5]).toMatchObject({ leadId: receipts[0]?.leadId, newLead: false, leadStage: 'active' })
+      const lead = await store.getLead(tenantId, receipts[0]!.leadId)
+      expect(lead).toMatchObject({ stage: 'active', eventCount: 2, version: 2 })
+      expect(lead?.customer.firstName).toBe('Ann')
+      expect(await store.countLeadEvents(tenantId)).toBe(3)
+      const queued = await store.listDeliveries(tenantId, { destinationId }, { limit: 10 })
+      expect(queued.items.map((delivery) => delivery.leadVersion).sort()).toEqual([1, 1, 2])
+    })
+
     test('an idempotency key answers with the first receipt; reused with another body it conflicts', async () => {
       const body = { LeadSource: 'AzureMarketplace-INS|x.y', CustomerInfo: { Email: 'a@example.com' } }
       const [first] = await store.recordLeadEvents([item(body, { idempotencyKey: 'k1' })], clock.now())
