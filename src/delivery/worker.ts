@@ -3,6 +3,7 @@
  * and moves the delivery and its destination to their next states. Runs inside `leadrelay serve` or alone.
  */
 
+import { setMaxListeners } from 'node:events'
 import {
   type AttemptOutcome,
   type DestinationHealth,
@@ -94,6 +95,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   /** Attempts holding a slot: sending, or failed and not yet recorded. */
   let sending = 0
   const stopController = new AbortController()
+  // Every attempt in flight listens for the stop: as many listeners as attempts, by design.
+  setMaxListeners(0, stopController.signal)
   let running = false
   let loop: Promise<void> | undefined
   let wakeUp: (() => void) | undefined
