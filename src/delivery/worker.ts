@@ -104,6 +104,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   // Attempts finishing together are recorded in one transaction: one fsync for many deliveries.
   const completions = createBatcher((items: readonly AttemptCompletion[]) => store.completeAttempts(items), 200)
   let lastSweep = Number.NEGATIVE_INFINITY
+  let lastHeartbeat = clock.now()
   let unsubscribe: (() => Promise<void>) | undefined
   /** The destinations of deliveries in flight, as last read. */
   const destinations = new Map<string, DestinationRecord>()
@@ -307,17 +308,28 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     }
   }
 
-  /** One claim round. Returns how many deliveries it started. */
-  async function claimRound(): Promise<number> {
-    // Attempts whose outcome is still being recorded hold no slot, but a backlog of them stops new claims.
-    const free = inFlight.size >= 2 * options.maxInFlight ? 0 : options.maxInFlight - sending
-    if (free <= 0) return 0
-    const now = clock.now()
+  /** Returns crashed workers' expired leases to the queue, and renews this worker's own. */
+  async function maintainLeases(now: number): Promise<void> {
+    // Heartbeat: three renewals per lease, so leases held while attempts run (or wait to be recorded) stay ours;
+    // renewed before the sweep, so a stalled moment of this process never frees its own.
+    if (inFlight.size > 0 && (now - lastHeartbeat >= options.leaseMs / 3 || now < lastHeartbeat)) {
+      lastHeartbeat = now
+      await store.extendLeases(deps.workerId, now, options.leaseMs)
+    }
     // Leases last tens of seconds; sweeping for expired ones once a second is plenty and keeps claims cheap.
     if (now - lastSweep >= 1000 || now < lastSweep) {
       lastSweep = now
       await store.releaseExpiredLeases(now)
     }
+  }
+
+  /** One claim round. Returns how many deliveries it started. */
+  async function claimRound(): Promise<number> {
+    const now = clock.now()
+    await maintainLeases(now)
+    // Attempts whose outcome is still being recorded hold no slot, but a backlog of them stops new claims.
+    const free = inFlight.size >= 2 * options.maxInFlight ? 0 : options.maxInFlight - sending
+    if (free <= 0) return 0
     const claimed = await store.claimDeliveries({
       workerId: deps.workerId,
       now,

@@ -570,6 +570,16 @@ export function createDeliveryQueries({
         .execute()
     },
 
+    async extendLeases(workerId, now, leaseMs) {
+      const result = await db
+        .updateTable('deliveries')
+        .set({ locked_until: now + leaseMs })
+        .where('state', '=', 'in_flight')
+        .where('locked_by', '=', workerId)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows)
+    },
+
     async releaseExpiredLeases(now) {
       const result = await db
         .updateTable('deliveries')

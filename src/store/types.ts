@@ -366,6 +366,11 @@ export interface DeliveryStore {
   markSuperseded(deliveryId: string, workerId: string, now: number): Promise<void>
   /** Puts deliveries whose lease expired (a crashed worker) back in the queue. */
   releaseExpiredLeases(now: number): Promise<number>
+  /**
+   * The heartbeat: renews every lease `workerId` holds to `now + leaseMs`, so a live worker's deliveries never return
+   * to the queue while it still works on them. Answers how many leases it renewed.
+   */
+  extendLeases(workerId: string, now: number, leaseMs: number): Promise<number>
   /** Earliest `runAt` of a queued delivery of an active destination, to sleep until. */
   nextDueAt(): Promise<number | undefined>
   getDelivery(tenantId: string, id: string): Promise<Delivery | undefined>

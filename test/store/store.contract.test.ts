@@ -169,6 +169,26 @@ for (const factory of storeFactories) {
       expect(claimed.map((delivery) => delivery.destinationId)).toEqual([other])
     })
 
+    test("extendLeases renews only the calling worker's leases, so they outlast the sweep", async () => {
+      await routedDestination()
+      await store.recordLeadEvents(
+        [
+          item({ LeadSource: 'AzureMarketplace-INS|x.y', CustomerInfo: { Email: 'a@example.com' } }),
+          item({ LeadSource: 'AzureMarketplace-INS|x.y', CustomerInfo: { Email: 'b@example.com' } }),
+        ],
+        clock.now(),
+      )
+      const now = clock.now()
+      const [mine] = await store.claimDeliveries({ workerId: 'w1', now, leaseMs: 1000, limit: 1, ...unlimited })
+      const [theirs] = await store.claimDeliveries({ workerId: 'w2', now, leaseMs: 1000, limit: 1, ...unlimited })
+      expect(await store.extendLeases('w1', now + 900, 1000)).toBe(1)
+      // At now + 1500 only w2's lease has run out; w1's was renewed to now + 1900.
+      expect(await store.releaseExpiredLeases(now + 1500)).toBe(1)
+      expect((await store.getDelivery(tenantId, mine!.id))?.state).toBe('in_flight')
+      expect((await store.getDelivery(tenantId, theirs!.id))?.state).toBe('queued')
+      expect(await store.releaseExpiredLeases(now + 1901)).toBe(1)
+    })
+
     test('a lead change queues one delivery per routed destination in the same commit; claims lease it', async () => {
       const destinationId = await routedDestination()
       const [outcome] = await store.recordLeadEvents(
