@@ -5,7 +5,7 @@ import type { Customer } from '../core/customer.ts'
 import { AppError } from '../core/errors.ts'
 import type { Stage } from '../core/funnel.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
-import { recordLeadEventBatch } from './batched-ingest-queries.ts'
+import { recordLeadEventBatch } from './record-lead-event-batch.ts'
 import {
   type BookkeepingTransaction,
   type ClaimLocking,

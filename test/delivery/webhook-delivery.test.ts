@@ -201,6 +201,37 @@ describe('delivering to a webhook through the worker', () => {
     }
   })
 
+  test('a worker renews the lease of an attempt still running, so the sweep does not take it back', async () => {
+    const slow = await startWebhookSink({ reply: { hang: true } })
+    const renewals: number[] = []
+    const extendLeases = t.store.extendLeases.bind(t.store)
+    t.store.extendLeases = async (workerId, now, leaseMs) => {
+      renewals.push(now)
+      return extendLeases(workerId, now, leaseMs)
+    }
+    try {
+      await webhookRoutedTo(slow.url)
+      const claimedAt = t.clock.now()
+      t.server.worker.start()
+      await sendLead('INS')
+      await slow.waitForRequests(1, 10_000)
+      // A third of the default 60 s lease later, the next round of the worker renews it.
+      t.clock.advance(20_001)
+      t.server.worker.wake()
+      for (let waited = 0; renewals.length === 0 && waited < 5000; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      expect(renewals).toEqual([claimedAt + 20_001])
+      // Past the original lease: without the renewal the sweep would put the delivery back in the queue.
+      t.clock.set(claimedAt + 60_001)
+      expect(await t.store.releaseExpiredLeases(t.clock.now())).toBe(0)
+      expect((await api('GET', '/v1/deliveries?state=in_flight')).json.items).toHaveLength(1)
+    } finally {
+      await t.server.worker.stop()
+      await slow.close()
+    }
+  })
+
   test('rotating the signing secret keeps the old one valid for 24 h', async () => {
     const destination = await webhookRoutedTo(sink.url)
     const rotated = await api('POST', `/v1/destinations/${destination.id}/rotate-secrets`)
