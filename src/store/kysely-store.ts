@@ -5,7 +5,6 @@ import type { Customer } from '../core/customer.ts'
 import { AppError } from '../core/errors.ts'
 import type { Stage } from '../core/funnel.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
-import { recordLeadEventBatch } from './record-lead-event-batch.ts'
 import {
   type BookkeepingTransaction,
   type ClaimLocking,
@@ -14,6 +13,7 @@ import {
 } from './delivery-queries.ts'
 import { type Migration, runMigrations } from './migrations.ts'
 import { customerOfRow, type LeadRow } from './record-lead-event.ts'
+import { recordLeadEventBatch } from './record-lead-event-batch.ts'
 import type { Database } from './schema.ts'
 import type {
   ApiKeyOwner,
