@@ -19,11 +19,15 @@ export interface EndToEndOptions {
   /** For PostgreSQL: a URL whose search_path is a fresh schema. */
   readonly databaseUrl?: string
   readonly leads: number
+  /** Leads sent and delivered before the clock starts, so start-up and JIT compilation are not measured. */
+  readonly warmupLeads: number
   readonly rateSeconds: number
 }
 
 export interface ThroughputResult {
   readonly leads: number
+  /** Leads sent and delivered before the measured ones. */
+  readonly warmupLeads?: number
   readonly seconds: number
   readonly leadsPerSecond: number
 }
@@ -158,8 +162,16 @@ async function waitForLeads(sink: string, count: number, timeoutMs: number): Pro
   }
 }
 
-/** Sends `leads` distinct leads as fast as 50 connections allow; the clock runs until the last one is delivered. */
-async function measureThroughput(system: Running, leads: number, prefix: string): Promise<ThroughputResult> {
+/**
+ * Sends `leads` distinct leads as fast as 50 connections allow; the clock runs until the sink has every lead sent so
+ * far (`alreadyDelivered` of them arrived before this call).
+ */
+async function measureThroughput(
+  system: Running,
+  leads: number,
+  prefix: string,
+  alreadyDelivered = 0,
+): Promise<ThroughputResult> {
   let sequence = 0
   const started = performance.timeOrigin + performance.now()
   const acknowledged = await new Promise<number>((resolve, reject) => {
@@ -181,7 +193,7 @@ async function measureThroughput(system: Running, leads: number, prefix: string)
     )
     instance.on('error', reject)
   })
-  const finished = await waitForLeads(system.sink, acknowledged, 300_000)
+  const finished = await waitForLeads(system.sink, alreadyDelivered + acknowledged, 300_000)
   const seconds = (finished - started) / 1000
   return { leads: acknowledged, seconds, leadsPerSecond: acknowledged / seconds }
 }
@@ -252,6 +264,9 @@ export interface WorkerScaling {
  */
 const workerConcurrencies = [8, 16] as const
 
+/** Leads stored, then delivered, per worker-scaling run. */
+const workerScalingLeads = 5_000
+
 export async function runEndToEnd(
   options: EndToEndOptions,
   freshDatabaseUrl?: () => Promise<string>,
@@ -260,8 +275,13 @@ export async function runEndToEnd(
   let throughput: ThroughputResult
   let latency: LatencyResult
   try {
+    process.stderr.write(`end to end: warm-up, ${options.warmupLeads} leads…\n`)
+    const warmup = await measureThroughput(system, options.warmupLeads, 'warmup')
     process.stderr.write(`end to end: ${options.leads} leads as fast as possible…\n`)
-    throughput = await measureThroughput(system, options.leads, 'throughput')
+    throughput = {
+      ...(await measureThroughput(system, options.leads, 'throughput', warmup.leads)),
+      warmupLeads: warmup.leads,
+    }
     process.stderr.write(`end to end: 500 leads/s for ${options.rateSeconds} s…\n`)
     latency = await measureLatency(system, 500, options.rateSeconds)
   } finally {
@@ -277,7 +297,7 @@ export async function runEndToEnd(
       { sinkDelayMs: 20, workers: 0, maxConcurrency: concurrency },
     )
     try {
-      const leads = Math.round(options.leads / 2)
+      const leads = workerScalingLeads
       process.stderr.write(
         `end to end: ${leads} stored leads, ${workers} worker process(es) × ${concurrency} in flight, sink answering in 20 ms…\n`,
       )
@@ -347,7 +367,9 @@ export function endToEndMarkdown(result: EndToEndResult, store: string): string 
     `Store: ${store}. Leadrelay (\`serve\`${store === 'postgres' ? ' with `--no-worker`, plus `leadrelay worker` processes' : ', with its built-in worker'}) delivers to a`,
     'webhook destination pointing at a sink in its own process (scripts/bench/sink-server.ts) that notes when each lead',
     'first arrives. Throughput: distinct leads sent by autocannon, the clock stops when the sink has every acknowledged',
-    'one. Latency: leads sent at a fixed rate; each is timed from its 202 to its arrival at the sink (same clock).',
+    `one; before it starts, ${(result.throughput.warmupLeads ?? 0).toLocaleString('en')} warm-up leads are sent and delivered (as the ingest phase warms up`,
+    'for 2 s), so process start-up and JIT compilation are not counted. Latency: leads sent at a fixed rate, after',
+    'the throughput phase; each is timed from its 202 to its arrival at the sink (same clock).',
     ...(result.workers
       ? [
           'Worker scaling: the leads are stored first with no worker running; the clock runs from the first lead to the',
