@@ -42,7 +42,14 @@ export async function startTestServer(
   const clock = createManualClock(Date.UTC(2026, 10, 25, 12, 0, 0))
   const ids = createIdGenerator(clock)
   // Jitter at its midpoint, so retry times are exact; the worker runs only when a test says so.
-  const server = createServer({ config, store, clock, ids, runWorker: options.runWorker ?? false, random: () => 0.5 })
+  const server = createServer({
+    config,
+    store,
+    clock,
+    ids,
+    workerPlacement: options.runWorker ? 'in-process' : 'none',
+    random: () => 0.5,
+  })
   const addTenant = (name: string) => createTenant({ store, clock, ids, publicUrl: config.publicUrl }, name)
   const tenant = await addTenant('contoso')
   return {

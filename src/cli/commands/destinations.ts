@@ -1,6 +1,6 @@
 import { AppError } from '../../core/errors.ts'
+import { createDeliveryRuntime } from '../../delivery/delivery-runtime.ts'
 import { createLogger } from '../../logger.ts'
-import { createDeliveryRuntime } from '../../server.ts'
 import { createDestinationService } from '../../services/destinations.ts'
 import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { type CommandContext, openContext } from '../context.ts'

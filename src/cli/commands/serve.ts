@@ -37,7 +37,7 @@ export const serveCommand: Command = {
     )
     const { config } = context
     const log = createLogger(config.logLevel)
-    const server = createServer({ ...context, log, runWorker: flags['no-worker'] !== true })
+    const server = createServer({ ...context, log, workerPlacement: flags['no-worker'] === true ? 'none' : 'thread' })
     const address = await server.app.listen({ host: config.host, port: config.port })
     const publicUrl = config.port === 0 ? address : config.publicUrl
     const created = await ensureDefaultTenant({ ...context, publicUrl })

@@ -1,5 +1,5 @@
+import { createDeliveryRuntime } from '../../delivery/delivery-runtime.ts'
 import { createLogger } from '../../logger.ts'
-import { createDeliveryRuntime } from '../../server.ts'
 import { describeStore } from '../../store/open-store.ts'
 import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { openContext } from '../context.ts'

@@ -1,0 +1,74 @@
+/** The delivery side of Leadrelay, as `serve`, its delivery thread and `worker` build it. */
+
+import type { Config } from '../config.ts'
+import type { IdGenerator } from '../core/ids.ts'
+import type { Clock, SecretSealer } from '../core/ports.ts'
+import type { HttpClient } from '../destinations/http-client.ts'
+import { createNodeHttpClient } from '../destinations/http-client-node.ts'
+import { type DestinationRegistry, destinationRegistry } from '../destinations/registry.ts'
+import type { Logger } from '../logger.ts'
+import { createNotifier } from '../notifications/notifier.ts'
+import { loadKeyring } from '../secrets/keyring.ts'
+import { createSecretBox } from '../secrets/secret-box.ts'
+import type { Store } from '../store/types.ts'
+import { type ConnectorFactory, createConnectorFactory } from './connectors.ts'
+import { createDeliveryWorker, type DeliveryWorker } from './worker.ts'
+
+export interface DeliveryRuntimeDeps {
+  readonly config: Config
+  readonly store: Store
+  readonly clock: Clock
+  readonly ids: IdGenerator
+  readonly log: Logger
+  /** Replaces the SSRF-guarded client (tests). */
+  readonly http?: HttpClient
+  readonly registry?: DestinationRegistry
+  readonly random?: () => number
+}
+
+export interface DeliveryRuntime {
+  readonly sealer: SecretSealer
+  readonly connectors: ConnectorFactory
+  readonly worker: DeliveryWorker
+  readonly registry: DestinationRegistry
+}
+
+/** The parts `serve` and `worker` share: secrets, connectors and a worker with notifications wired in. */
+export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntime {
+  const { config, store, clock, log } = deps
+  const sealer = createSecretBox(loadKeyring({ dataDir: config.dataDir, secretKeyEnv: config.secretKey }))
+  const http = deps.http ?? createNodeHttpClient({ allowPrivateNetworks: config.allowPrivateNetworks })
+  const registry = deps.registry ?? destinationRegistry
+  const connectors = createConnectorFactory({ registry, sealer, connectorDeps: { http, clock, log } })
+  const notifier = createNotifier({ http, ...(config.smtp && { smtp: config.smtp }), log, clock })
+  const worker = createDeliveryWorker({
+    store,
+    connectors,
+    clock,
+    ids: deps.ids,
+    log,
+    workerId: `${process.pid}-${deps.ids.next('key').slice(-8)}`,
+    ...(deps.random && { random: deps.random }),
+    options: {
+      ...config.worker,
+      retryPolicy: config.retryPolicy,
+    },
+    async onHealthChange(destination, notice, reason) {
+      const [tenant, contacts] = await Promise.all([
+        store.getTenant(destination.tenantId),
+        store.getTenantContacts(destination.tenantId),
+      ])
+      await notifier.notify(contacts, {
+        kind: notice,
+        tenantId: destination.tenantId,
+        tenantName: tenant?.name ?? destination.tenantId,
+        destinationId: destination.id,
+        destinationName: destination.name,
+        destinationKind: destination.kind,
+        ...(reason !== undefined && { reason }),
+        at: clock.now(),
+      })
+    },
+  })
+  return { sealer, connectors, worker, registry }
+}

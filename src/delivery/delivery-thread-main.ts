@@ -1,0 +1,35 @@
+/** The code of the delivery thread (delivery-thread.ts): a delivery worker on its own store connection. */
+
+import { parentPort, workerData } from 'node:worker_threads'
+import type { Config } from '../config.ts'
+import { createIdGenerator } from '../core/ids.ts'
+import { systemClock } from '../core/ports.ts'
+import { createLogger } from '../logger.ts'
+import { openStore } from '../store/open-store.ts'
+import { createDeliveryRuntime } from './delivery-runtime.ts'
+import type { FromDeliveryThread, ToDeliveryThread } from './delivery-thread.ts'
+
+const port = parentPort
+if (!port) throw new Error('delivery-thread-main runs only as a worker thread')
+const { config } = workerData as { readonly config: Config }
+// The main thread migrated the store before starting this thread.
+const store = openStore(config)
+const log = createLogger(config.logLevel).child({ thread: 'delivery' })
+const runtime = createDeliveryRuntime({ config, store, clock: systemClock, ids: createIdGenerator(systemClock), log })
+runtime.worker.start()
+const reply = (message: FromDeliveryThread) => port.postMessage(message)
+reply({ type: 'started' })
+
+port.on('message', (message: ToDeliveryThread) => {
+  if (message.type === 'wake') runtime.worker.wake()
+  if (message.type === 'stop') {
+    runtime.worker
+      .stop()
+      .then(() => store.close())
+      .catch((error: unknown) => log.error({ err: error }, 'delivery thread did not stop cleanly'))
+      .finally(() => {
+        reply({ type: 'stopped' })
+        port.close()
+      })
+  }
+})

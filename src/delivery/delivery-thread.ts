@@ -1,0 +1,99 @@
+/**
+ * The delivery worker on a thread of its own, as `serve` runs it: HTTP intake keeps the main event loop and delivery
+ * gets another, so neither waits for the other's turn and both cores of a small machine work
+ * (docs/decisions/0004-delivery-worker-thread.md). The thread opens its own store connection from the config;
+ * the main thread wakes it when a commit queued deliveries. A thread that dies is started again: the deliveries it
+ * held return to the queue when their leases expire.
+ */
+
+import { Worker } from 'node:worker_threads'
+import type { Config } from '../config.ts'
+import type { Logger } from '../logger.ts'
+
+/** Messages to the thread. */
+export type ToDeliveryThread = { readonly type: 'wake' } | { readonly type: 'stop' }
+
+/** Messages from the thread. */
+export type FromDeliveryThread = { readonly type: 'started' } | { readonly type: 'stopped' }
+
+export interface DeliveryThread {
+  /** Looks for work now (after a commit that queued deliveries, or a replay). */
+  wake(): void
+  /** Finishes the attempts in flight, closes the thread's store connection and ends the thread. */
+  stop(): Promise<void>
+}
+
+export interface DeliveryThreadOptions {
+  readonly config: Config
+  readonly log: Logger
+  /** Wait before starting a thread that ended unexpectedly again. */
+  readonly restartDelayMs?: number
+  /** Starts one thread; replaced in tests to make one fail. */
+  readonly spawn?: (config: Config) => Worker
+}
+
+/** Starts the thread's code: the TypeScript source in a checkout (run through tsx), the build in a package. */
+export function spawnDeliveryThread(config: Config): Worker {
+  const fromSource = import.meta.url.endsWith('.ts')
+  const entry = new URL(`./delivery-thread-main.${fromSource ? 'ts' : 'js'}`, import.meta.url)
+  if (!fromSource) return new Worker(entry, { workerData: { config } })
+  // A worker thread does not inherit the main thread's module hooks, so it registers tsx itself.
+  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}) })`
+  return new Worker(bootstrap, { eval: true, workerData: { config } })
+}
+
+export function startDeliveryThread({
+  config,
+  log,
+  restartDelayMs = 1000,
+  spawn = spawnDeliveryThread,
+}: DeliveryThreadOptions): DeliveryThread {
+  let stopping = false
+  let thread: Worker
+  let exited: Promise<void>
+  let restartTimer: NodeJS.Timeout | undefined
+  let stopped: (() => void) | undefined
+
+  function start(): void {
+    thread = spawn(config)
+    thread.on('error', (error) => log.error({ err: error }, 'delivery thread failed'))
+    thread.on('message', (message: FromDeliveryThread) => {
+      if (message.type === 'stopped') stopped?.()
+    })
+    exited = new Promise<void>((resolve) => {
+      thread.once('exit', (code) => {
+        resolve()
+        if (stopping) return
+        log.error({ code }, `delivery thread ended; starting it again in ${restartDelayMs} ms`)
+        restartTimer = setTimeout(start, restartDelayMs)
+      })
+    })
+  }
+
+  function send(message: ToDeliveryThread): void {
+    thread.postMessage(message)
+  }
+
+  start()
+  return {
+    wake() {
+      if (!stopping) send({ type: 'wake' })
+    },
+    async stop() {
+      if (stopping) return exited
+      stopping = true
+      clearTimeout(restartTimer)
+      // The thread answers once its attempts are recorded and its store is closed; idle keep-alive sockets of the
+      // connectors would hold it open after that, so it is ended then.
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          stopped = resolve
+          send({ type: 'stop' })
+        }),
+        exited,
+      ])
+      await thread.terminate()
+      await exited
+    },
+  }
+}
