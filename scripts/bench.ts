@@ -10,13 +10,14 @@
  * Exits non-zero only when the benchmark itself fails (a server does not start, crashes, ...), never on a missed target.
  */
 
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
+import { updateBenchmarkPage } from './bench/benchmark-page.ts'
 import {
   type Child,
   cpuSecondsOf,
@@ -292,7 +293,9 @@ async function main(): Promise<void> {
   )
   process.stdout.write(endToEndSummary(endToEnd))
   const page = join(root, 'docs/benchmarks.md')
-  writeFileSync(page, `${markdown(report)}\n${endToEndMarkdown(endToEnd, options.store)}`)
+  const existing = existsSync(page) ? readFileSync(page, 'utf8') : ''
+  const section = `${markdown(report)}\n${endToEndMarkdown(endToEnd, options.store)}`
+  writeFileSync(page, updateBenchmarkPage(existing, options.store, section))
   process.stdout.write(`Wrote ${page}\n`)
 }
 

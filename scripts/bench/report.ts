@@ -196,10 +196,14 @@ export function markdown(report: Report): string {
   const m = report.machine
   const baseline = figuresOf(report.baseline)
   const leadrelay = figuresOf(report.leadrelay)
-  return `# Benchmarks
+  const title =
+    report.store === 'postgres'
+      ? 'Benchmarks: PostgreSQL store (`npm run bench -- --store postgres`)'
+      : 'Benchmarks: embedded SQLite store (`npm run bench`)'
+  return `# ${title}
 
-_Written by \`npm run bench\` (scripts/bench.ts) on ${report.date.toISOString()}. Re-run it to refresh this page;
-hand edits are overwritten._
+_Written by \`npm run bench\` (scripts/bench.ts) on ${report.date.toISOString()}. A run replaces this section (between
+its \`bench:${report.store}\` markers) and leaves the other store's section and the text outside both as they are._
 
 ## What is measured
 
