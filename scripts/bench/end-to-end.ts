@@ -364,7 +364,7 @@ export function endToEndMarkdown(result: EndToEndResult, store: string): string 
   return [
     '## End to end',
     '',
-    `Store: ${store}. Leadrelay (\`serve\`${store === 'postgres' ? ' with `--no-worker`, plus `leadrelay worker` processes' : ', with its built-in worker'}) delivers to a`,
+    `Store: ${store}. Leadrelay (\`serve\`${store === 'postgres' ? ' with `--no-worker`, plus `leadrelay worker` processes' : ', whose delivery worker runs on its own thread'}) delivers to a`,
     'webhook destination pointing at a sink in its own process (scripts/bench/sink-server.ts) that notes when each lead',
     'first arrives. Throughput: distinct leads sent by autocannon, the clock stops when the sink has every acknowledged',
     `one; before it starts, ${(result.throughput.warmupLeads ?? 0).toLocaleString('en')} warm-up leads are sent and delivered (as the ingest phase warms up`,
