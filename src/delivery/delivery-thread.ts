@@ -58,6 +58,7 @@ export function startDeliveryThread({
     thread = spawn(config)
     thread.on('error', (error) => log.error({ err: error }, 'delivery thread failed'))
     thread.on('message', (message: FromDeliveryThread) => {
+      if (message.type === 'started') log.debug('delivery thread started')
       if (message.type === 'stopped') stopped?.()
     })
     exited = new Promise<void>((resolve) => {
