@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { updateBenchmarkPage } from '../scripts/bench/benchmark-page.ts'
+import { updateBenchmarkPage } from '../../scripts/bench/benchmark-page.ts'
 
 test('a benchmark run replaces its own store section and keeps the other one and the hand-written text', () => {
   let page = updateBenchmarkPage('', 'sqlite', '# SQLite run 1')
