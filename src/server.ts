@@ -38,6 +38,7 @@ export interface Server {
 
 export function createServer(deps: ServerDeps): Server {
   const log = deps.log ?? createLogger('silent')
+  // Before the thread starts: on first use this creates the secret-key file, which the thread then reads.
   const runtime = createDeliveryRuntime({ ...deps, log })
   const placement = deps.workerPlacement ?? 'in-process'
   const thread = placement === 'thread' ? startDeliveryThread({ config: deps.config, log }) : undefined
