@@ -6,9 +6,10 @@
  * held return to the queue when their leases expire.
  */
 
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { Config } from '../config.ts'
 import type { Logger } from '../logger.ts'
+import { spawnThread } from '../spawn-thread.ts'
 
 /** Messages to the thread. */
 export type ToDeliveryThread = { readonly type: 'wake' } | { readonly type: 'stop' }
@@ -34,12 +35,7 @@ export interface DeliveryThreadOptions {
 
 /** Starts the thread's code: the TypeScript source in a checkout (run through tsx), the build in a package. */
 export function spawnDeliveryThread(config: Config): Worker {
-  const fromSource = import.meta.url.endsWith('.ts')
-  const entry = new URL(`./delivery-thread-main.${fromSource ? 'ts' : 'js'}`, import.meta.url)
-  if (!fromSource) return new Worker(entry, { workerData: { config } })
-  // A worker thread does not inherit the main thread's module hooks, so it registers tsx itself.
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}) })`
-  return new Worker(bootstrap, { eval: true, workerData: { config } })
+  return spawnThread(import.meta.url, 'delivery-thread-main', { config })
 }
 
 export function startDeliveryThread({

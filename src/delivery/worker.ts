@@ -102,7 +102,9 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   let wakeUp: (() => void) | undefined
   let lastProbe = 0
   // Attempts finishing together are recorded in one transaction: one fsync for many deliveries.
-  const completions = createBatcher((items: readonly AttemptCompletion[]) => store.completeAttempts(items), 200)
+  const completions = createBatcher((items: readonly AttemptCompletion[]) => store.completeAttempts(items), {
+    maxBatch: 200,
+  })
   let lastSweep = Number.NEGATIVE_INFINITY
   let lastHeartbeat = clock.now()
   let unsubscribe: (() => Promise<void>) | undefined

@@ -17,9 +17,15 @@ export interface GroupCommitOptions {
 }
 
 export function createGroupCommit({ store, clock, maxBatch = 500 }: GroupCommitOptions): GroupCommit {
-  return createBatcher<IngestItem, Exclude<IngestOutcome, { status: 'failed' }>>(async (items) => {
-    const outcomes = await store.recordLeadEvents(items, clock.now())
-    // An item that failed alone is rejected alone; the others in its commit are answered.
-    return outcomes.map((outcome) => (outcome.status === 'failed' ? { failed: outcome.error } : outcome))
-  }, maxBatch)
+  return createBatcher<IngestItem, Exclude<IngestOutcome, { status: 'failed' }>>(
+    async (items) => {
+      const outcomes = await store.recordLeadEvents(items, clock.now())
+      // An item that failed alone is rejected alone; the others in its commit are answered.
+      return outcomes.map((outcome) => (outcome.status === 'failed' ? { failed: outcome.error } : outcome))
+    },
+    {
+      maxBatch,
+      maxInFlight: store.capabilities.ingestBatchesInFlight,
+    },
+  )
 }

@@ -9,7 +9,7 @@ export function openStore(config: Config): Store {
   if (config.databaseUrl !== undefined) {
     return createPostgresStore({ connectionString: config.databaseUrl, poolSize: config.postgresPoolSize })
   }
-  return createSqliteStore({ filename: config.sqliteFile })
+  return createSqliteStore({ filename: config.sqliteFile, ingestThread: true })
 }
 
 /** Where the data lives, for messages: never the password. */

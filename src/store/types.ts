@@ -13,6 +13,11 @@ export interface StoreCapabilities {
   readonly concurrentWorkers: boolean
   /** The store can wake idle workers when work arrives. */
   readonly listenNotify: boolean
+  /**
+   * Ingest batches worth handing to `recordLeadEvents` before the previous one is answered: 1 where each batch waits
+   * for its own commit, more where the store queues batches and overlaps their fsyncs (the SQLite ingest thread).
+   */
+  readonly ingestBatchesInFlight: number
 }
 
 export interface Tenant {

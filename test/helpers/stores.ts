@@ -13,21 +13,28 @@ export interface StoreFactory {
   create(): Promise<{ store: Store; dispose(): Promise<void> }>
 }
 
-export const sqliteFactory: StoreFactory = {
-  name: 'sqlite',
-  async create() {
-    const dir = createTempDir()
-    const store = createSqliteStore({ filename: `${dir.path}/leadrelay.db` })
-    await store.migrate()
-    return {
-      store,
-      async dispose() {
-        await store.close()
-        dir.remove()
-      },
-    }
-  },
+function sqliteStoreFactory(name: string, ingestThread: boolean): StoreFactory {
+  return {
+    name,
+    async create() {
+      const dir = createTempDir()
+      const store = createSqliteStore({ filename: `${dir.path}/leadrelay.db`, ingestThread })
+      await store.migrate()
+      return {
+        store,
+        async dispose() {
+          await store.close()
+          dir.remove()
+        },
+      }
+    },
+  }
 }
+
+export const sqliteFactory = sqliteStoreFactory('sqlite', false)
+
+/** SQLite as `serve` opens it: lead events committed on the ingest thread. */
+export const sqliteIngestThreadFactory = sqliteStoreFactory('sqlite (ingest thread)', true)
 
 export const postgresFactory: StoreFactory = {
   name: 'postgres',
@@ -46,4 +53,4 @@ export const postgresFactory: StoreFactory = {
   },
 }
 
-export const storeFactories: readonly StoreFactory[] = [sqliteFactory, postgresFactory]
+export const storeFactories: readonly StoreFactory[] = [sqliteFactory, sqliteIngestThreadFactory, postgresFactory]

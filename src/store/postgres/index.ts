@@ -35,7 +35,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
   return createKyselyStore({
     db,
-    capabilities: { dialect: 'postgres', concurrentWorkers: true, listenNotify: true },
+    capabilities: { dialect: 'postgres', concurrentWorkers: true, listenNotify: true, ingestBatchesInFlight: 1 },
     migrations: postgresMigrations,
     async withMigrationLock(work) {
       const client = await pool.connect()

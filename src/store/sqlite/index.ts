@@ -1,36 +1,46 @@
 /** The embedded store: one SQLite file in WAL mode, fsynced on every commit. */
 
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
 import { createKyselyStore } from '../kysely-store.ts'
 import type { Database } from '../schema.ts'
 import type { Store } from '../types.ts'
 import { sqliteBookkeepingTransaction } from './bookkeeping-transaction.ts'
 import { createSqliteIngest } from './ingest-statements.ts'
+import { createIngestThread } from './ingest-thread.ts'
 import { sqliteMigrations } from './migrations/index.ts'
+import { openSqliteDatabase } from './open-database.ts'
 import { withStatementCache } from './statement-cache.ts'
 
 export interface SqliteStoreOptions {
   /** Path of the database file, or `:memory:`. Its folder is created if missing. */
   readonly filename: string
+  /**
+   * Commit lead events on a thread of their own with its own connection (ingest-thread.ts), so that the main event
+   * loop never waits for their statements and fsync. `serve` does; a file database only.
+   */
+  readonly ingestThread?: boolean
 }
 
 export function createSqliteStore(options: SqliteStoreOptions): Store {
-  if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true })
-  const database = new SQLite(options.filename)
-  database.pragma('journal_mode = WAL')
-  // FULL fsyncs the WAL on every commit: an acknowledged lead survives power loss, not only a process crash.
-  database.pragma('synchronous = FULL')
-  database.pragma('foreign_keys = ON')
-  database.pragma('busy_timeout = 5000')
+  const database = openSqliteDatabase(options.filename)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) })
+  const ingestThread =
+    options.ingestThread && options.filename !== ':memory:'
+      ? createIngestThread({ filename: options.filename })
+      : undefined
   return createKyselyStore({
     db,
-    recordBatch: createSqliteIngest(database, db),
+    recordBatch: ingestThread
+      ? (items, now) => ingestThread.record(items, now)
+      : createSqliteIngest(database, (work) => db.connection().execute(work)),
     bookkeepingTransaction: sqliteBookkeepingTransaction(db),
-    capabilities: { dialect: 'sqlite', concurrentWorkers: false, listenNotify: false },
+    capabilities: {
+      dialect: 'sqlite',
+      concurrentWorkers: false,
+      listenNotify: false,
+      ingestBatchesInFlight: ingestThread ? 4 : 1,
+    },
     migrations: sqliteMigrations,
+    ...(ingestThread && { onClose: () => ingestThread.close() }),
   })
 }

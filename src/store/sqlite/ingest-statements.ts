@@ -5,9 +5,7 @@
  */
 
 import type { Database as SqliteDatabase } from 'better-sqlite3'
-import type { Kysely } from 'kysely'
 import { type IngestQueries, type LeadRow, recordLeadEvent } from '../record-lead-event.ts'
-import type { Database } from '../schema.ts'
 import type { IngestItem, IngestOutcome } from '../types.ts'
 
 const leadStateColumns = [
@@ -138,13 +136,16 @@ function ingestQueries(statements: ReturnType<typeof prepareStatements>): Ingest
   }
 }
 
-export function createSqliteIngest(database: SqliteDatabase, db: Kysely<Database>) {
+/** Runs `work` while no other query can use the connection (Kysely's connection lock, or nothing on a thread alone). */
+export type ExclusiveUse = <T>(work: () => Promise<T>) => Promise<T>
+
+export function createSqliteIngest(database: SqliteDatabase, exclusive: ExclusiveUse) {
   // Prepared on first use: the tables exist only once the store has been migrated.
   let prepared: { statements: ReturnType<typeof prepareStatements>; queries: IngestQueries } | undefined
 
-  /** One group commit. Holds Kysely's connection lock so no other query runs inside this transaction. */
+  /** One group commit, inside one `BEGIN IMMEDIATE` transaction that no other query on the connection joins. */
   return function recordBatch(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]> {
-    return db.connection().execute(async () => {
+    return exclusive(async () => {
       if (!prepared) {
         const statements = prepareStatements(database)
         prepared = { statements, queries: ingestQueries(statements) }
