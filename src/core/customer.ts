@@ -36,13 +36,16 @@ export function isValidEmail(email: string): boolean {
   return email.length <= 254 && emailPattern.test(email)
 }
 
+const whitespaceControls = /[\t\n\v\f\r\u0085]/g
+const otherControls = /\p{Cc}/gu
+const anyControl = /\p{Cc}/u
+
 function clean(value: string | undefined): string | undefined {
   if (value === undefined || value === null) return undefined
+  let text = String(value)
   // Line breaks and tabs separate words; any other control character is dropped, not turned into a space.
-  const text = String(value)
-    .replace(/[\t\n\v\f\r\u0085]/g, ' ')
-    .replace(/\p{Cc}/gu, '')
-    .trim()
+  if (anyControl.test(text)) text = text.replace(whitespaceControls, ' ').replace(otherControls, '')
+  text = text.trim()
   return text === '' ? undefined : text
 }
 
@@ -62,15 +65,15 @@ export function normaliseCustomer(raw: RawCustomer): NormalisedCustomer {
   const digits = phone?.replace(/\D/g, '')
   const countryText = clean(raw.country)
   const country = countryText === undefined ? undefined : (toCountryCode(countryText) ?? countryText)
-  const customer: Customer = {
-    ...(firstName !== undefined && { firstName }),
-    ...(lastName !== undefined && { lastName }),
-    ...(email !== undefined && { email }),
-    ...(phone !== undefined && { phone }),
-    ...(digits && { phoneDigits: digits }),
-    ...(country !== undefined && { country }),
-    ...(company !== undefined && { company }),
-    ...(title !== undefined && { title }),
-  }
+  // Assigned one by one rather than spread: this runs for every lead received.
+  const customer: { -readonly [K in keyof Customer]: Customer[K] } = {}
+  if (firstName !== undefined) customer.firstName = firstName
+  if (lastName !== undefined) customer.lastName = lastName
+  if (email !== undefined) customer.email = email
+  if (phone !== undefined) customer.phone = phone
+  if (digits) customer.phoneDigits = digits
+  if (country !== undefined) customer.country = country
+  if (company !== undefined) customer.company = company
+  if (title !== undefined) customer.title = title
   return { customer, invalid }
 }

@@ -502,6 +502,11 @@ describe('contentHashOf', () => {
     expect(contentHashOf('api', {})).toMatch(/^[A-Za-z0-9_-]{43}$/)
   })
 
+  test('undefined members are left out and empty containers kept, as in JSON', () => {
+    const expected = createHash('sha256').update('api\n{"b":[],"c":{},"d":[null,"\\u0000"]}').digest('base64url')
+    expect(contentHashOf('api', { d: [null, '\u0000'], c: {}, a: undefined, b: [] })).toBe(expected)
+  })
+
   test.each<InboundFormat>(['api', 'azure-table', 'file'])('the format matters: microsoft ≠ %s', (format) => {
     expect(contentHashOf(format, body)).not.toBe(contentHashOf('microsoft', body))
   })

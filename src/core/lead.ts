@@ -136,14 +136,22 @@ export function applyEvent(state: LeadState | undefined, event: LeadEventDraft):
 }
 
 function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
+  if (Array.isArray(value)) {
+    let out = '['
+    for (let index = 0; index < value.length; index++) out += `${index === 0 ? '' : ','}${canonicalJson(value[index])}`
+    return `${out}]`
   }
-  return JSON.stringify(value) ?? 'null'
+  // Keys in code-unit order, undefined members left out, as JSON.stringify would; built with loops because this
+  // runs for every lead received.
+  const object = value as Record<string, unknown>
+  let out = '{'
+  for (const key of Object.keys(object).sort()) {
+    const member = object[key]
+    if (member === undefined) continue
+    out += `${out === '{' ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`
+  }
+  return `${out}}`
 }
 
 /** Same payload, same hash, whatever the key order: identical sends within the dedupe window are one event. */
