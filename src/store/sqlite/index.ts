@@ -38,7 +38,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       dialect: 'sqlite',
       concurrentWorkers: false,
       listenNotify: false,
-      ingestBatchesInFlight: ingestThread ? 4 : 1,
+      ingestBatchesInFlight: ingestThread ? 2 : 1,
     },
     migrations: sqliteMigrations,
     ...(ingestThread && { onClose: () => ingestThread.close() }),
