@@ -208,7 +208,7 @@ its \`bench:${report.store}\` markers) and leaves the other store's section and 
 ## What is measured
 
 **Durable ingest**: \`POST /v1/leads\` with an API key, answered 202 only after the lead event is committed to the
-${report.store === 'postgres' ? 'PostgreSQL store (an ordinary commit: flushed to the WAL before it returns)' : 'embedded SQLite store (WAL, `synchronous = FULL`, so every group commit is fsynced)'}. Throughput
+${report.store === 'postgres' ? 'PostgreSQL store (an ordinary commit: flushed to the WAL before it returns)' : "embedded SQLite store (WAL; each group commit is fdatasynced before it is answered, the guarantee of `synchronous = FULL`; on `serve`'s ingest thread)"}. Throughput
 (requests/s) and latency (p50, p99) at ${report.connections} concurrent connections.
 
 **Baseline**: a bare Fastify 5 server (scripts/bench/bare-server.ts) with the same route, the same 64 KiB body limit
