@@ -1,14 +1,12 @@
 import { Worker } from 'node:worker_threads'
 import SQLite from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
-import { hashCredential } from '../../src/core/credentials.ts'
 import { createIdGenerator } from '../../src/core/ids.ts'
-import { parseInboundLead } from '../../src/core/inbound.ts'
-import { contentHashOf, interpretLead } from '../../src/core/lead.ts'
 import { createManualClock } from '../../src/core/ports.ts'
 import { createSqliteStore } from '../../src/store/sqlite/index.ts'
 import { createIngestThread, spawnIngestThread } from '../../src/store/sqlite/ingest-thread.ts'
 import type { IngestItem } from '../../src/store/types.ts'
+import { createTestTenant, ingestItemOf } from '../helpers/ingest-items.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 
 const clock = createManualClock(Date.UTC(2026, 10, 26))
@@ -22,29 +20,14 @@ beforeEach(async () => {
   file = `${dir.path}/leadrelay.db`
   const store = createSqliteStore({ filename: file })
   await store.migrate()
-  tenantId = ids.next('tnt')
-  await store.createTenant({
-    id: tenantId,
-    name: 'contoso',
-    ingestTokenHash: hashCredential(`token-${tenantId}`),
-    apiKey: { id: ids.next('key'), hash: hashCredential(`key-${tenantId}`), label: 'test' },
-    createdAt: clock.now(),
-  })
+  tenantId = await createTestTenant(store, { ids, clock })
   await store.close()
 })
 afterEach(() => dir.remove())
 
 function item(email: string, action = 'INS'): IngestItem {
   const body = { LeadSource: `AzureMarketplace-${action}|contoso.crm-suite`, CustomerInfo: { Email: email } }
-  return {
-    tenantId,
-    eventId: ids.next('evt'),
-    newLeadId: ids.next('lead'),
-    newDeliveryId: () => ids.next('dlv'),
-    draft: interpretLead(parseInboundLead(body, 'api'), { receivedAt: clock.now() }),
-    contentHash: contentHashOf('api', body),
-    dedupeWindowMs: 600_000,
-  }
+  return ingestItemOf(tenantId, body, { ids, clock })
 }
 
 function storedEventIds(): string[] {

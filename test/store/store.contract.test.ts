@@ -3,10 +3,9 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { hashCredential } from '../../src/core/credentials.ts'
 import { createIdGenerator } from '../../src/core/ids.ts'
-import { parseInboundLead } from '../../src/core/inbound.ts'
-import { contentHashOf, interpretLead } from '../../src/core/lead.ts'
 import { createManualClock } from '../../src/core/ports.ts'
 import type { IngestItem, Store } from '../../src/store/types.ts'
+import { createTestTenant, ingestItemOf } from '../helpers/ingest-items.ts'
 import { storeFactories } from '../helpers/stores.ts'
 
 for (const factory of storeFactories) {
@@ -19,30 +18,14 @@ for (const factory of storeFactories) {
 
     beforeEach(async () => {
       ;({ store, dispose } = await factory.create())
-      tenantId = ids.next('tnt')
-      await store.createTenant({
-        id: tenantId,
-        name: 'contoso',
-        ingestTokenHash: hashCredential(`token-${tenantId}`),
-        apiKey: { id: ids.next('key'), hash: hashCredential(`key-${tenantId}`), label: 'test' },
-        createdAt: clock.now(),
-      })
+      tenantId = await createTestTenant(store, { ids, clock })
     })
     afterEach(async () => {
       await dispose()
     })
 
     function item(body: Record<string, unknown>, extra: Partial<IngestItem> = {}): IngestItem {
-      return {
-        tenantId,
-        eventId: ids.next('evt'),
-        newLeadId: ids.next('lead'),
-        newDeliveryId: () => ids.next('dlv'),
-        draft: interpretLead(parseInboundLead(body, 'api'), { receivedAt: clock.now() }),
-        contentHash: contentHashOf('api', body),
-        dedupeWindowMs: 600_000,
-        ...extra,
-      }
+      return ingestItemOf(tenantId, body, { ids, clock }, extra)
     }
 
     test('migrate is idempotent', async () => {

@@ -16,7 +16,8 @@ export interface SqliteStoreOptions {
   readonly filename: string
   /**
    * Commit lead events on a thread of their own with its own connection (ingest-thread.ts), so that the main event
-   * loop never waits for their statements and fsync. `serve` does; a file database only.
+   * loop never waits for their statements and fsync. Stores opened from the config (every command) do; a file
+   * database only.
    */
   readonly ingestThread?: boolean
 }

@@ -81,8 +81,8 @@ export function createIngestThread({ filename, spawn = spawnIngestThread }: Inge
   }
 
   return {
-    record(items, now) {
-      if (closed) return Promise.reject(new Error('the store is closed'))
+    async record(items, now) {
+      if (closed) throw new Error('the store is closed')
       const id = nextId++
       const message: ToIngestThread = {
         type: 'record',
@@ -90,10 +90,11 @@ export function createIngestThread({ filename, spawn = spawnIngestThread }: Inge
         items: items.map(({ newDeliveryId: _made_on_the_thread, ...item }) => item),
         now,
       }
+      // Started first: a thread that cannot be spawned rejects this batch without leaving it pending.
+      thread ??= start()
+      const { worker } = thread
       return new Promise<IngestOutcome[]>((resolve, reject) => {
         pending.set(id, { resolve, reject })
-        thread ??= start()
-        const { worker } = thread
         worker.ref()
         worker.postMessage(message)
       })
