@@ -71,11 +71,31 @@ export type BatchItemResult =
 
 export interface SecretField {
   readonly name: string
+  /** The vendor's own words for it, as the publisher sees them in the vendor's admin pages. */
   readonly label: string
+  /** Required whenever it applies (see `when`); on edit, an empty value keeps the stored one. */
   readonly required: boolean
   /** Leadrelay generates it when left empty (and shows it once). */
   readonly generated?: boolean
+  /** Where in the vendor's admin pages to find it. */
   readonly help?: string
+  /** Several lines (a PEM key): a text area rather than a one-line input. */
+  readonly multiline?: boolean
+  /**
+   * Applies only when every named setting has one of the listed values (e.g. `{ authFlow: ['jwt_bearer'] }`);
+   * forms show it only then. Settings named here are top-level config properties.
+   */
+  readonly when?: Readonly<Record<string, readonly string[]>>
+}
+
+/**
+ * JSON Schema keywords Leadrelay adds to connector config schemas through zod's `.meta()`, for forms:
+ * `x-when` shows a setting only when other settings have given values (same shape as `SecretField.when`),
+ * `x-enum-labels` names enum values in the vendor's words.
+ */
+export type FormMeta = {
+  readonly 'x-when'?: Readonly<Record<string, readonly string[]>>
+  readonly 'x-enum-labels'?: Readonly<Record<string, string>>
 }
 
 /** Secrets a destination was created with, after decryption. Never logged, never returned by the API. */

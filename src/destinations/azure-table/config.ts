@@ -47,13 +47,23 @@ export const azureTableConfigSchema = z.strictObject({
     })
     .refine((name) => name.toLowerCase() !== 'tables', { message: '"tables" is a reserved name' })
     .default(defaultTableName)
-    .describe(`The table leads are written to; created when missing. Default ${defaultTableName}, as Microsoft's.`),
+    .meta({
+      title: 'Table name',
+      description: `The table leads are written to; created when missing. Default ${defaultTableName}, as Microsoft's.`,
+    }),
   layout: z
     .enum(azureTableLayouts)
     .default('both')
-    .describe(
-      "'microsoft': Microsoft's columns only (CustomerInfo as a JSON string); 'split': Microsoft's columns with CustomerInfo split into one column per customer field, plus the lead's stage, history count, flags and id; 'both': the split columns and CustomerInfo.",
-    ),
+    .meta({
+      title: 'Column layout',
+      description:
+        "'microsoft': Microsoft's columns only (CustomerInfo as a JSON string); 'split': Microsoft's columns with CustomerInfo split into one column per customer field, plus the lead's stage, history count, flags and id; 'both': the split columns and CustomerInfo.",
+      'x-enum-labels': {
+        microsoft: "Microsoft's columns only",
+        split: 'One column per customer field',
+        both: 'Both (recommended)',
+      },
+    }),
   fieldMap: fieldMapOverrideSchema
     .superRefine((override, context) => {
       if (!override) return
@@ -74,7 +84,10 @@ export const azureTableConfigSchema = z.strictObject({
         context.addIssue({ code: 'custom', path: ['fields'], message: 'At most 200 extra columns' })
       }
     })
-    .describe('Columns to add or replace (a lead value, a constant or a template) and columns to leave out.'),
+    .meta({
+      title: 'Column map changes',
+      description: 'Columns to add or replace (a lead value, a constant or a template) and columns to leave out.',
+    }),
 })
 
 export type AzureTableConfig = z.output<typeof azureTableConfigSchema>

@@ -209,15 +209,15 @@ export const azureTableDestination: Destination<AzureTableConfig> = {
   secretFields: [
     {
       name: 'connectionString',
-      label: 'Storage account connection string',
+      label: 'Connection string',
       required: false,
-      help: 'DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…;EndpointSuffix=core.windows.net (Azure portal → Storage account → Access keys). Give this or a SAS URL.',
+      help: 'DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…;EndpointSuffix=core.windows.net: Azure portal → your storage account → Security + networking → Access keys → key1 → Connection string (it holds the account key). Give this or a SAS URL.',
     },
     {
       name: 'sasUrl',
       label: 'Table service SAS URL',
       required: false,
-      help: 'https://<account>.table.core.windows.net/?sv=…&sig=… with Query, Add and Update permissions (and Create, unless the table exists). Give this or a connection string.',
+      help: 'Azure portal → your storage account → Security + networking → Shared access signature → allowed service Table, resource types Service, Container and Object, permissions Read, Add, Update (and Create, unless the table exists) → Generate → Table service SAS URL. Give this or a connection string.',
     },
   ],
   connect: connectAzureTable,

@@ -42,9 +42,11 @@ function originUrl(example: string) {
 }
 
 export const dynamicsConfigSchema = z.strictObject({
-  environmentUrl: originUrl('https://contoso.crm4.dynamics.com').describe(
-    'The Dataverse environment URL (Power Platform admin center → Environments → your environment → Environment URL).',
-  ),
+  environmentUrl: originUrl('https://contoso.crm4.dynamics.com').meta({
+    title: 'Environment URL',
+    description:
+      'The Dataverse environment URL, e.g. https://contoso.crm4.dynamics.com (Power Platform admin center → Manage → Environments → your environment → Environment URL).',
+  }),
   tenantId: z
     .string()
     .trim()
@@ -52,46 +54,60 @@ export const dynamicsConfigSchema = z.strictObject({
       message:
         'Must be the Directory (tenant) ID, a GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47, or a verified domain like contoso.onmicrosoft.com',
     })
-    .describe('Directory (tenant) ID of the Microsoft Entra tenant where the app is registered.'),
+    .meta({
+      title: 'Directory (tenant) ID',
+      description:
+        'The Microsoft Entra tenant where the app is registered: Microsoft Entra admin center → App registrations → your app → Overview → Directory (tenant) ID.',
+    }),
   clientId: z
     .string()
     .trim()
     .regex(guidPattern, 'Must be the Application (client) ID of the app registration, a GUID')
-    .describe('Application (client) ID of the app registration that has an application user in the environment.'),
-  authorityHost: originUrl(defaultAuthorityHost)
-    .default(defaultAuthorityHost)
-    .describe(
+    .meta({
+      title: 'Application (client) ID',
+      description:
+        'Microsoft Entra admin center → App registrations → your app → Overview → Application (client) ID. The app needs an application user with a security role in the environment (Power Platform admin center → your environment → Settings → Users + permissions → Application users).',
+    }),
+  authorityHost: originUrl(defaultAuthorityHost).default(defaultAuthorityHost).meta({
+    title: 'Microsoft Entra sign-in host',
+    description:
       'Microsoft Entra ID sign-in host; change it only for a sovereign cloud (e.g. https://login.microsoftonline.us).',
-    ),
+  }),
   matchBy: z
     .enum(matchModes)
     .default('email')
-    .describe(
-      "How a lead finds its record: 'email' (the lead with the same emailaddress1) or 'alternateKey' (a column with an alternate key holding the Leadrelay lead id; strictly idempotent).",
-    ),
+    .meta({
+      title: 'Match leads by',
+      description:
+        "How a lead finds its record: 'email' (the lead with the same emailaddress1) or 'alternateKey' (a column with an alternate key holding the Leadrelay lead id; strictly idempotent).",
+      'x-enum-labels': { email: 'Email address', alternateKey: 'Alternate key column' },
+    }),
   alternateKeyColumn: z
     .string()
     .regex(logicalNamePattern, 'Must be a column logical name: lower-case letters, digits and underscores')
     .default(defaultAlternateKeyColumn)
-    .describe("Logical name of the lead column with an alternate key, used when matchBy is 'alternateKey'."),
-  leadSourceCode: z
-    .number()
-    .int()
-    .min(0)
-    .max(2_147_483_647)
-    .nullable()
-    .default(defaultLeadSourceCode)
-    .describe('Option value written to leadsourcecode (8 = Web in a standard table); null leaves the column alone.'),
+    .meta({
+      title: 'Alternate key column (logical name)',
+      description:
+        'Logical name of the lead column with an alternate key (Power Apps → Tables → Lead → Keys), holding the Leadrelay lead id.',
+      'x-when': { matchBy: ['alternateKey'] },
+    }),
+  leadSourceCode: z.number().int().min(0).max(2_147_483_647).nullable().default(defaultLeadSourceCode).meta({
+    title: 'Lead Source option value',
+    description:
+      'Option value written to leadsourcecode (8 = Web in a standard table); empty (null) leaves the column alone.',
+  }),
   timeoutMs: z
     .number()
     .int()
     .min(1000)
     .max(30_000)
     .default(10_000)
-    .describe('How long one HTTP call to Entra ID or Dataverse may take, in ms.'),
-  fieldMap: fieldMapOverrideSchema.describe(
-    'Changes to the default lead field map: entries to add or replace, columns to omit.',
-  ),
+    .meta({ title: 'Timeout (ms)', description: 'How long one HTTP call to Entra ID or Dataverse may take, in ms.' }),
+  fieldMap: fieldMapOverrideSchema.meta({
+    title: 'Field map changes',
+    description: 'Changes to the default lead field map: entries to add or replace, columns to omit.',
+  }),
 })
 
 export type DynamicsConfig = z.output<typeof dynamicsConfigSchema>

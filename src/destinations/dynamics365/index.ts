@@ -191,5 +191,13 @@ export const dynamics365Destination: Destination<DynamicsConfig> = {
   prepareSecrets(given) {
     return prepareDynamicsSecrets(given)
   },
+  secretFields: [
+    {
+      name: 'clientSecret',
+      label: 'Client secret (Value)',
+      required: true,
+      help: 'Microsoft Entra admin center → App registrations → your app → Certificates & secrets → Client secrets → New client secret; copy its Value (not the Secret ID), which is shown only once.',
+    },
+  ],
   connect: connectDynamics,
 }

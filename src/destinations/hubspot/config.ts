@@ -58,14 +58,11 @@ export const hubspotConfigSchema = z
       .url({ protocol: /^https?$/, error: 'Must be an absolute http:// or https:// URL' })
       .max(2048)
       .default(defaultHubSpotBaseUrl)
-      .describe("HubSpot's API root. Leave the default; tests point it at a local fake."),
-    timeoutMs: z
-      .number()
-      .int()
-      .min(1000)
-      .max(30_000)
-      .default(15_000)
-      .describe('How long one HubSpot call may take, in ms, before it counts as failed and is retried.'),
+      .meta({ title: 'API base URL', description: "HubSpot's API root. Leave the default, https://api.hubapi.com." }),
+    timeoutMs: z.number().int().min(1000).max(30_000).default(15_000).meta({
+      title: 'Timeout (ms)',
+      description: 'How long one HubSpot call may take, in ms, before it counts as failed and is retried.',
+    }),
     lifecycleStages: z
       .strictObject({
         trial: optionValue.nullable().default(defaultLifecycleStages.trial),
@@ -73,48 +70,57 @@ export const hubspotConfigSchema = z
         active: optionValue.nullable().default(defaultLifecycleStages.active),
       })
       .prefault({})
-      .describe(
-        "Lifecycle stage (internal value) per funnel stage; null leaves the contact's lifecycle stage alone for that stage. The lead's furthest stage is sent, never a lower one.",
-      ),
-    leadStatus: optionValue
-      .optional()
-      .describe(
+      .meta({
+        title: 'Lifecycle stage per funnel stage',
+        description:
+          "Lifecycle stage (internal value, Settings → Objects → Contacts → Lifecycle stage) per funnel stage; empty leaves the contact's lifecycle stage alone for that stage. The lead's furthest stage is sent, never a lower one.",
+      }),
+    leadStatus: optionValue.optional().meta({
+      title: 'Lead status',
+      description:
         'hs_lead_status sent with every delivery (e.g. NEW). Leave unset if your sales team maintains lead status: it would be overwritten on every update.',
-      ),
-    doNotContactLeadStatus: optionValue
-      .optional()
-      .describe('hs_lead_status sent for a lead under a do-not-contact notice (e.g. UNQUALIFIED).'),
-    doNotContactProperty: propertyName
-      .optional()
-      .describe('A single checkbox contact property set to true while the lead is under a do-not-contact notice.'),
-    testLeadProperty: propertyName
-      .optional()
-      .describe('A single checkbox contact property set to true for test leads (MSFT_TEST and Leadrelay tests).'),
-    leadSourceProperty: propertyName
-      .optional()
-      .describe(
+    }),
+    doNotContactLeadStatus: optionValue.optional().meta({
+      title: 'Lead status for do-not-contact',
+      description: 'hs_lead_status sent for a lead under a do-not-contact notice (e.g. UNQUALIFIED).',
+    }),
+    doNotContactProperty: propertyName.optional().meta({
+      title: 'Do-not-contact property (internal name)',
+      description:
+        'A single checkbox contact property set to true while the lead is under a do-not-contact notice (Settings → Properties → the property → Internal name).',
+    }),
+    testLeadProperty: propertyName.optional().meta({
+      title: 'Test lead property (internal name)',
+      description: 'A single checkbox contact property set to true for test leads (MSFT_TEST and Leadrelay tests).',
+    }),
+    leadSourceProperty: propertyName.optional().meta({
+      title: 'Lead source property (internal name)',
+      description:
         'A text contact property that receives the raw LeadSource (e.g. AzureMarketplace-INS|publisher.offer).',
-      ),
-    historyProperty: propertyName
-      .optional()
-      .describe("A multi-line text contact property that receives the lead's history, one event per line."),
+    }),
+    historyProperty: propertyName.optional().meta({
+      title: 'History property (internal name)',
+      description: "A multi-line text contact property that receives the lead's history, one event per line.",
+    }),
     accountTimeZone: z
       .string()
       .refine(isTimeZone, 'Must be an IANA time zone such as Europe/Berlin or America/New_York')
       .default('UTC')
-      .describe("Your HubSpot account's time zone: the daily API limit resets at its midnight."),
-    requestsPer10Seconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(500)
-      .default(80)
-      .describe(
+      .meta({
+        title: 'Account time zone',
+        description:
+          "Your HubSpot account's time zone (Settings → Account defaults → Time zone): the daily API limit resets at its midnight.",
+      }),
+    requestsPer10Seconds: z.number().int().min(1).max(500).default(80).meta({
+      title: 'Requests per 10 seconds',
+      description:
         'At most this many HubSpot calls per rolling 10 seconds from this destination (HubSpot allows 100 to 190 per account, shared by all its apps).',
-      ),
-    fieldMap: fieldMapOverrideSchema.describe(
-      'Changes to the default property map: { "fields": { "<property>": mapping }, "omit": ["<property>"] }.',
-    ),
+    }),
+    fieldMap: fieldMapOverrideSchema.meta({
+      title: 'Field map changes',
+      description:
+        'Changes to the default property map: { "fields": { "<property>": mapping }, "omit": ["<property>"] }.',
+    }),
   })
   .superRefine((config, context) => {
     const configured: [string, string | undefined][] = [

@@ -319,5 +319,13 @@ export const hubspotDestination: Destination<HubSpotConfig> = {
   displayName: 'HubSpot (contacts)',
   configSchema: hubspotConfigSchema,
   prepareSecrets: (given) => prepareHubSpotSecrets(given),
+  secretFields: [
+    {
+      name: 'accessToken',
+      label: 'Private app access token',
+      required: true,
+      help: "HubSpot → Settings → Integrations → Private Apps → your app → Auth → Access token → Show token (it starts with 'pat-'). The app needs the scopes crm.objects.contacts.read and crm.objects.contacts.write.",
+    },
+  ],
   connect: connectHubSpot,
 }

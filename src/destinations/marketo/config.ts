@@ -33,66 +33,80 @@ export const marketoConfigSchema = z
       .string()
       .regex(/^\d{3}-[A-Za-z]{3}-\d{3}$/, 'A Munchkin ID looks like 123-ABC-456 (Admin > Munchkin)')
       .optional()
-      .describe('Your Marketo instance (Admin > Munchkin). The REST API is then https://<munchkinId>.mktorest.com.'),
+      .meta({
+        title: 'Munchkin ID',
+        description:
+          'Your Marketo instance, e.g. 123-ABC-456 (Admin → Integration → Munchkin → Munchkin Account ID). The REST API is then https://<Munchkin ID>.mktorest.com. Give this or the REST API Endpoint.',
+      }),
     restUrl: z
       .url({ protocol: /^https?$/, error: 'Must be an absolute https:// (or http://) URL' })
       .max(2048)
       .optional()
-      .describe(
-        'The REST API base URL instead of munchkinId, e.g. https://123-ABC-456.mktorest.com (a trailing /rest is accepted). The identity service is <restUrl>/identity.',
-      ),
-    lookupField: fieldName
-      .default('email')
-      .describe('The field Marketo de-duplicates people on (Sync Leads lookupField). Default email.'),
+      .meta({
+        title: 'REST API Endpoint',
+        description:
+          'Instead of the Munchkin ID: Admin → Integration → Web Services → REST API → Endpoint, e.g. https://123-ABC-456.mktorest.com/rest. The Identity Endpoint shown beside it (…/identity) is derived from it.',
+      }),
+    lookupField: fieldName.default('email').meta({
+      title: 'Lookup field',
+      description: 'The field Marketo de-duplicates people on (Sync Leads lookupField). Default email.',
+    }),
     action: z
       .enum(syncActions)
       .default('createOrUpdate')
-      .describe(
-        'Sync Leads action: createOrUpdate (default), createOnly (never touch existing people) or updateOnly (only update people already in Marketo). createDuplicate is not offered: it would create a person per retry.',
-      ),
-    partitionName: z
-      .string()
-      .min(1)
-      .max(255)
-      .optional()
-      .describe('Lead partition new people are created in (workspaces and partitions); default partition if left out.'),
+      .meta({
+        title: 'Sync action',
+        description:
+          'Sync Leads action: createOrUpdate (default), createOnly (never touch existing people) or updateOnly (only update people already in Marketo). createDuplicate is not offered: it would create a person per retry.',
+        'x-enum-labels': {
+          createOrUpdate: 'Create or update',
+          createOnly: 'Create only (never touch existing people)',
+          updateOnly: 'Update only (people already in Marketo)',
+        },
+      }),
+    partitionName: z.string().min(1).max(255).optional().meta({
+      title: 'Lead partition',
+      description:
+        'Lead partition new people are created in (Admin → Workspaces & Partitions → Person Partitions); default partition if left out.',
+    }),
     leadSource: z
       .string()
       .min(1)
       .max(255)
       .default('Azure Marketplace')
-      .describe("The value written to Marketo's Lead Source field."),
-    sourceDetailField: fieldName
-      .optional()
-      .describe(
-        'A custom text field that receives the raw marketplace lead source and stage, e.g. "AzureMarketplace-INS|contoso.crm (initial_interest)". None by default.',
-      ),
-    marketingSuspendedOnDoNotContact: z
-      .boolean()
-      .default(false)
-      .describe('Also set Marketing Suspended on do-not-contact leads (Unsubscribed is always set).'),
-    testLeadField: fieldName
-      .optional()
-      .describe(
+      .meta({ title: 'Lead Source', description: "The value written to Marketo's Lead Source field." }),
+    sourceDetailField: fieldName.optional().meta({
+      title: 'Source detail field (REST API name)',
+      description:
+        'A custom text field that receives the raw marketplace lead source and stage, e.g. "AzureMarketplace-INS|contoso.crm (initial_interest)" (Admin → Field Management). None by default.',
+    }),
+    marketingSuspendedOnDoNotContact: z.boolean().default(false).meta({
+      title: 'Marketing Suspended on do-not-contact',
+      description: 'Also set Marketing Suspended on do-not-contact leads (Unsubscribed is always set).',
+    }),
+    testLeadField: fieldName.optional().meta({
+      title: 'Test lead field (REST API name)',
+      description:
         'A custom Boolean field set to true on marketplace test leads (MSFT_TEST), so smart lists can skip them.',
-      ),
+    }),
     quotaResetTimeZone: z
       .string()
       .refine(isTimeZone, 'Must be an IANA time zone, e.g. America/Chicago')
       .default('UTC')
-      .describe(
-        'When the daily API quota resets (midnight in this zone); Marketo resets at midnight US Central for most subscriptions: set America/Chicago. Default UTC.',
-      ),
-    timeoutMs: z
-      .number()
-      .int()
-      .min(1000)
-      .max(30_000)
-      .default(15_000)
-      .describe('How long one call to Marketo may take, in ms, before it counts as failed and is retried.'),
-    fieldMap: fieldMapOverrideSchema.describe(
-      'Changes to the default field map: { "fields": { "<Marketo field>": { "from": "..." } }, "omit": ["phone"] }.',
-    ),
+      .meta({
+        title: 'Quota reset time zone',
+        description:
+          'When the daily API quota resets (midnight in this zone); Marketo resets at midnight US Central for most subscriptions: set America/Chicago. Default UTC.',
+      }),
+    timeoutMs: z.number().int().min(1000).max(30_000).default(15_000).meta({
+      title: 'Timeout (ms)',
+      description: 'How long one call to Marketo may take, in ms, before it counts as failed and is retried.',
+    }),
+    fieldMap: fieldMapOverrideSchema.meta({
+      title: 'Field map changes',
+      description:
+        'Changes to the default field map: { "fields": { "<Marketo field>": { "from": "..." } }, "omit": ["phone"] }.',
+    }),
   })
   .superRefine((config, context) => {
     if (config.munchkinId === undefined && config.restUrl === undefined) {

@@ -283,5 +283,19 @@ export const marketoDestination: Destination<MarketoConfig> = {
   prepareSecrets(given) {
     return prepareMarketoSecrets(given)
   },
+  secretFields: [
+    {
+      name: 'clientId',
+      label: 'Client ID',
+      required: true,
+      help: 'Admin → Integration → LaunchPoint → your custom service (API-only user) → View Details → Client ID.',
+    },
+    {
+      name: 'clientSecret',
+      label: 'Client Secret',
+      required: true,
+      help: 'Admin → Integration → LaunchPoint → your custom service → View Details → Client Secret.',
+    },
+  ],
   connect: connectMarketo,
 }

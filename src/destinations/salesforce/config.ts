@@ -42,23 +42,16 @@ export const fieldApiName = z
   .max(80)
   .regex(apiNamePattern, 'Must be a field API name such as Description or Marketplace_Source__c')
 
-const timeoutMs = z
-  .number()
-  .int()
-  .min(1000)
-  .max(30_000)
-  .default(15_000)
-  .describe('How long one request may take, in ms, before it counts as failed and is retried.')
+const timeoutMs = z.number().int().min(1000).max(30_000).default(15_000).meta({
+  title: 'Timeout (ms)',
+  description: 'How long one request may take, in ms, before it counts as failed and is retried.',
+})
 
-const requiredFieldPlaceholder = z
-  .string()
-  .min(1)
-  .max(40)
-  .nullable()
-  .default(defaultPlaceholder)
-  .describe(
-    'Written to LastName and Company (last_name and company in Web-to-Lead) when the lead has no value, since Salesforce requires both. null sends nothing, and Salesforce rejects such leads.',
-  )
+const requiredFieldPlaceholder = z.string().min(1).max(40).nullable().default(defaultPlaceholder).meta({
+  title: 'Placeholder for a missing Last Name or Company',
+  description:
+    'Written to Last Name and Company (last_name and company in Web-to-Lead) when the lead has no value, since Salesforce requires both. Empty (null) sends nothing, and Salesforce rejects such leads.',
+})
 
 export const salesforceApiConfigSchema = z
   .strictObject({
@@ -66,56 +59,71 @@ export const salesforceApiConfigSchema = z
       .literal('api')
       .default('api')
       .describe("'api' (REST API with OAuth, upserts) or 'web-to-lead' (form post, no credentials)."),
-    loginUrl: loginUrl.describe(
-      "Where tokens come from: your org's My Domain, e.g. https://acme.my.salesforce.com (for the JWT flow also https://login.salesforce.com or https://test.salesforce.com).",
-    ),
+    loginUrl: loginUrl.meta({
+      title: 'My Domain URL',
+      description:
+        "Where tokens come from: your org's My Domain, e.g. https://acme.my.salesforce.com (Salesforce Setup → My Domain → Current My Domain URL). The JWT bearer flow also takes https://login.salesforce.com or https://test.salesforce.com.",
+    }),
     authFlow: z
       .enum(['client_credentials', 'jwt_bearer'])
       .default('client_credentials')
-      .describe(
-        "'client_credentials' (secrets clientId + clientSecret) or 'jwt_bearer' (secrets clientId + privateKey, config username).",
-      ),
+      .meta({
+        title: 'Authentication method',
+        description:
+          "How Leadrelay signs in: the connected app's client credentials flow (Consumer Key and Consumer Secret, run as the app's Run As user) or the JWT bearer flow (Consumer Key and the private key of the certificate uploaded to the app, as the integration user).",
+        'x-enum-labels': {
+          client_credentials: 'Client credentials (Consumer Key and Consumer Secret)',
+          jwt_bearer: 'JWT bearer (Consumer Key and certificate private key)',
+        },
+      }),
     username: z
       .string()
       .min(3)
       .max(255)
       .optional()
-      .describe('JWT bearer flow only: the Salesforce username of the integration user (the JWT subject).'),
-    jwtAudience: originUrl
-      .optional()
-      .describe(
-        'JWT bearer flow only: the `aud` claim. Default https://test.salesforce.com for sandboxes (loginUrl on test.salesforce.com or *.sandbox.my.salesforce.com), else https://login.salesforce.com.',
-      ),
+      .meta({
+        title: 'Integration user username',
+        description:
+          'The Salesforce username of the integration user the JWT bearer flow signs in as (Setup → Users), pre-authorized for the connected app.',
+        'x-when': { authFlow: ['jwt_bearer'] },
+      }),
+    jwtAudience: originUrl.optional().meta({
+      title: 'JWT audience',
+      description:
+        'The `aud` claim. Leave empty: https://test.salesforce.com for sandboxes (My Domain URL on test.salesforce.com or *.sandbox.my.salesforce.com), else https://login.salesforce.com.',
+      'x-when': { authFlow: ['jwt_bearer'] },
+    }),
     apiVersion: z
       .string()
       .regex(/^\d{2,3}\.0$/, 'Must look like 60.0')
       .refine((version) => Number(version) >= 46, 'Must be 46.0 or later (upserts by external id in batches)')
       .default(defaultApiVersion)
-      .describe('REST API version, e.g. 60.0.'),
+      .meta({ title: 'API version', description: 'REST API version, e.g. 60.0.' }),
     matchBy: z
       .enum(['externalId', 'email'])
       .default('externalId')
-      .describe(
-        "'externalId' upserts on a custom External ID field holding Leadrelay's lead id (recommended); 'email' looks the lead up by email with SOQL, for orgs that cannot add that field.",
-      ),
-    externalIdField: fieldApiName
-      .default(defaultExternalIdField)
-      .describe('matchBy externalId: the Lead field (Text, External ID, Unique) that holds the Leadrelay lead id.'),
-    leadSource: z
-      .string()
-      .min(1)
-      .max(255)
-      .nullable()
-      .default(defaultLeadSource)
-      .describe(
-        'The LeadSource picklist value written on every lead; null leaves LeadSource alone. Must be a value of the picklist when it is restricted.',
-      ),
-    sourceField: fieldApiName
-      .nullable()
-      .default('Description')
-      .describe(
-        "Text field receiving the raw marketplace lead source ('AzureMarketplace-INS|publisher.offer'). 'Description' appends it to the description; null writes it nowhere.",
-      ),
+      .meta({
+        title: 'Match leads by',
+        description:
+          "'externalId' upserts on a custom External ID field holding Leadrelay's lead id (recommended); 'email' looks the lead up by email with SOQL, for orgs that cannot add that field.",
+        'x-enum-labels': { externalId: 'External ID field (recommended)', email: 'Email address' },
+      }),
+    externalIdField: fieldApiName.default(defaultExternalIdField).meta({
+      title: 'External ID field (API name)',
+      description:
+        'The Lead field (Text, External ID, Unique) that holds the Leadrelay lead id: Setup → Object Manager → Lead → Fields & Relationships → Field Name.',
+      'x-when': { matchBy: ['externalId'] },
+    }),
+    leadSource: z.string().min(1).max(255).nullable().default(defaultLeadSource).meta({
+      title: 'Lead Source value',
+      description:
+        'The Lead Source picklist value written on every lead; empty (null) leaves Lead Source alone. Must be a value of the picklist when it is restricted.',
+    }),
+    sourceField: fieldApiName.nullable().default('Description').meta({
+      title: 'Marketplace source field (API name)',
+      description:
+        "Text field receiving the raw marketplace lead source ('AzureMarketplace-INS|publisher.offer'). 'Description' appends it to the description; empty (null) writes it nowhere.",
+    }),
     requiredFieldPlaceholder,
     assignmentRule: z
       .union([
@@ -123,20 +131,24 @@ export const salesforceApiConfigSchema = z
         z.string().regex(/^01Q[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/, 'Must be an AssignmentRule id (01Q…)'),
       ])
       .default('active')
-      .describe(
-        "Lead assignment (Sforce-Auto-Assign): 'active' runs the active assignment rule on every create and update (Salesforce's default), 'none' runs none, an AssignmentRule id (01Q…) runs that rule on creates only.",
-      ),
-    allowSaveOnDuplicate: z
-      .boolean()
-      .default(false)
-      .describe(
+      .meta({
+        title: 'Lead assignment rule',
+        description:
+          "Lead assignment (Sforce-Auto-Assign): 'active' runs the active assignment rule on every create and update (Salesforce's default), 'none' runs none, an AssignmentRule id (01Q…, Setup → Lead Assignment Rules) runs that rule on creates only.",
+      }),
+    allowSaveOnDuplicate: z.boolean().default(false).meta({
+      title: 'Save despite duplicate alerts',
+      description:
         "Sends Sforce-Duplicate-Rule-Header allowSave=true, so duplicate rules whose action is 'Allow' (with an alert) do not block the save. Rules that block cannot be bypassed.",
-      ),
+    }),
     timeoutMs,
-    fieldMap: fieldMapOverrideSchema.describe(
-      'Changes to the default map: `fields` adds or replaces Lead fields (by API name), `omit` drops some.',
-    ),
+    fieldMap: fieldMapOverrideSchema.meta({
+      title: 'Field map changes',
+      description:
+        'Changes to the default map: `fields` adds or replaces Lead fields (by API name), `omit` drops some.',
+    }),
   })
+  .meta({ title: 'REST API (recommended)', description: 'Upserts Leads over the REST API with OAuth 2.0.' })
   .superRefine((config, context) => {
     if (config.authFlow === 'jwt_bearer' && config.username === undefined) {
       context.addIssue({
@@ -180,15 +192,26 @@ export const salesforceWebToLeadConfigSchema = z
         /^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/,
         'Must be your Salesforce organization id (00D…, 15 or 18 characters)',
       )
-      .describe('The organization id, the `oid` hidden field of a generated Web-to-Lead form.'),
-    servletUrl: originUrl
-      .default(defaultWebToLeadUrl)
-      .describe('Where the form is posted. Leave the default unless Salesforce support tells you otherwise.'),
+      .meta({
+        title: 'Organization ID',
+        description:
+          'Your org id (00D…): Setup → Company Information → Salesforce.com Organization ID, or the `oid` hidden field of a generated Web-to-Lead form.',
+      }),
+    servletUrl: originUrl.default(defaultWebToLeadUrl).meta({
+      title: 'Web-to-Lead URL',
+      description: 'Where the form is posted. Leave the default unless Salesforce support tells you otherwise.',
+    }),
     requiredFieldPlaceholder,
     timeoutMs,
-    fieldMap: fieldMapOverrideSchema.describe(
-      'Changes to the default map: `fields` adds or replaces form fields (first_name, lead_source, 00N… custom field ids), `omit` drops some.',
-    ),
+    fieldMap: fieldMapOverrideSchema.meta({
+      title: 'Field map changes',
+      description:
+        'Changes to the default map: `fields` adds or replaces form fields (first_name, lead_source, 00N… custom field ids), `omit` drops some.',
+    }),
+  })
+  .meta({
+    title: 'Web-to-Lead (no credentials)',
+    description: 'Posts the Web-to-Lead form: no connected app needed, but no updates and no delivery confirmation.',
   })
   .superRefine((config, context) => {
     for (const name of Object.keys(config.fieldMap?.fields ?? {})) {
@@ -202,11 +225,11 @@ export const salesforceWebToLeadConfigSchema = z
     }
   })
 
-export const salesforceConfigSchema = z.discriminatedUnion(
-  'mode',
-  [salesforceApiConfigSchema, salesforceWebToLeadConfigSchema],
-  { error: "mode must be 'api' (the default) or 'web-to-lead'" },
-)
+export const salesforceConfigSchema = z
+  .discriminatedUnion('mode', [salesforceApiConfigSchema, salesforceWebToLeadConfigSchema], {
+    error: "mode must be 'api' (the default) or 'web-to-lead'",
+  })
+  .meta({ title: 'Connection method' })
 
 export type SalesforceApiConfig = z.output<typeof salesforceApiConfigSchema>
 export type SalesforceWebToLeadConfig = z.output<typeof salesforceWebToLeadConfigSchema>

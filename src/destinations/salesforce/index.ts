@@ -37,6 +37,31 @@ export const salesforceDestination: Destination<SalesforceConfig> = {
   prepareSecrets(given) {
     return prepareSalesforceSecrets(given)
   },
+  // Names as Salesforce shows them on the connected app's "Manage Consumer Details" page.
+  secretFields: [
+    {
+      name: 'clientId',
+      label: 'Consumer Key',
+      required: true,
+      help: 'Salesforce Setup → App Manager → your connected app → View → Manage Consumer Details → Consumer Key.',
+      when: { mode: ['api'] },
+    },
+    {
+      name: 'clientSecret',
+      label: 'Consumer Secret',
+      required: true,
+      help: 'Salesforce Setup → App Manager → your connected app → View → Manage Consumer Details → Consumer Secret. The app needs "Enable Client Credentials Flow" and a Run As user.',
+      when: { mode: ['api'], authFlow: ['client_credentials'] },
+    },
+    {
+      name: 'privateKey',
+      label: 'Private key (PEM)',
+      required: true,
+      multiline: true,
+      help: 'The unencrypted RSA private key (-----BEGIN PRIVATE KEY-----) of the certificate uploaded to the connected app under "Use digital signatures".',
+      when: { mode: ['api'], authFlow: ['jwt_bearer'] },
+    },
+  ],
   connect(config, secrets, deps) {
     return guarded(
       config.mode === 'web-to-lead'
