@@ -3,7 +3,16 @@ import { describe, expect, test } from 'vitest'
 import type { RawCustomer } from './customer.ts'
 import { createActionMeanings } from './funnel.ts'
 import { type InboundFormat, type IncomingLead, parseInboundLead } from './inbound.ts'
-import { applyEvent, contentHashOf, interpretLead, type LeadEventDraft, type LeadState, mergeKeyOf } from './lead.ts'
+import {
+  applyEvent,
+  contentHashOf,
+  foldRecordedEvents,
+  interpretLead,
+  type LeadEventDraft,
+  type LeadState,
+  mergeKeyOf,
+  type RecordedEvent,
+} from './lead.ts'
 
 const receivedAt = Date.UTC(2026, 0, 1, 12)
 const ticks = 'MSFT_TEST_636573304831318844'
@@ -461,6 +470,61 @@ describe('applyEvent: do not contact', () => {
       actionMeanings,
     })
     expect(fold([ins(t1), unsubscribe]).doNotContact).toBe(true)
+  })
+})
+
+describe('foldRecordedEvents: two leads of one customer become one', () => {
+  /** What the store keeps of a draft, as it reads it back. */
+  function recorded(draft: LeadEventDraft): RecordedEvent {
+    return {
+      receivedAt: draft.receivedAt,
+      occurredAt: draft.occurredAt,
+      stage: draft.stage,
+      customer: draft.customer,
+      isTest: draft.isTest,
+      ...(draft.source !== undefined && { source: draft.source }),
+      ...(draft.action !== undefined && { action: draft.action }),
+    }
+  }
+  const byTime = (a: LeadEventDraft, b: LeadEventDraft) => a.occurredAt - b.occurredAt
+
+  test('the events of both, in time order, make the lead one customer would have had all along', () => {
+    // One lead named the offer by id, the other by display name; the same customer, the events interleaved.
+    const byId = [
+      event('TestDrive-StartTestDrive|contoso.app', t1, { email, firstName: 'John', company: 'Old Name Inc' }),
+      event('AzurePortal-Create|contoso.app', t3, { email, phone: '+1 (222) 222-2222' }),
+    ]
+    const byName = [event('AzureMarketplace-INS|Contoso App', t2, { email, lastName: 'Smith', company: 'Microsoft' })]
+    const all = [...byId, ...byName].sort(byTime)
+    const merged = foldRecordedEvents(all.map(recorded))
+    expect(merged).toStrictEqual(fold(all))
+    expect(merged).toMatchObject({
+      stage: 'active',
+      eventCount: 3,
+      firstEventAt: t1,
+      lastEventAt: t3,
+      action: 'Create',
+      customer: { firstName: 'John', lastName: 'Smith', company: 'Microsoft', phoneDigits: '12222222222' },
+    })
+  })
+
+  test('who acted is told by the stage: a later do-not-contact notice stays, a later action by the customer lifts it', () => {
+    const dnc = event('SPZA-DNC|contoso.app', t2, { email })
+    expect(foldRecordedEvents([event('SPZA-INS|x', t1, { email }), dnc].map(recorded))).toMatchObject({
+      doNotContact: true,
+      customerActedAt: t1,
+      doNotContactAt: t2,
+    })
+    expect(foldRecordedEvents([dnc, event('TestDrive-StartTestDrive|x', t3, { email })].map(recorded))).toMatchObject(
+      { doNotContact: false, stage: 'trial' },
+    )
+    expect(foldRecordedEvents([dnc, event('SPZA-SubscribeSaaS|x', t3, { email })].map(recorded))?.doNotContact).toBe(
+      true,
+    )
+  })
+
+  test('no events, no lead', () => {
+    expect(foldRecordedEvents([])).toBeUndefined()
   })
 })
 

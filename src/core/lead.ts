@@ -2,7 +2,14 @@
 
 import { createHash } from 'node:crypto'
 import { type Customer, type CustomerField, customerFields, normaliseCustomer } from './customer.ts'
-import { type ActionMeanings, defaultActionMeanings, furtherStage, meaningOf, type Stage } from './funnel.ts'
+import {
+  type ActionMeanings,
+  defaultActionMeanings,
+  furtherStage,
+  meaningOf,
+  type Stage,
+  stageRank,
+} from './funnel.ts'
 import type { InboundFormat, IncomingLead } from './inbound.ts'
 import { canonicalAction, canonicalSource, parseLeadSource } from './lead-source.ts'
 import { isTestLead } from './test-lead.ts'
@@ -133,6 +140,42 @@ export function applyEvent(state: LeadState | undefined, event: LeadEventDraft):
     ...((isNewest ? event.source : state?.source) !== undefined && { source: isNewest ? event.source : state?.source }),
     ...((isNewest ? event.action : state?.action) !== undefined && { action: isNewest ? event.action : state?.action }),
   }
+}
+
+/** What a stored event keeps of its draft: enough to fold it into a lead again. */
+export interface RecordedEvent {
+  readonly receivedAt: number
+  readonly occurredAt: number
+  readonly stage: Stage
+  readonly customer: Customer
+  readonly source?: string
+  readonly action?: string
+  readonly isTest: boolean
+}
+
+/**
+ * The lead that recorded events make when folded in the order given (oldest first): how two leads of one customer
+ * become one when they turn out to name the same offer. Undefined for no events.
+ */
+export function foldRecordedEvents(events: readonly RecordedEvent[]): LeadState | undefined {
+  let state: LeadState | undefined
+  for (const event of events) {
+    state = applyEvent(state, {
+      format: 'api',
+      receivedAt: event.receivedAt,
+      occurredAt: event.occurredAt,
+      stage: event.stage,
+      // Only an action by the customer advances the funnel (funnel.ts), so the stage tells who acted.
+      byCustomer: stageRank[event.stage] > 0,
+      customer: event.customer,
+      invalid: {},
+      isTest: event.isTest,
+      extra: {},
+      ...(event.source !== undefined && { source: event.source }),
+      ...(event.action !== undefined && { action: event.action }),
+    })
+  }
+  return state
 }
 
 function canonicalJson(value: unknown): string {
