@@ -6,6 +6,7 @@
 
 import type { CustomerField, RawCustomer } from './customer.ts'
 import { AppError } from './errors.ts'
+import { isStorableTime } from './time.ts'
 
 export const inboundFormats = ['microsoft', 'api', 'azure-table', 'file'] as const
 export type InboundFormat = (typeof inboundFormats)[number]
@@ -23,8 +24,14 @@ export interface IncomingLead {
   readonly productId?: string
   readonly publisherName?: string
   readonly description?: string
-  /** When the customer acted, if the sender says (epoch ms). */
+  /** When the customer acted, if the sender says (epoch ms, within the storable range of `time.ts`). */
   readonly occurredAt?: number
+  /**
+   * A time the sender gave that reads as a number or date but cannot be stored (outside 1970..9999, or a fraction
+   * of a millisecond): the field as sent and its value as text. The own API refuses it; other routes keep the text
+   * and use the receive time, so a lead is never lost over its time.
+   */
+  readonly unusableTime?: { readonly field: string; readonly value: string }
   readonly customer: RawCustomer
   /** Fields we do not interpret, kept verbatim. */
   readonly extra: Readonly<Record<string, unknown>>
@@ -35,7 +42,10 @@ function keyOf(name: string): string {
   return name.toLowerCase().replace(/[\s_-]/g, '')
 }
 
-type LeadField = Exclude<keyof IncomingLead, 'format' | 'customer' | 'extra' | 'occurredAt'> | 'occurredAt' | 'customer'
+type LeadField =
+  | Exclude<keyof IncomingLead, 'format' | 'customer' | 'extra' | 'occurredAt' | 'unusableTime'>
+  | 'occurredAt'
+  | 'customer'
 
 const leadFieldAliases: Readonly<Record<string, LeadField>> = {
   eventid: 'eventId',
@@ -87,11 +97,13 @@ function asText(value: unknown, field: string): string | undefined {
   throw new AppError('LEAD_INVALID', `${field} must be a string`, { field })
 }
 
-function parseTime(value: unknown, field: string): number | undefined {
+/** A time as epoch ms; `unusable` when it reads as one but cannot be stored. Throws for what is no time at all. */
+function parseTime(value: unknown, field: string): number | 'unusable' | undefined {
   if (value === undefined || value === null || value === '') return undefined
   const time = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN
-  if (!Number.isFinite(time)) throw new AppError('LEAD_INVALID', `${field} must be an ISO 8601 date-time`, { field })
-  return time
+  if (typeof value === 'number' && Number.isNaN(time)) return 'unusable'
+  if (Number.isNaN(time)) throw new AppError('LEAD_INVALID', `${field} must be an ISO 8601 date-time`, { field })
+  return isStorableTime(time) ? time : 'unusable'
 }
 
 function parseCustomer(value: unknown, field: string): RawCustomer {
@@ -131,7 +143,14 @@ export function parseInboundLead(body: unknown, format: InboundFormat): Incoming
     } else if (target === 'customer') {
       Object.assign(customer, parseCustomer(value, name))
     } else if (target === 'occurredAt') {
-      lead.occurredAt = parseTime(value, name)
+      const time = parseTime(value, name)
+      if (time === 'unusable') {
+        lead.unusableTime = { field: name, value: typeof value === 'string' ? value : String(value) }
+        lead.occurredAt = undefined
+      } else {
+        lead.occurredAt = time
+        delete lead.unusableTime
+      }
     } else {
       const text = asText(value, name)?.trim()
       if (text) lead[target] = text

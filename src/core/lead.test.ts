@@ -252,6 +252,20 @@ describe('interpretLead', () => {
   })
 })
 
+describe('interpretLead: a time that cannot be stored', () => {
+  test('the receive time is used and the time as sent is kept among the unused values', () => {
+    const draft = eventFrom({ LeadSource: 'AzureMarketplace-INS|contoso.app', CreatedTime: 9e15 })
+    expect(draft.occurredAt).toBe(receivedAt)
+    expect(draft.invalid).toStrictEqual({ occurredAt: '9000000000000000' })
+  })
+
+  test('alongside an unusable customer value', () => {
+    const draft = eventFrom({ CreatedTime: 1.5, UserDetails: { Email: 'not an email' } })
+    expect(draft.occurredAt).toBe(receivedAt)
+    expect(draft.invalid).toStrictEqual({ email: 'not an email', occurredAt: '1.5' })
+  })
+})
+
 describe('mergeKeyOf', () => {
   test.each<[string, RawCustomer, string | undefined]>([
     ['email', { email }, `email:${email}`],
@@ -597,6 +611,34 @@ describe('contentHashOf', () => {
 
   test('undefined properties are ignored, as in JSON', () => {
     expect(contentHashOf('api', { a: 1, b: undefined })).toBe(contentHashOf('api', { a: 1 }))
+  })
+
+  // The recursive version overflowed the call stack on a body nested ~5,000 deep, which fits in 64 KiB.
+  test('nesting of any depth is hashed without overflowing the stack', () => {
+    const depth = 200_000
+    let nested: unknown = 'x'
+    for (let index = 0; index < depth; index++) nested = index % 2 === 0 ? [nested] : { k: nested }
+    const text = `${'{"k":['.repeat(depth / 2)}"x"${']}'.repeat(depth / 2)}`
+    const expected = createHash('sha256').update('api\n').update(text).digest('base64url')
+    expect(contentHashOf('api', nested)).toBe(expected)
+  })
+
+  test('the canonical text is JSON.stringify with sorted keys', () => {
+    const sample = { z: [3, { y: null, b: 'é', a: [[], {}] }], a: { c: 1.5, b: -0, a: 'q"\\' }, m: [undefined, true] }
+    const sorted = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(sorted)
+        : value !== null && typeof value === 'object'
+          ? Object.fromEntries(
+              Object.keys(value)
+                .sort()
+                .map((key) => [key, sorted((value as Record<string, unknown>)[key])]),
+            )
+          : value
+    const expected = createHash('sha256')
+      .update(`api\n${JSON.stringify(sorted(sample))}`)
+      .digest('base64url')
+    expect(contentHashOf('api', sample)).toBe(expected)
   })
 
   test('unicode content is hashed exactly', () => {

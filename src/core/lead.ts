@@ -32,7 +32,8 @@ export interface LeadEventDraft {
   readonly offerTitle?: string
   readonly description?: string
   readonly customer: Customer
-  readonly invalid: Partial<Record<CustomerField, string>>
+  /** Values sent but not used, as sent: customer fields, and `occurredAt` when the sender's time was unusable. */
+  readonly invalid: Partial<Record<CustomerField | 'occurredAt', string>>
   readonly isTest: boolean
   readonly extra: Readonly<Record<string, unknown>>
 }
@@ -63,7 +64,7 @@ export function interpretLead(incoming: IncomingLead, options: InterpretOptions)
     ...((incoming.offerTitle ?? parsed.offer) !== undefined && { offerTitle: incoming.offerTitle ?? parsed.offer }),
     ...(incoming.description !== undefined && { description: incoming.description }),
     customer,
-    invalid,
+    invalid: incoming.unusableTime === undefined ? invalid : { ...invalid, occurredAt: incoming.unusableTime.value },
     isTest: isTestLead(customer, incoming.description, incoming.leadSource),
     extra: incoming.extra,
   }
@@ -178,23 +179,50 @@ export function foldRecordedEvents(events: readonly RecordedEvent[]): LeadState 
   return state
 }
 
-function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
-  if (Array.isArray(value)) {
-    let out = '['
-    for (let index = 0; index < value.length; index++) out += `${index === 0 ? '' : ','}${canonicalJson(value[index])}`
-    return `${out}]`
+/** Text written as it is, told apart from the JSON values still to be rendered on the same stack. */
+class Verbatim {
+  readonly text: string
+  constructor(text: string) {
+    this.text = text
   }
-  // Keys in code-unit order, undefined members left out, as JSON.stringify would; built with loops because this
-  // runs for every lead received.
-  const object = value as Record<string, unknown>
-  let out = '{'
-  for (const key of Object.keys(object).sort()) {
-    const member = object[key]
-    if (member === undefined) continue
-    out += `${out === '{' ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`
+}
+
+/**
+ * JSON.stringify's output with object keys in code-unit order (undefined members left out, as JSON.stringify
+ * does). Walks with a stack of its own rather than recursing, so no nesting depth can overflow the call stack; built
+ * with loops because this runs for every lead received.
+ */
+function canonicalJson(root: unknown): string {
+  let out = ''
+  const pending: unknown[] = [root]
+  while (pending.length > 0) {
+    const value = pending.pop()
+    if (value instanceof Verbatim) {
+      out += value.text
+    } else if (value === null || typeof value !== 'object') {
+      out += JSON.stringify(value) ?? 'null'
+    } else if (Array.isArray(value)) {
+      pending.push(new Verbatim(']'))
+      for (let index = value.length - 1; index >= 0; index--) {
+        pending.push(value[index])
+        if (index > 0) pending.push(new Verbatim(','))
+      }
+      out += '['
+    } else {
+      const object = value as Record<string, unknown>
+      const keys = Object.keys(object)
+        .sort()
+        .filter((key) => object[key] !== undefined)
+      pending.push(new Verbatim('}'))
+      for (let index = keys.length - 1; index >= 0; index--) {
+        const key = keys[index] as string
+        pending.push(object[key])
+        pending.push(new Verbatim(`${index === 0 ? '' : ','}${JSON.stringify(key)}:`))
+      }
+      out += '{'
+    }
   }
-  return `${out}}`
+  return out
 }
 
 /** Same payload, same hash, whatever the key order: identical sends within the dedupe window are one event. */

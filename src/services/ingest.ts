@@ -56,6 +56,14 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
           field: request.idempotencyKey === undefined ? 'eventId' : 'Idempotency-Key',
         })
       }
+      if (request.strict && incoming.unusableTime !== undefined) {
+        const { field } = incoming.unusableTime
+        throw new AppError(
+          'LEAD_INVALID',
+          `${field} must be a time from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (ISO 8601, or whole epoch milliseconds)`,
+          { field },
+        )
+      }
       const draft = interpretLead(incoming, { receivedAt: deps.clock.now(), actionMeanings })
       if (request.strict && draft.invalid.email !== undefined) {
         throw new AppError('LEAD_INVALID', 'customer.email is not a valid email address', { field: 'customer.email' })
