@@ -22,14 +22,22 @@ export async function runMigrations(
   )
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (done.has(migration.version)) continue
-    await db.transaction().execute(async (trx) => {
+    const ran = await db.transaction().execute(async (trx) => {
+      // Another process may have applied it while this one waited for the lock (SQLite, which has no advisory lock).
+      const appliedMeanwhile = await trx
+        .selectFrom('schema_migrations')
+        .select('version')
+        .where('version', '=', migration.version)
+        .executeTakeFirst()
+      if (appliedMeanwhile) return false
       await migration.up(trx)
       await trx
         .insertInto('schema_migrations')
         .values({ version: migration.version, name: migration.name, applied_at: now() })
         .execute()
+      return true
     })
-    applied.push(`${String(migration.version).padStart(4, '0')}-${migration.name}`)
+    if (ran) applied.push(`${String(migration.version).padStart(4, '0')}-${migration.name}`)
   }
   const current = Math.max(0, ...done, ...migrations.map((m) => m.version))
   return { applied, current }

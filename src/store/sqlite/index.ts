@@ -1,15 +1,13 @@
-/** The embedded store: one SQLite file in WAL mode, fsynced on every commit. */
+/** The embedded store: one SQLite file in WAL mode, fsynced on every commit; write transactions begin immediate. */
 
-import { Kysely, SqliteDialect } from 'kysely'
 import { createKyselyStore } from '../kysely-store.ts'
-import type { Database } from '../schema.ts'
 import type { Store } from '../types.ts'
 import { sqliteBookkeepingTransaction } from './bookkeeping-transaction.ts'
 import { createSqliteIngest } from './ingest-statements.ts'
 import { createIngestThread } from './ingest-thread.ts'
 import { sqliteMigrations } from './migrations/index.ts'
 import { openSqliteDatabase } from './open-database.ts'
-import { withStatementCache } from './statement-cache.ts'
+import { createSqliteKysely } from './sqlite-kysely.ts'
 
 export interface SqliteStoreOptions {
   /** Path of the database file, or `:memory:`. Its folder is created if missing. */
@@ -24,7 +22,7 @@ export interface SqliteStoreOptions {
 
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const database = openSqliteDatabase(options.filename)
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) })
+  const db = createSqliteKysely(database)
   const ingestThread =
     options.ingestThread && options.filename !== ':memory:'
       ? createIngestThread({ filename: options.filename })

@@ -7,6 +7,7 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3'
 import { type IngestQueries, type LeadRow, recordLeadEvent } from '../record-lead-event.ts'
 import type { IngestItem, IngestOutcome } from '../types.ts'
+import { beginWriteTransaction } from './sqlite-kysely.ts'
 
 const leadStateColumns = [
   'stage',
@@ -70,7 +71,7 @@ function insertSql(table: string, columns: readonly string[]): string {
 
 function prepareStatements(database: SqliteDatabase) {
   return {
-    begin: database.prepare('begin immediate'),
+    begin: database.prepare(beginWriteTransaction),
     commit: database.prepare('commit'),
     rollback: database.prepare('rollback'),
     eventByKey: database.prepare(

@@ -4,13 +4,20 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite, { type Database } from 'better-sqlite3'
 
+/**
+ * How long a statement waits for a lock another connection holds before it fails with SQLITE_BUSY. Every write
+ * transaction takes the write lock as it begins (sqlite-kysely.ts), so this wait is where writers queue; they hold
+ * it for milliseconds (commits are fsynced after the lock is released or skip fsync, docs/decisions/0003 and 0005).
+ */
+export const busyTimeoutMs = 5000
+
 export function openSqliteDatabase(filename: string): Database {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true })
-  const database = new SQLite(filename)
+  // The busy timeout comes first: switching to WAL already takes a lock another connection may hold.
+  const database = new SQLite(filename, { timeout: busyTimeoutMs })
   database.pragma('journal_mode = WAL')
   // FULL fsyncs the WAL on every commit: an acknowledged lead survives power loss, not only a process crash.
   database.pragma('synchronous = FULL')
   database.pragma('foreign_keys = ON')
-  database.pragma('busy_timeout = 5000')
   return database
 }
