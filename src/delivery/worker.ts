@@ -21,6 +21,7 @@ import type { AttemptCompletion, Delivery, DestinationRecord, Store } from '../s
 import type { ConnectorFactory } from './connectors.ts'
 import { type BreakerPolicy, createDestinationLimits } from './destination-limits.ts'
 import { runAttempt, runBatch } from './run-attempt.ts'
+import { untilSettled } from './until-settled.ts'
 
 export type HealthNotice = 'destination.paused' | 'destination.disabled' | 'destination.recovered'
 
@@ -101,10 +102,14 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   let loop: Promise<void> | undefined
   let wakeUp: (() => void) | undefined
   let lastProbe = 0
+  /** Runs a store call a claimed delivery depends on until it succeeds (until-settled.ts). */
+  const settle = <T>(what: string, work: () => Promise<T>) =>
+    untilSettled(work, { log, what, stopSignal: stopController.signal })
   // Attempts finishing together are recorded in one transaction: one fsync for many deliveries.
-  const completions = createBatcher((items: readonly AttemptCompletion[]) => store.completeAttempts(items), {
-    maxBatch: 200,
-  })
+  const completions = createBatcher(
+    (items: readonly AttemptCompletion[]) => settle('recording attempt outcomes', () => store.completeAttempts(items)),
+    { maxBatch: 200 },
+  )
   let lastSweep = Number.NEGATIVE_INFINITY
   let lastHeartbeat = clock.now()
   let unsubscribe: (() => Promise<void>) | undefined
@@ -192,7 +197,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   ): Promise<LeadSnapshot | undefined> {
     if (snapshot && snapshot.lead.version > delivery.leadVersion) {
       // The lead changed after the claim; that change queued its own delivery, which carries the newer state.
-      await store.markSuperseded(delivery.id, deps.workerId, clock.now())
+      await settle('marking a delivery superseded', () => store.markSuperseded(delivery.id, deps.workerId, clock.now()))
       return undefined
     }
     if (!snapshot) {
@@ -281,7 +286,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     }
     const task = send(destinationId, deliveries, snapshots, releaseSlot)
       .catch((error: unknown) => {
-        // Recording failed (the store is down): the lease expires and the delivery is retried.
+        // Recording failed while the worker stopped: the lease expires and the delivery is retried.
         log.error({ err: error, destinationId }, 'attempt could not be recorded')
         return 'neutral' as const
       })
@@ -343,15 +348,16 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     })
     if (claimed.length === 0) return 0
     // Every claimed lead in a few queries, not a few per delivery.
-    const snapshots = await store.loadLeadHistories(
-      claimed.map((delivery) => ({ tenantId: delivery.tenantId, leadId: delivery.leadId })),
+    // From here on the claim is committed: a failed read must not leave its deliveries in flight with nobody on them.
+    const snapshots = await settle('loading claimed leads', () =>
+      store.loadLeadHistories(claimed.map((delivery) => ({ tenantId: delivery.tenantId, leadId: delivery.leadId }))),
     )
     const groups = new Map<string, Delivery[]>()
     for (const delivery of claimed) {
       groups.set(delivery.destinationId, [...(groups.get(delivery.destinationId) ?? []), delivery])
     }
     for (const [destinationId, group] of groups) {
-      const destination = await store.getDestinationById(destinationId)
+      const destination = await settle('loading a destination', () => store.getDestinationById(destinationId))
       if (!destination) continue
       destinations.set(destinationId, destination)
       limits.configure(destinationId, {

@@ -168,6 +168,8 @@ async function recordCompletions(trx: Executor, completions: readonly AttemptCom
           }
         }),
       )
+      // Recording is retried until it succeeds; a commit that happened but was not confirmed adds nothing twice.
+      .onConflict((oc) => oc.column('id').doNothing())
       .execute()
   }
   const ours = completions.map((completion) => {
