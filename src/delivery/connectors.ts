@@ -3,7 +3,7 @@
 import { DeliveryError } from '../core/errors.ts'
 import type { SecretSealer } from '../core/ports.ts'
 import { type DestinationRegistry, destinationOfKind } from '../destinations/registry.ts'
-import type { Connector, ConnectorDeps, DestinationSecrets } from '../destinations/types.ts'
+import type { Connector, ConnectorDeps, Destination, DestinationSecrets } from '../destinations/types.ts'
 import type { DestinationRecord } from '../store/types.ts'
 
 export interface ConnectorFactory {
@@ -14,6 +14,21 @@ export interface ConnectorFactory {
 export function openSecrets(sealer: SecretSealer, destination: DestinationRecord): DestinationSecrets {
   if (destination.sealedSecrets === undefined) return {}
   return JSON.parse(sealer.open(destination.sealedSecrets, destination.id)) as DestinationSecrets
+}
+
+/**
+ * A stored destination's config and decrypted secrets in today's form (see `Destination.normalizeStored`);
+ * `changed` says whether the stored row still needs saving in that form.
+ */
+export function storedSettings(
+  definition: Destination<unknown>,
+  sealer: SecretSealer,
+  destination: DestinationRecord,
+): { config: unknown; secrets: DestinationSecrets; changed: boolean } {
+  const secrets = openSecrets(sealer, destination)
+  return (
+    definition.normalizeStored?.(destination.config, secrets) ?? { config: destination.config, secrets, changed: false }
+  )
 }
 
 export function createConnectorFactory(deps: {
@@ -29,8 +44,9 @@ export function createConnectorFactory(deps: {
       let connector: Connector
       try {
         const definition = destinationOfKind(deps.registry, destination.kind)
-        const config = definition.configSchema.parse(destination.config)
-        connector = definition.connect(config, openSecrets(deps.sealer, destination), deps.connectorDeps)
+        const stored = storedSettings(definition, deps.sealer, destination)
+        const config = definition.configSchema.parse(stored.config)
+        connector = definition.connect(config, stored.secrets, deps.connectorDeps)
       } catch (error) {
         throw new DeliveryError('misconfigured', `The stored settings cannot be used: ${(error as Error).message}`, {
           cause: error,

@@ -82,6 +82,11 @@ export interface SecretField {
   /** Several lines (a PEM key): a text area rather than a one-line input. */
   readonly multiline?: boolean
   /**
+   * A record of HTTP header name → value rather than one string (webhook secret headers); on an update, a name set
+   * to `null` removes that header. The API shows only the names, under the destination's `secretHeaders`.
+   */
+  readonly headerRecord?: boolean
+  /**
    * Applies only when every named setting has one of the listed values (e.g. `{ authFlow: ['jwt_bearer'] }`);
    * forms show it only then. Settings named here are top-level config properties.
    */
@@ -117,4 +122,15 @@ export interface Destination<Config = unknown> {
   readonly secretFields?: readonly SecretField[]
   /** Optional: new secrets replacing the current ones (e.g. a new signing secret; the old one may stay valid a while). */
   rotateSecrets?(current: DestinationSecrets, random: (size: number) => Uint8Array, now: number): DestinationSecrets
+  /**
+   * Optional: brings settings stored under an older rule into today's form (e.g. webhook credential headers move
+   * from the plain config into the secrets). Applied to a stored destination before it is used or shown; an update
+   * saves the result. `changed` says whether anything moved. Must not do I/O.
+   */
+  normalizeStored?(
+    config: unknown,
+    secrets: DestinationSecrets,
+  ): { readonly config: unknown; readonly secrets: DestinationSecrets; readonly changed: boolean }
+  /** Optional: what the API may show about the stored secrets besides that there are some; never a value. */
+  describeSecrets?(secrets: DestinationSecrets): Readonly<Record<string, unknown>>
 }

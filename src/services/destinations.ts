@@ -6,7 +6,7 @@ import { AppError } from '../core/errors.ts'
 import type { IdGenerator } from '../core/ids.ts'
 import type { Clock, SecretSealer } from '../core/ports.ts'
 import type { ConnectorFactory } from '../delivery/connectors.ts'
-import { openSecrets } from '../delivery/connectors.ts'
+import { storedSettings } from '../delivery/connectors.ts'
 import { type DestinationRegistry, destinationOfKind } from '../destinations/registry.ts'
 import type { LeadSnapshot } from '../destinations/types.ts'
 import type { DeliveryFilter, DestinationRecord, ReplaySelector, RouteScope, Store, Tenant } from '../store/types.ts'
@@ -59,14 +59,23 @@ export interface CheckResult {
   readonly testLeadId?: string
 }
 
-/** The public view of a destination: never a secret. */
-export function presentDestination(destination: DestinationRecord) {
+/**
+ * The public view of a destination: never a secret. `stored` is its config in today's form and what its kind may
+ * say about its secrets (e.g. the names of webhook secret headers), from `storedSettings`.
+ */
+export function presentDestination(
+  destination: DestinationRecord,
+  stored: { readonly config: unknown; readonly secrets?: Readonly<Record<string, unknown>> } = {
+    config: destination.config,
+  },
+) {
   return {
     id: destination.id,
     kind: destination.kind,
     name: destination.name,
-    config: destination.config,
+    config: stored.config,
     hasSecrets: destination.sealedSecrets !== undefined,
+    ...stored.secrets,
     state: destination.state,
     stateReason: destination.stateReason ?? null,
     failingSince: destination.failingSince === undefined ? null : new Date(destination.failingSince).toISOString(),
@@ -163,10 +172,27 @@ export function createDestinationService(deps: DestinationServiceDeps) {
   }
 
   function prepareSecrets(kind: string, given: Record<string, unknown> | undefined) {
-    const secrets = destinationOfKind(deps.registry, kind).prepareSecrets(given, random)
-    // Values the publisher did not send were generated here: show them once, in this answer only.
-    const revealed = Object.fromEntries(Object.entries(secrets).filter(([key]) => given?.[key] === undefined))
+    const definition = destinationOfKind(deps.registry, kind)
+    const secrets = definition.prepareSecrets(given, random)
+    // Generated values the publisher did not send are shown once, in this answer only; nothing else ever is.
+    const generated = new Set((definition.secretFields ?? []).filter((field) => field.generated).map((f) => f.name))
+    const revealed = Object.fromEntries(
+      Object.entries(secrets).filter(([key]) => generated.has(key) && given?.[key] === undefined),
+    )
     return { secrets, revealed }
+  }
+
+  /** The view of a stored destination, with its settings in today's form (see `Destination.normalizeStored`). */
+  function present(destination: DestinationRecord) {
+    const definition = Object.hasOwn(deps.registry, destination.kind)
+      ? deps.registry[destination.kind as keyof DestinationRegistry]
+      : undefined
+    if (!definition?.normalizeStored && !definition?.describeSecrets) return presentDestination(destination)
+    const stored = storedSettings(definition, deps.sealer, destination)
+    return presentDestination(destination, {
+      config: stored.config,
+      ...(definition.describeSecrets && { secrets: definition.describeSecrets(stored.secrets) }),
+    })
   }
 
   async function requireDestination(tenant: Tenant, id: string): Promise<DestinationRecord> {
@@ -248,29 +274,40 @@ export function createDestinationService(deps: DestinationServiceDeps) {
           },
         )
       }
-      const secrets = definition.rotateSecrets(openSecrets(deps.sealer, current), random, clock.now())
+      const stored = storedSettings(definition, deps.sealer, current)
+      const secrets = definition.rotateSecrets(stored.secrets, random, clock.now())
       await store.updateDestination(
         tenant.id,
         id,
-        { sealedSecrets: deps.sealer.seal(JSON.stringify(secrets), id) },
+        {
+          sealedSecrets: deps.sealer.seal(JSON.stringify(secrets), id),
+          ...(stored.changed && { config: stored.config }),
+        },
         clock.now(),
       )
       await audit(tenant, actor, 'destination.secrets_rotated', id)
-      const previous = openSecrets(deps.sealer, current)
+      const previous = stored.secrets
       const revealed = Object.fromEntries(
         Object.entries(secrets).filter(
           ([key, value]) => previous[key] !== value && !/expires/i.test(key) && !/^previous/.test(key),
         ),
       )
       return {
-        destination: presentDestination((await store.getDestination(tenant.id, id))!),
+        destination: present((await store.getDestination(tenant.id, id))!),
         revealedSecrets: revealed,
       }
     },
 
     async create(tenant: Tenant, input: z.output<typeof destinationInput>, actor: string) {
-      const config = validateConfig(input.kind, input.config)
-      const { secrets, revealed } = prepareSecrets(input.kind, input.secrets)
+      const definition = destinationOfKind(deps.registry, input.kind)
+      const given = validateConfig(input.kind, input.config)
+      const prepared = prepareSecrets(input.kind, input.secrets)
+      // A header given both as a setting and as a secret is sent with the secret value only.
+      const { config, secrets } = definition.normalizeStored?.(given, prepared.secrets) ?? {
+        config: given,
+        secrets: prepared.secrets,
+      }
+      const revealed = prepared.revealed
       const id = ids.next('dst')
       const destination = await store.createDestination(
         {
@@ -286,26 +323,34 @@ export function createDestinationService(deps: DestinationServiceDeps) {
         clock.now(),
       )
       await audit(tenant, actor, 'destination.created', id, { kind: input.kind, name: input.name })
-      return { destination: presentDestination(destination), revealedSecrets: revealed }
+      return { destination: present(destination), revealedSecrets: revealed }
     },
 
     async update(tenant: Tenant, id: string, input: z.output<typeof destinationPatchInput>, actor: string) {
       const current = await requireDestination(tenant, id)
-      const config = input.config === undefined ? undefined : validateConfig(current.kind, input.config)
-      let sealedSecrets: string | undefined
+      const definition = destinationOfKind(deps.registry, current.kind)
+      // Settings stored under an older rule (credential headers in a webhook's plain config) are saved in today's
+      // form by any update, so their values leave the plain config.
+      const stored = storedSettings(definition, deps.sealer, current)
+      let config = input.config === undefined ? stored.config : validateConfig(current.kind, input.config)
+      let secrets = stored.secrets
       let revealed: Record<string, string> = {}
       if (input.secrets !== undefined) {
-        const kept = openSecrets(deps.sealer, current)
-        const prepared = prepareSecrets(current.kind, { ...kept, ...input.secrets })
-        sealedSecrets = deps.sealer.seal(JSON.stringify(prepared.secrets), id)
+        const prepared = prepareSecrets(current.kind, { ...stored.secrets, ...input.secrets })
+        secrets = prepared.secrets
         revealed = prepared.revealed
       }
+      const normalized = definition.normalizeStored?.(config, secrets)
+      if (normalized?.changed) ({ config, secrets } = normalized)
+      const configChanged = input.config !== undefined || stored.changed || normalized?.changed === true
+      const secretsChanged = input.secrets !== undefined || stored.changed || normalized?.changed === true
+      const sealedSecrets = secretsChanged ? deps.sealer.seal(JSON.stringify(secrets), id) : undefined
       const updated = await store.updateDestination(
         tenant.id,
         id,
         {
           ...(input.name !== undefined && { name: input.name }),
-          ...(config !== undefined && { config }),
+          ...(configChanged && { config }),
           ...(sealedSecrets !== undefined && { sealedSecrets }),
           ...(input.limits?.maxConcurrency !== undefined && { maxConcurrency: input.limits.maxConcurrency }),
           ...(input.limits?.ratePerSecond !== undefined && { ratePerSecond: input.limits.ratePerSecond }),
@@ -313,14 +358,14 @@ export function createDestinationService(deps: DestinationServiceDeps) {
         clock.now(),
       )
       // A changed setting deserves a fresh try: a paused or disabled destination resumes.
-      if (current.state !== 'active' && (config !== undefined || sealedSecrets !== undefined)) {
+      if (current.state !== 'active' && (input.config !== undefined || input.secrets !== undefined)) {
         await store.setDestinationHealth(id, { state: 'active' }, clock.now())
       }
       await audit(tenant, actor, 'destination.updated', id, {
         fields: Object.keys(input).filter((key) => input[key as keyof typeof input] !== undefined),
       })
       const fresh = (await store.getDestination(tenant.id, id)) ?? updated!
-      return { destination: presentDestination(fresh), revealedSecrets: revealed }
+      return { destination: present(fresh), revealedSecrets: revealed }
     },
 
     async remove(tenant: Tenant, id: string, actor: string) {
@@ -331,11 +376,11 @@ export function createDestinationService(deps: DestinationServiceDeps) {
     },
 
     async get(tenant: Tenant, id: string) {
-      return presentDestination(await requireDestination(tenant, id))
+      return present(await requireDestination(tenant, id))
     },
 
     async list(tenant: Tenant) {
-      return (await store.listDestinations(tenant.id)).map(presentDestination)
+      return (await store.listDestinations(tenant.id)).map(present)
     },
 
     /** What the destination would receive for this lead, without sending anything. */

@@ -1,4 +1,7 @@
-/** The webhook destination's settings (the signing secret is a secret, not a setting: see signing.ts). */
+/**
+ * The webhook destination's settings (the signing secret and credential headers are secrets, not settings: see
+ * signing.ts and secret-headers.ts).
+ */
 
 import { z } from 'zod'
 
@@ -17,6 +20,30 @@ export function isReservedHeader(name: string): boolean {
 // RFC 9110 token characters.
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
+export function isHeaderName(name: string): boolean {
+  return headerName.test(name)
+}
+
+/** Extra headers in the config, and secret headers, each at most this many. */
+export const maxExtraHeaders = 20
+
+const credentialNames = new Set(['authorization', 'proxy-authorization', 'cookie', 'apikey', 'api-key', 'token'])
+
+/**
+ * Whether a header name looks like it carries a credential: `Authorization`, `Proxy-Authorization`, `Cookie`,
+ * `*-Key`, `*-Token` (or `_key`, `_token`), anything containing `secret`, `password`, `credential` or `api-key`,
+ * and `X-Auth*`. Case-insensitive.
+ */
+export function isCredentialHeader(name: string): boolean {
+  const lower = name.toLowerCase()
+  return (
+    credentialNames.has(lower) ||
+    /[-_](key|token)$/.test(lower) ||
+    /secret|password|passwd|credential|api-?key|access-?token/.test(lower) ||
+    /^x-auth/.test(lower)
+  )
+}
+
 const headersSchema = z
   .record(
     z.string(),
@@ -27,7 +54,9 @@ const headersSchema = z
   )
   .superRefine((headers, context) => {
     const names = Object.keys(headers)
-    if (names.length > 20) context.addIssue({ code: 'custom', message: 'At most 20 extra headers' })
+    if (names.length > maxExtraHeaders) {
+      context.addIssue({ code: 'custom', message: `At most ${maxExtraHeaders} extra headers` })
+    }
     const seen = new Set<string>()
     for (const name of names) {
       const lower = name.toLowerCase()
@@ -38,6 +67,12 @@ const headersSchema = z
           code: 'custom',
           path: [name],
           message: `${lower} is set by Leadrelay and cannot be replaced`,
+        })
+      } else if (isCredentialHeader(name)) {
+        context.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `${name} looks like a credential: send it in secrets.headers, which are stored encrypted and never shown again`,
         })
       } else if (seen.has(lower)) {
         context.addIssue({ code: 'custom', path: [name], message: `${lower} is given twice` })
@@ -66,7 +101,9 @@ export const webhookConfigSchema = z.strictObject({
     .describe('How long one attempt may take, in ms, before it counts as failed and is retried.'),
   headers: headersSchema
     .optional()
-    .describe('Extra headers sent with every request, e.g. an API key your endpoint expects.'),
+    .describe(
+      'Extra headers sent with every request, e.g. a tenant id your endpoint expects. Headers carrying credentials (an API key, a token) go in the secret headers instead.',
+    ),
 })
 
 export type WebhookConfig = z.output<typeof webhookConfigSchema>

@@ -6,12 +6,15 @@ import { postWebhook } from './client.ts'
 import { type WebhookConfig, webhookConfigSchema } from './config.ts'
 import { missingSecretError, toDeliveryError, webhookFailure } from './errors.ts'
 import { leadrelayPayload, microsoftPayload } from './payload.ts'
+import { moveCredentialHeaders, secretHeaderNames, secretHeadersOf } from './secret-headers.ts'
 import { activeSigningSecrets, prepareWebhookSecrets, rotateWebhookSecrets } from './signing.ts'
 
 export type { WebhookConfig } from './config.ts'
 
 function connectWebhook(config: WebhookConfig, secrets: DestinationSecrets, deps: ConnectorDeps): Connector {
   const { http, clock } = deps
+  const headers = { ...config.headers, ...secretHeadersOf(secrets) }
+  const hasHeaders = Object.keys(headers).length > 0
 
   /** Signs and POSTs `body` with the secrets valid now; throws the `DeliveryError` a non-2xx calls for. */
   async function send(id: string, body: string, signal: AbortSignal, now: number): Promise<number> {
@@ -27,7 +30,7 @@ function connectWebhook(config: WebhookConfig, secrets: DestinationSecrets, deps
         secrets: signing,
         timeoutMs: config.timeoutMs,
         signal,
-        ...(config.headers && { headers: config.headers }),
+        ...(hasHeaders && { headers }),
       })
     } catch (error) {
       throw toDeliveryError(error)
@@ -78,6 +81,13 @@ export const webhookDestination: Destination<WebhookConfig> = {
       generated: true,
       help: 'whsec_ followed by base64; leave empty and Leadrelay generates one and shows it once',
     },
+    {
+      name: 'headers',
+      label: 'Secret headers',
+      required: false,
+      headerRecord: true,
+      help: 'Headers that carry credentials, e.g. X-Api-Key or Authorization: header name → value, sent with every request. Stored encrypted; only the names are shown again. On an update, a name set to null removes that header.',
+    },
   ],
   rotateSecrets: (current, random, now) => {
     const rotated = rotateWebhookSecrets(current, random, now)
@@ -85,5 +95,10 @@ export const webhookDestination: Destination<WebhookConfig> = {
       Object.entries(rotated).filter((entry): entry is [string, string] => entry[1] !== undefined),
     )
   },
+  normalizeStored: (config, secrets) => {
+    const normalized = moveCredentialHeaders(config, secrets)
+    return { config: normalized.config, secrets: normalized.secrets, changed: normalized.moved }
+  },
+  describeSecrets: (secrets) => ({ secretHeaders: secretHeaderNames(secrets) }),
   connect: connectWebhook,
 }

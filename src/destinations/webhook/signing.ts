@@ -7,6 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { AppError } from '../../core/errors.ts'
 import type { DestinationSecrets } from '../types.ts'
+import { prepareSecretHeaders, secretHeaderPrefix, secretHeadersOf } from './secret-headers.ts'
 
 const secretPrefix = 'whsec_'
 const secretPattern = /^whsec_[A-Za-z0-9+/=]{32,}$/
@@ -99,16 +100,18 @@ export function verifyWebhook(input: VerifyInput): VerifyResult {
  * The webhook destination's secrets:
  * - `signingSecret`: signs every request;
  * - `previousSigningSecret` + `previousExpiresAt` (epoch ms, as a string): after a rotation, the old secret signs
- *   too until then, so receivers can switch secrets without dropping a request.
+ *   too until then, so receivers can switch secrets without dropping a request;
+ * - `header:<Name>`: a header that carries a credential, sent with every request (see secret-headers.ts).
  */
 // A type, not an interface, so it is assignable to `DestinationSecrets` (a record of strings).
 export type WebhookSecrets = {
   readonly signingSecret: string
   readonly previousSigningSecret?: string
   readonly previousExpiresAt?: string
+  readonly [secretHeader: `header:${string}`]: string
 }
 
-const secretKeys = new Set(['signingSecret', 'previousSigningSecret', 'previousExpiresAt'])
+const secretKeys = new Set(['signingSecret', 'previousSigningSecret', 'previousExpiresAt', 'headers'])
 
 function invalid(key: string, message: string): AppError {
   return new AppError('VALIDATION_FAILED', message, { field: `secrets.${key}` })
@@ -130,24 +133,27 @@ export function prepareWebhookSecrets(
 ): WebhookSecrets {
   const secrets = given ?? {}
   for (const key of Object.keys(secrets)) {
-    if (!secretKeys.has(key)) throw invalid(key, `Unknown secret ${key}; a webhook takes signingSecret`)
+    if (!secretKeys.has(key) && !key.startsWith(secretHeaderPrefix)) {
+      throw invalid(key, `Unknown secret ${key}; a webhook takes signingSecret and headers`)
+    }
   }
   const signingSecret = secretField(secrets, 'signingSecret') ?? generateSigningSecret(random)
+  const headers = prepareSecretHeaders(secrets)
   const previousSigningSecret = secretField(secrets, 'previousSigningSecret')
   const previousExpiresAt = secrets.previousExpiresAt
   if (previousSigningSecret === undefined) {
     if (previousExpiresAt !== undefined) {
       throw invalid('previousExpiresAt', 'previousExpiresAt needs a previousSigningSecret')
     }
-    return { signingSecret }
+    return { signingSecret, ...headers }
   }
   if (typeof previousExpiresAt !== 'string' || !/^\d{1,16}$/.test(previousExpiresAt)) {
     throw invalid('previousExpiresAt', 'previousExpiresAt must be a time in epoch milliseconds, as a string')
   }
-  return { signingSecret, previousSigningSecret, previousExpiresAt }
+  return { signingSecret, previousSigningSecret, previousExpiresAt, ...headers }
 }
 
-/** Replaces the signing secret; the old one keeps signing for `graceMs`. */
+/** Replaces the signing secret; the old one keeps signing for `graceMs`. Secret headers stay as they are. */
 export function rotateWebhookSecrets(
   current: DestinationSecrets,
   random: (size: number) => Uint8Array,
@@ -155,9 +161,12 @@ export function rotateWebhookSecrets(
   graceMs = defaultRotationGraceMs,
 ): WebhookSecrets {
   const signingSecret = generateSigningSecret(random)
+  const headers = Object.fromEntries(
+    Object.entries(secretHeadersOf(current)).map(([name, value]) => [`${secretHeaderPrefix}${name}`, value]),
+  )
   const previous = current.signingSecret
-  if (previous === undefined || !isSigningSecret(previous)) return { signingSecret }
-  return { signingSecret, previousSigningSecret: previous, previousExpiresAt: `${now + graceMs}` }
+  if (previous === undefined || !isSigningSecret(previous)) return { signingSecret, ...headers }
+  return { signingSecret, previousSigningSecret: previous, previousExpiresAt: `${now + graceMs}`, ...headers }
 }
 
 /** The secrets that sign a request sent at `now`, newest first. Empty when no valid signing secret is stored. */

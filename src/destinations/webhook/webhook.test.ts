@@ -160,6 +160,63 @@ describe('secrets', () => {
     expect(activeSigningSecrets(stored, now)).toEqual([rotated.signingSecret, secretA])
     expect(activeSigningSecrets(stored, now + 24 * 3600 * 1000)).toEqual([rotated.signingSecret])
   })
+  test('secret headers are stored one per name; an update replaces or removes them by name, any letter case', () => {
+    const created = webhookDestination.prepareSecrets(
+      { signingSecret: secretA, headers: { 'X-Api-Key': 'k-1', Authorization: 'Bearer t' } },
+      counting(),
+    )
+    expect(created).toEqual({ signingSecret: secretA, 'header:X-Api-Key': 'k-1', 'header:Authorization': 'Bearer t' })
+    // On an update the stored secrets come back with the patch on top.
+    const updated = webhookDestination.prepareSecrets(
+      { ...created, headers: { 'x-api-key': 'k-2', AUTHORIZATION: null, Cookie: 'session=1' } },
+      counting(),
+    )
+    expect(updated).toEqual({ signingSecret: secretA, 'header:x-api-key': 'k-2', 'header:Cookie': 'session=1' })
+    expect(webhookDestination.describeSecrets?.(updated)).toEqual({ secretHeaders: ['Cookie', 'x-api-key'] })
+  })
+
+  test.each<[unknown, string]>([
+    ['Bearer t', 'secrets.headers'],
+    [['X-Api-Key'], 'secrets.headers'],
+    [{ 'Bad Name': 'v' }, 'secrets.headers.Bad Name'],
+    [{ 'Webhook-Signature': 'v1,forged' }, 'secrets.headers.Webhook-Signature'],
+    [{ Host: 'internal' }, 'secrets.headers.Host'],
+    [{ 'X-Api-Key': 'a\r\nHost: evil' }, 'secrets.headers.X-Api-Key'],
+    [{ 'X-Api-Key': 42 }, 'secrets.headers.X-Api-Key'],
+    [{ 'X-Api-Key': '' }, 'secrets.headers.X-Api-Key'],
+    [Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`X-Key-${i}`, 'v'])), 'secrets.headers'],
+  ])('refuses secret headers %j', (headers, field) => {
+    expect(() => webhookDestination.prepareSecrets({ headers }, counting())).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', field }),
+    )
+  })
+
+  test('rotation keeps the secret headers', () => {
+    const rotated = rotateWebhookSecrets({ signingSecret: secretA, 'header:X-Api-Key': 'k-1' }, counting(9), 0)
+    expect(rotated['header:X-Api-Key']).toBe('k-1')
+  })
+
+  test('credential headers stored in the plain config move to the secrets; a secret header replaces a plain one', () => {
+    const legacy = { url: 'https://hooks.example.com/', headers: { 'X-Api-Key': 'k-1', 'X-Tenant': 'contoso' } }
+    expect(webhookDestination.normalizeStored?.(legacy, { signingSecret: secretA })).toEqual({
+      config: { url: 'https://hooks.example.com/', headers: { 'X-Tenant': 'contoso' } },
+      secrets: { signingSecret: secretA, 'header:X-Api-Key': 'k-1' },
+      changed: true,
+    })
+    const onlyCredentials = { url: 'https://hooks.example.com/', headers: { authorization: 'Bearer t' } }
+    expect(webhookDestination.normalizeStored?.(onlyCredentials, {})).toEqual({
+      config: { url: 'https://hooks.example.com/' },
+      secrets: { 'header:authorization': 'Bearer t' },
+      changed: true,
+    })
+    const duplicate = { url: 'https://hooks.example.com/', headers: { 'X-Tenant': 'plain' } }
+    expect(webhookDestination.normalizeStored?.(duplicate, { 'header:x-tenant': 'sealed' })).toMatchObject({
+      config: { url: 'https://hooks.example.com/' },
+      changed: true,
+    })
+    const clean = { url: 'https://hooks.example.com/', headers: { 'X-Tenant': 'contoso' } }
+    expect(webhookDestination.normalizeStored?.(clean, { signingSecret: secretA })?.changed).toBe(false)
+  })
 })
 
 describe('config', () => {
@@ -176,10 +233,29 @@ describe('config', () => {
       url: 'http://hooks.example.com/leads',
       format: 'microsoft',
       timeoutMs: 1000,
-      headers: { 'X-Api-Key': 'k', Authorization: 'Bearer t' },
+      headers: { 'X-Tenant': 'contoso', Accept: 'application/json' },
     })
     expect(config.format).toBe('microsoft')
-    expect(config.headers).toEqual({ 'X-Api-Key': 'k', Authorization: 'Bearer t' })
+    expect(config.headers).toEqual({ 'X-Tenant': 'contoso', Accept: 'application/json' })
+  })
+
+  test.each([
+    'Authorization',
+    'authorization',
+    'Proxy-Authorization',
+    'Cookie',
+    'X-Api-Key',
+    'x-apikey',
+    'Ocp-Apim-Subscription-Key',
+    'X-Access-Token',
+    'X-Client-Secret',
+    'my_token',
+    'X-Auth',
+  ])('refuses the credential header %s in the plain headers, pointing to secrets.headers', (name) => {
+    const result = webhookConfigSchema.safeParse({ url: 'https://hooks.example.com/', headers: { [name]: 'v' } })
+    expect(result.success).toBe(false)
+    expect(result.error?.issues[0]?.path).toEqual(['headers', name])
+    expect(result.error?.issues[0]?.message).toContain('secrets.headers')
   })
 
   test.each([
@@ -403,7 +479,10 @@ describe('the connector against a local receiver', () => {
   })
 
   test('POSTs the signed lead and returns the status', async () => {
-    const receipt = await connect({ headers: { 'X-Api-Key': 'k-123' } }).deliver(snapshot, attempt('dlv_01'))
+    const receipt = await connect(
+      { headers: { 'X-Tenant': 'contoso' } },
+      { ...secrets, 'header:X-Api-Key': 'k-123' },
+    ).deliver(snapshot, attempt('dlv_01'))
     expect(receipt).toEqual({ status: 200 })
     const [request] = sink.received
     expect(request?.method).toBe('POST')
@@ -413,6 +492,7 @@ describe('the connector against a local receiver', () => {
       'user-agent': 'Leadrelay-Webhook/1',
       'webhook-id': 'dlv_01',
       'webhook-timestamp': `${clock.now() / 1000}`,
+      'x-tenant': 'contoso',
       'x-api-key': 'k-123',
     })
     expect(request?.json).toEqual(leadrelayPayload(snapshot, clock.now()))
@@ -594,7 +674,7 @@ describe('the connector against a local receiver', () => {
 
   test('verify sends a signed ping', async () => {
     sink.respondWith({ status: 204 })
-    await connect({ headers: { Authorization: 'Bearer t' } }).verify(new AbortController().signal)
+    await connect({}, { ...secrets, 'header:Authorization': 'Bearer t' }).verify(new AbortController().signal)
     const [ping] = sink.received
     expect(ping?.json).toEqual({ type: 'leadrelay.ping', timestamp: new Date(clock.now()).toISOString() })
     expect(ping?.headers['webhook-id']).toBe(`ping_${clock.now()}`)
