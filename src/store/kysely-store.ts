@@ -14,6 +14,7 @@ import {
 import { type Migration, runMigrations } from './migrations.ts'
 import { customerOfRow, type LeadRow } from './record-lead-event.ts'
 import { recordLeadEventBatch } from './record-lead-event-batch.ts'
+import { createRoutingQueries } from './routing-queries.ts'
 import type { Database } from './schema.ts'
 import type {
   ApiKeyOwner,
@@ -151,6 +152,11 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
       ...(options.bookkeepingTransaction && { bookkeepingTransaction: options.bookkeepingTransaction }),
     }),
     ...(options.listenForWork && { listenForWork: options.listenForWork }),
+    ...createRoutingQueries({
+      db,
+      rowLocks: capabilities.dialect === 'postgres',
+      ...(options.notifyWork && { notifyWork: options.notifyWork }),
+    }),
     capabilities,
 
     migrate: () => withMigrationLock(() => runMigrations(db, options.migrations, Date.now)),
@@ -229,76 +235,6 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
         .where('ingest_token_hash', '=', tokenHash)
         .executeTakeFirst()
       return row ? tenantOf(row) : undefined
-    },
-
-    async putOffer(tenantId, input, now) {
-      const names = [...new Set([input.id, ...input.aliases].map(offerKeyOf))]
-      return db.transaction().execute(async (trx) => {
-        const taken = await trx
-          .selectFrom('offer_aliases')
-          .select(['alias', 'offer_id'])
-          .where('tenant_id', '=', tenantId)
-          .where('alias', 'in', names)
-          .where('offer_id', '!=', input.id)
-          .executeTakeFirst()
-        if (taken) {
-          throw new AppError('CONFLICT', `"${taken.alias}" already names offer ${taken.offer_id}`, { field: 'aliases' })
-        }
-        await trx
-          .insertInto('offers')
-          .values({
-            tenant_id: tenantId,
-            id: input.id,
-            title: input.title ?? null,
-            aliases: JSON.stringify(input.aliases),
-            created_at: now,
-            updated_at: now,
-          })
-          .onConflict((oc) =>
-            oc.columns(['tenant_id', 'id']).doUpdateSet({
-              title: input.title ?? null,
-              aliases: JSON.stringify(input.aliases),
-              updated_at: now,
-            }),
-          )
-          .execute()
-        await trx
-          .deleteFrom('offer_aliases')
-          .where('tenant_id', '=', tenantId)
-          .where('offer_id', '=', input.id)
-          .execute()
-        await trx
-          .insertInto('offer_aliases')
-          .values(names.map((alias) => ({ tenant_id: tenantId, alias, offer_id: input.id })))
-          .execute()
-        // Leads that arrived before the offer was known join it, unless the same customer already has a lead there.
-        await trx
-          .updateTable('leads')
-          .set({ offer_id: input.id, offer_key: input.id, updated_at: now })
-          .where('tenant_id', '=', tenantId)
-          .where('offer_id', 'is', null)
-          .where('offer_key', 'in', names)
-          .where((eb) =>
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('leads as other')
-                  .select(sql`1`.as('one'))
-                  .whereRef('other.tenant_id', '=', 'leads.tenant_id')
-                  .where('other.offer_key', '=', input.id)
-                  .whereRef('other.merge_key', '=', 'leads.merge_key'),
-              ),
-            ),
-          )
-          .execute()
-        const row = await trx
-          .selectFrom('offers')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', input.id)
-          .executeTakeFirstOrThrow()
-        return offerOf(row)
-      })
     },
 
     async getOffer(tenantId, offerId) {

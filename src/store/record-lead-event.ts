@@ -82,7 +82,8 @@ export function stateOfRow(row: LeadRow): LeadState {
   }
 }
 
-function columnsOf(state: LeadState): LeadStateColumns {
+/** The `leads` columns that hold a lead's merged state. */
+export function columnsOf(state: LeadState): LeadStateColumns {
   const c = state.customer
   return {
     stage: state.stage,

@@ -5,6 +5,7 @@ import type { DeliveryState, DeliveryTransition, DestinationHealth, DestinationS
 import type { Stage } from '../core/funnel.ts'
 import type { FunnelCounts } from '../core/funnel-report.ts'
 import type { LeadEventDraft } from '../core/lead.ts'
+import type { RoutingStore } from './routing-queries.ts'
 
 /** What a dialect can do; callers branch on these, never on the dialect's name. */
 export interface StoreCapabilities {
@@ -169,7 +170,8 @@ export interface LeadHistory {
   readonly offerTitle?: string
 }
 
-export interface Store extends DeliveryStore {
+/** Also `putOffer` and `changeRouting` (offers, routes and the leads that arrived before them): `RoutingStore`. */
+export interface Store extends DeliveryStore, RoutingStore {
   readonly capabilities: StoreCapabilities
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<MigrationReport>
@@ -183,8 +185,6 @@ export interface Store extends DeliveryStore {
   findApiKey(keyHash: string): Promise<ApiKeyOwner | undefined>
   findTenantByIngestToken(tokenHash: string): Promise<Tenant | undefined>
 
-  /** Creates or replaces an offer; links leads that were waiting for it under one of its names. */
-  putOffer(tenantId: string, offer: OfferInput, now: number): Promise<Offer>
   getOffer(tenantId: string, offerId: string): Promise<Offer | undefined>
   listOffers(tenantId: string): Promise<readonly Offer[]>
 

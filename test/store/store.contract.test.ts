@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { hashCredential } from '../../src/core/credentials.ts'
 import { createIdGenerator } from '../../src/core/ids.ts'
 import { createManualClock } from '../../src/core/ports.ts'
+import type { RoutingChange } from '../../src/store/routing-queries.ts'
 import type { IngestItem, Store } from '../../src/store/types.ts'
 import { createTestTenant, ingestItemOf } from '../helpers/ingest-items.ts'
 import { storeFactories } from '../helpers/stores.ts'
@@ -358,6 +359,172 @@ for (const factory of storeFactories) {
       const [lead] = (await store.listLeads(tenantId, { offerId: 'contoso.suite' }, { limit: 5 })).items
       expect(lead?.offerKey).toBe('contoso.suite')
       expect(await store.listOffers(tenantId)).toHaveLength(1)
+    })
+
+    describe('offers and routes reach the leads that arrived before them', () => {
+      const byId = (email: string, action = 'INS') =>
+        item({ LeadSource: `AzureMarketplace-${action}|contoso.suite`, CustomerInfo: { Email: email } })
+      const byName = (email: string, action = 'INS', fields: Record<string, string> = {}) =>
+        item({ LeadSource: `AzureMarketplace-${action}|Contoso  SUITE`, CustomerInfo: { Email: email, ...fields } })
+      const suite = { id: 'contoso.suite', title: 'Contoso Suite', aliases: ['Contoso Suite'] }
+
+      async function destination(name: string): Promise<string> {
+        const id = ids.next('dst')
+        await store.createDestination(
+          { id, tenantId, kind: 'webhook', name, config: { url: 'http://x' }, maxConcurrency: 4 },
+          clock.now(),
+        )
+        return id
+      }
+
+      async function record(items: IngestItem[]): Promise<string[]> {
+        const outcomes = await store.recordLeadEvents(items, clock.now())
+        return outcomes.map((outcome) => (outcome.status === 'recorded' ? outcome.receipt.leadId : ''))
+      }
+
+      async function deliveriesTo(destinationId: string) {
+        return (await store.listDeliveries(tenantId, { destinationId }, { limit: 100 })).items
+      }
+
+      function change(overrides: Partial<RoutingChange>): RoutingChange {
+        return {
+          tenantId,
+          earlierLeads: 'deliver',
+          dryRun: false,
+          newDeliveryId: () => ids.next('dlv'),
+          now: clock.now(),
+          ...overrides,
+        }
+      }
+
+      test('leads naming the offer by id join it, and a customer who named it both ways becomes one lead', async () => {
+        clock.advance(1000)
+        const [a, b1] = await record([byId('a@example.com'), byId('b@example.com', 'StartTestDrive')])
+        clock.advance(1000)
+        const [b2, c] = await record([
+          byName('b@example.com', 'PLT', { FirstName: 'Bea' }),
+          byName('c@example.com', 'INS', { FirstName: 'Cy' }),
+        ])
+        expect(new Set([a, b1, b2, c]).size).toBe(4)
+        const offer = await store.putOffer(tenantId, suite, clock.now())
+        expect(offer.id).toBe('contoso.suite')
+
+        const leads = (await store.listLeads(tenantId, {}, { limit: 10 })).items
+        expect(leads).toHaveLength(3)
+        expect(leads.every((lead) => lead.offerId === 'contoso.suite' && lead.offerKey === 'contoso.suite')).toBe(true)
+        expect((await store.listLeads(tenantId, { routed: false }, { limit: 10 })).items).toEqual([])
+        const merged = leads.find((lead) => lead.customer.email === 'b@example.com')
+        // The older lead survives, with both events: the furthest stage, the newest name, both counted.
+        expect(merged).toMatchObject({ id: b1, stage: 'active', eventCount: 2, action: 'PLT', version: 2 })
+        expect(merged?.customer.firstName).toBe('Bea')
+        expect((await store.listLeadEvents(tenantId, b1!)).map((event) => event.action)).toEqual([
+          'StartTestDrive',
+          'PLT',
+        ])
+        expect(await store.getLead(tenantId, b2!)).toBeUndefined()
+        expect(await store.countLeadEvents(tenantId)).toBe(4)
+
+        // Later events of both ways of naming the offer reach the same lead.
+        const [later] = await record([byName('b@example.com', 'DNC')])
+        const [latest] = await record([byId('b@example.com', 'Create')])
+        expect([later, latest]).toEqual([b1, b1])
+        expect(await store.getLead(tenantId, b1!)).toMatchObject({ eventCount: 4, offerId: 'contoso.suite' })
+      })
+
+      test('an offer created with a route queues every earlier lead once; a dry run counts the same and writes nothing', async () => {
+        const hook = await destination('hook')
+        await record([byId('a@example.com'), byId('b@example.com'), byName('b@example.com'), byName('c@example.com')])
+        await record([byName('test@example.com', 'INS', { FirstName: 'MSFT_TEST_636573304831318844' })])
+        const planned = change({ offer: suite, destinationIds: [hook], dryRun: true })
+        const preview = await store.changeRouting(planned)
+        expect(preview).toMatchObject({
+          offer: { id: 'contoso.suite', title: 'Contoso Suite' },
+          joinedLeads: 4,
+          mergedLeads: 1,
+          earlierLeads: { choice: 'deliver', destinations: [{ destinationId: hook, leads: 4 }], leads: 4, queued: 0 },
+        })
+        expect(await store.getOffer(tenantId, 'contoso.suite')).toBeUndefined()
+        expect(await store.getRoutes(tenantId, 'offer:contoso.suite')).toEqual([])
+        expect((await store.listLeads(tenantId, {}, { limit: 10 })).items).toHaveLength(5)
+        expect(await deliveriesTo(hook)).toEqual([])
+
+        const done = await store.changeRouting({ ...planned, dryRun: false })
+        expect(done.earlierLeads).toEqual({ ...preview.earlierLeads, queued: 4 })
+        const queued = await deliveriesTo(hook)
+        expect(queued).toHaveLength(4)
+        const leads = (await store.listLeads(tenantId, {}, { limit: 10 })).items
+        expect(new Set(queued.map((delivery) => delivery.leadId))).toEqual(new Set(leads.map((lead) => lead.id)))
+        expect(leads.some((lead) => lead.isTest)).toBe(true)
+        expect(await store.getRoutes(tenantId, 'offer:contoso.suite')).toEqual([hook])
+
+        // Saved again unchanged: nothing new.
+        const again = await store.changeRouting(change({ offer: suite, destinationIds: [hook] }))
+        expect(again.earlierLeads).toMatchObject({ destinations: [], leads: 0, queued: 0 })
+        expect(await deliveriesTo(hook)).toHaveLength(4)
+      })
+
+      test('a destination added to a live offer gets the earlier leads, the first one nothing again; skip queues none', async () => {
+        const first = await destination('first')
+        await store.changeRouting(change({ offer: suite, destinationIds: [first] }))
+        await record([byId('a@example.com'), byName('b@example.com')])
+        expect(await deliveriesTo(first)).toHaveLength(2)
+
+        const second = await destination('second')
+        const added = await store.changeRouting(change({ offer: suite, destinationIds: [first, second] }))
+        expect(added.earlierLeads).toMatchObject({ destinations: [{ destinationId: second, leads: 2 }], queued: 2 })
+        expect(await deliveriesTo(first)).toHaveLength(2)
+        expect(await deliveriesTo(second)).toHaveLength(2)
+
+        const third = await destination('third')
+        const skipped = await store.changeRouting(
+          change({ offer: suite, destinationIds: [first, second, third], earlierLeads: 'skip' }),
+        )
+        expect(skipped.earlierLeads).toEqual({
+          choice: 'skip',
+          destinations: [{ destinationId: third, leads: 2 }],
+          leads: 2,
+          deliveries: 2,
+          queued: 0,
+        })
+        expect(await deliveriesTo(third)).toEqual([])
+        // New leads go everywhere, as always.
+        await record([byName('c@example.com')])
+        expect(await deliveriesTo(third)).toHaveLength(1)
+      })
+
+      test('the default route gains a destination: leads of offers without their own route and of unknown offers get it', async () => {
+        const own = await destination('own')
+        await store.changeRouting(change({ offer: { id: 'routed.offer', aliases: [] }, destinationIds: [own] }))
+        await store.putOffer(tenantId, suite, clock.now())
+        await record([
+          byId('a@example.com'),
+          item({ LeadSource: 'AzureMarketplace-INS|routed.offer', CustomerInfo: { Email: 'r@example.com' } }),
+          item({ LeadSource: 'AzureMarketplace-INS|Not Configured Yet', CustomerInfo: { Email: 'w@example.com' } }),
+        ])
+        const fallback = await destination('fallback')
+        const preview = await store.changeRouting(change({ destinationIds: [fallback], dryRun: true }))
+        expect(preview.earlierLeads).toMatchObject({ destinations: [{ destinationId: fallback, leads: 2 }], leads: 2 })
+        expect(preview.offer).toBeUndefined()
+        const done = await store.changeRouting(change({ destinationIds: [fallback] }))
+        expect(done.earlierLeads.queued).toBe(2)
+        const emails = await Promise.all(
+          (await deliveriesTo(fallback)).map(
+            async (delivery) => (await store.getLead(tenantId, delivery.leadId))?.customer.email,
+          ),
+        )
+        expect(emails.sort()).toEqual(['a@example.com', 'w@example.com'])
+        expect(await deliveriesTo(own)).toHaveLength(1)
+
+        // A lead waiting under the default route joins an offer with its own route: it gets that route.
+        const later = await store.changeRouting(
+          change({ offer: { id: 'routed.offer', aliases: ['Not Configured Yet'] }, destinationIds: [own] }),
+        )
+        expect(later).toMatchObject({
+          joinedLeads: 1,
+          earlierLeads: { destinations: [{ destinationId: own, leads: 1 }] },
+        })
+        expect(await deliveriesTo(own)).toHaveLength(2)
+      })
     })
   })
 }
