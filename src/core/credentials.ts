@@ -15,3 +15,9 @@ export function generateCredential(kind: CredentialKind, random: (size: number) 
 export function hashCredential(secret: string): string {
   return createHash('sha256').update(secret).digest('base64url')
 }
+
+/** The prefix and the first four random characters: enough to tell keys apart, too little to guess the rest. */
+export function credentialHint(secret: string): string {
+  const prefix = Object.values(prefixes).find((candidate) => secret.startsWith(candidate)) ?? ''
+  return `${secret.slice(0, prefix.length + 4)}…`
+}

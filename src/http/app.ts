@@ -5,13 +5,16 @@ import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import secureJson from 'secure-json-parse'
 import { AppError } from '../core/errors.ts'
+import { isoTime } from '../core/time.ts'
 import { redactUrl } from '../logger.ts'
+import { createAuthFailureLimiter, registerAuthFailureBrake } from './auth-failure-limiter.ts'
 import type { HttpDeps } from './deps.ts'
+import { registerJsonBodyParser } from './json-body.ts'
 import { notificationContacts } from './notification-contacts.ts'
 import { buildOpenApiDocument } from './openapi.ts'
 import { sendProblem } from './problem.ts'
+import { registerApiResponseHeaders, withApiResponseHeaders } from './response-headers.ts'
 import { registerDeliveryRoutes } from './routes/deliveries.ts'
 import { registerDestinationRoutes } from './routes/destinations.ts'
 import { registerIngestRoutes } from './routes/ingest.ts'
@@ -29,7 +32,14 @@ export interface AppOptions {
   readonly logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
 }
 
-export function createApp(deps: HttpDeps, options: AppOptions): FastifyInstance {
+/**
+ * Longest path parameter, in characters once percent-decoded: above the longest id there is (an offer id, at most
+ * 200 characters in `offers.ts`, as long as the offer ids ingest takes as routable), so every offer that can be
+ * configured can be read and published by its id. Longer is URI_TOO_LONG; 201 to 256 is the id's own validation.
+ */
+export const maxPathParameterLength = 256
+
+export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance {
   const isInstance = typeof options.logger === 'object' && options.logger !== null && 'child' in options.logger
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes,
@@ -40,25 +50,23 @@ export function createApp(deps: HttpDeps, options: AppOptions): FastifyInstance 
     requestIdHeader: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // Senders differ on a trailing slash after the ingest URL; the path means the same either way.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: maxPathParameterLength },
+    // Errors the router answers before any route (bad percent-encoding, over-long parameters) are problems too;
+    // no hook runs for them, so the API headers are set here.
+    frameworkErrors: (error, request, reply) => sendProblem(request, withApiResponseHeaders(reply), error),
   })
+  const deps: HttpDeps = {
+    ...given,
+    auth: registerAuthFailureBrake(app, given.auth, createAuthFailureLimiter(given.clock)),
+  }
+  registerApiResponseHeaders(app)
   const routes: { method: string; url: string }[] = []
   servedRoutes.set(app, routes)
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url })
   })
-  // Only JSON is accepted; anything else is a 415 rather than a guess.
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/, { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      if (body === '') throw new Error('the body is empty')
-      done(null, secureJson.parse(body as string, undefined, { protoAction: 'error', constructorAction: 'error' }))
-    } catch (error) {
-      done(
-        new AppError('INVALID_JSON', `The body is not valid JSON: ${(error as Error).message}`, { field: '$' }),
-        undefined,
-      )
-    }
-  })
+  registerJsonBodyParser(app)
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error))
   const portal = existsSync(`${portalDir}index.html`)
   app.setNotFoundHandler((request, reply) => {
@@ -95,7 +103,7 @@ export function createApp(deps: HttpDeps, options: AppOptions): FastifyInstance 
   })
   app.get('/v1/tenant', async (request) => {
     const tenant = await deps.auth.tenantOf(request)
-    return { id: tenant.id, name: tenant.name, createdAt: new Date(tenant.createdAt).toISOString() }
+    return { id: tenant.id, name: tenant.name, createdAt: isoTime(tenant.createdAt) }
   })
   app.put('/v1/tenant/notifications', async (request) => {
     const tenant = await deps.auth.tenantOf(request)

@@ -1,39 +1,100 @@
-/** Bearer API keys, resolved to their tenant. Lookups are cached briefly: ingest must not pay a query per request. */
+/**
+ * Bearer API keys, resolved to their tenant and scopes. Lookups are cached: ingest must not pay a query per request.
+ *
+ * Revocation must not wait for a cache to expire. A revocation or rotation made through this node calls
+ * `forgetCachedCredentials`, so it holds here at once. One made elsewhere (another node, or the CLI on the same
+ * database) raises the store's credential epoch in the same transaction; every node reads that single row at most
+ * once per `epochCheckMs` and drops its whole cache when it moved. So elsewhere a revoked credential works for at
+ * most about a second more, at the price of one primary-key read per second per busy node — cheaper than shortening
+ * the cache, which would cost a query per key and token every few seconds and still leave a window of that length.
+ */
 
 import type { FastifyRequest } from 'fastify'
+import { type ApiKeyScope, grantsScope } from '../core/api-key-scopes.ts'
 import { hashCredential } from '../core/credentials.ts'
 import { AppError } from '../core/errors.ts'
 import type { Clock } from '../core/ports.ts'
-import type { ApiKeyOwner, Store, Tenant } from '../store/types.ts'
+import type { ApiKeyOwner, IngestTokenOwner, Store, Tenant } from '../store/types.ts'
+import { requiredScopeOf } from './route-scopes.ts'
 
 export interface Caller {
   readonly tenant: Tenant
   /** Who, for the audit log: `key:<api key id>`. */
   readonly actor: string
+  readonly keyId: string
+  readonly scopes: readonly ApiKeyScope[]
 }
 
 export interface Authenticator {
-  /** The tenant a request acts for; throws UNAUTHORIZED. An admin key picks a tenant with `Leadrelay-Tenant`. */
+  /**
+   * The tenant a request acts for; throws UNAUTHORIZED, or FORBIDDEN when the key lacks the scope the route needs
+   * (`route-scopes.ts`). An operator's admin key picks a tenant with `Leadrelay-Tenant`.
+   */
   tenantOf(request: FastifyRequest): Promise<Tenant>
-  /** The tenant and the key acting, for calls that are audited. */
+  /** The tenant and the key acting, for calls that are audited; checks the scope like `tenantOf`. */
   callerOf(request: FastifyRequest): Promise<Caller>
   /** The tenant behind a Microsoft ingest URL token; throws INGEST_TOKEN_UNKNOWN. */
   tenantOfIngestToken(token: string): Promise<Tenant>
+  /** Drops every cached key and token, after a revocation or rotation made on this node. */
+  forgetCachedCredentials(): void
 }
 
 const cacheMs = 30_000
+/** How stale another node's revocation may be here. */
+export const epochCheckMs = 1_000
+
+interface Cached<T> {
+  readonly value: T
+  readonly until: number
+}
 
 export function createAuthenticator(store: Store, clock: Clock): Authenticator {
-  const keys = new Map<string, { owner: ApiKeyOwner | undefined; until: number }>()
-  const tokens = new Map<string, { tenant: Tenant | undefined; until: number }>()
+  const keys = new Map<string, Cached<ApiKeyOwner>>()
+  const tokens = new Map<string, Cached<IngestTokenOwner>>()
+  /** Raised whenever the caches are dropped, so a lookup that began before cannot put a stale answer back. */
+  let generation = 0
+  let epoch: number | undefined
+  let epochCheckedAt = Number.NEGATIVE_INFINITY
+  let epochCheck: Promise<void> | undefined
 
-  async function ownerOf(hash: string): Promise<ApiKeyOwner | undefined> {
-    const cached = keys.get(hash)
-    if (cached && cached.until > clock.now()) return cached.owner
-    const owner = await store.findApiKey(hash)
-    // Unknown keys are not cached: a flood of random keys must not grow the map.
-    if (owner) keys.set(hash, { owner, until: clock.now() + cacheMs })
-    return owner
+  function forget(): void {
+    keys.clear()
+    tokens.clear()
+    generation++
+  }
+
+  function checkEpoch(): Promise<void> {
+    if (clock.now() - epochCheckedAt < epochCheckMs) return Promise.resolve()
+    epochCheck ??= (async () => {
+      try {
+        const current = await store.credentialEpoch()
+        if (current !== epoch) forget()
+        epoch = current
+        epochCheckedAt = clock.now()
+      } finally {
+        epochCheck = undefined
+      }
+    })()
+    return epochCheck
+  }
+
+  /** A cached lookup; unknown credentials are not cached, so a flood of random ones cannot grow the map. */
+  async function lookUp<T extends { readonly revokesAt?: number }>(
+    cache: Map<string, Cached<T>>,
+    hash: string,
+    find: (hash: string, now: number) => Promise<T | undefined>,
+  ): Promise<T | undefined> {
+    await checkEpoch()
+    const now = clock.now()
+    const cached = cache.get(hash)
+    if (cached && cached.until > now) return cached.value
+    const started = generation
+    const found = await find(hash, now)
+    if (found && started === generation) {
+      // A rotated credential's overlap ends on time, whatever is left of the cache period.
+      cache.set(hash, { value: found, until: Math.min(now + cacheMs, found.revokesAt ?? Number.POSITIVE_INFINITY) })
+    }
+    return found
   }
 
   async function callerOf(request: FastifyRequest): Promise<Caller> {
@@ -44,10 +105,19 @@ export function createAuthenticator(store: Store, clock: Clock): Authenticator {
         field: 'Authorization',
       })
     }
-    const owner = await ownerOf(hashCredential(match[1]))
+    const owner = await lookUp(keys, hashCredential(match[1]), (hash, now) => store.findApiKey(hash, now))
     if (!owner) throw new AppError('UNAUTHORIZED', 'This API key is unknown or revoked', { field: 'Authorization' })
-    const actor = `key:${owner.keyId}`
-    if (owner.tenant) return { tenant: owner.tenant, actor }
+    const needed = requiredScopeOf(request)
+    if (!grantsScope(owner.scopes, needed)) {
+      throw new AppError(
+        'FORBIDDEN',
+        `This API key holds the scope ${owner.scopes.map((scope) => `"${scope}"`).join(', ') || 'none'}; ` +
+          `${request.method} ${request.routeOptions.url ?? request.url} needs "${needed}"`,
+        { field: 'Authorization', extra: { requiredScope: needed } },
+      )
+    }
+    const caller = { actor: `key:${owner.keyId}`, keyId: owner.keyId, scopes: owner.scopes }
+    if (owner.tenant) return { ...caller, tenant: owner.tenant }
     const chosen = request.headers['leadrelay-tenant']
     const tenant = typeof chosen === 'string' ? (await store.listTenants()).find((t) => t.id === chosen) : undefined
     if (!tenant) {
@@ -55,27 +125,24 @@ export function createAuthenticator(store: Store, clock: Clock): Authenticator {
         field: 'Leadrelay-Tenant',
       })
     }
-    return { tenant, actor }
+    return { ...caller, tenant }
   }
 
   return {
     callerOf,
     tenantOf: async (request) => (await callerOf(request)).tenant,
+    forgetCachedCredentials: forget,
 
     async tenantOfIngestToken(token) {
-      const hash = hashCredential(token)
-      const cached = tokens.get(hash)
-      let tenant = cached && cached.until > clock.now() ? cached.tenant : undefined
-      if (!tenant) {
-        tenant = await store.findTenantByIngestToken(hash)
-        if (tenant) tokens.set(hash, { tenant, until: clock.now() + cacheMs })
+      const owner = await lookUp(tokens, hashCredential(token), (hash, now) => store.findIngestToken(hash, now))
+      if (!owner) {
+        throw new AppError(
+          'INGEST_TOKEN_UNKNOWN',
+          'This ingest URL is not valid (or was rotated and its overlap has ended); copy it again from Leadrelay',
+          { field: 'token' },
+        )
       }
-      if (!tenant) {
-        throw new AppError('INGEST_TOKEN_UNKNOWN', 'This ingest URL is not valid; copy it again from Leadrelay', {
-          field: 'token',
-        })
-      }
-      return tenant
+      return owner.tenant
     },
   }
 }

@@ -4,7 +4,9 @@ import { z } from 'zod'
 import { errorCatalogue } from '../core/errors.ts'
 import { stages } from '../core/funnel.ts'
 import { destinationInput, destinationPatchInput } from '../services/destinations.ts'
+import { ingestTokenRotateInput, keyInput, keyRotateInput } from '../services/keys.ts'
 import { notificationContacts } from './notification-contacts.ts'
+import { scopeOfRoute } from './route-scopes.ts'
 import { deliveryListQuery, replayBody } from './routes/deliveries.ts'
 import { routeBody } from './routes/destinations.ts'
 import { funnelQuery, leadListQuery } from './routes/leads.ts'
@@ -122,6 +124,18 @@ function operation(
 }
 
 /** Routes beyond ingest and leads: destinations, routing, publishing, deliveries, funnel, settings. */
+/** Each operation's security names the one scope its route needs, from the table the authenticator checks. */
+function withRouteScopes(paths: Record<string, Record<string, unknown>>) {
+  for (const [path, operations] of Object.entries(paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const secured = operation as { security?: unknown }
+      if (secured.security === undefined) continue
+      secured.security = [{ apiKey: [scopeOfRoute(method, path.replace(/\{(\w+)\}/g, ':$1'))] }]
+    }
+  }
+  return paths
+}
+
 function managementPaths() {
   const paths: Record<string, Record<string, unknown>> = {}
   const add = (method: string, path: string, summary: string, options?: Parameters<typeof operation>[2]) => {
@@ -167,6 +181,29 @@ function managementPaths() {
   add('get', '/v1/audit', 'Who changed destinations and replayed deliveries, newest first')
   add('get', '/v1/tenant/notifications', 'Who hears about destinations being paused, disabled or recovering')
   add('put', '/v1/tenant/notifications', 'Set the notification contacts', { body: notificationContacts })
+  add('get', '/v1/keys', "The tenant's working API keys: name, scopes, a hint of the secret, never the secret")
+  add('post', '/v1/keys', 'Create a named API key with scopes; the key is in this answer only', {
+    body: keyInput,
+    status: 201,
+  })
+  add(
+    'post',
+    '/v1/keys/{keyId}/rotate',
+    'A new secret for the same name and scopes; the old one stops after overlapHours',
+    {
+      body: keyRotateInput,
+      status: 201,
+    },
+  )
+  add('delete', '/v1/keys/{keyId}', 'Revoke an API key at once (audited)', { status: 204 })
+  add('get', '/v1/tenant/ingest-tokens', 'The current ingest token and previous ones still in their overlap')
+  add(
+    'post',
+    '/v1/tenant/ingest-token/rotate',
+    'A new ingest URL (in this answer only); the old one keeps working for overlapHours (default 72)',
+    { body: ingestTokenRotateInput, status: 201 },
+  )
+  add('delete', '/v1/tenant/ingest-tokens/{tokenId}', "End a previous ingest token's overlap now", { status: 204 })
   return paths
 }
 
@@ -176,10 +213,17 @@ export function buildOpenApiDocument(version: string) {
     openapi: '3.1.0',
     info: { title: 'Leadrelay', version, description: 'Receives marketplace leads, merges them per customer.' },
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A named API key. Each operation lists the scope it needs: ingest (POST /v1/leads), read (GETs) or admin (everything); a key without it gets 403 FORBIDDEN.',
+        },
+      },
       schemas: { MicrosoftLead: microsoftLead, Lead: apiLead, Receipt: receipt, Problem: problem },
     },
-    paths: {
+    paths: withRouteScopes({
       '/ingest/microsoft/{token}': {
         post: {
           summary: "Microsoft's HTTPS-endpoint lead destination; paste this URL into Partner Center",
@@ -252,6 +296,6 @@ export function buildOpenApiDocument(version: string) {
       '/healthz': {
         get: { summary: 'Readiness', responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready' } } },
       },
-    },
+    }),
   }
 }

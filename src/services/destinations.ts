@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { AppError } from '../core/errors.ts'
 import type { IdGenerator } from '../core/ids.ts'
 import type { Clock, SecretSealer } from '../core/ports.ts'
+import { isoTime } from '../core/time.ts'
 import type { ConnectorFactory } from '../delivery/connectors.ts'
 import { storedSettings } from '../delivery/connectors.ts'
 import { type DestinationRegistry, destinationOfKind } from '../destinations/registry.ts'
@@ -78,10 +79,10 @@ export function presentDestination(
     ...stored.secrets,
     state: destination.state,
     stateReason: destination.stateReason ?? null,
-    failingSince: destination.failingSince === undefined ? null : new Date(destination.failingSince).toISOString(),
+    failingSince: destination.failingSince === undefined ? null : isoTime(destination.failingSince),
     limits: { maxConcurrency: destination.maxConcurrency, ratePerSecond: destination.ratePerSecond ?? null },
-    createdAt: new Date(destination.createdAt).toISOString(),
-    updatedAt: new Date(destination.updatedAt).toISOString(),
+    createdAt: isoTime(destination.createdAt),
+    updatedAt: isoTime(destination.updatedAt),
   }
 }
 

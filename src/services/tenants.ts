@@ -1,6 +1,6 @@
 /** Creating tenants and the default tenant on first start. */
 
-import { generateCredential, hashCredential } from '../core/credentials.ts'
+import { credentialHint, generateCredential, hashCredential } from '../core/credentials.ts'
 import type { IdGenerator } from '../core/ids.ts'
 import type { Clock } from '../core/ports.ts'
 import type { Store, Tenant } from '../store/types.ts'
@@ -32,7 +32,13 @@ export async function createTenant(deps: TenantServiceDeps, name: string): Promi
     id: deps.ids.next('tnt'),
     name,
     ingestTokenHash: hashCredential(ingestToken),
-    apiKey: { id: deps.ids.next('key'), hash: hashCredential(apiKey), label: 'created with the tenant' },
+    ingestTokenId: deps.ids.next('itk'),
+    apiKey: {
+      id: deps.ids.next('key'),
+      hash: hashCredential(apiKey),
+      label: 'created with the tenant',
+      hint: credentialHint(apiKey),
+    },
     createdAt: deps.clock.now(),
   })
   return { tenant, apiKey, ingestToken, ingestUrl: ingestUrlOf(deps.publicUrl, ingestToken) }

@@ -11,13 +11,13 @@ import {
   createDeliveryQueries,
   type Executor,
 } from './delivery-queries.ts'
+import { createKeyQueries } from './key-queries.ts'
 import { type Migration, runMigrations } from './migrations.ts'
 import { customerOfRow, type LeadRow } from './record-lead-event.ts'
 import { recordLeadEventBatch } from './record-lead-event-batch.ts'
 import { createRoutingQueries } from './routing-queries.ts'
 import type { Database } from './schema.ts'
 import type {
-  ApiKeyOwner,
   IngestItem,
   IngestOutcome,
   Lead,
@@ -152,6 +152,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
       ...(options.bookkeepingTransaction && { bookkeepingTransaction: options.bookkeepingTransaction }),
     }),
     ...(options.listenForWork && { listenForWork: options.listenForWork }),
+    ...createKeyQueries(db),
     ...createRoutingQueries({
       db,
       rowLocks: capabilities.dialect === 'postgres',
@@ -189,6 +190,19 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
             key_hash: tenant.apiKey.hash,
             role: 'tenant',
             label: tenant.apiKey.label,
+            scopes: 'admin',
+            hint: tenant.apiKey.hint ?? null,
+            created_at: tenant.createdAt,
+            revoked_at: null,
+          })
+          .execute()
+        await trx
+          .insertInto('ingest_tokens')
+          .values({
+            id: tenant.ingestTokenId ?? `itk_${tenant.id}`,
+            tenant_id: tenant.id,
+            token_hash: tenant.ingestTokenHash,
+            hint: null,
             created_at: tenant.createdAt,
             revoked_at: null,
           })
@@ -208,33 +222,6 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     async listTenants() {
       const rows = await db.selectFrom('tenants').select(['id', 'name', 'created_at']).orderBy('id').execute()
       return rows.map(tenantOf)
-    },
-
-    async findApiKey(keyHash): Promise<ApiKeyOwner | undefined> {
-      const row = await db
-        .selectFrom('api_keys')
-        .leftJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
-        .select(['api_keys.id as key_id', 'api_keys.role', 'tenants.id', 'tenants.name', 'tenants.created_at'])
-        .where('api_keys.key_hash', '=', keyHash)
-        .where('api_keys.revoked_at', 'is', null)
-        .executeTakeFirst()
-      if (!row) return undefined
-      return {
-        keyId: row.key_id,
-        role: row.role === 'admin' ? 'admin' : 'tenant',
-        ...(row.id !== null &&
-          row.name !== null &&
-          row.created_at !== null && { tenant: tenantOf({ id: row.id, name: row.name, created_at: row.created_at }) }),
-      }
-    },
-
-    async findTenantByIngestToken(tokenHash) {
-      const row = await db
-        .selectFrom('tenants')
-        .select(['id', 'name', 'created_at'])
-        .where('ingest_token_hash', '=', tokenHash)
-        .executeTakeFirst()
-      return row ? tenantOf(row) : undefined
     },
 
     async getOffer(tenantId, offerId) {

@@ -20,8 +20,24 @@ export interface Database {
     role: string
     label: string
     created_at: number
+    /** When the key stops working; in the future while a rotated key's overlap lasts. */
+    revoked_at: number | null
+    /** Comma-separated `ingest`, `read`, `admin`. */
+    scopes: Generated<string>
+    /** The first characters of the secret, to tell keys apart; null for keys made before hints. */
+    hint: string | null
+  }
+  ingest_tokens: {
+    id: string
+    tenant_id: string
+    token_hash: string
+    hint: string | null
+    created_at: number
+    /** When the token stops working; in the future while a rotated token's overlap lasts. */
     revoked_at: number | null
   }
+  /** One row; raised by every revocation and rotation so other processes drop cached credentials. */
+  credential_epoch: { id: number; version: number }
   offers: {
     tenant_id: string
     id: string

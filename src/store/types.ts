@@ -1,5 +1,6 @@
 /** The `Store` contract: everything Leadrelay keeps. One implementation per dialect, one contract suite for all. */
 
+import type { ApiKeyScope } from '../core/api-key-scopes.ts'
 import type { Customer } from '../core/customer.ts'
 import type { DeliveryState, DeliveryTransition, DestinationHealth, DestinationState } from '../core/delivery-state.ts'
 import type { Stage } from '../core/funnel.ts'
@@ -32,15 +33,22 @@ export type ApiKeyRole = 'tenant' | 'admin'
 export interface ApiKeyOwner {
   readonly keyId: string
   readonly role: ApiKeyRole
+  /** What the key may do; an operator's admin key (no tenant) holds `admin`. */
+  readonly scopes: readonly ApiKeyScope[]
   /** Undefined for an operator's admin key. */
   readonly tenant?: Tenant
+  /** When a rotated key's overlap ends; a cache must not keep the key past it. */
+  readonly revokesAt?: number
 }
 
 export interface NewTenant {
   readonly id: string
   readonly name: string
   readonly ingestTokenHash: string
-  readonly apiKey: { readonly id: string; readonly hash: string; readonly label: string }
+  /** Id of the first ingest token; derived from the tenant id when absent. */
+  readonly ingestTokenId?: string
+  /** The first API key; it holds every scope (`admin`). */
+  readonly apiKey: { readonly id: string; readonly hash: string; readonly label: string; readonly hint?: string }
   readonly createdAt: number
 }
 
@@ -171,7 +179,7 @@ export interface LeadHistory {
 }
 
 /** Also `putOffer` and `changeRouting` (offers, routes and the leads that arrived before them): `RoutingStore`. */
-export interface Store extends DeliveryStore, RoutingStore {
+export interface Store extends DeliveryStore, KeyStore, RoutingStore {
   readonly capabilities: StoreCapabilities
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<MigrationReport>
@@ -182,8 +190,6 @@ export interface Store extends DeliveryStore, RoutingStore {
   createTenant(tenant: NewTenant): Promise<Tenant>
   countTenants(): Promise<number>
   listTenants(): Promise<readonly Tenant[]>
-  findApiKey(keyHash: string): Promise<ApiKeyOwner | undefined>
-  findTenantByIngestToken(tokenHash: string): Promise<Tenant | undefined>
 
   getOffer(tenantId: string, offerId: string): Promise<Offer | undefined>
   listOffers(tenantId: string): Promise<readonly Offer[]>
@@ -395,4 +401,99 @@ export interface DeliveryStore {
   /** Calls `onWork` when another process queues deliveries (capability `listenNotify`); resolves to an unsubscribe. */
   listenForWork?(onWork: () => void): Promise<() => Promise<void>>
   listAudit(tenantId: string, limit: number): Promise<readonly AuditEntry[]>
+}
+
+/** A named API key as listed: never its secret or hash. */
+export interface ApiKeyRecord {
+  readonly id: string
+  readonly tenantId: string
+  readonly name: string
+  readonly scopes: readonly ApiKeyScope[]
+  /** The first characters of the secret, to tell keys apart; absent for keys made before hints. */
+  readonly hint?: string
+  readonly createdAt: number
+  /** When the key stops working: set while a rotated key's overlap lasts, and at revocation. */
+  readonly revokesAt?: number
+}
+
+export interface NewApiKey {
+  readonly id: string
+  readonly tenantId: string
+  readonly name: string
+  readonly scopes: readonly ApiKeyScope[]
+  readonly hash: string
+  readonly hint: string
+  readonly createdAt: number
+}
+
+/** A key's replacement in a rotation: same tenant, name and scopes, a new id and secret. */
+export interface ApiKeyReplacement {
+  readonly id: string
+  readonly hash: string
+  readonly hint: string
+  readonly createdAt: number
+}
+
+/** A Microsoft ingest token as listed: never its secret or hash. */
+export interface IngestTokenRecord {
+  readonly id: string
+  readonly tenantId: string
+  readonly hint?: string
+  readonly createdAt: number
+  /** Absent for the current token; set on a previous token while its overlap lasts. */
+  readonly revokesAt?: number
+}
+
+export interface NewIngestToken {
+  readonly id: string
+  readonly tenantId: string
+  readonly hash: string
+  readonly hint: string
+  readonly createdAt: number
+}
+
+export interface IngestTokenOwner {
+  readonly tokenId: string
+  readonly tenant: Tenant
+  /** When a previous token's overlap ends; a cache must not keep the token past it. */
+  readonly revokesAt?: number
+}
+
+/**
+ * API keys and ingest tokens. A credential works while it has no revocation time or one after `now`. Every revocation
+ * and rotation raises the credential epoch in the same transaction, so processes that cache credentials can notice.
+ */
+export interface KeyStore {
+  /** The key with this hash if it works at `now`, with its tenant (none for an operator's admin key) and scopes. */
+  findApiKey(keyHash: string, now: number): Promise<ApiKeyOwner | undefined>
+  /** The tenant whose ingest token has this hash, if the token works at `now`. */
+  findIngestToken(tokenHash: string, now: number): Promise<IngestTokenOwner | undefined>
+  /** Raised by every revocation and rotation of a key or ingest token, in any tenant. */
+  credentialEpoch(): Promise<number>
+
+  createApiKey(key: NewApiKey): Promise<ApiKeyRecord>
+  /** The tenant's keys that work at `now`, oldest first; rotated keys still in their overlap included. */
+  listApiKeys(tenantId: string, now: number): Promise<readonly ApiKeyRecord[]>
+  /**
+   * Adds `replacement` with the name and scopes of key `id` and makes `id` stop working at `previousRevokesAt` (or
+   * earlier, if it already would). Undefined, and nothing changed, when `id` is no working key of the tenant.
+   */
+  rotateApiKey(
+    tenantId: string,
+    id: string,
+    replacement: ApiKeyReplacement,
+    previousRevokesAt: number,
+  ): Promise<{ readonly previous: ApiKeyRecord; readonly current: ApiKeyRecord } | undefined>
+  /** Key `id` stops working at `now`. Undefined when it is no working key of the tenant. */
+  revokeApiKey(tenantId: string, id: string, now: number): Promise<ApiKeyRecord | undefined>
+
+  /** The tenant's ingest tokens that work at `now`, newest first: the current one, then those in their overlap. */
+  listIngestTokens(tenantId: string, now: number): Promise<readonly IngestTokenRecord[]>
+  /**
+   * Makes `token` the tenant's current ingest token; every token that works now stops at `previousRevokesAt` (or
+   * earlier, if it already would). Answers the tokens as they are afterwards, like `listIngestTokens`.
+   */
+  rotateIngestToken(token: NewIngestToken, previousRevokesAt: number): Promise<readonly IngestTokenRecord[]>
+  /** Token `id` stops working at `now`. Undefined when it is no working token of the tenant. */
+  revokeIngestToken(tenantId: string, id: string, now: number): Promise<IngestTokenRecord | undefined>
 }

@@ -36,10 +36,107 @@ for (const factory of storeFactories) {
     })
 
     test('finds tenants by hashed API key and ingest token only', async () => {
-      expect((await store.findApiKey(hashCredential(`key-${tenantId}`)))?.tenant?.id).toBe(tenantId)
-      expect(await store.findApiKey(hashCredential('other'))).toBeUndefined()
-      expect((await store.findTenantByIngestToken(hashCredential(`token-${tenantId}`)))?.id).toBe(tenantId)
+      expect((await store.findApiKey(hashCredential(`key-${tenantId}`), clock.now()))?.tenant?.id).toBe(tenantId)
+      expect(await store.findApiKey(hashCredential('other'), clock.now())).toBeUndefined()
+      expect((await store.findIngestToken(hashCredential(`token-${tenantId}`), clock.now()))?.tenant.id).toBe(tenantId)
       expect(await store.countTenants()).toBe(1)
+    })
+
+    test("a tenant's first key holds admin; named keys are listed with scopes and hints, never hashes", async () => {
+      const first = await store.findApiKey(hashCredential(`key-${tenantId}`), clock.now())
+      expect(first?.scopes).toEqual(['admin'])
+      const created = await store.createApiKey({
+        id: ids.next('key'),
+        tenantId,
+        name: 'crm script',
+        scopes: ['ingest', 'read'],
+        hash: hashCredential('secret-1'),
+        hint: 'lr_key_abcd…',
+        createdAt: clock.now() + 1,
+      })
+      expect(created).toMatchObject({ name: 'crm script', scopes: ['ingest', 'read'], hint: 'lr_key_abcd…' })
+      const listed = await store.listApiKeys(tenantId, clock.now() + 1)
+      expect(listed.map((key) => [key.name, key.scopes])).toEqual([
+        ['test', ['admin']],
+        ['crm script', ['ingest', 'read']],
+      ])
+      expect(JSON.stringify(listed)).not.toContain(hashCredential('secret-1'))
+      expect((await store.findApiKey(hashCredential('secret-1'), clock.now()))?.scopes).toEqual(['ingest', 'read'])
+      expect(await store.listApiKeys(await createTestTenant(store, { ids, clock }), clock.now())).toHaveLength(1)
+    })
+
+    test('a revoked key stops at once and raises the credential epoch; a rotated key keeps its overlap', async () => {
+      const now = clock.now()
+      const epoch = await store.credentialEpoch()
+      const key = await store.createApiKey({
+        id: ids.next('key'),
+        tenantId,
+        name: 'viewer',
+        scopes: ['read'],
+        hash: hashCredential('viewer-1'),
+        hint: 'h',
+        createdAt: now,
+      })
+      const rotated = await store.rotateApiKey(
+        tenantId,
+        key.id,
+        { id: ids.next('key'), hash: hashCredential('viewer-2'), hint: 'h2', createdAt: now },
+        now + 60_000,
+      )
+      expect(rotated?.current).toMatchObject({ name: 'viewer', scopes: ['read'] })
+      expect(rotated?.previous.revokesAt).toBe(now + 60_000)
+      expect(await store.credentialEpoch()).toBeGreaterThan(epoch)
+      expect((await store.findApiKey(hashCredential('viewer-1'), now + 59_999))?.revokesAt).toBe(now + 60_000)
+      expect(await store.findApiKey(hashCredential('viewer-1'), now + 60_000)).toBeUndefined()
+      expect(await store.findApiKey(hashCredential('viewer-2'), now + 60_000)).toBeDefined()
+      // Rotating a key that is already gone changes nothing.
+      expect(
+        await store.rotateApiKey(
+          tenantId,
+          key.id,
+          { id: ids.next('key'), hash: hashCredential('viewer-3'), hint: 'h3', createdAt: now + 60_000 },
+          now + 60_000,
+        ),
+      ).toBeUndefined()
+      expect(await store.findApiKey(hashCredential('viewer-3'), now + 60_000)).toBeUndefined()
+
+      const before = await store.credentialEpoch()
+      expect(await store.revokeApiKey(tenantId, rotated!.current.id, now + 1)).toMatchObject({ revokesAt: now + 1 })
+      expect(await store.credentialEpoch()).toBeGreaterThan(before)
+      expect(await store.findApiKey(hashCredential('viewer-2'), now + 1)).toBeUndefined()
+      expect(await store.revokeApiKey(tenantId, rotated!.current.id, now + 2)).toBeUndefined()
+      // Another tenant cannot revoke this tenant's key.
+      const other = await createTestTenant(store, { ids, clock })
+      const firstKey = (await store.listApiKeys(tenantId, now))[0]!
+      expect(await store.revokeApiKey(other, firstKey.id, now)).toBeUndefined()
+      expect(await store.findApiKey(hashCredential(`key-${tenantId}`), now)).toBeDefined()
+    })
+
+    test('a rotated ingest token works until its overlap ends; the new one at once; revoking ends the overlap', async () => {
+      const now = clock.now()
+      const tokens = await store.rotateIngestToken(
+        { id: ids.next('itk'), tenantId, hash: hashCredential('token-2'), hint: 'lr_in_x…', createdAt: now },
+        now + 3_600_000,
+      )
+      expect(tokens.map((token) => token.revokesAt)).toEqual([undefined, now + 3_600_000])
+      expect((await store.findIngestToken(hashCredential('token-2'), now))?.tenant.id).toBe(tenantId)
+      const old = await store.findIngestToken(hashCredential(`token-${tenantId}`), now + 3_599_999)
+      expect(old?.revokesAt).toBe(now + 3_600_000)
+      expect(await store.findIngestToken(hashCredential(`token-${tenantId}`), now + 3_600_000)).toBeUndefined()
+      expect(await store.listIngestTokens(tenantId, now + 3_600_000)).toHaveLength(1)
+
+      // A second rotation never lengthens the first token's overlap.
+      await store.rotateIngestToken(
+        { id: ids.next('itk'), tenantId, hash: hashCredential('token-3'), hint: 'lr_in_y…', createdAt: now + 1 },
+        now + 7_200_000,
+      )
+      const listed = await store.listIngestTokens(tenantId, now + 1)
+      expect(listed.map((token) => token.revokesAt)).toEqual([undefined, now + 7_200_000, now + 3_600_000])
+      const epoch = await store.credentialEpoch()
+      expect(await store.revokeIngestToken(tenantId, listed[1]!.id, now + 2)).toMatchObject({ revokesAt: now + 2 })
+      expect(await store.credentialEpoch()).toBeGreaterThan(epoch)
+      expect(await store.findIngestToken(hashCredential('token-2'), now + 2)).toBeUndefined()
+      expect(await store.findIngestToken(hashCredential('token-3'), now + 2)).toBeDefined()
     })
 
     test('a batch merges events of one customer in order and answers per item', async () => {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { deliveryStates } from '../../core/delivery-state.ts'
 import { AppError } from '../../core/errors.ts'
+import { isoTime } from '../../core/time.ts'
 import type { AttemptRecord, Delivery, DeliveryFilter } from '../../store/types.ts'
 import type { HttpDeps } from '../deps.ts'
 import { parseWith } from '../validate.ts'
@@ -45,7 +46,7 @@ function filterOf(query: {
   }
 }
 
-const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
+const iso = (ms: number | undefined) => (ms === undefined ? null : isoTime(ms))
 
 export function presentAttempt(attempt: AttemptRecord) {
   return {
