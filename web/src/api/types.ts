@@ -158,6 +158,10 @@ export interface JsonSchema {
   readonly required?: string[]
   readonly enum?: unknown[]
   readonly anyOf?: JsonSchema[]
+  readonly oneOf?: JsonSchema[]
+  readonly const?: unknown
+  readonly propertyNames?: JsonSchema
+  readonly $schema?: string
   readonly default?: unknown
   readonly description?: string
   readonly format?: string
@@ -171,6 +175,10 @@ export interface JsonSchema {
   readonly additionalProperties?: boolean | JsonSchema
   readonly items?: JsonSchema
   readonly title?: string
+  /** Leadrelay's: shown only when other top-level settings have one of the listed values. */
+  readonly 'x-when'?: Record<string, string[]>
+  /** Leadrelay's: enum values in the vendor's words. */
+  readonly 'x-enum-labels'?: Record<string, string>
 }
 
 export interface SecretField {
@@ -179,6 +187,12 @@ export interface SecretField {
   readonly required: boolean
   readonly generated?: boolean
   readonly help?: string
+  /** Several lines (a PEM key). */
+  readonly multiline?: boolean
+  /** Header name → value; stored names are listed under the destination's `secret<Name>` (e.g. `secretHeaders`). */
+  readonly headerRecord?: boolean
+  /** Applies only when these top-level settings have one of the listed values. */
+  readonly when?: Record<string, string[]>
 }
 
 export interface DestinationKind {
@@ -210,14 +224,17 @@ export interface DestinationInput {
   readonly kind: string
   readonly name: string
   readonly config: Record<string, unknown>
-  readonly secrets?: Record<string, string>
+  readonly secrets?: SecretValues
   readonly limits?: { maxConcurrency?: number; ratePerSecond?: number | null }
 }
+
+/** Secret values as sent: a string, or for a header record, names → values (`null` removes a stored one). */
+export type SecretValues = Record<string, string | Record<string, string | null>>
 
 export interface DestinationPatch {
   readonly name?: string
   readonly config?: Record<string, unknown>
-  readonly secrets?: Record<string, string>
+  readonly secrets?: SecretValues
   readonly limits?: { maxConcurrency?: number; ratePerSecond?: number | null }
 }
 

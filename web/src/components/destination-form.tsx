@@ -5,26 +5,32 @@
 
 import { type FormEvent, type ReactNode, useMemo, useState } from 'react'
 import { ApiError } from '../api/client.ts'
-import type { Destination, DestinationKind } from '../api/types.ts'
+import type { Destination, DestinationKind, SecretField, SecretValues } from '../api/types.ts'
 import {
+  applies,
+  conditionValues,
   type FieldModel,
   type FieldValue,
   type FormValues,
   fieldOfProblem,
-  fieldsOf,
+  formOf,
   initialValues,
+  leafFields,
   type MapEntry,
+  optionLabel,
   toConfig,
   validateAll,
   validateField,
+  variantIndexOf,
+  visibleFields,
 } from '../lib/schema-form.ts'
 import { describeError } from './ui.tsx'
 
 export interface DestinationFormValues {
   readonly name: string
   readonly config: Record<string, unknown>
-  /** Only the secrets typed in; empty inputs are left out. */
-  readonly secrets: Record<string, string>
+  /** Only the secrets typed in (and header names removed, as null); empty inputs are left out. */
+  readonly secrets: SecretValues
 }
 
 export interface DestinationFormProps {
@@ -132,7 +138,7 @@ function SchemaField({
   onBlur: () => void
 }) {
   const id = idOf(field.key)
-  const help = field.description !== undefined || field.default !== undefined
+  const help = field.description !== undefined || field.default !== undefined || field.kind === 'list'
   const common = {
     id,
     'aria-invalid': error ? true : undefined,
@@ -140,12 +146,18 @@ function SchemaField({
     'aria-required': field.required || undefined,
     onBlur,
   }
-  const defaultHint =
-    field.default !== undefined && field.kind !== 'boolean' ? ` Default: ${JSON.stringify(field.default)}.` : ''
+  const shownDefault =
+    field.default === undefined || field.kind === 'boolean' || typeof field.default === 'object'
+      ? undefined
+      : field.kind === 'enum'
+        ? optionLabel(field, String(field.default))
+        : JSON.stringify(field.default)
+  const defaultHint = shownDefault === undefined ? '' : ` Default: ${shownDefault}.`
   const helpText = help ? (
     <p className="hint" id={`${id}-help`}>
       {field.description}
       {defaultHint}
+      {field.kind === 'list' ? ' One per line.' : ''}
       {field.nullable ? ' Leave empty for none.' : ''}
     </p>
   ) : null
@@ -194,10 +206,12 @@ function SchemaField({
   if (field.kind === 'enum') {
     input = (
       <select {...common} value={String(value ?? '')} onChange={(event) => onChange(event.target.value)}>
-        {(!field.required || value === '') && <option value="">{field.required ? 'Choose…' : 'Not set'}</option>}
+        {(value === '' || (!field.required && field.default === undefined)) && (
+          <option value="">{field.required ? 'Choose…' : 'Not set'}</option>
+        )}
         {field.options?.map((option) => (
           <option key={option} value={option}>
-            {option}
+            {optionLabel(field, option)}
           </option>
         ))}
       </select>
@@ -211,6 +225,17 @@ function SchemaField({
         className="mono"
         value={String(value ?? '')}
         placeholder={field.jsonType === 'array' ? '[ ]' : '{ }'}
+        onChange={(event) => onChange(event.target.value)}
+      />
+    )
+  } else if (field.kind === 'list') {
+    input = (
+      <textarea
+        {...common}
+        rows={3}
+        spellCheck={false}
+        className="mono"
+        value={String(value ?? '')}
         onChange={(event) => onChange(event.target.value)}
       />
     )
@@ -234,10 +259,23 @@ function SchemaField({
         spellCheck={false}
         autoComplete="off"
         placeholder={isUrl ? 'https://' : undefined}
+        list={field.options ? `${id}-options` : undefined}
         value={String(value ?? '')}
         onChange={(event) => onChange(event.target.value)}
       />
     )
+    if (field.options) {
+      input = (
+        <>
+          {input}
+          <datalist id={`${id}-options`}>
+            {field.options.map((option) => (
+              <option key={option} value={option} />
+            ))}
+          </datalist>
+        </>
+      )
+    }
   }
   return (
     <div className="field">
@@ -249,20 +287,137 @@ function SchemaField({
   )
 }
 
+/** Where a header record's stored names are listed on the destination: `headers` → `secretHeaders`. */
+function storedNames(destination: Destination | undefined, secret: SecretField): string[] {
+  const listed = (destination as Record<string, unknown> | undefined)?.[
+    `secret${secret.name.charAt(0).toUpperCase()}${secret.name.slice(1)}`
+  ]
+  return Array.isArray(listed) ? listed.filter((name): name is string => typeof name === 'string') : []
+}
+
+function SecretRecordInput({
+  secret,
+  id,
+  stored,
+  removed,
+  entries,
+  invalid,
+  onRemoveStored,
+  onChange,
+}: {
+  secret: SecretField
+  id: string
+  stored: readonly string[]
+  removed: readonly string[]
+  entries: readonly MapEntry[]
+  invalid: boolean
+  onRemoveStored: (name: string, removed: boolean) => void
+  onChange: (entries: readonly MapEntry[]) => void
+}) {
+  const update = (index: number, patch: Partial<MapEntry>) =>
+    onChange(entries.map((entry, at) => (at === index ? { ...entry, ...patch } : entry)))
+  return (
+    <div className="map-input">
+      {stored.length > 0 && (
+        <ul className="stored-secrets">
+          {stored.map((name) => {
+            const gone = removed.includes(name)
+            return (
+              <li key={name}>
+                <span className="mono">{name}</span>{' '}
+                {gone ? 'will be removed' : 'stored (type it again below to replace its value)'}{' '}
+                <button
+                  type="button"
+                  className="button-secondary"
+                  onClick={() => onRemoveStored(name, !gone)}
+                  aria-label={`${gone ? 'Keep' : 'Remove'} stored ${secret.label.toLowerCase()} ${name}`}
+                >
+                  {gone ? 'Keep' : 'Remove'}
+                </button>
+              </li>
+            )
+          })}
+        </ul>
+      )}
+      {entries.map((entry, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity of their own; names may repeat while typed
+        <div className="map-row" key={index}>
+          <input
+            id={index === 0 ? id : undefined}
+            aria-label={`${secret.label} ${index + 1}: name`}
+            aria-invalid={invalid || undefined}
+            value={entry.name}
+            placeholder="Name"
+            spellCheck={false}
+            autoComplete="off"
+            onChange={(event) => update(index, { name: event.target.value })}
+          />
+          <input
+            type="password"
+            aria-label={`${secret.label} ${index + 1}: value`}
+            aria-invalid={invalid || undefined}
+            value={entry.value}
+            placeholder="Value"
+            spellCheck={false}
+            autoComplete="new-password"
+            onChange={(event) => update(index, { value: event.target.value })}
+          />
+          <button
+            type="button"
+            className="button-secondary"
+            aria-label={`Remove ${secret.label.toLowerCase()} ${index + 1}`}
+            onClick={() => onChange(entries.filter((_, at) => at !== index))}
+          >
+            Remove
+          </button>
+        </div>
+      ))}
+      <button
+        type="button"
+        className="button-secondary"
+        id={entries.length === 0 ? id : undefined}
+        onClick={() => onChange([...entries, { name: '', value: '' }])}
+      >
+        Add {secret.label.toLowerCase().replace(/s$/, '')}
+      </button>
+    </div>
+  )
+}
+
 export function DestinationForm({ kind, destination, submitLabel, onSubmit, onCancel }: DestinationFormProps) {
-  const fields = useMemo(() => fieldsOf(kind.configSchema), [kind])
+  const form = useMemo(() => formOf(kind.configSchema), [kind])
   const editing = destination !== undefined
+  const [variantIndex, setVariantIndex] = useState(() => variantIndexOf(form, destination?.config))
+  const variant = form.variants[variantIndex] ?? form.variants[0]!
   const [name, setName] = useState(destination?.name ?? '')
-  const [values, setValues] = useState<FormValues>(() => initialValues(fields, destination?.config))
+  // Every shape keeps what was typed in it, so switching back and forth loses nothing.
+  const [values, setValues] = useState<FormValues>(() =>
+    Object.assign(
+      {},
+      ...form.variants.map((each, index) =>
+        initialValues(each.fields, index === variantIndex ? destination?.config : undefined),
+      ),
+    ),
+  )
   const [secrets, setSecrets] = useState<Record<string, string>>({})
+  const [secretRecords, setSecretRecords] = useState<Record<string, readonly MapEntry[]>>({})
+  const [removedNames, setRemovedNames] = useState<Record<string, readonly string[]>>({})
   const [errors, setErrors] = useState<Record<string, string>>({})
   const [formError, setFormError] = useState<string>()
   const [busy, setBusy] = useState(false)
 
+  const current = conditionValues(
+    leafFields(variant.fields),
+    values,
+    form.discriminator && variant.value !== undefined ? { [form.discriminator]: variant.value } : {},
+  )
+  const shown = visibleFields(variant.fields, current)
+  const shownSecrets = kind.secretFields.filter((secret) => applies(secret.when, current))
+
   const nameError = (text: string) => (text.trim() === '' ? 'Give the destination a name' : undefined)
   const secretError = (fieldName: string, text: string) => {
     const secret = kind.secretFields.find((candidate) => candidate.name === fieldName)
-    if (!secret || editing || secret.generated || !secret.required) return undefined
+    if (!secret || editing || secret.generated || !secret.required || secret.headerRecord) return undefined
     return text.trim() === '' ? `${secret.label} is required` : undefined
   }
 
@@ -281,12 +436,31 @@ export function DestinationForm({ kind, destination, submitLabel, onSubmit, onCa
     if (errors[field.key]) setError(field.key, validateField(field, value))
   }
 
+  function typedSecrets(): SecretValues {
+    const typed: SecretValues = {}
+    for (const secret of shownSecrets) {
+      if (secret.headerRecord) {
+        const record: Record<string, string | null> = {}
+        for (const removed of removedNames[secret.name] ?? []) record[removed] = null
+        for (const entry of secretRecords[secret.name] ?? []) {
+          if (entry.name.trim() !== '' && entry.value !== '') record[entry.name.trim()] = entry.value
+        }
+        if (Object.keys(record).length > 0) typed[secret.name] = record
+      } else {
+        const text = secrets[secret.name] ?? ''
+        // A PEM key keeps its line breaks; other secrets lose stray spaces around them.
+        if (text.trim() !== '') typed[secret.name] = secret.multiline ? text : text.trim()
+      }
+    }
+    return typed
+  }
+
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
     setFormError(undefined)
     const badName = nameError(name)
-    const found: Record<string, string> = { ...(badName && { name: badName }), ...validateAll(fields, values) }
-    for (const secret of kind.secretFields) {
+    const found: Record<string, string> = { ...(badName && { name: badName }), ...validateAll(shown, values) }
+    for (const secret of shownSecrets) {
       const message = secretError(secret.name, secrets[secret.name] ?? '')
       if (message) found[`secret:${secret.name}`] = message
     }
@@ -296,15 +470,23 @@ export function DestinationForm({ kind, destination, submitLabel, onSubmit, onCa
       document.getElementById(first === 'name' ? 'destination-name' : idOf(first))?.focus()
       return
     }
-    const typedSecrets = Object.fromEntries(Object.entries(secrets).filter(([, value]) => value.trim() !== ''))
+    const config = {
+      ...(form.discriminator && variant.value !== undefined && { [form.discriminator]: variant.value }),
+      ...toConfig(shown, values),
+    }
     setBusy(true)
     try {
-      await onSubmit({ name: name.trim(), config: toConfig(fields, values), secrets: typedSecrets })
+      await onSubmit({ name: name.trim(), config, secrets: typedSecrets() })
       setSecrets({})
+      setSecretRecords({})
+      setRemovedNames({})
     } catch (error) {
-      const target = error instanceof ApiError ? fieldOfProblem(error.field) : undefined
-      if (target && (target === 'name' || target.startsWith('secret:') || fields.some((f) => f.key === target))) {
-        setErrors({ [target]: error instanceof ApiError ? error.message.replace(/^config\.[^:]+:\s*/, '') : '' })
+      const keys = leafFields(shown).map((field) => field.key)
+      const target = error instanceof ApiError ? fieldOfProblem(error.field, keys) : undefined
+      if (target && (target === 'name' || target.startsWith('secret:') || keys.includes(target))) {
+        setErrors({
+          [target]: error instanceof ApiError ? error.message.replace(/^(config|secrets)\.[^:]+:\s*/, '') : '',
+        })
         document.getElementById(target === 'name' ? 'destination-name' : idOf(target))?.focus()
       } else {
         setFormError(describeError(error))
@@ -312,6 +494,27 @@ export function DestinationForm({ kind, destination, submitLabel, onSubmit, onCa
     } finally {
       setBusy(false)
     }
+  }
+
+  function renderFields(fields: readonly FieldModel[]): ReactNode {
+    return fields.map((field) =>
+      field.kind === 'object' ? (
+        <fieldset className="field group nested" key={field.key}>
+          <legend>{field.label}</legend>
+          {field.description && <p className="hint">{field.description}</p>}
+          {renderFields(field.fields ?? [])}
+        </fieldset>
+      ) : (
+        <SchemaField
+          key={field.key}
+          field={field}
+          value={values[field.key]}
+          error={errors[field.key]}
+          onChange={(value) => change(field, value)}
+          onBlur={() => setError(field.key, validateField(field, values[field.key]))}
+        />
+      ),
+    )
   }
 
   return (
@@ -338,62 +541,125 @@ export function DestinationForm({ kind, destination, submitLabel, onSubmit, onCa
         <FieldError id="destination-name" message={errors.name} />
       </div>
 
+      {form.variants.length > 1 && (
+        <fieldset className="group choice">
+          <legend>{form.choiceLabel}</legend>
+          {form.variants.map((each, index) => (
+            <div className="field field-checkbox" key={each.value ?? index}>
+              <input
+                type="radio"
+                id={idOf(`variant-${index}`)}
+                name="destination-variant"
+                checked={index === variantIndex}
+                aria-describedby={each.description ? `${idOf(`variant-${index}`)}-help` : undefined}
+                onChange={() => {
+                  setVariantIndex(index)
+                  setErrors({})
+                }}
+              />
+              <label htmlFor={idOf(`variant-${index}`)}>{each.label}</label>
+              {each.description && (
+                <p className="hint" id={`${idOf(`variant-${index}`)}-help`}>
+                  {each.description}
+                </p>
+              )}
+            </div>
+          ))}
+        </fieldset>
+      )}
+
       <fieldset className="group">
-        <legend>{kind.displayName} settings</legend>
-        {fields.map((field) => (
-          <SchemaField
-            key={field.key}
-            field={field}
-            value={values[field.key]}
-            error={errors[field.key]}
-            onChange={(value) => change(field, value)}
-            onBlur={() => setError(field.key, validateField(field, values[field.key]))}
-          />
-        ))}
+        <legend>
+          {kind.displayName} settings{form.variants.length > 1 ? ` (${variant.label})` : ''}
+        </legend>
+        {shown.length === 0 ? <p className="hint">Nothing to set.</p> : renderFields(shown)}
       </fieldset>
 
-      {kind.secretFields.length > 0 && (
+      {shownSecrets.length > 0 && (
         <fieldset className="group">
-          <legend>Secrets</legend>
+          <legend>Credentials</legend>
           <p className="hint">
             Secrets are write-only: Leadrelay encrypts them and never shows them again.
-            {editing && ' Leave a field empty to keep the stored value.'}
+            {editing && ' Leave a field empty to keep the stored secret.'}
           </p>
-          {kind.secretFields.map((secret) => {
+          {shownSecrets.map((secret) => {
             const key = `secret:${secret.name}`
             const id = idOf(key)
-            const required = !editing && secret.required && !secret.generated
+            const required = !editing && secret.required && !secret.generated && !secret.headerRecord
+            const label = (
+              <>
+                {secret.label}
+                {required ? (
+                  <span className="required"> (required)</span>
+                ) : (
+                  <span className="optional"> (optional)</span>
+                )}
+              </>
+            )
+            const help = secret.help && (
+              <p className="hint" id={`${id}-help`}>
+                {secret.help}
+              </p>
+            )
+            if (secret.headerRecord) {
+              return (
+                <fieldset className="field" key={secret.name} aria-describedby={secret.help ? `${id}-help` : undefined}>
+                  <legend>{secret.label}</legend>
+                  {help}
+                  <SecretRecordInput
+                    secret={secret}
+                    id={id}
+                    stored={storedNames(destination, secret)}
+                    removed={removedNames[secret.name] ?? []}
+                    entries={secretRecords[secret.name] ?? []}
+                    invalid={Boolean(errors[key])}
+                    onRemoveStored={(header, remove) =>
+                      setRemovedNames((previous) => {
+                        const rest = (previous[secret.name] ?? []).filter((each) => each !== header)
+                        return { ...previous, [secret.name]: remove ? [...rest, header] : rest }
+                      })
+                    }
+                    onChange={(entries) => setSecretRecords((previous) => ({ ...previous, [secret.name]: entries }))}
+                  />
+                  <FieldError id={id} message={errors[key]} />
+                </fieldset>
+              )
+            }
+            const common = {
+              id,
+              spellCheck: false,
+              value: secrets[secret.name] ?? '',
+              placeholder:
+                editing && destination?.hasSecrets ? 'Stored — leave empty to keep the stored secret' : undefined,
+              'aria-invalid': errors[key] ? true : undefined,
+              'aria-required': required || undefined,
+              'aria-describedby': describedBy(id, Boolean(secret.help), Boolean(errors[key])),
+              onBlur: () => setError(key, secretError(secret.name, secrets[secret.name] ?? '')),
+            }
+            const onText = (text: string) => {
+              setSecrets((previous) => ({ ...previous, [secret.name]: text }))
+              if (errors[key]) setError(key, secretError(secret.name, text))
+            }
             return (
               <div className="field" key={secret.name}>
-                <label htmlFor={id}>
-                  {secret.label}
-                  {required ? (
-                    <span className="required"> (required)</span>
-                  ) : (
-                    <span className="optional"> (optional)</span>
-                  )}
-                </label>
-                <input
-                  id={id}
-                  type="password"
-                  autoComplete="new-password"
-                  spellCheck={false}
-                  value={secrets[secret.name] ?? ''}
-                  placeholder={editing && destination?.hasSecrets ? 'Stored — type a new value to replace it' : ''}
-                  aria-invalid={errors[key] ? true : undefined}
-                  aria-describedby={describedBy(id, Boolean(secret.help), Boolean(errors[key]))}
-                  onChange={(event) => {
-                    const text = event.target.value
-                    setSecrets((previous) => ({ ...previous, [secret.name]: text }))
-                    if (errors[key]) setError(key, secretError(secret.name, text))
-                  }}
-                  onBlur={() => setError(key, secretError(secret.name, secrets[secret.name] ?? ''))}
-                />
-                {secret.help && (
-                  <p className="hint" id={`${id}-help`}>
-                    {secret.help}
-                  </p>
+                <label htmlFor={id}>{label}</label>
+                {secret.multiline ? (
+                  <textarea
+                    {...common}
+                    rows={6}
+                    className="mono secret-text"
+                    autoComplete="off"
+                    onChange={(event) => onText(event.target.value)}
+                  />
+                ) : (
+                  <input
+                    {...common}
+                    type="password"
+                    autoComplete="new-password"
+                    onChange={(event) => onText(event.target.value)}
+                  />
                 )}
+                {help}
                 <FieldError id={id} message={errors[key]} />
               </div>
             )
