@@ -47,7 +47,8 @@ export function createActionMeanings(overrides: Readonly<Record<string, Stage>> 
 
 export function meaningOf(action: string | undefined, table: ActionMeanings = defaultActionMeanings): ActionMeaning {
   if (!action) return unknownAction
-  return table[action.toUpperCase()] ?? unknownAction
+  const key = action.toUpperCase()
+  return (Object.hasOwn(table, key) ? table[key] : undefined) ?? unknownAction
 }
 
 /** The further of two stages; on a tie the current one stays. */

@@ -5,6 +5,7 @@
  */
 
 import { z } from 'zod'
+import { isoTime } from '../core/time.ts'
 import type { LeadSnapshot } from './types.ts'
 
 /** Every lead value a map can read. */
@@ -65,7 +66,13 @@ export const fieldMapOverrideSchema = z
   .optional()
 export type FieldMapOverride = z.infer<typeof fieldMapOverrideSchema>
 
-const iso = (ms: number) => new Date(ms).toISOString()
+/**
+ * What a CRM gets in a column it requires (Salesforce LastName and Company, Dataverse lastname) when the lead has no
+ * value: Microsoft's leads often carry no last name, and the CRM would refuse the whole lead for it.
+ */
+export const requiredFieldPlaceholder = '[not provided]'
+
+const iso = isoTime
 
 /** One line per event, oldest first: `2026-11-25T12:00:00.000Z AzureMarketplace INS (initial_interest)`. */
 export function historySummary(snapshot: LeadSnapshot): string {
@@ -124,7 +131,8 @@ export function applyFieldMap(map: FieldMap, snapshot: LeadSnapshot): Record<str
     else if ('constant' in mapping) result[field] = mapping.constant
     else {
       result[field] = mapping.template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, name: string) => {
-        const value = values[name as LeadValueName]
+        // An unknown name (even `constructor`) renders empty rather than one of Object.prototype's members.
+        const value = Object.hasOwn(values, name) ? values[name as LeadValueName] : null
         return value === null ? '' : String(value)
       })
     }

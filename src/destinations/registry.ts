@@ -21,7 +21,8 @@ export const destinationRegistry: DestinationRegistry = {
 }
 
 export function destinationOfKind(registry: DestinationRegistry, kind: string): Destination<any> {
-  const destination = registry[kind as DestinationKind]
+  // Own entries only: a kind such as `constructor` or `toString` must not find Object.prototype's members.
+  const destination = Object.hasOwn(registry, kind) ? registry[kind as DestinationKind] : undefined
   if (!destination) {
     throw new AppError(
       'VALIDATION_FAILED',

@@ -5,6 +5,7 @@ import type { Stage } from '../core/funnel.ts'
 import { createActionMeanings } from '../core/funnel.ts'
 import type { IdGenerator } from '../core/ids.ts'
 import { type InboundFormat, parseInboundLead } from '../core/inbound.ts'
+import { maxBodyDepth, nestsDeeperThan } from '../core/json-depth.ts'
 import { contentHashOf, interpretLead } from '../core/lead.ts'
 import type { Clock } from '../core/ports.ts'
 import { createGroupCommit } from '../store/group-commit.ts'
@@ -49,6 +50,12 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
   const groupCommit = createGroupCommit({ store: deps.store, clock: deps.clock })
   return {
     async ingest(request) {
+      // Imports reach here without the HTTP parser's check; nothing below may meet unbounded nesting.
+      if (nestsDeeperThan(request.body, maxBodyDepth)) {
+        throw new AppError('BODY_TOO_DEEP', `The lead nests objects and arrays more than ${maxBodyDepth} levels deep`, {
+          field: '$',
+        })
+      }
       const incoming = parseInboundLead(request.body, request.format)
       const idempotencyKey = request.idempotencyKey ?? incoming.eventId
       if (idempotencyKey !== undefined && !idempotencyKeyPattern.test(idempotencyKey)) {

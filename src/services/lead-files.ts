@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream'
 import { customerFields } from '../core/customer.ts'
 import { AppError } from '../core/errors.ts'
 import type { Clock } from '../core/ports.ts'
+import { isoTime } from '../core/time.ts'
 import type { Lead, LeadEvent, LeadFilter, Store } from '../store/types.ts'
 import type { IngestResponse, IngestService } from './ingest.ts'
 
@@ -254,7 +255,7 @@ export async function* readLeadFile(input: Readable, format: LeadFileFormat): As
 // ---------------------------------------------------------------------------------------------------------------
 // Export
 
-const iso = (ms: number) => new Date(ms).toISOString()
+const iso = isoTime
 
 /** One event of a lead as a file row. A customer value that was sent but unusable is written as it was sent. */
 export function eventRow(lead: Lead, event: LeadEvent, offerName: string | undefined): LeadFileRow {

@@ -1,5 +1,6 @@
 import { AppError } from '../../core/errors.ts'
 import { isStage } from '../../core/funnel.ts'
+import { isoTime } from '../../core/time.ts'
 import type { Lead } from '../../store/types.ts'
 import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { openContext } from '../context.ts'
@@ -73,7 +74,7 @@ export const leadsListCommand: Command = {
               [lead.customer.firstName, lead.customer.lastName].filter(Boolean).join(' ') || '-',
               String(lead.eventCount),
               [lead.doNotContact && 'do-not-contact', lead.isTest && 'test'].filter(Boolean).join(',') || '-',
-              new Date(lead.lastEventAt).toISOString(),
+              isoTime(lead.lastEventAt),
             ]),
           ),
         )

@@ -303,7 +303,8 @@ export function classifyMarketoCode(
   context: ClassifyContext,
 ): { readonly kind: 'refresh_token' } | { readonly kind: 'exists' } | DeliveryError {
   const code = String(entry.code)
-  const rule = marketoErrorTable[code]
+  // Own entries only: the code comes from Marketo's answer, and `constructor` must not find Object.prototype's.
+  const rule = Object.hasOwn(marketoErrorTable, code) ? marketoErrorTable[code] : undefined
   if (!rule) {
     return errorFor(
       'retryable',
@@ -321,7 +322,8 @@ export function classifyMarketoCode(
 
 /** The error after a fresh token was rejected too (601/602 twice in a row). */
 export function tokenRejectedError(entry: MarketoErrorEntry, status: number | undefined): DeliveryError {
-  const rule = marketoErrorTable[String(entry.code)]
+  const code = String(entry.code)
+  const rule = Object.hasOwn(marketoErrorTable, code) ? marketoErrorTable[code] : undefined
   return new DeliveryError(
     'auth',
     `Marketo ${rule?.what ?? 'rejected the access token'} (error ${entry.code}) even after Leadrelay fetched a new token. ${rule?.fix ?? ''}`.trim(),

@@ -283,7 +283,10 @@ export function salesforceError(
   const rule =
     code === 'NOT_FOUND'
       ? notFoundRule(options.context, options.externalIdField)
-      : (salesforceErrorTable[code] ?? { kind: fallbackKind, fix: genericFixes[fallbackKind] })
+      : ((Object.hasOwn(salesforceErrorTable, code) ? salesforceErrorTable[code] : undefined) ?? {
+          kind: fallbackKind,
+          fix: genericFixes[fallbackKind],
+        })
   const said = errors.map(describeError).join('; ')
   const extra = first?.errorCode === 'DUPLICATES_DETECTED' ? duplicateDetail(first) : ''
   const what = rule.kind === 'rejected' ? 'Salesforce rejected the lead' : 'Salesforce refused the request'
@@ -384,7 +387,11 @@ export function classifyTokenResponse(response: HttpResponse, now: number): Deli
     }
     return byStatus
   }
-  const rule = tokenErrorTable[code] ?? { kind: 'auth' as const, fix: 'Check the connected app and the secrets.' }
+  // Own entries only: the code comes from Salesforce's answer, and `constructor` must not find Object.prototype's.
+  const rule = (Object.hasOwn(tokenErrorTable, code) ? tokenErrorTable[code] : undefined) ?? {
+    kind: 'auth' as const,
+    fix: 'Check the connected app and the secrets.',
+  }
   const description = typeof body?.error_description === 'string' ? quote(body.error_description) : ''
   return new DeliveryError(
     rule.kind,

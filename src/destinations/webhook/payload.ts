@@ -1,6 +1,7 @@
 /** The two request bodies a webhook can send: Leadrelay's merged lead, or Microsoft's own HTTPS-endpoint JSON. */
 
 import type { Stage } from '../../core/funnel.ts'
+import { isoTime } from '../../core/time.ts'
 import type { LeadEvent } from '../../store/types.ts'
 import type { LeadSnapshot } from '../types.ts'
 
@@ -70,7 +71,7 @@ export interface MicrosoftPayload {
 }
 
 function iso(epochMs: number): string {
-  return new Date(epochMs).toISOString()
+  return isoTime(epochMs)
 }
 
 function byOccurrence(a: LeadEvent, b: LeadEvent): number {

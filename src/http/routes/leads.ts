@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
 import { stages } from '../../core/funnel.ts'
 import { buildFunnelReport } from '../../core/funnel-report.ts'
+import { isoTime } from '../../core/time.ts'
 import type { HttpDeps } from '../deps.ts'
 import { parseWith } from '../validate.ts'
 import { presentDelivery } from './deliveries.ts'
@@ -84,9 +85,7 @@ export function registerLeadRoutes(app: FastifyInstance, deps: HttpDeps): void {
   })
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString()
-}
+const iso = isoTime
 
 /** The public shape of a lead: ISO times, no internal columns. */
 export function presentLead(lead: import('../../store/types.ts').Lead) {

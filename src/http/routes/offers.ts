@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
+import { isoTime } from '../../core/time.ts'
 import type { Offer } from '../../store/types.ts'
 import type { HttpDeps } from '../deps.ts'
 import { parseWith } from '../validate.ts'
@@ -28,9 +29,9 @@ function presentOffer(offer: Offer, destinations: readonly string[]) {
     aliases: offer.aliases,
     destinations,
     status: offer.status,
-    publishedAt: offer.publishedAt === undefined ? null : new Date(offer.publishedAt).toISOString(),
-    createdAt: new Date(offer.createdAt).toISOString(),
-    updatedAt: new Date(offer.updatedAt).toISOString(),
+    publishedAt: offer.publishedAt === undefined ? null : isoTime(offer.publishedAt),
+    createdAt: isoTime(offer.createdAt),
+    updatedAt: isoTime(offer.updatedAt),
   }
 }
 
