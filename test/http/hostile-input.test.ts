@@ -279,3 +279,85 @@ describe('API answers are not cached or sniffed', () => {
     expect(response.headers['x-content-type-options']).toBe('nosniff')
   })
 })
+
+describe('failed authentication is braked per client address', () => {
+  let b: TestServer
+  const queries = { keys: 0, tokens: 0 }
+
+  beforeAll(async () => {
+    b = await startTestServer()
+    const store = b.store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>
+    for (const [method, counter] of [
+      ['findApiKey', 'keys'],
+      ['findIngestToken', 'tokens'],
+    ] as const) {
+      const original = store[method]?.bind(b.store)
+      if (!original) throw new Error(`the store has no ${method}`)
+      store[method] = (...args) => {
+        queries[counter]++
+        return original(...args)
+      }
+    }
+  })
+  afterAll(async () => {
+    await b.close()
+  })
+
+  const get = (remoteAddress: string, key: string | undefined) =>
+    b.server.app.inject({
+      method: 'GET',
+      url: '/v1/leads',
+      remoteAddress,
+      headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+    })
+  const ingest = (remoteAddress: string, token: string) =>
+    b.server.app.inject({
+      method: 'POST',
+      url: `/ingest/microsoft/${token}`,
+      remoteAddress,
+      headers: { 'content-type': 'application/json' },
+      payload: lead(),
+    })
+
+  test('after 20 unknown credentials in a minute, the address gets 429 with Retry-After and no store query', async () => {
+    const address = '203.0.113.1'
+    const token = ingestPath(b.tenant).split('/').pop() ?? ''
+    expect((await get(address, b.tenant.apiKey)).statusCode).toBe(200)
+    expect((await ingest(address, token)).statusCode).toBe(202)
+    for (let attempt = 0; attempt < 10; attempt++) {
+      expect((await get(address, `lr_key_guess${attempt}`)).statusCode).toBe(401)
+      expect((await ingest(address, `lr_in_guess${attempt}`)).statusCode).toBe(401)
+    }
+    const before = { ...queries }
+    const braked = await get(address, 'lr_key_guess-next')
+    const problem = expectProblem(braked, 429, 'TOO_MANY_REQUESTS')
+    expect(problem.detail).toMatch(/try again in \d+ s/)
+    expect(Number(braked.headers['retry-after'])).toBeGreaterThan(0)
+    expect(Number(braked.headers['retry-after'])).toBeLessThanOrEqual(60)
+    expectProblem(await ingest(address, 'lr_in_guess-next'), 429, 'TOO_MANY_REQUESTS')
+    expect(queries).toEqual(before)
+
+    // The key and the ingest URL that worked from here before still work; a request without any key is braked like a guess.
+    expect((await get(address, b.tenant.apiKey)).statusCode).toBe(200)
+    expect((await ingest(address, token)).statusCode).toBe(202)
+    expectProblem(await get(address, undefined), 429, 'TOO_MANY_REQUESTS')
+
+    // Another address is not affected, and the brake lifts when the minute is over.
+    expect((await get('203.0.113.2', 'lr_key_other')).statusCode).toBe(401)
+    b.clock.advance(60_000)
+    expect((await get(address, 'lr_key_guess-later')).statusCode).toBe(401)
+  })
+
+  test('only failures count: successes and requests without a credential do not', async () => {
+    const address = '203.0.113.3'
+    for (let request = 0; request < 30; request++) expect((await get(address, b.tenant.apiKey)).statusCode).toBe(200)
+    for (let request = 0; request < 30; request++) expect((await get(address, undefined)).statusCode).toBe(401)
+    for (let attempt = 0; attempt < 20; attempt++)
+      expect((await get(address, `lr_key_x${attempt}`)).statusCode).toBe(401)
+    // A new key this process has not seen succeed is held back too, until the minute ends.
+    const fresh = await b.addTenant('fabrikam')
+    expectProblem(await get(address, fresh.apiKey), 429, 'TOO_MANY_REQUESTS')
+    b.clock.advance(60_001)
+    expect((await get(address, fresh.apiKey)).statusCode).toBe(200)
+  })
+})
