@@ -39,11 +39,11 @@ export interface DeliveryTransition {
 }
 
 /** What a failure says about the destination as a whole, as opposed to this one lead. */
-export type DestinationSignal = 'healthy' | 'failing' | 'pause' | 'disable' | 'none'
+export type DestinationSignal = 'healthy' | 'failing' | 'throttled' | 'pause' | 'disable' | 'none'
 
 const destinationSignals: Readonly<Record<FailureKind, DestinationSignal>> = {
   retryable: 'failing',
-  rate_limited: 'none',
+  rate_limited: 'throttled',
   auth: 'pause',
   misconfigured: 'pause',
   gone: 'disable',
@@ -78,7 +78,11 @@ export function nextDeliveryState(
       return { state: 'dead', attempts: delivery.attempts + 1, reason: outcome.message }
     case 'retryable': {
       const attempts = delivery.attempts + 1
-      const runAt = now + backoffDelay(policy, attempts, random)
+      // Retry-After sets the earliest next try; the failure still counts and the schedule still backs off.
+      const wait = backoffDelay(policy, attempts, random)
+      const runAt =
+        now +
+        (outcome.retryAfterMs === undefined ? wait : Math.max(wait, clampRetryAfter(policy, outcome.retryAfterMs)))
       if (attempts >= maxAttempts(policy) || runAt > deadline) {
         return {
           state: 'dead',
@@ -112,12 +116,32 @@ export interface DestinationHealth {
   readonly reason?: string
   /** Start of the current run of failures without a success. */
   readonly failingSince?: number
+  /** Start of the current run of rate limits without a success. */
+  readonly throttledSince?: number
+  /** What contacts were last told about this run without a success (`failing` or `throttled`). */
+  readonly alerted?: 'failing' | 'throttled'
 }
+
+export type HealthNoticeKind =
+  | 'destination.paused'
+  | 'destination.disabled'
+  | 'destination.failing'
+  | 'destination.throttled'
+  | 'destination.recovered'
 
 export interface HealthChange {
   readonly health: DestinationHealth
   /** Set when the state changed in a way publishers are told about. */
-  readonly notify?: 'destination.paused' | 'destination.disabled' | 'destination.recovered'
+  readonly notify?: HealthNoticeKind
+}
+
+/** How the destination looks to a publisher: rate limiting is shown only once it has lasted (see `alertAfterMs`). */
+export type DestinationCondition = 'healthy' | 'throttled' | 'failing' | 'paused' | 'disabled'
+
+export function conditionOf(health: DestinationHealth): DestinationCondition {
+  if (health.state !== 'active') return health.state
+  if (health.failingSince !== undefined) return 'failing'
+  return health.alerted === 'throttled' ? 'throttled' : 'healthy'
 }
 
 /** The destination's health after an attempt's outcome. */
@@ -131,11 +155,16 @@ export function nextDestinationHealth(
   const reason = outcome.kind === 'failed' ? outcome.message : undefined
   switch (signal) {
     case 'healthy':
-      return health.state === 'active' && health.failingSince === undefined
+      return health.state === 'active' &&
+        health.failingSince === undefined &&
+        health.throttledSince === undefined &&
+        health.alerted === undefined
         ? { health }
         : {
             health: { state: 'active' },
-            ...(health.state !== 'active' && { notify: 'destination.recovered' as const }),
+            ...((health.state !== 'active' || health.alerted !== undefined) && {
+              notify: 'destination.recovered' as const,
+            }),
           }
     case 'pause':
       return health.state === 'active'
@@ -157,7 +186,33 @@ export function nextDestinationHealth(
           notify: 'destination.disabled',
         }
       }
+      if (health.state === 'active' && now - failingSince >= policy.alertAfterMs && health.alerted !== 'failing') {
+        return {
+          health: {
+            ...health,
+            failingSince,
+            alerted: 'failing',
+            reason: `Failing for ${formatSpan(now - failingSince)}: ${reason}`,
+          },
+          notify: 'destination.failing',
+        }
+      }
       return { health: { ...health, failingSince } }
+    }
+    case 'throttled': {
+      const throttledSince = health.throttledSince ?? now
+      if (health.state === 'active' && now - throttledSince >= policy.alertAfterMs && health.alerted === undefined) {
+        return {
+          health: {
+            ...health,
+            throttledSince,
+            alerted: 'throttled',
+            reason: `Rate limited for ${formatSpan(now - throttledSince)}: ${reason}`,
+          },
+          notify: 'destination.throttled',
+        }
+      }
+      return { health: { ...health, throttledSince } }
     }
     case 'none':
       return { health }

@@ -21,6 +21,11 @@ export interface RetryPolicy {
   readonly rateLimitedDefaultMs: number
   /** A destination failing without a single success for this long is disabled. */
   readonly disableAfterFailingMs: number
+  /**
+   * A destination failing, or rate limited, without a single success for this long is shown so and its contacts are
+   * told (once per such run).
+   */
+  readonly alertAfterMs: number
 }
 
 /** Immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then every 24 h up to 7 days, ±20 %. */
@@ -33,6 +38,7 @@ export const defaultRetryPolicy: RetryPolicy = {
   retryAfterMaxMs: 6 * hour,
   rateLimitedDefaultMs: minute,
   disableAfterFailingMs: 5 * day,
+  alertAfterMs: 15 * minute,
 }
 
 function nominalDelay(policy: RetryPolicy, failedAttempts: number): number {

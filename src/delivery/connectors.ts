@@ -36,11 +36,14 @@ export function createConnectorFactory(deps: {
   sealer: SecretSealer
   connectorDeps: ConnectorDeps
 }): ConnectorFactory {
-  const cache = new Map<string, { updatedAt: number; connector: Connector }>()
+  // Keyed on the settings, not `updatedAt`, which every health change moves: a connector (and the access token it
+  // holds) lives as long as the destination's settings do.
+  const cache = new Map<string, { settings: string; connector: Connector }>()
   return {
     connectorFor(destination) {
+      const settings = `${destination.kind}\n${destination.sealedSecrets ?? ''}\n${JSON.stringify(destination.config)}`
       const cached = cache.get(destination.id)
-      if (cached && cached.updatedAt === destination.updatedAt) return cached.connector
+      if (cached && cached.settings === settings) return cached.connector
       let connector: Connector
       try {
         const definition = destinationOfKind(deps.registry, destination.kind)
@@ -52,7 +55,7 @@ export function createConnectorFactory(deps: {
           cause: error,
         })
       }
-      cache.set(destination.id, { updatedAt: destination.updatedAt, connector })
+      cache.set(destination.id, { settings, connector })
       return connector
     },
   }

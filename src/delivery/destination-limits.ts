@@ -1,6 +1,7 @@
 /**
- * Per-destination isolation inside one worker: a concurrency cap, a token-bucket rate limit and a circuit breaker.
- * A slow or failing destination uses up only its own slots, never another's.
+ * Per-destination isolation inside one worker: a concurrency cap, a token-bucket rate limit, a circuit breaker and
+ * the hold a vendor's rate limit puts on the whole destination. A slow or failing destination uses up only its own
+ * slots, never another's.
  */
 
 import type { Clock } from '../core/ports.ts'
@@ -27,6 +28,7 @@ interface DestinationSlots {
   refilledAt: number
   consecutiveFailures: number
   openUntil: number
+  heldUntil: number
 }
 
 export interface DestinationLimits {
@@ -37,6 +39,10 @@ export interface DestinationLimits {
   /** `failed` means a transient failure; it counts toward opening the breaker. */
   release(destinationId: string, result: 'succeeded' | 'failed' | 'neutral'): void
   isOpen(destinationId: string): boolean
+  /** No attempt may start before `until` (the destination's rate limit); a later hold already set stays. */
+  hold(destinationId: string, until: number): void
+  /** The end of the destination's hold, when one is in force now. */
+  heldUntil(destinationId: string): number | undefined
 }
 
 export function createDestinationLimits(
@@ -55,6 +61,7 @@ export function createDestinationLimits(
         refilledAt: clock.now(),
         consecutiveFailures: 0,
         openUntil: 0,
+        heldUntil: 0,
       }
       slots.set(destinationId, state)
     }
@@ -77,7 +84,7 @@ export function createDestinationLimits(
       const state = stateOf(destinationId)
       const now = clock.now()
       const free = state.settings.maxConcurrency - state.inFlight
-      if (state.openUntil > now) return 0
+      if (state.openUntil > now || state.heldUntil > now) return 0
       // Half-open: after the breaker's pause, one trial attempt at a time.
       const breakerCap = state.consecutiveFailures >= breaker.failureThreshold ? 1 - state.inFlight : free
       refill(state)
@@ -102,6 +109,14 @@ export function createDestinationLimits(
     },
     isOpen(destinationId) {
       return stateOf(destinationId).openUntil > clock.now()
+    },
+    hold(destinationId, until) {
+      const state = stateOf(destinationId)
+      state.heldUntil = Math.max(state.heldUntil, until)
+    },
+    heldUntil(destinationId) {
+      const until = slots.get(destinationId)?.heldUntil ?? 0
+      return until > clock.now() ? until : undefined
     },
   }
 }

@@ -7,23 +7,24 @@ import { setMaxListeners } from 'node:events'
 import {
   type AttemptOutcome,
   type DestinationHealth,
+  type HealthNoticeKind,
   nextDeliveryState,
   nextDestinationHealth,
 } from '../core/delivery-state.ts'
 import { DeliveryError } from '../core/errors.ts'
 import type { IdGenerator } from '../core/ids.ts'
 import type { Clock } from '../core/ports.ts'
-import { defaultRetryPolicy, type RetryPolicy } from '../core/retry-policy.ts'
+import { clampRetryAfter, defaultRetryPolicy, type RetryPolicy } from '../core/retry-policy.ts'
 import type { Connector, LeadSnapshot } from '../destinations/types.ts'
 import type { Logger } from '../logger.ts'
 import { createBatcher } from '../store/batcher.ts'
-import type { AttemptCompletion, Delivery, DestinationRecord, Store } from '../store/types.ts'
+import type { AttemptCompletion, AttemptKind, Delivery, DestinationRecord, Store } from '../store/types.ts'
 import type { ConnectorFactory } from './connectors.ts'
 import { type BreakerPolicy, createDestinationLimits } from './destination-limits.ts'
 import { runAttempt, runBatch } from './run-attempt.ts'
 import { untilSettled } from './until-settled.ts'
 
-export type HealthNotice = 'destination.paused' | 'destination.disabled' | 'destination.recovered'
+export type HealthNotice = HealthNoticeKind
 
 export interface WorkerOptions {
   /** Upper bound of attempts in flight across all destinations. */
@@ -84,7 +85,24 @@ function healthOf(destination: DestinationRecord): DestinationHealth {
     state: destination.state,
     ...(destination.stateReason !== undefined && { reason: destination.stateReason }),
     ...(destination.failingSince !== undefined && { failingSince: destination.failingSince }),
+    ...(destination.throttledSince !== undefined && { throttledSince: destination.throttledSince }),
+    ...(destination.alerted !== undefined && { alerted: destination.alerted }),
   }
+}
+
+/**
+ * How long the destination asked us to send nothing at all: a rate limit (with or without a stated wait), or any
+ * answer carrying `Retry-After`. Undefined when the failure says nothing about the destination's capacity.
+ */
+function holdOf(outcome: AttemptOutcome, policy: RetryPolicy): number | undefined {
+  if (outcome.kind !== 'failed') return undefined
+  if (outcome.failure === 'rate_limited') return clampRetryAfter(policy, outcome.retryAfterMs)
+  return outcome.retryAfterMs === undefined ? undefined : clampRetryAfter(policy, outcome.retryAfterMs)
+}
+
+function kindOf(delivery: Delivery, snapshot: LeadSnapshot | undefined): AttemptKind {
+  if (delivery.replayPending) return 'replay'
+  return snapshot?.lead.isTest ? 'test' : 'scheduled'
 }
 
 export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
@@ -133,9 +151,10 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     destination: DestinationRecord,
     outcome: AttemptOutcome,
     startedAt: number,
+    kind: AttemptKind,
   ): Promise<'succeeded' | 'failed' | 'neutral'> {
     const now = clock.now()
-    const number = delivery.attempts + 1
+    const hold = holdOf(outcome, options.retryPolicy)
     const transition = nextDeliveryState(
       { attempts: delivery.attempts, createdAt: delivery.retryFrom },
       outcome,
@@ -145,14 +164,17 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     )
     const health = nextDestinationHealth(healthOf(destination), outcome, options.retryPolicy, now)
     const healthChanged =
-      health.health.state !== destination.state || health.health.failingSince !== destination.failingSince
+      health.health.state !== destination.state ||
+      health.health.failingSince !== destination.failingSince ||
+      health.health.throttledSince !== destination.throttledSince ||
+      health.health.alerted !== destination.alerted
     const stillOurs = await completions.submit({
       deliveryId: delivery.id,
       workerId: deps.workerId,
       attempt: {
         id: deps.ids.next('att'),
         deliveryId: delivery.id,
-        number,
+        kind,
         leadVersion: delivery.leadVersion,
         startedAt,
         durationMs: now - startedAt,
@@ -163,6 +185,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       },
       transition,
       ...(healthChanged && { health: health.health }),
+      ...(hold !== undefined && { holdDestinationUntil: now + hold }),
       now,
     })
     if (!stillOurs) log.warn({ deliveryId: delivery.id }, 'lease lost before the attempt was recorded')
@@ -172,11 +195,20 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     )
     if (healthChanged) {
       // Later results of the same call see the new health, so a pause is announced once.
+      const {
+        stateReason: _reason,
+        failingSince: _failing,
+        throttledSince: _throttled,
+        alerted: _alerted,
+        ...rest
+      } = destination
       destination = {
-        ...destination,
+        ...rest,
         state: health.health.state,
         ...(health.health.reason !== undefined && { stateReason: health.health.reason }),
         ...(health.health.failingSince !== undefined && { failingSince: health.health.failingSince }),
+        ...(health.health.throttledSince !== undefined && { throttledSince: health.health.throttledSince }),
+        ...(health.health.alerted !== undefined && { alerted: health.health.alerted }),
       }
       destinations.set(destination.id, destination)
     }
@@ -202,7 +234,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     }
     if (!snapshot) {
       const gone: AttemptOutcome = { kind: 'failed', failure: 'rejected', message: 'The lead no longer exists' }
-      await finish(delivery, destinationOf(delivery), gone, startedAt)
+      await finish(delivery, destinationOf(delivery), gone, startedAt, kindOf(delivery, undefined))
     }
     return snapshot
   }
@@ -228,7 +260,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       let result: 'succeeded' | 'failed' | 'neutral' = 'neutral'
       for (const delivery of deliveries) {
         const outcome: AttemptOutcome = { kind: 'failed', failure: failure.kind, message: failure.message }
-        result = await finish(delivery, destinationOf(delivery), outcome, startedAt)
+        result = await finish(delivery, destinationOf(delivery), outcome, startedAt, kindOf(delivery, undefined))
       }
       return result
     }
@@ -239,6 +271,17 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     }
     const first = ready[0]
     if (!first) return 'neutral'
+    // A rate limit answered while these waited for their turn holds them too: back to the queue, no attempt made.
+    const heldUntil = Math.max(limits.heldUntil(destinationId) ?? 0, destination.heldUntil ?? 0)
+    if (heldUntil > clock.now()) {
+      await store.releaseDeliveries(
+        ready.map(({ delivery }) => delivery.id),
+        deps.workerId,
+        heldUntil,
+        clock.now(),
+      )
+      return 'neutral'
+    }
     const runOptions = { timeoutMs: options.attemptTimeoutMs, stopSignal: stopController.signal, log }
     const outcomes =
       ready.length > 1 && connector.deliverBatch
@@ -246,7 +289,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
             connector,
             ready.map(({ delivery, snapshot }) => ({
               snapshot,
-              attempt: { deliveryId: delivery.id, number: delivery.attempts + 1 },
+              attempt: { deliveryId: delivery.id, number: delivery.attemptCount + 1 },
             })),
             runOptions,
           )
@@ -254,17 +297,23 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
             await runAttempt(
               connector,
               first.snapshot,
-              { deliveryId: first.delivery.id, number: first.delivery.attempts + 1 },
+              { deliveryId: first.delivery.id, number: first.delivery.attemptCount + 1 },
               runOptions,
             ),
           ]
     // The destination took everything: its slot can carry the next lead while this outcome is being recorded.
     // Failures keep the slot until recorded, so a pause or the breaker takes effect before the next attempt.
     if (outcomes.length > 0 && outcomes.every((outcome) => outcome.kind === 'delivered')) releaseSlot('succeeded')
+    // The destination's own words on its capacity bind every lead at once, before the outcome is even recorded.
+    for (const outcome of outcomes) {
+      const hold = holdOf(outcome, options.retryPolicy)
+      if (hold !== undefined) limits.hold(destinationId, clock.now() + hold)
+    }
     let result: 'succeeded' | 'failed' | 'neutral' = 'neutral'
-    for (const [index, { delivery }] of ready.entries()) {
+    for (const [index, { delivery, snapshot }] of ready.entries()) {
       const outcome = outcomes[index]
-      if (outcome) result = await finish(delivery, destinationOf(delivery), outcome, startedAt)
+      if (outcome)
+        result = await finish(delivery, destinationOf(delivery), outcome, startedAt, kindOf(delivery, snapshot))
     }
     return result
   }
@@ -360,6 +409,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       const destination = await settle('loading a destination', () => store.getDestinationById(destinationId))
       if (!destination) continue
       destinations.set(destinationId, destination)
+      if (destination.heldUntil !== undefined) limits.hold(destinationId, destination.heldUntil)
       limits.configure(destinationId, {
         maxConcurrency: destination.maxConcurrency,
         ...(destination.ratePerSecond !== undefined && { ratePerSecond: destination.ratePerSecond }),

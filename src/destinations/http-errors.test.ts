@@ -66,9 +66,9 @@ describe('classifyHttpStatus', () => {
     expect(error?.details.retryAfterMs).toBeUndefined()
   })
 
-  test('503 with Retry-After is rate limiting, without it a plain failure', () => {
+  test('503 is a failure with or without Retry-After, which only sets when to try again', () => {
     expect(classifyHttpStatus(response(503, { 'retry-after': '120' }), now)).toMatchObject({
-      kind: 'rate_limited',
+      kind: 'retryable',
       details: { status: 503, retryAfterMs: 120_000 },
     })
     expect(classifyHttpStatus(response(503), now)?.kind).toBe('retryable')

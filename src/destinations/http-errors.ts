@@ -78,7 +78,9 @@ export function classifyHttpStatus(response: HttpResponse, now: number): Deliver
   const what = statusText(status)
   const later = retryAfterMs === undefined ? 'will retry later' : `will retry in ${seconds(retryAfterMs)} as asked`
 
-  if (status === 429 || (status === 503 && retryAfterMs !== undefined)) {
+  // Only 429 is a rate limit. A 503 is a failure even when it names a time: Retry-After sets when to try again, and
+  // the failure still counts toward the destination's health.
+  if (status === 429) {
     return new DeliveryError('rate_limited', `The destination is throttling us (${what}); ${later}.`, details)
   }
   if (status === 408 || status === 425 || (status >= 500 && status <= 599)) {

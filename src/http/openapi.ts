@@ -52,6 +52,31 @@ const apiLead = {
   },
 }
 
+const attempt = {
+  type: 'object',
+  description: 'One attempt of a delivery, as listed in its attemptLog.',
+  properties: {
+    id: { type: 'string' },
+    number: { type: 'integer', minimum: 1, description: '1, 2, 3… per delivery; never repeated, replays included.' },
+    kind: {
+      type: 'string',
+      enum: ['scheduled', 'replay', 'test'],
+      description:
+        'scheduled: the first try or a retry on the schedule; replay: queued again by a publisher; test: a test lead.',
+    },
+    startedAt: { type: 'string', format: 'date-time' },
+    durationMs: { type: 'integer' },
+    outcome: {
+      type: 'string',
+      enum: ['delivered', 'retryable', 'rate_limited', 'auth', 'rejected', 'misconfigured', 'gone'],
+    },
+    status: { type: ['integer', 'null'] },
+    vendorCode: { type: ['string', 'null'] },
+    error: { type: ['string', 'null'] },
+    leadVersion: { type: 'integer' },
+  },
+}
+
 const receipt = {
   type: 'object',
   properties: {
@@ -93,6 +118,34 @@ const problems = {
   },
 }
 
+/** What a routing change did, or with `dryRun` would do, for leads that arrived before it. */
+const backfill = {
+  type: 'object',
+  description:
+    'Earlier leads whose route gains destinations: the leads of the offer, leads that were waiting under one of its names and join it (a customer with leads under both its id and its display name becomes one lead), or with the default route the leads of every offer without its own. Each is queued for the gained destinations it has nothing delivered, queued or in flight for yet, test leads included, as ingest would have queued them.',
+  properties: {
+    earlierLeads: { type: 'string', enum: ['deliver', 'skip'] },
+    dryRun: { type: 'boolean', description: 'Nothing was changed; the counts say what saving would do.' },
+    destinations: {
+      type: 'array',
+      description: 'Destinations the change adds to earlier leads, each with the earlier leads not there yet.',
+      items: { type: 'object', properties: { id: { type: 'string' }, leads: { type: 'integer' } } },
+    },
+    leads: { type: 'integer', description: 'Earlier leads that would get at least one delivery.' },
+    deliveries: { type: 'integer', description: 'One per such lead and gained destination.' },
+    queued: { type: 'integer', description: 'Deliveries queued: 0 with earlierLeads "skip" or dryRun.' },
+    joinedLeads: { type: 'integer', description: 'Leads that were waiting for the offer and joined it.' },
+    mergedLeads: { type: 'integer', description: "Leads folded into the same customer's lead on the offer." },
+  },
+}
+
+function routingResponse(description: string) {
+  return {
+    description,
+    content: { 'application/json': { schema: { type: 'object', properties: { backfill } } } },
+  }
+}
+
 function pathParameters(path: string) {
   return [...path.matchAll(/\{(\w+)\}/g)].map((match) => ({
     name: match[1],
@@ -106,7 +159,7 @@ function pathParameters(path: string) {
 function operation(
   path: string,
   summary: string,
-  options: { query?: z.ZodObject; body?: z.ZodType; status?: number } = {},
+  options: { query?: z.ZodObject; body?: z.ZodType; status?: number; response?: Record<string, unknown> } = {},
 ) {
   return {
     summary,
@@ -119,7 +172,7 @@ function operation(
         },
       },
     }),
-    responses: { [options.status ?? 200]: { description: 'OK' }, ...problems },
+    responses: { [options.status ?? 200]: options.response ?? { description: 'OK' }, ...problems },
   }
 }
 
@@ -170,7 +223,10 @@ function managementPaths() {
     'The exact payload the destination would get for a lead',
   )
   add('get', '/v1/routes/default', "The tenant's default route")
-  add('put', '/v1/routes/default', 'Destinations for leads of offers without their own', { body: routeBody })
+  add('put', '/v1/routes/default', 'Destinations for leads of offers without their own; dryRun previews', {
+    body: routeBody,
+    response: routingResponse('The default route, and what the change did for earlier leads'),
+  })
   add('get', '/v1/deliveries', 'Deliveries, newest first, filtered by state, destination, lead and time', {
     query: deliveryListQuery,
   })
@@ -221,7 +277,7 @@ export function buildOpenApiDocument(version: string) {
             'A named API key. Each operation lists the scope it needs: ingest (POST /v1/leads), read (GETs) or admin (everything); a key without it gets 403 FORBIDDEN.',
         },
       },
-      schemas: { MicrosoftLead: microsoftLead, Lead: apiLead, Receipt: receipt, Problem: problem },
+      schemas: { MicrosoftLead: microsoftLead, Lead: apiLead, Receipt: receipt, Attempt: attempt, Problem: problem },
     },
     paths: withRouteScopes({
       '/ingest/microsoft/{token}': {
@@ -272,11 +328,11 @@ export function buildOpenApiDocument(version: string) {
       },
       '/v1/offers/{offerId}': {
         put: {
-          summary: 'Create or replace an offer',
+          summary: 'Create or replace an offer; waiting leads join it; dryRun previews',
           security: bearer,
           parameters: [{ name: 'offerId', in: 'path', required: true, schema: { type: 'string' } }],
           requestBody: { content: { 'application/json': { schema: z.toJSONSchema(offerBody, { io: 'input' }) } } },
-          responses: { 200: { description: 'The offer' }, ...problems },
+          responses: { 200: routingResponse('The offer, and what the change did for earlier leads'), ...problems },
         },
         get: {
           summary: 'One offer',

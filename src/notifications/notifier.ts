@@ -1,6 +1,7 @@
 /**
- * Tells a publisher that one of their destinations was paused, disabled or recovered: by email (SMTP) and/or an
- * alert webhook. Never throws: a notification failure must never break delivery.
+ * Tells a publisher that one of their destinations was paused, disabled, has been failing or rate limited for a
+ * while, or recovered: by email (SMTP) and/or an alert webhook. Never throws: a notification failure must never
+ * break delivery.
  */
 
 import { createTransport } from 'nodemailer'
@@ -14,7 +15,12 @@ export interface NotificationContacts {
   readonly webhookUrl?: string
 }
 
-export type DestinationHealthEventKind = 'destination.paused' | 'destination.disabled' | 'destination.recovered'
+export type DestinationHealthEventKind =
+  | 'destination.paused'
+  | 'destination.disabled'
+  | 'destination.failing'
+  | 'destination.throttled'
+  | 'destination.recovered'
 
 export interface DestinationHealthEvent {
   readonly kind: DestinationHealthEventKind
@@ -59,6 +65,8 @@ const smtpTimeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socke
 const verbs: Readonly<Record<DestinationHealthEventKind, string>> = {
   'destination.paused': 'paused',
   'destination.disabled': 'disabled',
+  'destination.failing': 'failing',
+  'destination.throttled': 'rate limited',
   'destination.recovered': 'recovered',
 }
 
@@ -86,6 +94,22 @@ export function emailBody(event: DestinationHealthEvent): string {
       '',
       'Leads that arrived while it was unavailable were kept and are being delivered now; nothing was lost.',
       'There is nothing you need to do.',
+    )
+  } else if (event.kind === 'destination.failing' || event.kind === 'destination.throttled') {
+    const what =
+      event.kind === 'destination.failing'
+        ? `Deliveries to ${where} have been failing without a single success`
+        : `${where} has been rate limiting Leadrelay without a single delivery getting through`
+    lines.push(`${what} (noticed at ${when}).`, '')
+    if (event.reason) lines.push(`Latest answer: ${event.reason}`, '')
+    lines.push(
+      'Your leads are safe: Leadrelay keeps them and keeps retrying on its schedule; nothing is lost.',
+      event.kind === 'destination.failing'
+        ? 'If the failures go on for days, Leadrelay disables the destination and tells you.'
+        : "Check the destination's API limits and what else uses them, or lower this destination's rate limit.",
+      '',
+      `Check the connection: leadrelay destinations verify ${event.destinationId}`,
+      `or through the API: POST /v1/destinations/${event.destinationId}/verify`,
     )
   } else {
     lines.push(`Leadrelay ${verbs[event.kind]} delivery to ${where} at ${when}.`, '')

@@ -2,6 +2,7 @@
 
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
+import { conditionOf } from '../core/delivery-state.ts'
 import { AppError } from '../core/errors.ts'
 import type { IdGenerator } from '../core/ids.ts'
 import type { Clock, SecretSealer } from '../core/ports.ts'
@@ -80,10 +81,29 @@ export function presentDestination(
     state: destination.state,
     stateReason: destination.stateReason ?? null,
     failingSince: destination.failingSince === undefined ? null : isoTime(destination.failingSince),
+    throttledSince: destination.throttledSince === undefined ? null : isoTime(destination.throttledSince),
+    /** What the portal's badge says; rate limiting shows only once it has lasted (`alertAfterMs`). */
+    health: conditionOf(destination),
     limits: { maxConcurrency: destination.maxConcurrency, ratePerSecond: destination.ratePerSecond ?? null },
     createdAt: isoTime(destination.createdAt),
     updatedAt: isoTime(destination.updatedAt),
   }
+}
+
+/**
+ * What a failed check says. Delivery errors promise a retry, but a check is never retried: it says what happened
+ * and leaves trying again to the publisher.
+ */
+export function checkReason(error: { readonly kind?: string; readonly message: string }): string {
+  const said = error.message
+    .replace(/\s*\((?:next try in|Leadrelay retries)[^)]*\)/gi, '')
+    .replace(/[;,]?\s*(?:Leadrelay )?will retry(?: later| with back-off| in [^.;)]+?)?(?: as asked)?(?=[.;)]|$)/gi, '')
+    .replace(/\s*(?:Leadrelay )?(?:waits and )?(?:retries|tries again)(?: later)?\.(?=\s|$)/gi, '')
+    .replace(/\s+\./g, '.')
+    .trim()
+  if (error.kind !== 'retryable' && error.kind !== 'rate_limited') return said
+  const stop = /[.!?"]$/.test(said) ? '' : '.'
+  return `${said}${stop} This test was not retried; run it again once the destination answers.`
 }
 
 /** A lead anyone can recognise as a test: every text value is `LEADRELAY_TEST_<n>`. */
@@ -223,7 +243,7 @@ export function createDestinationService(deps: DestinationServiceDeps) {
           ...base,
           ok: false,
           step: name,
-          reason: details.message,
+          reason: checkReason(details),
           ...(details.kind !== undefined && { failureKind: details.kind }),
           ...(details.details?.status !== undefined && { status: details.details.status }),
         }

@@ -4,14 +4,16 @@ import { type Kysely, type Selectable, sql, type Transaction } from 'kysely'
 import type { DeliveryState, DestinationState } from '../core/delivery-state.ts'
 import { AppError } from '../core/errors.ts'
 import type { Database } from './schema.ts'
-import type {
-  AttemptCompletion,
-  AttemptRecord,
-  AuditEntry,
-  Delivery,
-  DeliveryFilter,
-  DeliveryStore,
-  DestinationRecord,
+import {
+  type AttemptCompletion,
+  type AttemptKind,
+  type AttemptRecord,
+  type AuditEntry,
+  attemptKinds,
+  type Delivery,
+  type DeliveryFilter,
+  type DeliveryStore,
+  type DestinationRecord,
 } from './types.ts'
 
 export type Executor = Kysely<Database> | Transaction<Database>
@@ -30,6 +32,9 @@ function destinationOf(row: DestinationRow): DestinationRecord {
     ...(row.state_reason !== null && { stateReason: row.state_reason }),
     stateChangedAt: Number(row.state_changed_at),
     ...(row.failing_since !== null && { failingSince: Number(row.failing_since) }),
+    ...(row.throttled_since !== null && { throttledSince: Number(row.throttled_since) }),
+    ...((row.alerted === 'failing' || row.alerted === 'throttled') && { alerted: row.alerted }),
+    ...(row.held_until !== null && { heldUntil: Number(row.held_until) }),
     maxConcurrency: Number(row.max_concurrency),
     ...(row.rate_per_second !== null && { ratePerSecond: Number(row.rate_per_second) }),
     createdAt: Number(row.created_at),
@@ -55,7 +60,13 @@ function deliveryOf(row: DeliveryRow): Delivery {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     ...(row.delivered_at !== null && { deliveredAt: Number(row.delivered_at) }),
+    attemptCount: Number(row.attempt_count),
+    replayPending: Number(row.replay_pending) === 1,
   }
+}
+
+function attemptKindOf(value: string): AttemptKind {
+  return (attemptKinds as readonly string[]).includes(value) ? (value as AttemptKind) : 'scheduled'
 }
 
 function attemptOf(row: Selectable<Database['delivery_attempts']>): AttemptRecord {
@@ -63,6 +74,7 @@ function attemptOf(row: Selectable<Database['delivery_attempts']>): AttemptRecor
     id: row.id,
     deliveryId: row.delivery_id,
     number: Number(row.number),
+    kind: attemptKindOf(row.kind),
     leadVersion: Number(row.lead_version),
     startedAt: Number(row.started_at),
     durationMs: Number(row.duration_ms),
@@ -131,33 +143,47 @@ function deliveryChangeOf({ transition, attempt, now }: AttemptCompletion) {
  * however many there are (plus two per destination health change): on PostgreSQL each statement is a round trip.
  * Answers, per completion, whether the worker still held the lease; the attempt is recorded either way.
  */
-async function recordCompletions(trx: Executor, completions: readonly AttemptCompletion[]): Promise<boolean[]> {
+async function recordCompletions(
+  trx: Executor,
+  completions: readonly AttemptCompletion[],
+  lockRows: boolean,
+): Promise<boolean[]> {
   const current = new Map(
     (
       await trx
         .selectFrom('deliveries')
-        .select(['id', 'tenant_id', 'state', 'locked_by', 'destination_id'])
+        .select(['id', 'tenant_id', 'state', 'locked_by', 'destination_id', 'attempt_count'])
         .where(
           'id',
           'in',
           completions.map((completion) => completion.deliveryId),
         )
+        // The attempt number comes from this row: a worker whose lease ran out may record beside the new holder.
+        .$if(lockRows, (query) => query.forUpdate())
         .execute()
     ).map((row) => [row.id, row]),
   )
   const recorded = completions.filter((completion) => current.has(completion.deliveryId))
+  /** Attempts per delivery once these are recorded. */
+  const counts = new Map<string, number>()
+  const numbers = recorded.map(({ deliveryId }) => {
+    const next = (counts.get(deliveryId) ?? Number(current.get(deliveryId)!.attempt_count)) + 1
+    counts.set(deliveryId, next)
+    return next
+  })
   if (recorded.length > 0) {
     await trx
       .insertInto('delivery_attempts')
       .values(
-        recorded.map(({ attempt, deliveryId }) => {
+        recorded.map(({ attempt, deliveryId }, index) => {
           const delivery = current.get(deliveryId)!
           return {
             id: attempt.id,
             delivery_id: deliveryId,
             tenant_id: delivery.tenant_id,
             destination_id: delivery.destination_id,
-            number: attempt.number,
+            number: numbers[index]!,
+            kind: attempt.kind ?? 'scheduled',
             lead_version: attempt.leadVersion,
             started_at: attempt.startedAt,
             duration_ms: attempt.durationMs,
@@ -178,12 +204,12 @@ async function recordCompletions(trx: Executor, completions: readonly AttemptCom
   })
   const changes = completions.filter((_, index) => ours[index]).map((c) => [c.deliveryId, deliveryChangeOf(c)] as const)
   if (changes.length > 0) {
-    // Each row gets its own values from a VALUES list (columns column1…column9 in both dialects); the casts give
+    // Each row gets its own values from a VALUES list (columns column1…column10 in both dialects); the casts give
     // PostgreSQL the types its untyped parameters lack.
     const values = sql.join(
       changes.map(
         ([id, change]) =>
-          sql`(${id}, ${change.state}, cast(${change.attempts} as bigint), cast(${change.runAt} as bigint), ${change.lastError}, ${change.lastErrorKind}, cast(${change.lastStatus} as bigint), cast(${change.deliveredAt} as bigint), cast(${change.now} as bigint))`,
+          sql`(${id}, ${change.state}, cast(${change.attempts} as bigint), cast(${change.runAt} as bigint), ${change.lastError}, ${change.lastErrorKind}, cast(${change.lastStatus} as bigint), cast(${change.deliveredAt} as bigint), cast(${change.now} as bigint), cast(${counts.get(id)} as bigint))`,
       ),
     )
     await sql`
@@ -197,9 +223,34 @@ async function recordCompletions(trx: Executor, completions: readonly AttemptCom
         last_error_kind = v.column6,
         last_status = v.column7,
         delivered_at = coalesce(v.column8, deliveries.delivered_at),
-        updated_at = v.column9
+        updated_at = v.column9,
+        attempt_count = v.column10,
+        replay_pending = 0
       from (values ${values}) as v
       where deliveries.id = v.column1`.execute(trx)
+  }
+  // A lease lost mid-attempt: the attempt is recorded, and still counts toward the numbering.
+  for (const [id, count] of counts) {
+    if (changes.some(([changed]) => changed === id)) continue
+    await trx.updateTable('deliveries').set({ attempt_count: count }).where('id', '=', id).execute()
+  }
+  // A rate limit holds the destination for every worker: claims skip it until then.
+  const holds = new Map<string, number>()
+  for (const completion of completions) {
+    const delivery = current.get(completion.deliveryId)
+    if (!delivery || completion.holdDestinationUntil === undefined) continue
+    holds.set(
+      delivery.destination_id,
+      Math.max(holds.get(delivery.destination_id) ?? 0, completion.holdDestinationUntil),
+    )
+  }
+  for (const [destinationId, until] of holds) {
+    await trx
+      .updateTable('destinations')
+      .set({ held_until: until })
+      .where('id', '=', destinationId)
+      .where((eb) => eb.or([eb('held_until', 'is', null), eb('held_until', '<', until)]))
+      .execute()
   }
   for (const [index, completion] of completions.entries()) {
     const delivery = current.get(completion.deliveryId)
@@ -215,6 +266,8 @@ async function recordCompletions(trx: Executor, completions: readonly AttemptCom
         state: completion.health.state,
         state_reason: completion.health.reason ?? null,
         failing_since: completion.health.failingSince ?? null,
+        throttled_since: completion.health.throttledSince ?? null,
+        alerted: completion.health.alerted ?? null,
         ...(destination?.state !== completion.health.state && { state_changed_at: completion.now }),
         updated_at: completion.now,
       })
@@ -346,6 +399,8 @@ export function createDeliveryQueries({
           state: health.state,
           state_reason: health.reason ?? null,
           failing_since: health.failingSince ?? null,
+          throttled_since: health.throttledSince ?? null,
+          alerted: health.alerted ?? null,
           ...(current?.state !== health.state && { state_changed_at: now }),
           updated_at: now,
         })
@@ -428,6 +483,7 @@ export function createDeliveryQueries({
           .where('d.run_at', '<=', request.now)
           .where('dst.state', '=', 'active')
           .where('dst.deleted_at', 'is', null)
+          .where((eb) => eb.or([eb('dst.held_until', 'is', null), eb('dst.held_until', '<=', request.now)]))
           .where((eb) =>
             eb.not(
               eb.exists(
@@ -549,12 +605,27 @@ export function createDeliveryQueries({
     async completeAttempts(completions) {
       if (completions.length === 0) return []
       // One transaction (one fsync) for every attempt that finished meanwhile, like ingest's group commit.
-      return bookkeepingTransaction((trx) => recordCompletions(trx, completions))
+      return bookkeepingTransaction((trx) => recordCompletions(trx, completions, claimLocking !== undefined))
     },
 
     async completeAttempt(completion) {
-      const [stillOurs] = await bookkeepingTransaction((trx) => recordCompletions(trx, [completion]))
+      const [stillOurs] = await bookkeepingTransaction((trx) =>
+        recordCompletions(trx, [completion], claimLocking !== undefined),
+      )
       return stillOurs === true
+    },
+
+    async releaseDeliveries(deliveryIds, workerId, runAt, now) {
+      if (deliveryIds.length === 0) return
+      await bookkeepingTransaction((trx) =>
+        trx
+          .updateTable('deliveries')
+          .set({ state: 'queued', run_at: runAt, locked_by: null, locked_until: null, updated_at: now })
+          .where('id', 'in', deliveryIds)
+          .where('state', '=', 'in_flight')
+          .where('locked_by', '=', workerId)
+          .execute(),
+      )
     },
     async markSuperseded(deliveryId, workerId, now) {
       await db
@@ -596,7 +667,9 @@ export function createDeliveryQueries({
       const row = await db
         .selectFrom('deliveries as d')
         .innerJoin('destinations as dst', 'dst.id', 'd.destination_id')
-        .select((eb) => eb.fn.min('d.run_at').as('next'))
+        .select(
+          sql<number | null>`min(case when dst.held_until > d.run_at then dst.held_until else d.run_at end)`.as('next'),
+        )
         .where('d.state', '=', 'queued')
         .where('dst.state', '=', 'active')
         .executeTakeFirst()
@@ -664,6 +737,7 @@ export function createDeliveryQueries({
               locked_by: null,
               locked_until: null,
               updated_at: now,
+              replay_pending: 1,
             })
             .where('id', 'in', replayable.slice(i, i + 500))
             .execute()

@@ -116,6 +116,9 @@ export interface Database {
     created_at: number
     updated_at: number
     deleted_at: number | null
+    held_until: number | null
+    throttled_since: number | null
+    alerted: string | null
   }
   routes: { tenant_id: string; scope: string; destination_id: string }
   deliveries: {
@@ -137,6 +140,8 @@ export interface Database {
     created_at: number
     updated_at: number
     delivered_at: number | null
+    attempt_count: Generated<number>
+    replay_pending: Generated<number>
   }
   delivery_attempts: {
     id: string
@@ -151,6 +156,7 @@ export interface Database {
     status: number | null
     vendor_code: string | null
     error: string | null
+    kind: Generated<string>
   }
   audit_log: {
     id: string

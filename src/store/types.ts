@@ -227,6 +227,12 @@ export interface DestinationRecord {
   readonly stateReason?: string
   readonly stateChangedAt: number
   readonly failingSince?: number
+  /** Start of the current run of rate limits without a success. */
+  readonly throttledSince?: number
+  /** What contacts were told about the current run without a success. */
+  readonly alerted?: 'failing' | 'throttled'
+  /** The destination asked for no request before this time (a rate limit): nothing is claimed for it until then. */
+  readonly heldUntil?: number
   readonly maxConcurrency: number
   readonly ratePerSecond?: number
   readonly createdAt: number
@@ -279,12 +285,22 @@ export interface Delivery {
   readonly createdAt: number
   readonly updatedAt: number
   readonly deliveredAt?: number
+  /** Attempts recorded so far, replays included; the next attempt is number `attemptCount + 1`. */
+  readonly attemptCount: number
+  /** Queued again by a replay and not attempted since: the next attempt is a `replay`. */
+  readonly replayPending: boolean
 }
+
+/** Why an attempt ran: the retry schedule, a publisher's replay, or a test lead (Partner Center's or a publish check). */
+export const attemptKinds = ['scheduled', 'replay', 'test'] as const
+export type AttemptKind = (typeof attemptKinds)[number]
 
 export interface AttemptRecord {
   readonly id: string
   readonly deliveryId: string
+  /** 1, 2, 3… per delivery, never repeated: replays and rate-limited attempts count too. */
   readonly number: number
+  readonly kind: AttemptKind
   readonly leadVersion: number
   readonly startedAt: number
   readonly durationMs: number
@@ -313,10 +329,16 @@ export interface ClaimRequest {
 export interface AttemptCompletion {
   readonly deliveryId: string
   readonly workerId: string
-  readonly attempt: AttemptRecord
+  /**
+   * The attempt to record. Its `number` is assigned by the store (one more than the attempts recorded for the delivery
+   * so far), so numbers never repeat; `kind` defaults to `scheduled`.
+   */
+  readonly attempt: Omit<AttemptRecord, 'number' | 'kind'> & { readonly number?: number; readonly kind?: AttemptKind }
   readonly transition: DeliveryTransition
   /** The destination's new health, when it changed. */
   readonly health?: DestinationHealth
+  /** The destination asked for no request before this time; a later hold already recorded stays. */
+  readonly holdDestinationUntil?: number
   readonly now: number
 }
 
@@ -367,12 +389,20 @@ export interface DeliveryStore {
   getTenantContacts(tenantId: string): Promise<TenantContacts>
   getTenant(tenantId: string): Promise<Tenant | undefined>
 
-  /** Leases due deliveries of active destinations, at most one in flight per (destination, lead), newest state first. */
+  /**
+   * Leases due deliveries of active destinations that no rate limit holds, at most one in flight per (destination,
+   * lead), newest state first.
+   */
   claimDeliveries(request: ClaimRequest): Promise<readonly Delivery[]>
   /** Records the attempt and applies the transition; false if the lease was lost (the attempt is still recorded). */
   completeAttempt(completion: AttemptCompletion): Promise<boolean>
   /** Several completions in one transaction; one answer per completion, in order. */
   completeAttempts(completions: readonly AttemptCompletion[]): Promise<readonly boolean[]>
+  /**
+   * Hands claimed deliveries back to the queue without an attempt, due at `runAt` (their destination is held by a
+   * rate limit). Only leases `workerId` still holds are released.
+   */
+  releaseDeliveries(deliveryIds: readonly string[], workerId: string, runAt: number, now: number): Promise<void>
   /** Ends a claimed delivery without an attempt because a newer state of its lead has its own delivery. */
   markSuperseded(deliveryId: string, workerId: string, now: number): Promise<void>
   /** Puts deliveries whose lease expired (a crashed worker) back in the queue. */

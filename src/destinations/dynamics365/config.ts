@@ -5,7 +5,7 @@
 
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
-import { fieldMapOverrideSchema } from '../field-map.ts'
+import { fieldMapOverrideSchema, requiredFieldPlaceholder } from '../field-map.ts'
 import type { DestinationSecrets } from '../types.ts'
 
 export const defaultAuthorityHost = 'https://login.microsoftonline.com'
@@ -107,6 +107,11 @@ export const dynamicsConfigSchema = z.strictObject({
   fieldMap: fieldMapOverrideSchema.meta({
     title: 'Field map changes',
     description: 'Changes to the default lead field map: entries to add or replace, columns to omit.',
+  }),
+  requiredFieldPlaceholder: z.string().min(1).max(50).nullable().default(requiredFieldPlaceholder).meta({
+    title: 'Placeholder for a missing last name',
+    description:
+      'Written to lastname (Last Name, required on the lead table) when the lead has no last name. Empty (null) sends nothing, and Dataverse may then refuse such leads.',
   }),
 })
 

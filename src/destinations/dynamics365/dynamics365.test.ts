@@ -16,6 +16,7 @@ import { createLogger } from '../../logger.ts'
 import type { Lead, LeadEvent } from '../../store/types.ts'
 import type { HttpResponse } from '../http-client.ts'
 import { createNodeHttpClient, type NodeHttpClient } from '../http-client-node.ts'
+import { defaultPlaceholder as salesforcePlaceholder } from '../salesforce/config.ts'
 import type { DeliveryAttempt, DestinationSecrets, LeadSnapshot } from '../types.ts'
 import { type DynamicsConfig, dynamicsConfigSchema, prepareDynamicsSecrets } from './config.ts'
 import { dataverseErrorTable, entraErrorTable, findDataverseRule, findEntraRule, readEntraError } from './errors.ts'
@@ -98,6 +99,7 @@ describe('settings and secrets', () => {
       alternateKeyColumn: 'leadrelay_leadid',
       leadSourceCode: 8,
       timeoutMs: 10_000,
+      requiredFieldPlaceholder: '[not provided]',
     })
     expect(dynamicsConfigSchema.parse({ ...minimal, tenantId: 'contoso.onmicrosoft.com' }).tenantId).toBe(
       'contoso.onmicrosoft.com',
@@ -165,14 +167,19 @@ describe('field map', () => {
     expect(dynamicsLeadBody(settings, withLead({ isTest: true })).subject).toBe('[TEST] Contoso Widget: active')
   })
 
-  test('missing values are left out; without an offer title the topic names the offer id', () => {
+  test('missing values are left out, but the required last name gets the placeholder; without an offer title the topic names the offer id', () => {
     const bare: LeadSnapshot = { lead: { ...lead, customer: { email: 'x@example.com' } }, events: [] }
     expect(dynamicsLeadBody(settings, bare)).toEqual({
       emailaddress1: 'x@example.com',
+      lastname: '[not provided]',
       subject: 'contoso.widget-saas: active',
       description: 'Marketplace lead source: AzureMarketplace-PLT|contoso.widget-saas\n\nHistory:',
       leadsourcecode: 8,
     })
+    // The same fact as Salesforce's, from one place; null sends nothing, as there.
+    expect(dynamicsLeadBody({ ...settings, requiredFieldPlaceholder: '(unknown)' }, bare).lastname).toBe('(unknown)')
+    expect(dynamicsLeadBody({ ...settings, requiredFieldPlaceholder: null }, bare)).not.toHaveProperty('lastname')
+    expect(dynamicsConfigSchema.parse(minimal).requiredFieldPlaceholder).toBe(salesforcePlaceholder)
   })
 
   test('overrides add, replace and omit columns; leadSourceCode null leaves the column out', () => {

@@ -4,7 +4,13 @@
  * ever set to true, test leads marked in the topic, and long generated texts cut to their column's length.
  */
 
-import { applyFieldMap, type FieldMap, type MappedValue, resolveFieldMap } from '../field-map.ts'
+import {
+  applyFieldMap,
+  type FieldMap,
+  type MappedValue,
+  requiredFieldPlaceholder,
+  resolveFieldMap,
+} from '../field-map.ts'
 import type { LeadSnapshot } from '../types.ts'
 import type { DynamicsConfig } from './config.ts'
 
@@ -60,7 +66,8 @@ function cut(value: string, max: number): string {
  * URL, and rejects a create that repeats it in the body.
  */
 export function dynamicsLeadBody(
-  config: Pick<DynamicsConfig, 'leadSourceCode' | 'fieldMap'>,
+  config: Pick<DynamicsConfig, 'leadSourceCode' | 'fieldMap'> &
+    Partial<Pick<DynamicsConfig, 'requiredFieldPlaceholder'>>,
   snapshot: LeadSnapshot,
   keyColumn?: string,
 ): Record<string, MappedValue> {
@@ -73,6 +80,12 @@ export function dynamicsLeadBody(
     if (value === null || value === '') continue
     if (value === false && neverClearedColumns.has(column)) continue
     body[column] = value
+  }
+  // lastname is the lead table's required column; a map that moved it elsewhere is the publisher's choice.
+  const placeholder =
+    config.requiredFieldPlaceholder === undefined ? requiredFieldPlaceholder : config.requiredFieldPlaceholder
+  if (placeholder !== null && 'lastname' in map && body.lastname === undefined && keyColumn !== 'lastname') {
+    body.lastname = placeholder
   }
   if (snapshot.lead.isTest && typeof body.subject === 'string' && !body.subject.startsWith(testTopicPrefix)) {
     body.subject = testTopicPrefix + body.subject

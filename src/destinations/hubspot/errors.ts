@@ -297,7 +297,7 @@ export const hubspotErrorTable: readonly Row[] = [
     // https://developers.hubspot.com/docs/api-reference/error-handling (5xx, 502/504 timeouts: retry)
     doc: 'https://developers.hubspot.com/docs/api-reference/error-handling',
     matches: (status) => status >= 500 && status <= 599,
-    kinds: ['retryable', 'rate_limited'],
+    kinds: ['retryable'],
     error: (response, _body, context) => {
       const shared = classifyHttpStatus(response, context.now)!
       return new DeliveryError(shared.kind, shared.message.replace('The destination', 'HubSpot'), shared.details)

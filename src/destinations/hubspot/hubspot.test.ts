@@ -441,11 +441,12 @@ describe('the connector against the HubSpot fake', () => {
     [502, 'retryable', undefined],
     [503, 'retryable', undefined],
     [504, 'retryable', undefined],
-    [503, 'rate_limited', '30'],
+    [503, 'retryable', '30'],
   ])('HTTP %i → %s (Retry-After %s)', async (status, kind, retryAfter) => {
     fake.fail({ kind: 'serverError', status, ...(retryAfter !== undefined && { retryAfter }) })
     const error = await failure(connect().deliver(snapshot, attempt()))
     expect(error).toMatchObject({ kind, details: { status } })
+    if (retryAfter !== undefined) expect(error.details.retryAfterMs).toBe(Number(retryAfter) * 1000)
     expect(error.message).toMatch(/^HubSpot /)
   })
 

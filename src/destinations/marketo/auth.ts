@@ -62,6 +62,8 @@ interface IdentityAnswer {
 export function createTokenSource(options: TokenSourceOptions): TokenSource {
   const { http, clock } = options
   let cached: { token: string; validUntil: number } | undefined
+  /** The identity call in progress: concurrent deliveries share it rather than each asking for a token. */
+  let pending: Promise<string> | undefined
 
   async function fetchToken(signal: AbortSignal): Promise<string> {
     const query = new URLSearchParams({
@@ -101,14 +103,26 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
         { status: response.status },
       )
     }
-    cached = { token, validUntil: clock.now() + expiresIn * 1000 - tokenMarginMs }
+    // Marketo hands back the token it already issued, with what is left of its life: a fixed margin would refetch on
+    // every call in its last minute. Half the remaining life caps it; a 602 after all fetches a new one (withToken).
+    const lifetimeMs = expiresIn * 1000
+    cached = { token, validUntil: clock.now() + lifetimeMs - Math.min(tokenMarginMs, lifetimeMs / 2) }
     return token
   }
 
   return {
     async token(signal) {
       if (cached && clock.now() < cached.validUntil) return cached.token
-      return fetchToken(signal)
+      if (!pending) {
+        const request = fetchToken(signal)
+        pending = request
+        request
+          .finally(() => {
+            if (pending === request) pending = undefined
+          })
+          .catch(() => {})
+      }
+      return pending
     },
     invalidate(token) {
       if (cached?.token === token) cached = undefined

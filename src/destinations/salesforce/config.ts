@@ -4,13 +4,13 @@
  */
 
 import { z } from 'zod'
-import { fieldMapOverrideSchema } from '../field-map.ts'
+import { fieldMapOverrideSchema, requiredFieldPlaceholder as sharedPlaceholder } from '../field-map.ts'
 
 /** The REST API version every call uses unless the destination names another (Spring '24; v46.0+ is required). */
 export const defaultApiVersion = '60.0'
 export const defaultExternalIdField = 'Leadrelay_Id__c'
 export const defaultLeadSource = 'Azure Marketplace'
-export const defaultPlaceholder = '[not provided]'
+export const defaultPlaceholder = sharedPlaceholder
 export const defaultWebToLeadUrl = 'https://webto.salesforce.com/servlet/servlet.WebToLead?encoding=UTF-8'
 
 /** Hosts that serve every org: the client credentials flow refuses them (it needs the org's My Domain). */

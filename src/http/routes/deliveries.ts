@@ -50,7 +50,9 @@ const iso = (ms: number | undefined) => (ms === undefined ? null : isoTime(ms))
 
 export function presentAttempt(attempt: AttemptRecord) {
   return {
+    id: attempt.id,
     number: attempt.number,
+    kind: attempt.kind,
     startedAt: iso(attempt.startedAt),
     durationMs: attempt.durationMs,
     outcome: attempt.outcome,
