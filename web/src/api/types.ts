@@ -75,7 +75,11 @@ export interface LeadEvent {
 }
 
 export interface Attempt {
+  readonly id: string
+  /** 1, 2, 3… per delivery, never repeated. */
   readonly number: number
+  /** Why it ran: the retry schedule, a replay, or a test lead. */
+  readonly kind: 'scheduled' | 'replay' | 'test'
   readonly startedAt: string | null
   readonly durationMs: number
   readonly outcome: string

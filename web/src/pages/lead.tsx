@@ -72,6 +72,7 @@ function DeliveryCard({
           <thead>
             <tr>
               <th scope="col">#</th>
+              <th scope="col">Kind</th>
               <th scope="col">Started</th>
               <th scope="col">Took</th>
               <th scope="col">Outcome</th>
@@ -81,8 +82,9 @@ function DeliveryCard({
           </thead>
           <tbody>
             {delivery.attemptLog?.map((attempt) => (
-              <tr key={attempt.number}>
+              <tr key={attempt.id}>
                 <td data-label="#">{attempt.number}</td>
+                <td data-label="Kind">{attempt.kind}</td>
                 <td data-label="Started" className="nowrap">
                   {formatTime(attempt.startedAt, true)}
                 </td>
