@@ -206,6 +206,7 @@ async function runLeadrelay(options: Options): Promise<{ run: TargetRun; durabil
         dataDir,
         '--port',
         '0',
+        '--print-credentials',
       ],
       {
         ...process.env,
@@ -222,7 +223,7 @@ async function runLeadrelay(options: Options): Promise<{ run: TargetRun; durabil
     let measured: { run: TargetRun; cutOff: number }
     try {
       const [, url] = await waitForOutput(child, /Leadrelay listening on (\S+)/)
-      const [, apiKey] = child.stdout().match(/API key:\s+(\S+)/) ?? []
+      const [, apiKey] = await waitForOutput(child, /API key:\s+(\S+)/, 5000).catch(() => [])
       if (!apiKey) throw new Error(`leadrelay did not print an API key; the store in ${dataDir} was not empty?`)
       measured = await measure(
         'leadrelay (durable ingest)',

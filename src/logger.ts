@@ -4,9 +4,26 @@ import { type DestinationStream, type Logger, pino } from 'pino'
 
 export type { Logger }
 
-/** Ingest URLs carry a secret: it never reaches a log line. */
+/** `%XX` escapes undone, repeatedly (a double-encoded `%252F` too), without failing on a malformed one. */
+function percentDecoded(text: string): string {
+  let decoded = text
+  for (let round = 0; round < 4 && /%[0-9a-f]{2}/i.test(decoded); round++) {
+    decoded = decoded.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+  }
+  return decoded
+}
+
+/**
+ * Ingest URLs carry a secret: it never reaches a log line. Everything after `/ingest/microsoft/` (or after `/ingest/`)
+ * is cut, whatever the letter case or percent-encoding of the path, because a request that does not match a route
+ * (`/INGEST/Microsoft/<token>`, `/ingest%2Fmicrosoft%2F<token>`) is logged too.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/ingest\/microsoft\/)[^/?#]+/, '$1[redacted]')
+  const decoded = percentDecoded(url)
+  const ingest = /[/\\]+ingest(?:[/\\]+microsoft)?(?:[/\\]+|(?=[?#;]))/i.exec(decoded)
+  if (!ingest) return url
+  const rest = decoded.slice(ingest.index + ingest[0].length)
+  return rest === '' ? decoded : `${decoded.slice(0, ingest.index + ingest[0].length)}[redacted]`
 }
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

@@ -8,6 +8,8 @@ export interface Child {
   readonly process: ChildProcess
   /** Everything the child printed on stdout so far. */
   readonly stdout: () => string
+  /** Everything the child printed on stderr so far (`serve --print-credentials` prints the tenant's key there). */
+  readonly stderr: () => string
   /** Resolves with the exit code (or signal) once the child is gone. */
   readonly exited: Promise<string>
 }
@@ -70,10 +72,13 @@ export function startChild(name: string, args: readonly string[], env: NodeJS.Pr
   void exited.then((how) => {
     if (stderr && how !== 'SIGKILL' && how !== 'exit code 0') process.stderr.write(`[${name}] exited (${how})\n`)
   })
-  return { name, process: child, stdout: () => stdout, exited }
+  return { name, process: child, stdout: () => stdout, stderr: () => stderr, exited }
 }
 
-/** Waits until the child's stdout matches `pattern`; fails if it exits first or takes longer than `timeoutMs`. */
+/**
+ * Waits until the child's stdout or stderr matches `pattern`; fails if it exits first or takes longer than
+ * `timeoutMs`.
+ */
 export async function waitForOutput(child: Child, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
   const deadline = Date.now() + timeoutMs
   let gone = false
@@ -81,7 +86,7 @@ export async function waitForOutput(child: Child, pattern: RegExp, timeoutMs = 3
     gone = true
   })
   for (;;) {
-    const match = child.stdout().match(pattern)
+    const match = child.stdout().match(pattern) ?? child.stderr().match(pattern)
     if (match) return match
     if (gone) throw new Error(`${child.name} exited before it was ready; it printed:\n${child.stdout()}`)
     if (Date.now() > deadline) throw new Error(`${child.name} was not ready after ${timeoutMs} ms`)

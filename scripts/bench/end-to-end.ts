@@ -84,7 +84,16 @@ async function startSystem(
   const separateWorkers = options.store === 'postgres'
   const serve = startChild(
     'leadrelay',
-    binArgs(options.root, 'serve', '--data', data, '--port', '0', ...(separateWorkers ? ['--no-worker'] : [])),
+    binArgs(
+      options.root,
+      'serve',
+      '--data',
+      data,
+      '--port',
+      '0',
+      '--print-credentials',
+      ...(separateWorkers ? ['--no-worker'] : []),
+    ),
     env,
     options.root,
   )

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest'
 import { createSqliteStore } from '../../src/store/sqlite/index.ts'
-import { type RunningServe, startServe, stopProcess } from '../helpers/cli-process.ts'
+import { printedApiKey, type RunningServe, startServe, stopProcess } from '../helpers/cli-process.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 
 const running: RunningServe[] = []
@@ -10,9 +10,9 @@ afterEach(async () => {
 
 test('every lead acknowledged before a kill -9 is in the store after restart', async () => {
   const dir = createTempDir()
-  const first = await startServe(['--data', dir.path])
+  const first = await startServe(['--data', dir.path, '--print-credentials'])
   running.push(first)
-  const apiKey = first.output().match(/API key:\s+(\S+)/)?.[1]
+  const apiKey = printedApiKey(first)
   expect(apiKey).toBeDefined()
 
   const acknowledged = new Set<string>()
@@ -49,9 +49,9 @@ test('every lead acknowledged before a kill -9 is in the store after restart', a
   expect(sent).toBeGreaterThan(acknowledged.size)
 
   // Restart on the same data: the file must open, recover its WAL and hold every acknowledged event.
-  const second = await startServe(['--data', dir.path])
+  const second = await startServe(['--data', dir.path, '--print-credentials'])
   running.push(second)
-  expect(second.output()).not.toContain('API key')
+  expect(second.errorOutput()).not.toContain('API key')
   const response = await fetch(`${second.url}/healthz`)
   expect(response.status).toBe(200)
   await stopProcess(second.child)

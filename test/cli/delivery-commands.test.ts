@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest'
-import { type RunningServe, runCli, startServe, stopProcess } from '../helpers/cli-process.ts'
+import { printedApiKey, type RunningServe, runCli, startServe, stopProcess } from '../helpers/cli-process.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 import { startWebhookSink, type WebhookSink } from '../helpers/webhook-sink.ts'
 
@@ -14,8 +14,8 @@ afterEach(async () => {
 test('publish, destinations list, replay with progress, and the audit trail, from the CLI', async () => {
   const dir = createTempDir()
   sink = await startWebhookSink({ reply: { status: 400, body: '{"error":"rejected"}' } })
-  serve = await startServe(['--data', dir.path], env)
-  const apiKey = serve.output().match(/API key:\s+(\S+)/)?.[1]
+  serve = await startServe(['--data', dir.path, '--print-credentials'], env)
+  const apiKey = printedApiKey(serve)
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }
   const created = (await (
     await fetch(`${serve.url}/v1/destinations`, {
@@ -76,7 +76,7 @@ test('publish, destinations list, replay with progress, and the audit trail, fro
   expect(again.stdout).toContain('Nothing to replay')
 
   const before = sink.received.length
-  serve = await startServe(['--data', dir.path], env)
+  serve = await startServe(['--data', dir.path, '--print-credentials'], env)
   while (sink.received.length < before + 3) await new Promise((resolve) => setTimeout(resolve, 20))
   const audit = (await (await fetch(`${serve.url}/v1/audit`, { headers })).json()) as {
     items: { action: string; actor: string }[]

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest'
 import { verifyWebhook } from '../../src/destinations/webhook/signing.ts'
-import { type RunningServe, startServe, stopProcess } from '../helpers/cli-process.ts'
+import { printedApiKey, type RunningServe, startServe, stopProcess } from '../helpers/cli-process.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 import { startWebhookSink, type WebhookSink } from '../helpers/webhook-sink.ts'
 
@@ -21,9 +21,9 @@ const env = {
 test('kill -9 mid-delivery loses nothing: every acknowledged lead state reaches the sink under one webhook-id', async () => {
   const dir = createTempDir()
   sink = await startWebhookSink({ reply: { status: 200, delayMs: 15 } })
-  const first = await startServe(['--data', dir.path], env)
+  const first = await startServe(['--data', dir.path, '--print-credentials'], env)
   running.push(first)
-  const apiKey = first.output().match(/API key:\s+(\S+)/)?.[1]
+  const apiKey = printedApiKey(first)
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }
   const secret = `whsec_${Buffer.from('crash-test-signing-secret-0123456789abcdef').toString('base64')}`
   const created = await fetch(`${first.url}/v1/destinations`, {
@@ -70,7 +70,7 @@ test('kill -9 mid-delivery loses nothing: every acknowledged lead state reaches 
   killed = true
   await Promise.all(lanes)
 
-  const second = await startServe(['--data', dir.path], env)
+  const second = await startServe(['--data', dir.path, '--print-credentials'], env)
   running.push(second)
   const pending = async () => {
     let open = 0

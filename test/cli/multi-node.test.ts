@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import pg from 'pg'
 import { afterEach, describe, expect, test } from 'vitest'
 import { verifyWebhook } from '../../src/destinations/webhook/signing.ts'
-import { binPath, type RunningServe, startServe, stopProcess } from '../helpers/cli-process.ts'
+import { binPath, printedApiKey, type RunningServe, startServe, stopProcess } from '../helpers/cli-process.ts'
 import { dropSchema, newSchemaName, postgresSkipReason, postgresUrl, urlWithSchema } from '../helpers/postgres.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 import { startWebhookSink, type WebhookSink } from '../helpers/webhook-sink.ts'
@@ -33,13 +33,13 @@ describe.skipIf(postgresSkipReason !== undefined)('several nodes on one PostgreS
     }
     const dataA = createTempDir()
     const dataB = createTempDir()
-    const a: RunningServe = await startServe(['--data', dataA.path], env)
+    const a: RunningServe = await startServe(['--data', dataA.path, '--print-credentials'], env)
     children.push(a.child)
-    const apiKey = a.output().match(/API key:\s+(\S+)/)?.[1]
+    const apiKey = printedApiKey(a)
     expect(apiKey).toBeDefined()
-    const b: RunningServe = await startServe(['--data', dataB.path], env)
+    const b: RunningServe = await startServe(['--data', dataB.path, '--print-credentials'], env)
     children.push(b.child)
-    expect(b.output()).not.toContain('API key')
+    expect(b.errorOutput()).not.toContain('API key')
     const worker = spawn(process.execPath, [binPath, 'worker', '--data', dataA.path], {
       env: { ...process.env, LEADRELAY_LOG_LEVEL: 'warn', ...env },
       stdio: 'ignore',

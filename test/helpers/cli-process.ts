@@ -28,8 +28,15 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {
 export interface RunningServe {
   readonly child: ChildProcess
   readonly url: string
-  /** Everything written to stdout so far. */
+  /** Everything written to stdout so far (the JSON logs and the "listening on" line). */
   output(): string
+  /** Everything written to stderr so far: the default tenant's credentials, with `--print-credentials`. */
+  errorOutput(): string
+}
+
+/** The default tenant's API key, as `serve --print-credentials` prints it on stderr on first start. */
+export function printedApiKey(serve: RunningServe): string | undefined {
+  return serve.errorOutput().match(/API key:\s+(\S+)/)?.[1]
 }
 
 /** Starts `leadrelay serve --port 0` and resolves once it prints where it listens. */
@@ -52,7 +59,10 @@ export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv
       const match = stdout.match(/listening on (http:\/\/\S+)/)
       if (match?.[1]) {
         clearTimeout(timer)
-        resolve(match[1])
+        // serve writes the credentials to stderr before this line to stdout; two pipes may be read in either
+        // order, so stderr gets a moment to be read too.
+        const url = match[1]
+        setTimeout(() => resolve(url), 25)
       }
     }
     child.stdout?.on('data', check)
@@ -61,7 +71,7 @@ export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv
       reject(new Error(`serve exited with ${code}: ${stderr}`))
     })
   })
-  return { child, url, output: () => stdout }
+  return { child, url, output: () => stdout, errorOutput: () => stderr }
 }
 
 export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -6,6 +6,7 @@ import pg from 'pg'
 import { loadConfig } from '../../src/config.ts'
 import { createIdGenerator } from '../../src/core/ids.ts'
 import { createManualClock } from '../../src/core/ports.ts'
+import type { Logger } from '../../src/logger.ts'
 import { createServer, type Server } from '../../src/server.ts'
 import { type CreatedTenant, createTenant } from '../../src/services/tenants.ts'
 import { createPostgresStore } from '../../src/store/postgres/index.ts'
@@ -28,7 +29,7 @@ export interface TestServer {
 
 export async function startTestServer(
   env: NodeJS.ProcessEnv = {},
-  options: { runWorker?: boolean } = {},
+  options: { runWorker?: boolean; log?: Logger } = {},
 ): Promise<TestServer> {
   const dir = createTempDir()
   const config = loadConfig({ data: dir.path, port: '8080' }, { LEADRELAY_ALLOW_PRIVATE_NETWORKS: 'true', ...env })
@@ -49,6 +50,7 @@ export async function startTestServer(
     ids,
     workerPlacement: options.runWorker ? 'in-process' : 'none',
     random: () => 0.5,
+    ...(options.log && { log: options.log }),
   })
   const addTenant = (name: string) => createTenant({ store, clock, ids, publicUrl: config.publicUrl }, name)
   const tenant = await addTenant('contoso')

@@ -134,8 +134,8 @@ describe.skipIf(!hasChromium)(
         LEADRELAY_ATTEMPT_TIMEOUT: '5s',
         DATABASE_URL: '',
       })
-      apiKey = serve.output().match(/API key:\s+(\S+)/)![1]!
-      ingestUrl = serve.output().match(/Ingest URL:\s+(\S+)/)![1]!
+      apiKey = serve.errorOutput().match(/API key:\s+(\S+)/)![1]!
+      ingestUrl = serve.errorOutput().match(/Ingest URL:\s+(\S+)/)![1]!
       browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumFlags })
       context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB', timezoneId: 'UTC' })
       page = await context.newPage()
