@@ -51,6 +51,27 @@ async function raiseEpoch(trx: Executor): Promise<void> {
     .execute()
 }
 
+/** Thrown inside a credential transaction that found nothing to change, so its epoch raise is rolled back. */
+const nothingChanged = new Error('nothing to change')
+
+/**
+ * Runs a credential change in a transaction that raises the epoch first (every change of credentials queues on that
+ * row), and rolls it all back when the change finds nothing to act on: a refused request stores nothing.
+ */
+async function changeCredentials<T>(db: Kysely<Database>, change: (trx: Executor) => Promise<T | undefined>) {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      await raiseEpoch(trx)
+      const result = await change(trx)
+      if (result === undefined) throw nothingChanged
+      return result
+    })
+  } catch (error) {
+    if (error === nothingChanged) return undefined
+    throw error
+  }
+}
+
 /** A revocation time never moves later: a key revoked now stays revoked whatever overlap a later rotation asks. */
 function earliest(at: number) {
   return sql<number>`case when revoked_at is null or revoked_at > ${at} then ${at} else revoked_at end`
@@ -160,8 +181,7 @@ export function createKeyQueries(db: Kysely<Database>): KeyStore {
     },
 
     async rotateApiKey(tenantId, id, replacement, previousRevokesAt) {
-      return db.transaction().execute(async (trx) => {
-        await raiseEpoch(trx)
+      return changeCredentials(db, async (trx) => {
         const previous = await workingKeys(trx, tenantId, replacement.createdAt).where('id', '=', id).executeTakeFirst()
         if (!previous) return undefined
         await trx
@@ -190,8 +210,7 @@ export function createKeyQueries(db: Kysely<Database>): KeyStore {
     },
 
     async revokeApiKey(tenantId, id, now) {
-      return db.transaction().execute(async (trx) => {
-        await raiseEpoch(trx)
+      return changeCredentials(db, async (trx) => {
         const revoked = await trx
           .updateTable('api_keys')
           .set({ revoked_at: now })
@@ -239,8 +258,7 @@ export function createKeyQueries(db: Kysely<Database>): KeyStore {
     },
 
     async revokeIngestToken(tenantId, id, now) {
-      return db.transaction().execute(async (trx) => {
-        await raiseEpoch(trx)
+      return changeCredentials(db, async (trx) => {
         const revoked = await trx
           .updateTable('ingest_tokens')
           .set({ revoked_at: now })

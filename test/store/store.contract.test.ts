@@ -89,7 +89,8 @@ for (const factory of storeFactories) {
       expect((await store.findApiKey(hashCredential('viewer-1'), now + 59_999))?.revokesAt).toBe(now + 60_000)
       expect(await store.findApiKey(hashCredential('viewer-1'), now + 60_000)).toBeUndefined()
       expect(await store.findApiKey(hashCredential('viewer-2'), now + 60_000)).toBeDefined()
-      // Rotating a key that is already gone changes nothing.
+      // Rotating a key that is already gone changes nothing, not even the credential epoch.
+      const epochBeforeRefusal = await store.credentialEpoch()
       expect(
         await store.rotateApiKey(
           tenantId,
@@ -99,6 +100,9 @@ for (const factory of storeFactories) {
         ),
       ).toBeUndefined()
       expect(await store.findApiKey(hashCredential('viewer-3'), now + 60_000)).toBeUndefined()
+      expect(await store.revokeApiKey(tenantId, 'key_unknown', now)).toBeUndefined()
+      expect(await store.revokeIngestToken(tenantId, 'tok_unknown', now)).toBeUndefined()
+      expect(await store.credentialEpoch()).toBe(epochBeforeRefusal)
 
       const before = await store.credentialEpoch()
       expect(await store.revokeApiKey(tenantId, rotated!.current.id, now + 1)).toMatchObject({ revokesAt: now + 1 })
