@@ -11,6 +11,13 @@ import {
   destinationsVerifyCommand,
 } from './commands/destinations.ts'
 import { importAzureTableCommand } from './commands/import-azure-table.ts'
+import {
+  ingestTokenRotateCommand,
+  keysCreateCommand,
+  keysListCommand,
+  keysRevokeCommand,
+  keysRotateCommand,
+} from './commands/keys.ts'
 import { leadsExportCommand } from './commands/leads-export.ts'
 import { leadsImportCommand } from './commands/leads-import.ts'
 import { leadsListCommand } from './commands/leads-list.ts'
@@ -36,6 +43,11 @@ export const commands: readonly Command[] = [
   offersPublishCommand,
   deliveriesReplayCommand,
   secretsRotateCommand,
+  keysListCommand,
+  keysCreateCommand,
+  keysRotateCommand,
+  keysRevokeCommand,
+  ingestTokenRotateCommand,
 ]
 
 function overview(): string {
