@@ -336,6 +336,22 @@ export const connectorKinds: Readonly<Record<string, DestinationKind>> = {
           },
           additionalProperties: false,
         },
+        requiredFieldPlaceholder: {
+          default: '[not provided]',
+          title: 'Placeholder for a missing last name',
+          description:
+            'Written to lastname (Last Name, required on the lead table) when the lead has no last name. Empty (null) sends nothing, and Dataverse may then refuse such leads.',
+          anyOf: [
+            {
+              type: 'string',
+              minLength: 1,
+              maxLength: 50,
+            },
+            {
+              type: 'null',
+            },
+          ],
+        },
       },
       required: ['environmentUrl', 'tenantId', 'clientId'],
       additionalProperties: false,
