@@ -2,9 +2,11 @@
 
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { changeRouting } from '../../services/change-routing.ts'
 import { destinationInput, destinationPatchInput } from '../../services/destinations.ts'
 import type { HttpDeps } from '../deps.ts'
 import { parseWith } from '../validate.ts'
+import { earlierLeadsFields, presentBackfill } from './offers.ts'
 
 export function registerDestinationRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post('/v1/destinations', async (request, reply) => {
@@ -63,10 +65,20 @@ export function registerDestinationRoutes(app: FastifyInstance, deps: HttpDeps):
   })
 
   app.put('/v1/routes/default', async (request) => {
-    const tenant = await deps.auth.tenantOf(request)
-    const { destinations } = parseWith(routeBody, request.body)
-    await deps.destinations.setRoutes(tenant, 'default', destinations)
-    return { destinations: await deps.destinations.getRoutes(tenant, 'default') }
+    const caller = await deps.auth.callerOf(request)
+    const body = parseWith(routeBody, request.body)
+    const result = await changeRouting(
+      deps,
+      caller.tenant,
+      { destinationIds: body.destinations, earlierLeads: body.earlierLeads, dryRun: body.dryRun },
+      caller.actor,
+    )
+    return {
+      destinations: body.dryRun
+        ? [...new Set(body.destinations)].sort()
+        : await deps.destinations.getRoutes(caller.tenant, 'default'),
+      backfill: presentBackfill(result, body.dryRun),
+    }
   })
 
   app.get('/v1/routes/default', async (request) => {
@@ -75,4 +87,4 @@ export function registerDestinationRoutes(app: FastifyInstance, deps: HttpDeps):
   })
 }
 
-export const routeBody = z.strictObject({ destinations: z.array(z.string().min(1)).max(20) })
+export const routeBody = z.strictObject({ destinations: z.array(z.string().min(1)).max(20), ...earlierLeadsFields })

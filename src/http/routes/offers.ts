@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
 import { isoTime } from '../../core/time.ts'
+import { changeRouting } from '../../services/change-routing.ts'
+import type { RoutingChangeResult } from '../../store/routing-queries.ts'
 import type { Offer } from '../../store/types.ts'
 import type { HttpDeps } from '../deps.ts'
 import { parseWith } from '../validate.ts'
@@ -15,12 +17,41 @@ export const offerIdSchema = z
   .max(200)
   .regex(/^[^\s/|]+$/, 'no spaces, slashes or bars')
 
+/** What a routing change does for leads that arrived before it; on PUT /v1/offers/{id} and PUT /v1/routes/default. */
+export const earlierLeadsFields = {
+  /** Queue earlier leads for the destinations their route gains (`deliver`), or only new leads get them (`skip`). */
+  earlierLeads: z
+    .enum(['deliver', 'skip'])
+    .default('deliver')
+    .describe(
+      'When the route gains destinations: queue the earlier leads that have not reached them (deliver), or leave them to new leads only (skip)',
+    ),
+  /** Answer what the change would do, and change nothing. */
+  dryRun: z.boolean().default(false).describe('Change nothing; answer what saving would do (backfill counts)'),
+}
+
 export const offerBody = z.strictObject({
   title: z.string().trim().min(1).max(300).optional(),
   aliases: z.array(z.string().trim().min(1).max(300)).max(50).default([]),
   /** Destination ids this offer's leads go to; omit to keep the current routing. */
   destinations: z.array(z.string().min(1)).max(20).optional(),
+  ...earlierLeadsFields,
 })
+
+/** The `backfill` member of a routing change's answer. */
+export function presentBackfill(result: RoutingChangeResult, dryRun: boolean) {
+  const { earlierLeads } = result
+  return {
+    earlierLeads: earlierLeads.choice,
+    dryRun,
+    destinations: earlierLeads.destinations.map((entry) => ({ id: entry.destinationId, leads: entry.leads })),
+    leads: earlierLeads.leads,
+    deliveries: earlierLeads.deliveries,
+    queued: earlierLeads.queued,
+    joinedLeads: result.joinedLeads,
+    mergedLeads: result.mergedLeads,
+  }
+}
 
 function presentOffer(offer: Offer, destinations: readonly string[]) {
   return {
@@ -37,24 +68,28 @@ function presentOffer(offer: Offer, destinations: readonly string[]) {
 
 export function registerOfferRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.put<{ Params: { offerId: string } }>('/v1/offers/:offerId', async (request) => {
-    const tenant = await deps.auth.tenantOf(request)
+    const caller = await deps.auth.callerOf(request)
     const id = parseWith(offerIdSchema, request.params.offerId)
     const body = parseWith(offerBody, request.body)
     const aliases = [...new Set([...(body.title ? [body.title] : []), ...body.aliases])]
-    if (body.destinations !== undefined) await deps.destinations.setRoutes(tenant, `offer:${id}`, body.destinations)
-    const offer = await deps.store.putOffer(
-      tenant.id,
-      { id, ...(body.title !== undefined && { title: body.title }), aliases },
-      deps.clock.now(),
+    const result = await changeRouting(
+      deps,
+      caller.tenant,
+      {
+        offer: { id, ...(body.title !== undefined && { title: body.title }), aliases },
+        ...(body.destinations !== undefined && { destinationIds: body.destinations }),
+        earlierLeads: body.earlierLeads,
+        dryRun: body.dryRun,
+      },
+      caller.actor,
     )
-    if (body.destinations !== undefined) {
-      // New routing has not been checked yet: the offer is live again only after the next publish.
-      await deps.store.setOfferStatus(tenant.id, id, 'draft', deps.clock.now())
-    }
-    return presentOffer(
-      (await deps.store.getOffer(tenant.id, id)) ?? offer,
-      await deps.destinations.getRoutes(tenant, `offer:${id}`),
-    )
+    const offer = result.offer ?? (await deps.store.getOffer(caller.tenant.id, id))
+    if (!offer) throw new AppError('OFFER_NOT_FOUND', `No offer ${id}`, { field: 'offerId' })
+    const destinations =
+      body.dryRun && body.destinations !== undefined
+        ? [...new Set(body.destinations)].sort()
+        : await deps.destinations.getRoutes(caller.tenant, `offer:${id}`)
+    return { ...presentOffer(offer, destinations), backfill: presentBackfill(result, body.dryRun) }
   })
 
   app.get('/v1/offers', async (request) => {
