@@ -4,6 +4,9 @@
  */
 
 import type {
+  ApiKey,
+  ApiKeyScope,
+  ApiKeyWithSecret,
   AuditEntry,
   CheckResult,
   Delivery,
@@ -14,6 +17,7 @@ import type {
   DestinationPatch,
   DestinationWithSecrets,
   FunnelReport,
+  IngestToken,
   Lead,
   LeadDetail,
   NotificationContacts,
@@ -22,6 +26,7 @@ import type {
   Page,
   PublishResult,
   ReplayResult,
+  RotatedIngestToken,
   Tenant,
 } from './types.ts'
 
@@ -174,6 +179,17 @@ export function createApiClient(options: ApiClientOptions) {
     replay: (selector: { ids: string[] } | { filter: DeliveryFilter }) =>
       request<ReplayResult>('POST', '/v1/deliveries/replay', undefined, selector),
     audit: () => request<Page<AuditEntry>>('GET', '/v1/audit'),
+
+    listKeys: () => request<Page<ApiKey>>('GET', '/v1/keys'),
+    createKey: (input: { name: string; scopes: ApiKeyScope[] }) =>
+      request<ApiKeyWithSecret>('POST', '/v1/keys', undefined, input),
+    rotateKey: (keyId: string, overlapHours = 0) =>
+      request<ApiKeyWithSecret>('POST', `/v1/keys/${id(keyId)}/rotate`, undefined, { overlapHours }),
+    revokeKey: (keyId: string) => request<void>('DELETE', `/v1/keys/${id(keyId)}`),
+    listIngestTokens: () => request<Page<IngestToken>>('GET', '/v1/tenant/ingest-tokens'),
+    rotateIngestToken: (overlapHours: number) =>
+      request<RotatedIngestToken>('POST', '/v1/tenant/ingest-token/rotate', undefined, { overlapHours }),
+    revokeIngestToken: (tokenId: string) => request<void>('DELETE', `/v1/tenant/ingest-tokens/${id(tokenId)}`),
   }
 }
 

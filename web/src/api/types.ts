@@ -21,6 +21,43 @@ export interface Tenant {
   readonly id: string
   readonly name: string
   readonly createdAt: string
+  /** The key the portal is signed in with, and what it may do. */
+  readonly key?: { readonly id: string; readonly scopes: readonly ApiKeyScope[] }
+}
+
+/** `ingest`: send leads; `read`: every GET; `admin`: everything, keys included. */
+export type ApiKeyScope = 'ingest' | 'read' | 'admin'
+
+export interface ApiKey {
+  readonly id: string
+  readonly name: string
+  readonly scopes: readonly ApiKeyScope[]
+  /** The first characters of the secret, e.g. `lr_key_AbCd…`; null for keys made before hints. */
+  readonly hint: string | null
+  readonly createdAt: string
+  /** When the key stops working: set while a rotated key's overlap lasts. */
+  readonly revokesAt: string | null
+}
+
+/** A created or rotated key: the only answer that carries the secret. */
+export interface ApiKeyWithSecret extends ApiKey {
+  readonly key: string
+  readonly previous?: ApiKey
+}
+
+export interface IngestToken {
+  readonly id: string
+  /** The URL to paste into Partner Center now; the others work only until `revokesAt`. */
+  readonly current: boolean
+  readonly hint: string | null
+  readonly createdAt: string
+  readonly revokesAt: string | null
+}
+
+export interface RotatedIngestToken extends IngestToken {
+  readonly ingestToken: string
+  readonly ingestUrl: string
+  readonly tokens: readonly IngestToken[]
 }
 
 export interface NotificationContacts {

@@ -1,7 +1,8 @@
-/** Settings: who hears about a destination being paused, disabled or recovering, and the audit log. */
+/** Settings: API keys, the ingest URL, who hears about a destination being paused or recovering, the audit log. */
 
 import { type FormEvent, useEffect, useState } from 'react'
 import { ApiError } from '../api/client.ts'
+import { ApiKeys, IngestUrl } from '../components/api-keys.tsx'
 import { describeError, ErrorNotice, Loading, PageHeader } from '../components/ui.tsx'
 import { useApi } from '../lib/api-context.ts'
 import { formatTime } from '../lib/format.ts'
@@ -183,6 +184,8 @@ function AuditLog() {
 export function SettingsPage() {
   const api = useApi()
   const tenant = useLoad('tenant', () => api.getTenant())
+  // Keys and the ingest URL are an administrator's: a read-only key does not see what it could not change.
+  const isAdmin = tenant.data !== undefined && (tenant.data.key?.scopes.includes('admin') ?? true)
   return (
     <>
       <PageHeader title="Settings" />
@@ -205,6 +208,8 @@ export function SettingsPage() {
           </dl>
         </section>
       )}
+      {isAdmin && <ApiKeys api={api} signedInKeyId={tenant.data?.key?.id} />}
+      {isAdmin && <IngestUrl api={api} />}
       <Notifications />
       <AuditLog />
     </>
