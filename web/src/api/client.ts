@@ -27,6 +27,7 @@ import type {
   PublishResult,
   ReplayResult,
   RotatedIngestToken,
+  SavedOffer,
   Tenant,
 } from './types.ts'
 
@@ -155,7 +156,10 @@ export function createApiClient(options: ApiClientOptions) {
     listOffers: () => request<Page<Offer>>('GET', '/v1/offers'),
     getOffer: (offerId: string) => request<Offer>('GET', `/v1/offers/${id(offerId)}`),
     putOffer: (offerId: string, input: OfferInput) =>
-      request<Offer>('PUT', `/v1/offers/${id(offerId)}`, undefined, input),
+      request<SavedOffer>('PUT', `/v1/offers/${id(offerId)}`, undefined, input),
+    /** What saving would do, earlier leads included; changes nothing. */
+    previewOffer: (offerId: string, input: OfferInput) =>
+      request<SavedOffer>('PUT', `/v1/offers/${id(offerId)}`, undefined, { ...input, dryRun: true }),
     publishOffer: (offerId: string) => request<PublishResult>('POST', `/v1/offers/${id(offerId)}/publish`),
 
     destinationKinds: () => request<Page<DestinationKind>>('GET', '/v1/destination-kinds'),

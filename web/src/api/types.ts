@@ -171,6 +171,30 @@ export interface OfferInput {
   readonly title?: string
   readonly aliases: string[]
   readonly destinations?: string[]
+  /** When the route gains destinations: send them the earlier leads (the default), or only new ones. */
+  readonly earlierLeads?: EarlierLeadsChoice
+}
+
+export type EarlierLeadsChoice = 'deliver' | 'skip'
+
+/** What saving an offer or the default route did (or, in a dry run, would do) for leads that arrived before. */
+export interface Backfill {
+  readonly earlierLeads: EarlierLeadsChoice
+  readonly dryRun: boolean
+  /** Destinations new to earlier leads' routes, each with the earlier leads not there yet. */
+  readonly destinations: { readonly id: string; readonly leads: number }[]
+  /** Earlier leads that get (or would get) at least one delivery. */
+  readonly leads: number
+  readonly deliveries: number
+  /** Deliveries queued: 0 with "only new ones" or in a dry run. */
+  readonly queued: number
+  readonly joinedLeads: number
+  readonly mergedLeads: number
+}
+
+/** An offer as a save answers it. */
+export interface SavedOffer extends Offer {
+  readonly backfill: Backfill
 }
 
 export interface CheckResult {

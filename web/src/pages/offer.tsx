@@ -2,7 +2,7 @@
 
 import { type FormEvent, useEffect, useState } from 'react'
 import { ApiError } from '../api/client.ts'
-import type { Offer, PublishResult } from '../api/types.ts'
+import type { Backfill, Destination, EarlierLeadsChoice, OfferInput, PublishResult, SavedOffer } from '../api/types.ts'
 import { CheckOutcome, describeError, ErrorNotice, HealthBadge, Loading, PageHeader } from '../components/ui.tsx'
 import { useApi } from '../lib/api-context.ts'
 import { formatTime } from '../lib/format.ts'
@@ -10,6 +10,75 @@ import { Link, navigate, pathTo } from '../lib/router.tsx'
 import { useLoad } from '../lib/use-load.ts'
 
 const offerIdPattern = /^[^\s/|]+$/
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`
+}
+
+function namesOf(ids: readonly string[], destinations: readonly Destination[]): string {
+  const names = ids.map((id) => destinations.find((destination) => destination.id === id)?.name ?? id)
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`
+}
+
+/** The choice for leads that arrived before the route gained destinations, with how many it concerns. */
+function EarlierLeadsChoiceField({
+  preview,
+  destinations,
+  choice,
+  onChoose,
+}: {
+  preview: Backfill
+  destinations: readonly Destination[]
+  choice: EarlierLeadsChoice
+  onChoose: (choice: EarlierLeadsChoice) => void
+}) {
+  const reaching = preview.destinations.filter((entry) => entry.leads > 0).map((entry) => entry.id)
+  return (
+    <fieldset className="group" aria-describedby="earlier-leads-summary">
+      <legend>Earlier leads</legend>
+      <p id="earlier-leads-summary">
+        {plural(preview.leads, 'lead')} arrived before this change and {preview.leads === 1 ? 'has' : 'have'} not
+        reached {namesOf(reaching, destinations)} yet.
+      </p>
+      <div className="checks">
+        <label className="inline">
+          <input
+            type="radio"
+            name="earlier-leads"
+            value="deliver"
+            checked={choice === 'deliver'}
+            onChange={() => onChoose('deliver')}
+          />
+          Deliver earlier leads ({plural(preview.leads, 'earlier lead')} will be delivered)
+        </label>
+        <label className="inline">
+          <input
+            type="radio"
+            name="earlier-leads"
+            value="skip"
+            checked={choice === 'skip'}
+            onChange={() => onChoose('skip')}
+          />
+          Only new ones
+        </label>
+      </div>
+    </fieldset>
+  )
+}
+
+/** What a save did for earlier leads, in words. */
+function backfillReport(backfill: Backfill): string {
+  const parts: string[] = []
+  if (backfill.joinedLeads > 0)
+    parts.push(`${plural(backfill.joinedLeads, 'lead')} that arrived before the offer was set up joined it.`)
+  if (backfill.queued > 0)
+    parts.push(
+      `${plural(backfill.leads, 'earlier lead')} queued for delivery (${plural(backfill.queued, 'delivery', 'deliveries')}).`,
+    )
+  else if (backfill.earlierLeads === 'skip' && backfill.leads > 0)
+    parts.push(`${plural(backfill.leads, 'earlier lead')} left out: only new leads go to the new destinations.`)
+  return parts.join(' ')
+}
 
 function PublishResults({ result }: { result: PublishResult }) {
   return (
@@ -52,6 +121,8 @@ export function OfferPage({ offerId }: { offerId?: string }) {
   const [formError, setFormError] = useState<string>()
   const [busy, setBusy] = useState<'save' | 'publish'>()
   const [published, setPublished] = useState<PublishResult>()
+  const [earlierLeads, setEarlierLeads] = useState<EarlierLeadsChoice>('deliver')
+  const [preview, setPreview] = useState<Backfill>()
 
   const loaded = offer.data
   useEffect(() => {
@@ -63,6 +134,43 @@ export function OfferPage({ offerId }: { offerId?: string }) {
     setRouting(loaded.destinations)
   }, [loaded])
 
+  function formInput(): OfferInput {
+    const names = aliases
+      .split('\n')
+      .map((alias) => alias.trim())
+      .filter(Boolean)
+    return { ...(title.trim() && { title: title.trim() }), aliases: names, destinations: routing }
+  }
+
+  // Whenever the form differs from what is saved, ask the server what saving would do for earlier leads.
+  const trimmedId = id.trim()
+  const changed =
+    offerIdPattern.test(trimmedId) &&
+    (loaded === undefined ||
+      title.trim() !== (loaded.title ?? '') ||
+      aliases.trim() !== loaded.aliases.filter((alias) => alias !== loaded.title).join('\n') ||
+      [...routing].sort().join(' ') !== [...loaded.destinations].sort().join(' '))
+  const previewKey = changed ? JSON.stringify([trimmedId, formInput()]) : ''
+  useEffect(() => {
+    if (!previewKey) {
+      setPreview(undefined)
+      return
+    }
+    const [offerId, input] = JSON.parse(previewKey) as [string, OfferInput]
+    let current = true
+    const timer = setTimeout(() => {
+      api.previewOffer(offerId, input).then(
+        (result) => current && setPreview(result.backfill),
+        // A preview that fails (a name taken by another offer) says nothing; saving reports the problem.
+        () => current && setPreview(undefined),
+      )
+    }, 300)
+    return () => {
+      current = false
+      clearTimeout(timer)
+    }
+  }, [previewKey, api])
+
   function validate(): Record<string, string> {
     const found: Record<string, string> = {}
     const trimmed = id.trim()
@@ -71,22 +179,14 @@ export function OfferPage({ offerId }: { offerId?: string }) {
     return found
   }
 
-  async function save(): Promise<Offer | undefined> {
+  async function save(): Promise<SavedOffer | undefined> {
     const found = validate()
     setErrors(found)
     if (found.id) {
       document.getElementById('offer-id')?.focus()
       return undefined
     }
-    const names = aliases
-      .split('\n')
-      .map((alias) => alias.trim())
-      .filter(Boolean)
-    const result = await api.putOffer(id.trim(), {
-      ...(title.trim() && { title: title.trim() }),
-      aliases: names,
-      destinations: routing,
-    })
+    const result = await api.putOffer(id.trim(), { ...formInput(), earlierLeads })
     if (creating) navigate(pathTo('offers', result.id), { replace: true })
     return result
   }
@@ -99,7 +199,15 @@ export function OfferPage({ offerId }: { offerId?: string }) {
     try {
       const result = await save()
       if (result) {
-        setSaved('Saved. Changed routing makes the offer a draft until you publish it again.')
+        setSaved(
+          [
+            'Saved. Changed routing makes the offer a draft until you publish it again.',
+            backfillReport(result.backfill),
+          ]
+            .filter(Boolean)
+            .join(' '),
+        )
+        setPreview(undefined)
         offer.reload()
       }
     } catch (error) {
@@ -118,6 +226,8 @@ export function OfferPage({ offerId }: { offerId?: string }) {
     try {
       const result = await save()
       if (!result) return
+      setSaved(backfillReport(result.backfill) || undefined)
+      setPreview(undefined)
       setPublished(await api.publishOffer(result.id))
       offer.reload()
     } catch (error) {
@@ -243,6 +353,14 @@ export function OfferPage({ offerId }: { offerId?: string }) {
             </>
           )}
         </fieldset>
+        {preview && preview.leads > 0 && (
+          <EarlierLeadsChoiceField
+            preview={preview}
+            destinations={available}
+            choice={earlierLeads}
+            onChoose={setEarlierLeads}
+          />
+        )}
         {formError && (
           <div className="notice notice-error" role="alert">
             {formError}
