@@ -9,8 +9,9 @@ import { notificationContacts } from './notification-contacts.ts'
 import { scopeOfRoute } from './route-scopes.ts'
 import { deliveryListQuery, replayBody } from './routes/deliveries.ts'
 import { routeBody } from './routes/destinations.ts'
-import { funnelQuery, leadListQuery } from './routes/leads.ts'
+import { funnelQuery, leadExportQuery, leadListQuery } from './routes/leads.ts'
 import { offerBody } from './routes/offers.ts'
+import { leadSortFields } from '../store/types.ts'
 
 const customerSchema = {
   type: 'object',
@@ -32,6 +33,11 @@ const microsoftLead = {
     ActionCode: { type: 'string', examples: ['INS', 'PLT', 'DNC', 'Create', 'StartTestDrive'] },
     OfferTitle: { type: 'string' },
     Description: { type: 'string' },
+    CreatedTime: {
+      type: ['string', 'number'],
+      description:
+        'When the customer acted: ISO 8601, or epoch milliseconds. A time outside 1970-01-01 to 9999-12-31 (or a fraction of a millisecond) is kept as sent with the event, the receive time is used instead, and the receipt warns occurredAt_invalid.',
+    },
   },
 }
 
@@ -47,7 +53,11 @@ const apiLead = {
     offer: { type: 'string', description: 'publisher.offer id or display name' },
     offerTitle: { type: 'string' },
     description: { type: 'string' },
-    occurredAt: { type: 'string', format: 'date-time' },
+    occurredAt: {
+      type: 'string',
+      format: 'date-time',
+      description: 'From 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z; any other is 400 LEAD_INVALID.',
+    },
     customer: customerSchema,
   },
 }
@@ -309,10 +319,43 @@ export function buildOpenApiDocument(version: string) {
           },
         },
         get: {
-          summary: 'List leads, newest first',
+          summary: 'List leads: filtered, sorted (default: most recent activity first), counted, cursor-paged',
+          description:
+            'Every filter, the sort and the count run in the database, each served by an index. `q` matches leads whose full name, last name, company, email or email domain starts with it (trimmed, lower-cased). `email` and `emailDomain` match exactly, case-insensitively; `since`/`until` bound the last activity. `sort` is lastActivity, createdAt, name or company; `order` defaults to desc for times and asc for names; ties go by lead id. `nextCursor` continues the same filter and sort only. `total` counts the matching leads exactly up to 10,000; beyond that it is 10,000 with `totalIsEstimate: true` (meaning "more than").',
           security: bearer,
           parameters: queryParameters(leadListQuery),
-          responses: { 200: { description: 'A page of leads' }, ...problems },
+          responses: {
+            200: {
+              description: 'A page of leads',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      items: { type: 'array', items: { type: 'object' } },
+                      nextCursor: { type: 'string' },
+                      total: { type: 'integer', description: 'Matching leads, exact up to 10,000' },
+                      totalIsEstimate: { type: 'boolean', description: 'More than `total` leads match' },
+                      sort: { type: 'string', enum: [...leadSortFields] },
+                      order: { type: 'string', enum: ['asc', 'desc'] },
+                    },
+                  },
+                },
+              },
+            },
+            ...problems,
+          },
+        },
+      },
+      '/v1/leads/export.csv': {
+        get: {
+          summary: 'The leads matching the list filters as CSV, one row per event, streamed (docs/import-export.md)',
+          security: bearer,
+          parameters: queryParameters(leadExportQuery),
+          responses: {
+            200: { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } },
+            ...problems,
+          },
         },
       },
       '/v1/leads/{leadId}': {
