@@ -40,8 +40,8 @@ function tenantOf(row: { id: string; name: string; created_at: number }): Tenant
 }
 
 /**
- * Raised first in every transaction that revokes, so that on SQLite the transaction takes the write lock with its
- * first statement (a deferred transaction that reads first cannot wait for the lock later; it fails busy).
+ * Raised in the same transaction as the revocation it announces, so no node can read the revocation without the raise;
+ * first, so the transaction's first statement is a write on every dialect.
  */
 async function raiseEpoch(trx: Executor): Promise<void> {
   await trx
