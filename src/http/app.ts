@@ -33,9 +33,9 @@ export interface AppOptions {
 }
 
 /**
- * Longest path parameter, in characters once percent-decoded: above the longest id there is (an offer id, at most
- * 200 characters in `offers.ts`, as long as the offer ids ingest takes as routable), so every offer that can be
- * configured can be read and published by its id. Longer is URI_TOO_LONG; 201 to 256 is the id's own validation.
+ * Longest path parameter, in characters once percent-decoded (Fastify's default is 100). Above the longest id there
+ * is, an offer id of up to 200 characters (`offerIdSchema`), so every offer that can be configured can also be read
+ * and published by its id. Longer is URI_TOO_LONG; 201 to 256 characters fail the id's own validation.
  */
 export const maxPathParameterLength = 256
 
