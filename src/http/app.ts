@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { AppError } from '../core/errors.ts'
 import { isoTime } from '../core/time.ts'
 import { redactUrl } from '../logger.ts'
+import { setNotificationContacts } from '../services/notification-contacts.ts'
 import { createAuthFailureLimiter, registerAuthFailureBrake } from './auth-failure-limiter.ts'
 import type { HttpDeps } from './deps.ts'
 import { registerJsonBodyParser } from './json-body.ts'
@@ -106,13 +107,14 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
     return { id: tenant.id, name: tenant.name, createdAt: isoTime(tenant.createdAt) }
   })
   app.put('/v1/tenant/notifications', async (request) => {
-    const tenant = await deps.auth.tenantOf(request)
+    const caller = await deps.auth.callerOf(request)
     const contacts = parseWith(notificationContacts, request.body)
-    await deps.store.setTenantContacts(tenant.id, {
-      emails: contacts.emails,
-      ...(contacts.webhookUrl !== undefined && { webhookUrl: contacts.webhookUrl }),
-    })
-    return deps.store.getTenantContacts(tenant.id)
+    return setNotificationContacts(
+      deps,
+      caller.tenant,
+      { emails: contacts.emails, ...(contacts.webhookUrl !== undefined && { webhookUrl: contacts.webhookUrl }) },
+      caller.actor,
+    )
   })
   app.get('/v1/tenant/notifications', async (request) =>
     deps.store.getTenantContacts((await deps.auth.tenantOf(request)).id),

@@ -8,7 +8,7 @@ import { AppError } from '../core/errors.ts'
 import type { IdGenerator } from '../core/ids.ts'
 import type { Clock } from '../core/ports.ts'
 import type { EarlierLeadsChoice, RoutingChangeResult } from '../store/routing-queries.ts'
-import type { OfferInput, Store, Tenant } from '../store/types.ts'
+import type { OfferInput, RouteScope, Store, Tenant } from '../store/types.ts'
 
 export interface ChangeRoutingDeps {
   readonly store: Store
@@ -41,6 +41,8 @@ export async function changeRouting(
     if (!(await deps.store.getDestination(tenant.id, id)))
       throw new AppError('DESTINATION_NOT_FOUND', `No destination ${id}`, { field: 'destinationId' })
   }
+  const scope: RouteScope = request.offer === undefined ? 'default' : `offer:${request.offer.id}`
+  const routeBefore = destinationIds === undefined ? undefined : await deps.store.getRoutes(tenant.id, scope)
   const now = deps.clock.now()
   const result = await deps.store.changeRouting({
     tenantId: tenant.id,
@@ -57,6 +59,19 @@ export async function changeRouting(
     await deps.store.setOfferStatus(tenant.id, request.offer.id, 'draft', now)
     offer = (await deps.store.getOffer(tenant.id, request.offer.id)) ?? offer
   }
+  const target = request.offer === undefined ? 'default' : request.offer.id
+  const routeAfter = destinationIds === undefined ? undefined : [...destinationIds].sort()
+  if (routeBefore !== undefined && routeAfter !== undefined && routeBefore.join(' ') !== routeAfter.join(' ')) {
+    await deps.store.appendAudit({
+      id: deps.ids.next('aud'),
+      tenantId: tenant.id,
+      actor,
+      action: 'routes.changed',
+      target,
+      detail: { scope, before: routeBefore, after: routeAfter },
+      at: now,
+    })
+  }
   const { earlierLeads } = result
   if (earlierLeads.destinations.length > 0 || result.joinedLeads > 0) {
     await deps.store.appendAudit({
@@ -64,9 +79,9 @@ export async function changeRouting(
       tenantId: tenant.id,
       actor,
       action: earlierLeads.choice === 'deliver' ? 'earlier_leads.queued' : 'earlier_leads.skipped',
-      target: request.offer === undefined ? 'default' : request.offer.id,
+      target,
       detail: {
-        scope: request.offer === undefined ? 'default' : `offer:${request.offer.id}`,
+        scope,
         destinations: earlierLeads.destinations,
         leads: earlierLeads.leads,
         deliveries: earlierLeads.deliveries,

@@ -460,10 +460,26 @@ export function createDestinationService(deps: DestinationServiceDeps) {
       for (const id of destinationIds) results.push(await check(await requireDestination(tenant, id), offerId))
       const live = results.every((result) => result.ok)
       await store.setOfferStatus(tenant.id, offerId, live ? 'live' : 'draft', clock.now())
-      await audit(tenant, actor, 'offer.published', offerId, {
-        live,
-        failed: results.filter((r) => !r.ok).map((r) => r.destinationId),
-      })
+      // Only a publish that made the offer live is `offer.published`; a failed one says which check failed and why.
+      const failed = results.filter((result) => !result.ok)
+      await audit(
+        tenant,
+        actor,
+        live ? 'offer.published' : 'offer.publish_failed',
+        offerId,
+        live
+          ? { destinations: results.map((result) => result.destinationId), usesDefaultRoute: usesDefault }
+          : {
+              usesDefaultRoute: usesDefault,
+              failed: failed.map((result) => ({
+                destinationId: result.destinationId,
+                name: result.name,
+                step: result.step,
+                reason: result.reason,
+                ...(result.status !== undefined && { status: result.status }),
+              })),
+            },
+      )
       return { offerId, status: live ? ('live' as const) : ('draft' as const), usesDefaultRoute: usesDefault, results }
     },
 

@@ -364,6 +364,11 @@ export interface AuditEntry {
   readonly at: number
 }
 
+/** An audit entry as listed: with the target's name (destination name, offer title, key label) when it has one. */
+export interface ListedAuditEntry extends AuditEntry {
+  readonly targetName?: string
+}
+
 export interface DeliveryStore {
   createDestination(destination: NewDestination, now: number): Promise<DestinationRecord>
   updateDestination(
@@ -430,7 +435,8 @@ export interface DeliveryStore {
   appendAudit(entry: AuditEntry): Promise<void>
   /** Calls `onWork` when another process queues deliveries (capability `listenNotify`); resolves to an unsubscribe. */
   listenForWork?(onWork: () => void): Promise<() => Promise<void>>
-  listAudit(tenantId: string, limit: number): Promise<readonly AuditEntry[]>
+  /** Newest first, each with the current name of its target, looked up in the same query. */
+  listAudit(tenantId: string, limit: number): Promise<readonly ListedAuditEntry[]>
 }
 
 /** A named API key as listed: never its secret or hash. */

@@ -223,6 +223,10 @@ describe('a destination added to a live offer', () => {
       target: offerId,
       detail: { leads: 2, queued: 0 },
     })
+    expect(audit.find((entry: { action: string }) => entry.action === 'routes.changed')).toMatchObject({
+      target: offerId,
+      detail: { scope: `offer:${offerId}`, before: [first.id], after: [first.id, second.id].sort() },
+    })
   })
 })
 
