@@ -323,6 +323,8 @@ export interface AuditEntry {
   readonly actor: string
   readonly action: string
   readonly target?: string
+  /** The target's current name (destination name, offer title, key label), when it has one. */
+  readonly targetName?: string
   readonly detail?: Record<string, unknown>
   readonly at: string
 }

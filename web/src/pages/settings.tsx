@@ -2,6 +2,7 @@
 
 import { type FormEvent, useEffect, useState } from 'react'
 import { ApiError } from '../api/client.ts'
+import type { AuditEntry } from '../api/types.ts'
 import { ApiKeys, IngestUrl } from '../components/api-keys.tsx'
 import { describeError, ErrorNotice, Loading, PageHeader } from '../components/ui.tsx'
 import { useApi } from '../lib/api-context.ts'
@@ -139,7 +140,63 @@ function Notifications() {
   )
 }
 
-function AuditLog() {
+const auditActions: Record<string, string> = {
+  'destination.created': 'Destination created',
+  'destination.updated': 'Destination changed',
+  'destination.deleted': 'Destination deleted',
+  'destination.verified': 'Destination tested',
+  'destination.secrets_rotated': 'Destination secret rotated',
+  'offer.published': 'Offer published',
+  'offer.publish_failed': 'Offer publish failed',
+  'routes.changed': 'Routing changed',
+  'earlier_leads.queued': 'Earlier leads queued',
+  'earlier_leads.skipped': 'Earlier leads skipped',
+  'notifications.changed': 'Notification contacts changed',
+  'deliveries.replayed': 'Deliveries replayed',
+}
+
+/** Targets that are not a record with a name of their own. */
+const namedTargets: Record<string, string> = {
+  default: 'Default route',
+  notifications: 'Notification contacts',
+  ids: 'Chosen deliveries',
+  filter: 'Deliveries matching a filter',
+}
+
+/** What an entry's detail adds, in a few words (never a secret: the log holds none). */
+function auditSummary(entry: AuditEntry): string | undefined {
+  const detail = entry.detail ?? {}
+  if (entry.action === 'offer.publish_failed' && Array.isArray(detail.failed)) {
+    const failed = detail.failed as { name?: string; reason?: string }[]
+    return failed.map((check) => `${check.name ?? 'A destination'}: ${check.reason ?? 'failed'}`).join('; ')
+  }
+  if (entry.action === 'routes.changed' && Array.isArray(detail.before) && Array.isArray(detail.after)) {
+    const count = (n: number) => `${n} destination${n === 1 ? '' : 's'}`
+    return `${count(detail.before.length)} → ${count(detail.after.length)}`
+  }
+  if (entry.action === 'deliveries.replayed' && typeof detail.replayed === 'number') {
+    return `${detail.replayed} replayed`
+  }
+  if (entry.action === 'destination.verified' && detail.ok === false && typeof detail.reason === 'string') {
+    return detail.reason
+  }
+  return undefined
+}
+
+/** The target by name (destination name, offer title), its id beneath; a bare id only when it has no name. */
+function AuditTarget({ entry }: { entry: AuditEntry }) {
+  if (entry.target === undefined) return <>—</>
+  const name = entry.targetName ?? namedTargets[entry.target]
+  if (name === undefined) return <span className="mono">{entry.target}</span>
+  return (
+    <>
+      {name}
+      {name !== entry.target && !(entry.target in namedTargets) && <div className="sub mono">{entry.target}</div>}
+    </>
+  )
+}
+
+export function AuditLog() {
   const api = useApi()
   const audit = useLoad('audit', () => api.audit())
   return (
@@ -162,18 +219,24 @@ function AuditLog() {
             </tr>
           </thead>
           <tbody>
-            {audit.data.items.slice(0, 50).map((entry) => (
-              <tr key={entry.id}>
-                <td data-label="When">{formatTime(entry.at, true)}</td>
-                <td data-label="What">{entry.action}</td>
-                <td data-label="Target" className="mono">
-                  {entry.target ?? '—'}
-                </td>
-                <td data-label="Who" className="mono">
-                  {entry.actor}
-                </td>
-              </tr>
-            ))}
+            {audit.data.items.slice(0, 50).map((entry) => {
+              const summary = auditSummary(entry)
+              return (
+                <tr key={entry.id}>
+                  <td data-label="When">{formatTime(entry.at, true)}</td>
+                  <td data-label="What">
+                    {auditActions[entry.action] ?? entry.action}
+                    {summary && <div className="sub">{summary}</div>}
+                  </td>
+                  <td data-label="Target">
+                    <AuditTarget entry={entry} />
+                  </td>
+                  <td data-label="Who" className="mono">
+                    {entry.actor}
+                  </td>
+                </tr>
+              )
+            })}
           </tbody>
         </table>
       )}
