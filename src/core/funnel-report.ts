@@ -8,40 +8,140 @@ export const funnelSteps = ['trial', 'initial_interest', 'active'] as const sati
 export interface FunnelCounts {
   /** Distinct (non-test) leads with an event of this stage in the period, per source. */
   readonly bySourceAndStage: readonly { source: string; stage: Stage; leads: number }[]
+  /** Distinct (non-test) leads with an event of this stage in the period, whatever the source. */
+  readonly byStage: readonly { stage: Stage; leads: number }[]
   /** Distinct (non-test) leads active in the period, by the furthest stage they have reached. */
   readonly byFurthestStage: readonly { stage: Stage; leads: number }[]
+  /** Leads with a trial event in the period, by the furthest stage they have reached (how many went on). */
+  readonly trialedByFurthestStage: readonly { stage: Stage; leads: number }[]
+  /** The earliest event in the period (epoch ms), when there is one. */
+  readonly firstEventAt?: number
+}
+
+/** Leads per bucket of time: distinct leads with an event of each stage, and with any event, per bucket index. */
+export interface FunnelTimeCounts {
+  readonly byBucketAndStage: readonly { bucket: number; stage: Stage; leads: number }[]
+  readonly byBucket: readonly { bucket: number; leads: number }[]
+}
+
+export type TimeUnit = 'day' | 'week'
+
+/** The buckets of the leads-over-time chart: days up to about three months, weeks beyond, at most 400 of them. */
+export interface TimeBuckets {
+  readonly unit: TimeUnit
+  /** Start of the first bucket, epoch ms. */
+  readonly origin: number
+  readonly sizeMs: number
+  readonly count: number
+}
+
+const dayMs = 86_400_000
+const maxBuckets = 400
+
+/**
+ * Buckets from `since` (the start of a local day, as the portal sends it) or, without one, from the UTC midnight
+ * before the first event, up to `until` (or now); undefined when there is nothing to chart.
+ */
+export function timeBucketsFor(
+  period: { readonly since?: number; readonly until?: number },
+  firstEventAt: number | undefined,
+  now: number,
+): TimeBuckets | undefined {
+  const origin = period.since ?? (firstEventAt === undefined ? undefined : firstEventAt - (firstEventAt % dayMs))
+  if (origin === undefined) return undefined
+  const end = Math.max(origin + 1, Math.min(period.until ?? now, now))
+  const span = end - origin
+  const unit: TimeUnit = span <= 92 * dayMs ? 'day' : 'week'
+  const sizeMs = unit === 'day' ? dayMs : 7 * dayMs
+  // Beyond the cap the earliest buckets are cut, never widened, so each bar keeps meaning one day or week.
+  const count = Math.ceil(span / sizeMs)
+  const kept = Math.min(count, maxBuckets)
+  return { unit, origin: origin + (count - kept) * sizeMs, sizeMs, count: kept }
+}
+
+/** The stages charted over time: the funnel's steps and do-not-contact notices. */
+export const timeStages = ['trial', 'initial_interest', 'active', 'do_not_contact'] as const satisfies readonly Stage[]
+
+export interface FunnelOverTime {
+  readonly unit: TimeUnit
+  readonly buckets: readonly {
+    /** ISO start of the day or week. */
+    readonly start: string
+    /** Distinct leads with any event in the bucket. */
+    readonly leads: number
+    /** Distinct leads with an event of each stage in the bucket. */
+    readonly stages: Readonly<Record<(typeof timeStages)[number], number>>
+  }[]
+}
+
+export function buildOverTime(buckets: TimeBuckets, counts: FunnelTimeCounts): FunnelOverTime {
+  const rows = Array.from({ length: buckets.count }, (_, index) => ({
+    start: new Date(buckets.origin + index * buckets.sizeMs).toISOString(),
+    leads: 0,
+    stages: { trial: 0, initial_interest: 0, active: 0, do_not_contact: 0 } as Record<
+      (typeof timeStages)[number],
+      number
+    >,
+  }))
+  for (const row of counts.byBucket) {
+    const target = rows[row.bucket]
+    if (target) target.leads += row.leads
+  }
+  for (const row of counts.byBucketAndStage) {
+    const target = rows[row.bucket]
+    if (target && (timeStages as readonly string[]).includes(row.stage))
+      target.stages[row.stage as (typeof timeStages)[number]] += row.leads
+  }
+  return { unit: buckets.unit, buckets: rows }
 }
 
 export interface FunnelReport {
   readonly leads: number
   /** Leads whose furthest stage is this one. */
   readonly stages: Readonly<Record<Stage, number>>
-  /** Leads that reached this step or a later one. */
+  /**
+   * Trial: leads with a trial event in the period (a test drive is optional: buyers often skip it). Initial interest
+   * and active: leads that reached this step or a later one.
+   */
   readonly reached: Readonly<Record<(typeof funnelSteps)[number], number>>
   /** Share of leads that went on from one step to the next (or further), 0..1; null when none reached the first. */
   readonly conversion: readonly { from: string; to: string; rate: number | null }[]
+  /** Leads with an event of each stage in the period, all sources together: the by-source table's total row. */
+  readonly withEvent: Readonly<Record<Stage, number>>
   readonly bySource: readonly { source: string; stages: Readonly<Record<Stage, number>> }[]
+  /** Leads per day or week of the period; absent when nothing happened in it. */
+  readonly overTime?: FunnelOverTime
 }
 
 function zeroes(): Record<Stage, number> {
   return Object.fromEntries(stages.map((stage) => [stage, 0])) as Record<Stage, number>
 }
 
-export function buildFunnelReport(counts: FunnelCounts): FunnelReport {
+function reaching(rows: readonly { stage: Stage; leads: number }[], step: Stage): number {
+  return rows.filter((row) => stageRank[row.stage] >= stageRank[step]).reduce((sum, row) => sum + row.leads, 0)
+}
+
+export function buildFunnelReport(counts: FunnelCounts, overTime?: FunnelOverTime): FunnelReport {
   const byStage = zeroes()
   for (const row of counts.byFurthestStage) byStage[row.stage] += row.leads
-  const reached = Object.fromEntries(
-    funnelSteps.map((step) => [
-      step,
-      counts.byFurthestStage
-        .filter((row) => stageRank[row.stage] >= stageRank[step])
-        .reduce((sum, row) => sum + row.leads, 0),
-    ]),
-  ) as FunnelReport['reached']
-  const conversion = funnelSteps.slice(1).map((to, index) => {
-    const from = funnelSteps[index]!
-    return { from, to, rate: reached[from] === 0 ? null : reached[to] / reached[from] }
-  })
+  const withEvent = zeroes()
+  for (const row of counts.byStage) withEvent[row.stage] += row.leads
+  const trialed = counts.trialedByFurthestStage.reduce((sum, row) => sum + row.leads, 0)
+  const reached = {
+    // Only leads that had a trial: "reached or passed" would count every buyer who skipped the test drive.
+    trial: trialed,
+    initial_interest: reaching(counts.byFurthestStage, 'initial_interest'),
+    active: reaching(counts.byFurthestStage, 'active'),
+  } satisfies FunnelReport['reached']
+  const wentOnFromTrial = reaching(counts.trialedByFurthestStage, 'initial_interest')
+  const conversion = [
+    { from: 'trial', to: 'initial_interest', rate: trialed === 0 ? null : wentOnFromTrial / trialed },
+    {
+      from: 'initial_interest',
+      to: 'active',
+      rate: reached.initial_interest === 0 ? null : reached.active / reached.initial_interest,
+    },
+  ]
   const sources = new Map<string, Record<Stage, number>>()
   for (const row of counts.bySourceAndStage) {
     const perStage = sources.get(row.source) ?? zeroes()
@@ -53,8 +153,10 @@ export function buildFunnelReport(counts: FunnelCounts): FunnelReport {
     stages: byStage,
     reached,
     conversion,
+    withEvent,
     bySource: [...sources.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([source, perStage]) => ({ source, stages: perStage })),
+    ...(overTime && { overTime }),
   }
 }

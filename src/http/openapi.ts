@@ -204,9 +204,14 @@ function managementPaths() {
   const add = (method: string, path: string, summary: string, options?: Parameters<typeof operation>[2]) => {
     paths[path] = { ...paths[path], [method]: operation(path, summary, options) }
   }
-  add('get', '/v1/funnel', 'Funnel counts by stage and source, and conversion, for an offer and period', {
-    query: funnelQuery,
-  })
+  add(
+    'get',
+    '/v1/funnel',
+    'Funnel for an offer and period: customers per step (trial: only those who had one), conversion, by source with an all-sources total (withEvent), and leads per day or week (overTime)',
+    {
+      query: funnelQuery,
+    },
+  )
   add(
     'post',
     '/v1/offers/{offerId}/publish',

@@ -120,6 +120,19 @@ function decodeCursor(cursor: string): string {
 export function createKyselyStore(options: KyselyStoreOptions): Store {
   const { db, capabilities } = options
   const withMigrationLock = options.withMigrationLock ?? (<T>(work: () => Promise<T>) => work())
+  /** Non-test lead events in a funnel period, for one offer or all (known offers by id, others by name). */
+  const funnelEvents = (tenantId: string, filter: { offerId?: string; since?: number; until?: number }) => {
+    let query = db
+      .selectFrom('lead_events as e')
+      .innerJoin('leads as l', 'l.id', 'e.lead_id')
+      .where('e.tenant_id', '=', tenantId)
+      .where('l.is_test', '=', 0)
+    if (filter.offerId !== undefined)
+      query = query.where('l.offer_key', 'in', [filter.offerId, offerKeyOf(filter.offerId)])
+    if (filter.since !== undefined) query = query.where('e.occurred_at', '>=', filter.since)
+    if (filter.until !== undefined) query = query.where('e.occurred_at', '<', filter.until)
+    return query
+  }
 
   const recordBatch =
     options.recordBatch ??
@@ -332,19 +345,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     },
 
     async funnelCounts(tenantId, filter) {
-      const inPeriod = () => {
-        let query = db
-          .selectFrom('lead_events as e')
-          .innerJoin('leads as l', 'l.id', 'e.lead_id')
-          .where('e.tenant_id', '=', tenantId)
-          .where('l.is_test', '=', 0)
-        // Known offers are keyed by id, offers not configured yet by their normalised name.
-        if (filter.offerId !== undefined)
-          query = query.where('l.offer_key', 'in', [filter.offerId, offerKeyOf(filter.offerId)])
-        if (filter.since !== undefined) query = query.where('e.occurred_at', '>=', filter.since)
-        if (filter.until !== undefined) query = query.where('e.occurred_at', '<', filter.until)
-        return query
-      }
+      const inPeriod = () => funnelEvents(tenantId, filter)
       const bySourceAndStage = await inPeriod()
         .select((eb) => [
           eb.fn.coalesce('e.source', sql<string>`'unknown'`).as('source'),
@@ -353,19 +354,60 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
         ])
         .groupBy(['e.source', 'e.stage'])
         .execute()
-      const byFurthestStage = await db
-        .selectFrom('leads')
-        .select((eb) => ['stage', eb.fn.countAll<number>().as('leads')])
-        .where('id', 'in', inPeriod().select('e.lead_id'))
-        .groupBy('stage')
+      const byStage = await inPeriod()
+        .select((eb) => ['e.stage', eb.fn.count<number>('e.lead_id').distinct().as('leads')])
+        .groupBy('e.stage')
         .execute()
+      const furthestOf = async (leadIds: ReturnType<typeof inPeriod>) =>
+        db
+          .selectFrom('leads')
+          .select((eb) => ['stage', eb.fn.countAll<number>().as('leads')])
+          .where('id', 'in', leadIds.select('e.lead_id'))
+          .groupBy('stage')
+          .execute()
+      const byFurthestStage = await furthestOf(inPeriod())
+      const trialedByFurthestStage = await furthestOf(inPeriod().where('e.stage', '=', 'trial'))
+      const first = await inPeriod()
+        .select((eb) => eb.fn.min<number>('e.occurred_at').as('at'))
+        .executeTakeFirst()
+      const stageRows = (rows: readonly { stage: string; leads: number | string }[]) =>
+        rows.map((row) => ({ stage: row.stage as Stage, leads: Number(row.leads) }))
       return {
         bySourceAndStage: bySourceAndStage.map((row) => ({
           source: row.source,
           stage: row.stage as Stage,
           leads: Number(row.leads),
         })),
-        byFurthestStage: byFurthestStage.map((row) => ({ stage: row.stage as Stage, leads: Number(row.leads) })),
+        byStage: stageRows(byStage),
+        byFurthestStage: stageRows(byFurthestStage),
+        trialedByFurthestStage: stageRows(trialedByFurthestStage),
+        ...(first?.at !== null && first?.at !== undefined && { firstEventAt: Number(first.at) }),
+      }
+    },
+
+    async funnelOverTime(tenantId, filter, buckets) {
+      const bucket = sql<number>`(e.occurred_at - ${buckets.origin}) / ${buckets.sizeMs}`
+      const inBuckets = () =>
+        funnelEvents(tenantId, filter)
+          .where('e.occurred_at', '>=', buckets.origin)
+          .where('e.occurred_at', '<', buckets.origin + buckets.count * buckets.sizeMs)
+      const [byBucketAndStage, byBucket] = await Promise.all([
+        inBuckets()
+          .select((eb) => [bucket.as('bucket'), 'e.stage', eb.fn.count<number>('e.lead_id').distinct().as('leads')])
+          .groupBy([bucket, 'e.stage'])
+          .execute(),
+        inBuckets()
+          .select((eb) => [bucket.as('bucket'), eb.fn.count<number>('e.lead_id').distinct().as('leads')])
+          .groupBy(bucket)
+          .execute(),
+      ])
+      return {
+        byBucketAndStage: byBucketAndStage.map((row) => ({
+          bucket: Number(row.bucket),
+          stage: row.stage as Stage,
+          leads: Number(row.leads),
+        })),
+        byBucket: byBucket.map((row) => ({ bucket: Number(row.bucket), leads: Number(row.leads) })),
       }
     },
 

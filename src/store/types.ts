@@ -4,7 +4,7 @@ import type { ApiKeyScope } from '../core/api-key-scopes.ts'
 import type { Customer } from '../core/customer.ts'
 import type { DeliveryState, DeliveryTransition, DestinationHealth, DestinationState } from '../core/delivery-state.ts'
 import type { Stage } from '../core/funnel.ts'
-import type { FunnelCounts } from '../core/funnel-report.ts'
+import type { FunnelCounts, FunnelTimeCounts, TimeBuckets } from '../core/funnel-report.ts'
 import type { LeadEventDraft } from '../core/lead.ts'
 import type { RoutingStore } from './routing-queries.ts'
 
@@ -212,6 +212,12 @@ export interface Store extends DeliveryStore, KeyStore, RoutingStore {
   ): Promise<ReadonlyMap<string, LeadHistory>>
   /** Funnel counts over events that occurred in [since, until), test leads excluded. */
   funnelCounts(tenantId: string, filter: { offerId?: string; since?: number; until?: number }): Promise<FunnelCounts>
+  /** Distinct leads with events per bucket of time (and per stage), same filter as `funnelCounts`. */
+  funnelOverTime(
+    tenantId: string,
+    filter: { offerId?: string; since?: number; until?: number },
+    buckets: TimeBuckets,
+  ): Promise<FunnelTimeCounts>
   countLeadEvents(tenantId: string): Promise<number>
 }
 

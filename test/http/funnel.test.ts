@@ -42,11 +42,13 @@ test('the funnel counts a known data set: stages, sources, conversion, test lead
   const report = response.json()
   expect(report.leads).toBe(5)
   expect(report.stages).toMatchObject({ trial: 1, initial_interest: 2, active: 2 })
-  expect(report.reached).toEqual({ trial: 5, initial_interest: 4, active: 2 })
+  // Trial counts only the four who had a test drive (c5 went straight to "Contact me"); three of them went on.
+  expect(report.reached).toEqual({ trial: 4, initial_interest: 4, active: 2 })
   expect(report.conversion).toEqual([
-    { from: 'trial', to: 'initial_interest', rate: 0.8 },
+    { from: 'trial', to: 'initial_interest', rate: 0.75 },
     { from: 'initial_interest', to: 'active', rate: 0.5 },
   ])
+  expect(report.withEvent).toMatchObject({ trial: 4, initial_interest: 3, active: 2, do_not_contact: 0 })
   const bySource = Object.fromEntries(
     report.bySource.map((row: { source: string; stages: object }) => [row.source, row.stages]),
   )
@@ -54,4 +56,47 @@ test('the funnel counts a known data set: stages, sources, conversion, test lead
   expect(bySource.AzureMarketplace).toMatchObject({ initial_interest: 3 })
   expect(bySource.AzurePortal).toMatchObject({ active: 1 })
   expect(bySource.AppSource).toMatchObject({ active: 1 })
+})
+
+test('do-not-contact notices: the total and the by-source table count the same customers', async () => {
+  // A customer who trialed and then got a DNC notice keeps "trial" as furthest stage; the notice still counts.
+  await send('TestDrive-StartTestDrive|contoso.a', 'd1@example.com')
+  await send('AzureMarketplace-DNC|contoso.a', 'd1@example.com')
+  await send('AzureMarketplace-DNC|contoso.a', 'd2@example.com')
+  await send('AppSource-DNC|contoso.a', 'd3@example.com')
+  const response = await t.server.app.inject({ method: 'GET', url: '/v1/funnel', headers: bearer(t.tenant) })
+  const report = response.json()
+  expect(report.withEvent.do_not_contact).toBe(3)
+  const fromSources = report.bySource.reduce(
+    (sum: number, row: { stages: { do_not_contact: number } }) => sum + row.stages.do_not_contact,
+    0,
+  )
+  expect(fromSources).toBe(report.withEvent.do_not_contact)
+  expect(report.reached.trial).toBe(1)
+})
+
+test('leads over time: distinct customers per day of the period, per stage, empty days as zero', async () => {
+  // Day 0: two customers (one sends twice); day 1: nothing; day 2: one customer starts a trial.
+  await send('AzureMarketplace-INS|contoso.a', 'o1@example.com')
+  await send('AzureMarketplace-PLT|contoso.a', 'o1@example.com')
+  await send('AzureMarketplace-INS|contoso.a', 'o2@example.com')
+  t.clock.advance(2 * 86_400_000)
+  await send('TestDrive-StartTestDrive|contoso.a', 'o3@example.com')
+  const since = new Date(Date.UTC(2026, 10, 25)).toISOString()
+  const until = new Date(Date.UTC(2026, 10, 28)).toISOString()
+  const response = await t.server.app.inject({
+    method: 'GET',
+    url: `/v1/funnel?since=${since}&until=${until}`,
+    headers: bearer(t.tenant),
+  })
+  const { overTime } = response.json()
+  expect(overTime.unit).toBe('day')
+  expect(overTime.buckets.map((bucket: { start: string }) => bucket.start)).toEqual([
+    '2026-11-25T00:00:00.000Z',
+    '2026-11-26T00:00:00.000Z',
+    '2026-11-27T00:00:00.000Z',
+  ])
+  expect(overTime.buckets.map((bucket: { leads: number }) => bucket.leads)).toEqual([2, 0, 1])
+  expect(overTime.buckets[0].stages).toEqual({ trial: 0, initial_interest: 2, active: 1, do_not_contact: 0 })
+  expect(overTime.buckets[2].stages).toEqual({ trial: 1, initial_interest: 0, active: 0, do_not_contact: 0 })
 })

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
 import { stages } from '../../core/funnel.ts'
-import { buildFunnelReport } from '../../core/funnel-report.ts'
+import { buildFunnelReport, buildOverTime, timeBucketsFor } from '../../core/funnel-report.ts'
 import { isoTime } from '../../core/time.ts'
 import type { HttpDeps } from '../deps.ts'
 import { parseWith } from '../validate.ts'
@@ -54,12 +54,15 @@ export function registerLeadRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get('/v1/funnel', async (request) => {
     const tenant = await deps.auth.tenantOf(request)
     const query = parseWith(funnelQuery, request.query)
-    const counts = await deps.store.funnelCounts(tenant.id, {
+    const filter = {
       ...(query.offer !== undefined && { offerId: query.offer }),
       ...(query.since !== undefined && { since: query.since }),
       ...(query.until !== undefined && { until: query.until }),
-    })
-    return buildFunnelReport(counts)
+    }
+    const counts = await deps.store.funnelCounts(tenant.id, filter)
+    const buckets = timeBucketsFor(filter, counts.firstEventAt, deps.clock.now())
+    const overTime = buckets && buildOverTime(buckets, await deps.store.funnelOverTime(tenant.id, filter, buckets))
+    return buildFunnelReport(counts, overTime)
   })
 
   app.get<{ Params: { leadId: string } }>('/v1/leads/:leadId', async (request) => {
