@@ -12,6 +12,7 @@ import {
   type Executor,
 } from './delivery-queries.ts'
 import { createKeyQueries } from './key-queries.ts'
+import { createPeopleQueries } from './people-queries.ts'
 import { type Migration, runMigrations } from './migrations.ts'
 import { customerOfRow, type LeadRow } from './record-lead-event.ts'
 import { recordLeadEventBatch } from './record-lead-event-batch.ts'
@@ -166,6 +167,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     }),
     ...(options.listenForWork && { listenForWork: options.listenForWork }),
     ...createKeyQueries(db),
+    ...createPeopleQueries(db),
     ...createRoutingQueries({
       db,
       rowLocks: capabilities.dialect === 'postgres',

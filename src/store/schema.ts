@@ -12,6 +12,10 @@ export interface Database {
     created_at: number
     notify_emails: Generated<string>
     notify_webhook_url: string | null
+    /** The Entra tenant whose people join this tenant by signing in; null for none. */
+    entra_tenant_id: Generated<string | null>
+    /** The role such a person gets. */
+    sign_in_role: Generated<string | null>
   }
   api_keys: {
     id: string
@@ -166,5 +170,36 @@ export interface Database {
     target: string | null
     detail: string | null
     at: number
+  }
+  /** People who sign in (docs/decisions/0008-sign-in-for-people.md); tenants also gain entra_tenant_id, sign_in_role. */
+  people: {
+    id: string
+    issuer: string
+    subject: string
+    email: string | null
+    name: string
+    operator: Generated<number>
+    created_at: number
+  }
+  memberships: { tenant_id: string; person_id: string; role: string; created_at: number }
+  invitations: {
+    id: string
+    tenant_id: string
+    token_hash: string
+    email: string
+    role: string
+    invited_by: string
+    created_at: number
+    expires_at: number
+    accepted_at: number | null
+    accepted_by: string | null
+  }
+  sessions: {
+    id_hash: string
+    person_id: string
+    tenant_id: string
+    created_at: number
+    last_seen_at: number
+    revoked_at: number | null
   }
 }

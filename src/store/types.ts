@@ -6,6 +6,7 @@ import type { DeliveryState, DeliveryTransition, DestinationHealth, DestinationS
 import type { Stage } from '../core/funnel.ts'
 import type { FunnelCounts, FunnelTimeCounts, TimeBuckets } from '../core/funnel-report.ts'
 import type { LeadEventDraft } from '../core/lead.ts'
+import type { PeopleStore } from './people-queries.ts'
 import type { RoutingStore } from './routing-queries.ts'
 
 /** What a dialect can do; callers branch on these, never on the dialect's name. */
@@ -179,7 +180,7 @@ export interface LeadHistory {
 }
 
 /** Also `putOffer` and `changeRouting` (offers, routes and the leads that arrived before them): `RoutingStore`. */
-export interface Store extends DeliveryStore, KeyStore, RoutingStore {
+export interface Store extends DeliveryStore, KeyStore, RoutingStore, PeopleStore {
   readonly capabilities: StoreCapabilities
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<MigrationReport>

@@ -3,10 +3,12 @@ import * as init from './0001-init.ts'
 import * as delivery from './0002-delivery.ts'
 import * as keys from './0003-keys.ts'
 import * as deliveryHolds from './0004-delivery-holds.ts'
+import * as people from './0007-people.ts'
 
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, ...init },
   { version: 2, ...delivery },
   { version: 3, ...keys },
   { version: 4, ...deliveryHolds },
+  { version: 7, ...people },
 ]
