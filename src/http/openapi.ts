@@ -5,13 +5,13 @@ import { errorCatalogue } from '../core/errors.ts'
 import { stages } from '../core/funnel.ts'
 import { destinationInput, destinationPatchInput } from '../services/destinations.ts'
 import { ingestTokenRotateInput, keyInput, keyRotateInput } from '../services/keys.ts'
+import { leadSortFields } from '../store/types.ts'
 import { notificationContacts } from './notification-contacts.ts'
 import { scopeOfRoute } from './route-scopes.ts'
 import { deliveryListQuery, replayBody } from './routes/deliveries.ts'
 import { routeBody } from './routes/destinations.ts'
 import { funnelQuery, leadExportQuery, leadListQuery } from './routes/leads.ts'
 import { offerBody } from './routes/offers.ts'
-import { leadSortFields } from '../store/types.ts'
 
 const customerSchema = {
   type: 'object',
@@ -249,7 +249,11 @@ function managementPaths() {
   add('post', '/v1/deliveries/replay', 'Queue final deliveries again, by ids or by filter (audited)', {
     body: replayBody,
   })
-  add('get', '/v1/audit', 'Who changed destinations and replayed deliveries, newest first')
+  add(
+    'get',
+    '/v1/audit',
+    'Who changed destinations, routing, publishes, notification contacts and keys, newest first; each target with its current name (targetName)',
+  )
   add('get', '/v1/tenant/notifications', 'Who hears about destinations being paused, disabled or recovering')
   add('put', '/v1/tenant/notifications', 'Set the notification contacts', { body: notificationContacts })
   add('get', '/v1/keys', "The tenant's working API keys: name, scopes, a hint of the secret, never the secret")
