@@ -3,12 +3,14 @@
 import { DeliveryError } from '../core/errors.ts'
 import type { SecretSealer } from '../core/ports.ts'
 import { type DestinationRegistry, destinationOfKind } from '../destinations/registry.ts'
-import type { Connector, ConnectorDeps, Destination, DestinationSecrets } from '../destinations/types.ts'
+import type { Connector, ConnectorDeps, Destination, DestinationSecrets, VendorLimits } from '../destinations/types.ts'
 import type { DestinationRecord } from '../store/types.ts'
 
 export interface ConnectorFactory {
   /** Throws DeliveryError('misconfigured') when the stored config or secrets cannot be used. */
   connectorFor(destination: DestinationRecord): Connector
+  /** What the destination's vendor documents as its limits, if anything. */
+  vendorLimitsOf(destination: DestinationRecord): VendorLimits | undefined
 }
 
 export function openSecrets(sealer: SecretSealer, destination: DestinationRecord): DestinationSecrets {
@@ -57,6 +59,11 @@ export function createConnectorFactory(deps: {
       }
       cache.set(destination.id, { settings, connector })
       return connector
+    },
+    vendorLimitsOf(destination) {
+      return Object.hasOwn(deps.registry, destination.kind)
+        ? deps.registry[destination.kind as keyof DestinationRegistry]?.vendorLimits
+        : undefined
     },
   }
 }

@@ -4,6 +4,7 @@
  */
 
 import { setMaxListeners } from 'node:events'
+import { type ConcurrencyPolicy, capacitySignalOf, defaultConcurrencyPolicy } from '../core/concurrency-policy.ts'
 import {
   type AttemptOutcome,
   type DestinationHealth,
@@ -15,12 +16,17 @@ import { DeliveryError } from '../core/errors.ts'
 import type { IdGenerator } from '../core/ids.ts'
 import type { Clock } from '../core/ports.ts'
 import { clampRetryAfter, defaultRetryPolicy, type RetryPolicy } from '../core/retry-policy.ts'
-import type { Connector, LeadSnapshot } from '../destinations/types.ts'
+import type { Connector, LeadSnapshot, VendorLimits } from '../destinations/types.ts'
 import type { Logger } from '../logger.ts'
 import { createBatcher } from '../store/batcher.ts'
 import type { AttemptCompletion, AttemptKind, Delivery, DestinationRecord, Store } from '../store/types.ts'
 import type { ConnectorFactory } from './connectors.ts'
-import { type BreakerPolicy, createDestinationLimits } from './destination-limits.ts'
+import {
+  type BreakerPolicy,
+  createDestinationLimits,
+  type LimitSettings,
+  type WindowView,
+} from './destination-limits.ts'
 import { runAttempt, runBatch } from './run-attempt.ts'
 import { untilSettled } from './until-settled.ts'
 
@@ -39,6 +45,8 @@ export interface WorkerOptions {
   /** How often paused destinations are re-verified, so fixed credentials resume delivery by themselves. */
   readonly probeIntervalMs: number
   readonly retryPolicy: RetryPolicy
+  /** How each destination's window of attempts in flight adapts, under its ceiling. */
+  readonly concurrencyPolicy: ConcurrencyPolicy
   readonly breaker?: BreakerPolicy
 }
 
@@ -50,6 +58,7 @@ export const defaultWorkerOptions: WorkerOptions = {
   claimWindowMs: 3,
   probeIntervalMs: 5 * 60_000,
   retryPolicy: defaultRetryPolicy,
+  concurrencyPolicy: defaultConcurrencyPolicy,
 }
 
 export interface WorkerDeps {
@@ -72,12 +81,30 @@ export interface WorkerDeps {
 
 export interface DeliveryWorker {
   start(): void
-  /** Stops claiming, aborts attempts in flight (their leases expire and they are retried), waits for them. */
-  stop(): Promise<void>
+  /**
+   * Stops claiming; lets attempts in flight finish and be recorded for up to `graceMs` (default 0), then aborts the
+   * rest (their leases expire and they are retried) and waits for them.
+   */
+  stop(graceMs?: number): Promise<void>
   /** Looks for work now instead of at the next poll. */
   wake(): void
   /** Claims and runs everything due at the clock's current time, until nothing is left. For tests and the CLI. */
   runUntilIdle(): Promise<number>
+  /** Each destination's adaptive window of attempts in flight, as this worker holds it now. */
+  windows(): ReadonlyMap<string, WindowView>
+}
+
+/**
+ * A destination's limits as the worker applies them: its own `limits`, lowered to what its vendor documents (the
+ * vendor's window allows its whole burst).
+ */
+export function limitSettingsOf(destination: DestinationRecord, vendor: VendorLimits | undefined): LimitSettings {
+  const maxConcurrency = Math.min(destination.maxConcurrency, vendor?.maxConcurrency ?? Number.POSITIVE_INFINITY)
+  const vendorRate = vendor?.rate && vendor.rate.calls / vendor.rate.perSeconds
+  const own = destination.ratePerSecond
+  if (vendorRate === undefined || (own !== undefined && own <= vendorRate))
+    return { maxConcurrency, ...(own !== undefined && { ratePerSecond: own }) }
+  return { maxConcurrency, ratePerSecond: vendorRate, burst: vendor!.rate!.calls }
 }
 
 function healthOf(destination: DestinationRecord): DestinationHealth {
@@ -109,7 +136,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   const options: WorkerOptions = { ...defaultWorkerOptions, ...deps.options }
   const { store, clock, log } = deps
   const random = deps.random ?? Math.random
-  const limits = createDestinationLimits(clock, options.breaker)
+  const limits = createDestinationLimits(clock, options.breaker, options.concurrencyPolicy)
   const inFlight = new Set<Promise<void>>()
   /** Attempts holding a slot: sending, or failed and not yet recorded. */
   let sending = 0
@@ -249,6 +276,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     deliveries: readonly Delivery[],
     snapshots: ReadonlyMap<string, LeadSnapshot>,
     releaseSlot: (result: 'succeeded') => void,
+    inFlightAtStart: number,
   ): Promise<'succeeded' | 'failed' | 'neutral'> {
     const startedAt = clock.now()
     const destination = destinations.get(destinationId)!
@@ -283,6 +311,8 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       return 'neutral'
     }
     const runOptions = { timeoutMs: options.attemptTimeoutMs, stopSignal: stopController.signal, log }
+    // The window learns from the call's own round trip, not from the store work before it.
+    const callStartedAt = clock.now()
     const outcomes =
       ready.length > 1 && connector.deliverBatch
         ? await runBatch(
@@ -301,6 +331,12 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
               runOptions,
             ),
           ]
+    limits.observe(destinationId, {
+      signal: capacitySignalOf(outcomes),
+      startedAt: callStartedAt,
+      finishedAt: clock.now(),
+      inFlightAtStart,
+    })
     // The destination took everything: its slot can carry the next lead while this outcome is being recorded.
     // Failures keep the slot until recorded, so a pause or the breaker takes effect before the next attempt.
     if (outcomes.length > 0 && outcomes.every((outcome) => outcome.kind === 'delivered')) releaseSlot('succeeded')
@@ -323,7 +359,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     deliveries: readonly Delivery[],
     snapshots: ReadonlyMap<string, LeadSnapshot>,
   ): void {
-    limits.acquire(destinationId)
+    const inFlightAtStart = limits.acquire(destinationId)
     sending++
     let released = false
     const releaseSlot = (result: 'succeeded' | 'failed' | 'neutral') => {
@@ -333,7 +369,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       limits.release(destinationId, result)
       wakeUp?.()
     }
-    const task = send(destinationId, deliveries, snapshots, releaseSlot)
+    const task = send(destinationId, deliveries, snapshots, releaseSlot, inFlightAtStart)
       .catch((error: unknown) => {
         // Recording failed while the worker stopped: the lease expires and the delivery is retried.
         log.error({ err: error, destinationId }, 'attempt could not be recorded')
@@ -410,10 +446,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       if (!destination) continue
       destinations.set(destinationId, destination)
       if (destination.heldUntil !== undefined) limits.hold(destinationId, destination.heldUntil)
-      limits.configure(destinationId, {
-        maxConcurrency: destination.maxConcurrency,
-        ...(destination.ratePerSecond !== undefined && { ratePerSecond: destination.ratePerSecond }),
-      })
+      limits.configure(destinationId, limitSettingsOf(destination, deps.connectors.vendorLimitsOf(destination)))
       const batchSize = batchSizeOf(destination)
       batchSizes.set(destinationId, batchSize)
       for (let i = 0; i < group.length; i += batchSize) launch(destinationId, group.slice(i, i + batchSize), snapshots)
@@ -460,9 +493,16 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       running = true
       loop = runLoop()
     },
-    async stop() {
+    async stop(graceMs = 0) {
       running = false
       wakeUp?.()
+      if (graceMs > 0) {
+        // An attempt finished and recorded now is not sent a second time after the restart.
+        let timer: NodeJS.Timeout | undefined
+        const drained = loop?.then(() => Promise.allSettled([...inFlight]))
+        await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))])
+        clearTimeout(timer)
+      }
       stopController.abort()
       await loop
       await Promise.allSettled([...inFlight])
@@ -482,6 +522,9 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
         }
         if (started === 0) return total
       }
+    },
+    windows() {
+      return limits.windows()
     },
   }
 }

@@ -133,4 +133,19 @@ export interface Destination<Config = unknown> {
   ): { readonly config: unknown; readonly secrets: DestinationSecrets; readonly changed: boolean }
   /** Optional: what the API may show about the stored secrets besides that there are some; never a value. */
   describeSecrets?(secrets: DestinationSecrets): Readonly<Record<string, unknown>>
+  /** Optional: what the vendor documents as the most one integration may ask of it; delivery stays within it. */
+  readonly vendorLimits?: VendorLimits
+}
+
+/**
+ * A vendor's documented limits, as a ceiling for the adaptive concurrency window and a rate: delivery never goes
+ * above them, whatever `limits.maxConcurrency` allows.
+ */
+export interface VendorLimits {
+  /** Calls in flight at once. */
+  readonly maxConcurrency: number
+  /** At most this many calls in any window of `perSeconds` (the vendor's own window, so a burst up to `calls` is fine). */
+  readonly rate?: { readonly calls: number; readonly perSeconds: number }
+  /** The vendor's page that states them. */
+  readonly documentation: string
 }

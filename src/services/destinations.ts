@@ -2,6 +2,7 @@
 
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
+import { defaultConcurrencyCeiling } from '../core/concurrency-policy.ts'
 import { conditionOf } from '../core/delivery-state.ts'
 import { AppError } from '../core/errors.ts'
 import type { IdGenerator } from '../core/ids.ts'
@@ -338,7 +339,7 @@ export function createDestinationService(deps: DestinationServiceDeps) {
           name: input.name,
           config,
           ...(Object.keys(secrets).length > 0 && { sealedSecrets: deps.sealer.seal(JSON.stringify(secrets), id) }),
-          maxConcurrency: input.limits?.maxConcurrency ?? 4,
+          maxConcurrency: input.limits?.maxConcurrency ?? defaultConcurrencyCeiling,
           ...(input.limits?.ratePerSecond != null && { ratePerSecond: input.limits.ratePerSecond }),
         },
         clock.now(),

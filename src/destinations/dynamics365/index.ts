@@ -187,6 +187,12 @@ function receipt(id: string | undefined, status: number, note: string): Delivery
 export const dynamics365Destination: Destination<DynamicsConfig> = {
   kind: 'dynamics365',
   displayName: 'Microsoft Dynamics 365 / Dataverse',
+  // Service protection limits per user: 52 concurrent requests, 6,000 requests per 5-minute sliding window.
+  vendorLimits: {
+    maxConcurrency: 52,
+    rate: { calls: 6000, perSeconds: 300 },
+    documentation: 'https://learn.microsoft.com/en-us/power-apps/developer/data-platform/api-limits',
+  },
   configSchema: dynamicsConfigSchema,
   prepareSecrets(given) {
     return prepareDynamicsSecrets(given)

@@ -317,6 +317,13 @@ function connectHubSpot(config: HubSpotConfig, secrets: DestinationSecrets, deps
 export const hubspotDestination: Destination<HubSpotConfig> = {
   kind: 'hubspot',
   displayName: 'HubSpot (contacts)',
+  // Private apps: 100 requests per 10 s on Free and Starter accounts (190 on Professional and Enterprise); the lower
+  // one holds for every account. HubSpot names no concurrency limit: one second's worth of calls at once.
+  vendorLimits: {
+    maxConcurrency: 10,
+    rate: { calls: 100, perSeconds: 10 },
+    documentation: 'https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details',
+  },
   configSchema: hubspotConfigSchema,
   prepareSecrets: (given) => prepareHubSpotSecrets(given),
   secretFields: [

@@ -279,6 +279,12 @@ function connectMarketo(
 export const marketoDestination: Destination<MarketoConfig> = {
   kind: 'marketo',
   displayName: 'Marketo (Adobe Marketo Engage)',
+  // Per instance: 10 concurrent API calls, 100 calls per 20 s.
+  vendorLimits: {
+    maxConcurrency: 10,
+    rate: { calls: 100, perSeconds: 20 },
+    documentation: 'https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/rest-api',
+  },
   configSchema: marketoConfigSchema,
   prepareSecrets(given) {
     return prepareMarketoSecrets(given)

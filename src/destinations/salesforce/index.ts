@@ -33,6 +33,13 @@ function guarded(connector: Connector): Connector {
 export const salesforceDestination: Destination<SalesforceConfig> = {
   kind: 'salesforce',
   displayName: 'Salesforce',
+  // Production orgs allow 25 concurrent long-running (20 s or longer) API requests; the daily allocation has no
+  // per-second form.
+  vendorLimits: {
+    maxConcurrency: 25,
+    documentation:
+      'https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm',
+  },
   configSchema: salesforceConfigSchema,
   prepareSecrets(given) {
     return prepareSalesforceSecrets(given)
