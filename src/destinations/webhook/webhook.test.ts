@@ -592,8 +592,9 @@ describe('the connector against a local receiver', () => {
       kind: 'rate_limited',
       details: { status: 429, retryAfterMs: 120_000 },
     })
+    // A 503 is a failure even with Retry-After: it counts as a failed attempt, retried no sooner than asked.
     expect(await failure(connector.deliver(snapshot, attempt('dlv_01', 3)))).toMatchObject({
-      kind: 'rate_limited',
+      kind: 'retryable',
       details: { status: 503, retryAfterMs: 5000 },
     })
   })
