@@ -13,8 +13,11 @@ export interface ConcurrencyPolicy {
   readonly minWindow: number
   /** The window is multiplied by this on a sign of overload (429, 503, 504, a timeout, no answer). */
   readonly overloadFactor: number
-  /** The window is multiplied by this when answers get markedly slower (the latency gradient). */
-  readonly latencyFactor: number
+  /**
+   * When answers get markedly slower, the window is multiplied by how much slower they may be over how much slower
+   * they are (`latencyTolerance × long-term / recent`, the latency gradient), but never by less than this.
+   */
+  readonly minLatencyFactor: number
   /** Answers are markedly slower when the recent average exceeds the long-term one by this factor... */
   readonly latencyTolerance: number
   /** ...and is above this many ms: below it, differences are timer and CPU noise, not a queue at the destination. */
@@ -31,12 +34,14 @@ export interface ConcurrencyPolicy {
  */
 export const defaultConcurrencyCeiling = 64
 
-/** Start at 4, halve on overload, shed a tenth when answers slow to twice their usual time (and over 50 ms). */
+/**
+ * Start at 4, halve on overload, shed in proportion when answers slow beyond twice their usual time (and 50 ms).
+ */
 export const defaultConcurrencyPolicy: ConcurrencyPolicy = {
   initialWindow: 4,
   minWindow: 1,
   overloadFactor: 0.5,
-  latencyFactor: 0.9,
+  minLatencyFactor: 0.5,
   latencyTolerance: 2,
   latencyFloorMs: 50,
   recentSamples: 10,
@@ -139,7 +144,10 @@ export function nextConcurrencyWindow(
   const measured = { ...clamped, recentLatencyMs, longTermLatencyMs }
   const slower =
     recentLatencyMs > policy.latencyFloorMs && recentLatencyMs > policy.latencyTolerance * longTermLatencyMs
-  if (slower) return cutsAgain ? cut(measured, policy.latencyFactor, policy, sample.finishedAt) : measured
+  if (slower) {
+    const gradient = Math.max(policy.minLatencyFactor, (policy.latencyTolerance * longTermLatencyMs) / recentLatencyMs)
+    return cutsAgain ? cut(measured, gradient, policy, sample.finishedAt) : measured
+  }
   // Grows only while the window is used (as Netflix concurrency-limits' AIMD does): a destination that gets a trickle
   // of leads proves nothing about a larger window.
   if (sample.inFlightAtStart * 2 < Math.floor(clamped.window)) return measured

@@ -12,6 +12,8 @@ export const errorCatalogue = {
   INGEST_TOKEN_UNKNOWN: { status: 401, title: 'Unknown ingest token' },
   NOT_FOUND: { status: 404, title: 'No such resource' },
   FORBIDDEN: { status: 403, title: 'The API key lacks the scope this call needs' },
+  CROSS_SITE_REQUEST: { status: 403, title: 'A signed-in change must come from the portal itself' },
+  SIGN_IN_REFUSED: { status: 403, title: 'This sign-in is not accepted' },
   LEAD_NOT_FOUND: { status: 404, title: 'No such lead' },
   OFFER_NOT_FOUND: { status: 404, title: 'No such offer' },
   DESTINATION_NOT_FOUND: { status: 404, title: 'No such destination' },

@@ -1,7 +1,11 @@
-/** The one place that decides which API key scope each route needs. Checked by the authenticator on every call. */
+/**
+ * The one place that decides which API key scope, and which role of a signed-in person, each route needs. Checked by
+ * the authenticator on every call.
+ */
 
 import type { FastifyRequest } from 'fastify'
 import type { ApiKeyScope } from '../core/api-key-scopes.ts'
+import type { Role } from '../core/roles.ts'
 
 /**
  * `METHOD url` as Fastify registers it → the scope a key needs. A route missing here needs `admin`, so a route added
@@ -44,6 +48,43 @@ export const routeScopes: Readonly<Record<string, ApiKeyScope>> = {
   'GET /v1/tenant/ingest-tokens': 'admin',
   'POST /v1/tenant/ingest-token/rotate': 'admin',
   'DELETE /v1/tenant/ingest-tokens/:tokenId': 'admin',
+  'GET /v1/tenant/sign-in': 'admin',
+  'PUT /v1/tenant/sign-in': 'admin',
+  'GET /v1/people': 'admin',
+  'PATCH /v1/people/:personId': 'admin',
+  'DELETE /v1/people/:personId': 'admin',
+  'GET /v1/invitations': 'admin',
+  'POST /v1/invitations': 'admin',
+  // With an admin key: signs every person of the tenant out; a person signs only themselves out everywhere.
+  'POST /v1/sessions/revoke-all': 'admin',
+}
+
+/** The role a person needs where it is not the one that follows from the scope (`roleOfScope`). */
+export const routeRoles: Readonly<Record<string, Role>> = {
+  'PUT /v1/offers/:offerId': 'editor',
+  'POST /v1/offers/:offerId/publish': 'editor',
+  'POST /v1/deliveries/replay': 'editor',
+  'POST /v1/sessions/revoke-all': 'viewer',
+}
+
+/** What a person needs by default: reading is for viewers, sending a lead for editors, the rest for admins. */
+const roleOfScope: Readonly<Record<ApiKeyScope, Role>> = { read: 'viewer', ingest: 'editor', admin: 'admin' }
+
+/** The role `method url` needs of a person: `routeRoles`, else what its scope implies; alert rules are editors'. */
+export function roleOfRoute(method: string, url: string | undefined): Role {
+  const route = `${method.toUpperCase()} ${url}`
+  const explicit = url !== undefined ? routeRoles[route] : undefined
+  if (explicit) return explicit
+  const scope = scopeOfRoute(method, url)
+  // Issue 20: editors edit alert rules; their routes need admin of a key and editor of a person.
+  if (scope === 'admin' && url?.startsWith('/v1/alert')) return 'editor'
+  return roleOfScope[scope]
+}
+
+/** The role the route serving `request` needs of a signed-in person. */
+export function requiredRoleOf(request: FastifyRequest): Role {
+  const method = request.method === 'HEAD' ? 'GET' : request.method
+  return roleOfRoute(method, request.routeOptions.url)
 }
 
 /** The scope `method url` (Fastify's route pattern) needs. */
