@@ -5,10 +5,12 @@ import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { SignInConfig } from '../config.ts'
 import { AppError } from '../core/errors.ts'
 import { isoTime } from '../core/time.ts'
 import { redactUrl } from '../logger.ts'
 import { setNotificationContacts } from '../services/notification-contacts.ts'
+import { createPeopleService } from '../services/people.ts'
 import { createAuthFailureLimiter, registerAuthFailureBrake } from './auth-failure-limiter.ts'
 import type { HttpDeps } from './deps.ts'
 import { registerJsonBodyParser } from './json-body.ts'
@@ -21,6 +23,8 @@ import { registerDestinationRoutes } from './routes/destinations.ts'
 import { registerIngestRoutes } from './routes/ingest.ts'
 import { registerLeadRoutes } from './routes/leads.ts'
 import { registerOfferRoutes } from './routes/offers.ts'
+import { registerPeopleRoutes } from './routes/people.ts'
+import { registerSignInRoutes } from './routes/sign-in.ts'
 import { parseWith } from './validate.ts'
 
 /** The routes each app registered, method and URL, so tests can hold the OpenAPI document to them. */
@@ -103,8 +107,17 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
     }
   })
   app.get('/v1/tenant', async (request) => {
-    const tenant = await deps.auth.tenantOf(request)
-    return { id: tenant.id, name: tenant.name, createdAt: isoTime(tenant.createdAt) }
+    const { tenant, keyId, scopes, person } = await deps.auth.callerOf(request)
+    // Who is acting and what they may do, so the portal offers only that: the key's scopes or the person's role.
+    return {
+      id: tenant.id,
+      name: tenant.name,
+      createdAt: isoTime(tenant.createdAt),
+      ...(keyId !== undefined && { key: { id: keyId, scopes } }),
+      ...(person && {
+        person: { id: person.id, name: person.name, email: person.email ?? null, role: person.role, operator: person.operator },
+      }),
+    }
   })
   app.put('/v1/tenant/notifications', async (request) => {
     const caller = await deps.auth.callerOf(request)
@@ -124,7 +137,25 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
   registerOfferRoutes(app, deps)
   registerDestinationRoutes(app, deps)
   registerDeliveryRoutes(app, deps)
+  const people = createPeopleService({
+    store: deps.store,
+    clock: deps.clock,
+    ids: deps.ids,
+    publicUrl: deps.publicUrl,
+    signIn: deps.signIn ?? apiKeysOnly,
+    ...(deps.sendInvitation && { sendInvitation: deps.sendInvitation }),
+  })
+  registerSignInRoutes(app, deps, people)
+  registerPeopleRoutes(app, deps, people)
   return app
+}
+
+/** Sign-in settings when none are given: the portal is entered with an API key. */
+const apiKeysOnly: SignInConfig = {
+  apiKeySignIn: true,
+  operatorEmails: [],
+  sessionIdleMs: 8 * 3_600_000,
+  sessionMaxMs: 7 * 86_400_000,
 }
 
 /** The built publisher portal (`npm run build:web`), served at `/` when it exists. */
@@ -132,7 +163,7 @@ const portalDir = fileURLToPath(new URL('../../web/dist/', import.meta.url))
 
 function isPortalPath(url: string): boolean {
   const path = url.split('?', 1)[0] ?? ''
-  return !/^\/(v1|ingest|assets)(\/|$)|^\/(openapi\.json|healthz)$/.test(path)
+  return !/^\/(v1|ingest|assets|auth)(\/|$)|^\/(openapi\.json|healthz)$/.test(path)
 }
 
 /** Hashed assets are immutable; pages are revalidated and may load nothing but the portal's own files. */

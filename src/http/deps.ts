@@ -1,9 +1,11 @@
 /** What the HTTP layer is built from. Everything comes in here; nothing is imported as a global. */
 
+import type { SignInConfig } from '../config.ts'
 import type { IdGenerator } from '../core/ids.ts'
-import type { Clock } from '../core/ports.ts'
+import type { Clock, SecretSealer } from '../core/ports.ts'
 import type { DestinationService } from '../services/destinations.ts'
 import type { IngestService } from '../services/ingest.ts'
+import type { InvitationMailer } from '../services/people.ts'
 import type { Store } from '../store/types.ts'
 import type { Authenticator } from './auth.ts'
 
@@ -15,4 +17,9 @@ export interface HttpDeps {
   readonly destinations: DestinationService
   readonly auth: Authenticator
   readonly publicUrl: string
+  /** People's sign-in; absent: API keys only. */
+  readonly signIn?: SignInConfig
+  /** Seals the login state cookie; sign-in with an identity provider needs it. */
+  readonly sealer?: SecretSealer
+  readonly sendInvitation?: InvitationMailer
 }

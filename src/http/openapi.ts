@@ -9,7 +9,7 @@ import { leadSortFields } from '../store/types.ts'
 import { notificationContacts } from './notification-contacts.ts'
 import { scopeOfRoute } from './route-scopes.ts'
 import { deliveryListQuery, replayBody } from './routes/deliveries.ts'
-import { routeBody } from './routes/destinations.ts'
+import { destinationAttemptsQuery, routeBody } from './routes/destinations.ts'
 import { funnelQuery, leadExportQuery, leadListQuery } from './routes/leads.ts'
 import { offerBody } from './routes/offers.ts'
 
@@ -230,6 +230,12 @@ function managementPaths() {
   add('delete', '/v1/destinations/{destinationId}', 'Delete a destination; its pending deliveries end dead', {
     status: 204,
   })
+  add(
+    'get',
+    '/v1/destinations/{destinationId}/attempts',
+    "The destination's delivery log: attempts newest first, each with its lead, and the success rate over 24 h and 7 days",
+    { query: destinationAttemptsQuery },
+  )
   add('post', '/v1/destinations/{destinationId}/verify', 'Test connection: an authenticated check, then one test lead')
   add('post', '/v1/destinations/{destinationId}/rotate-secrets', 'New secrets; the old signing secret stays valid 24 h')
   add(

@@ -12,7 +12,7 @@ import { customerFields } from '../core/customer.ts'
 import { AppError } from '../core/errors.ts'
 import type { Clock } from '../core/ports.ts'
 import { isoTime } from '../core/time.ts'
-import type { Lead, LeadEvent, LeadFilter, Store } from '../store/types.ts'
+import type { Lead, LeadEvent, LeadFilter, LeadSort, Store } from '../store/types.ts'
 import type { IngestResponse, IngestService } from './ingest.ts'
 
 export const leadFileFormats = ['csv', 'jsonl'] as const
@@ -308,8 +308,8 @@ export function fileHeader(format: LeadFileFormat): string {
 export interface ExportOptions {
   readonly tenantId: string
   readonly format: LeadFileFormat
-  /** Which leads: by offer and by last event time. Each selected lead is written with its whole history. */
-  readonly filter?: Pick<LeadFilter, 'offerId' | 'since' | 'until'>
+  /** Which leads (any filter of the leads list). Each selected lead is written with its whole history. */
+  readonly filter?: LeadFilter
   readonly output: NodeJS.WritableStream
   /** Called after each page of leads with the totals so far. */
   readonly onProgress?: (leads: number, rows: number) => void
@@ -321,6 +321,7 @@ export interface ExportSummary {
 }
 
 const pageSize = 500
+const exportOrder: LeadSort = { by: 'createdAt', direction: 'desc' }
 
 async function write(output: NodeJS.WritableStream, chunk: string): Promise<void> {
   if (chunk === '') return
@@ -340,7 +341,12 @@ export async function exportLeads(store: Store, options: ExportOptions): Promise
   await write(output, fileHeader(format))
   let cursor: string | undefined
   do {
-    const page = await store.listLeads(tenantId, filter, { limit: pageSize, ...(cursor !== undefined && { cursor }) })
+    // By creation, which no later event changes: a lead active during the export is neither skipped nor repeated.
+    const page = await store.listLeads(tenantId, filter, {
+      limit: pageSize,
+      sort: exportOrder,
+      ...(cursor !== undefined && { cursor }),
+    })
     let chunk = ''
     for (const lead of page.items) {
       let offerName: string | undefined
@@ -371,7 +377,11 @@ export async function countLeads(
   let count = 0
   let cursor: string | undefined
   do {
-    const page = await store.listLeads(tenantId, filter, { limit: 1000, ...(cursor !== undefined && { cursor }) })
+    const page = await store.listLeads(tenantId, filter, {
+      limit: 1000,
+      sort: exportOrder,
+      ...(cursor !== undefined && { cursor }),
+    })
     count += page.items.length
     cursor = page.nextCursor
   } while (cursor !== undefined)

@@ -2,9 +2,10 @@
 
 import { type Kysely, type Selectable, sql } from 'kysely'
 import type { Customer } from '../core/customer.ts'
-import { AppError } from '../core/errors.ts'
 import type { Stage } from '../core/funnel.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
+import { createAlertRulesCache } from './alert-ingest.ts'
+import { createAlertQueries } from './alert-queries.ts'
 import {
   type BookkeepingTransaction,
   type ClaimLocking,
@@ -12,8 +13,9 @@ import {
   type Executor,
 } from './delivery-queries.ts'
 import { createKeyQueries } from './key-queries.ts'
-import { createPeopleQueries } from './people-queries.ts'
+import { createLeadListQueries } from './lead-list-queries.ts'
 import { type Migration, runMigrations } from './migrations.ts'
+import { createPeopleQueries } from './people-queries.ts'
 import { customerOfRow, type LeadRow } from './record-lead-event.ts'
 import { recordLeadEventBatch } from './record-lead-event-batch.ts'
 import { createRoutingQueries } from './routing-queries.ts'
@@ -107,17 +109,6 @@ function tenantOf(row: { id: string; name: string; created_at: number }): Tenant
   return { id: row.id, name: row.name, createdAt: Number(row.created_at) }
 }
 
-function encodeCursor(id: string): string {
-  return Buffer.from(id).toString('base64url')
-}
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString()
-  if (!/^lead_[0-9A-Z]{26}$/.test(id))
-    throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' })
-  return id
-}
-
 export function createKyselyStore(options: KyselyStoreOptions): Store {
   const { db, capabilities } = options
   const withMigrationLock = options.withMigrationLock ?? (<T>(work: () => Promise<T>) => work())
@@ -134,11 +125,14 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     if (filter.until !== undefined) query = query.where('e.occurred_at', '<', filter.until)
     return query
   }
+  const leadList = createLeadListQueries({ db, dialect: capabilities.dialect })
+  const alerts = createAlertQueries(db)
+  const alertRules = createAlertRulesCache((tenantId) => alerts.listAlertRules(tenantId))
 
   const recordBatch =
     options.recordBatch ??
     ((items: readonly IngestItem[], now: number) =>
-      db.transaction().execute((trx) => recordLeadEventBatch(trx, items, now, options.notifyWork)))
+      db.transaction().execute((trx) => recordLeadEventBatch(trx, items, now, options.notifyWork, alertRules)))
 
   async function recordSeparately(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]> {
     const outcomes: IngestOutcome[] = []
@@ -168,6 +162,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     ...(options.listenForWork && { listenForWork: options.listenForWork }),
     ...createKeyQueries(db),
     ...createPeopleQueries(db),
+    ...alerts,
     ...createRoutingQueries({
       db,
       rowLocks: capabilities.dialect === 'postgres',
@@ -265,24 +260,11 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     },
 
     async listLeads(tenantId, filter, page) {
-      let query = db.selectFrom('leads').selectAll().where('tenant_id', '=', tenantId)
-      if (filter.offerId !== undefined)
-        query = query.where('offer_key', 'in', [filter.offerId, offerKeyOf(filter.offerId)])
-      if (filter.stage !== undefined) query = query.where('stage', '=', filter.stage)
-      if (filter.email !== undefined) query = query.where('email', '=', filter.email.trim().toLowerCase())
-      if (filter.since !== undefined) query = query.where('last_event_at', '>=', filter.since)
-      if (filter.until !== undefined) query = query.where('last_event_at', '<', filter.until)
-      if (filter.isTest !== undefined) query = query.where('is_test', '=', filter.isTest ? 1 : 0)
-      if (filter.routed !== undefined) query = query.where('offer_id', filter.routed ? 'is not' : 'is', null)
-      if (page.cursor !== undefined) query = query.where('id', '<', decodeCursor(page.cursor))
-      const rows = await query
-        .orderBy('id', 'desc')
-        .limit(page.limit + 1)
-        .execute()
-      const items = rows.slice(0, page.limit).map(leadOf)
-      const last = items.at(-1)
-      return rows.length > page.limit && last ? { items, nextCursor: encodeCursor(last.id) } : { items }
+      const { rows, nextCursor } = await leadList.listLeads(tenantId, filter, page)
+      return { items: rows.map(leadOf), ...(nextCursor !== undefined && { nextCursor }) }
     },
+
+    countLeads: leadList.countLeads,
 
     async getLead(tenantId, leadId) {
       const row = await db
@@ -388,7 +370,8 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     },
 
     async funnelOverTime(tenantId, filter, buckets) {
-      const bucket = sql<number>`(e.occurred_at - ${buckets.origin}) / ${buckets.sizeMs}`
+      // Parameters may bind as reals (SQLite): the cast keeps the division an integer bucket index in both dialects.
+      const bucket = sql<number>`cast((e.occurred_at - ${buckets.origin}) / ${buckets.sizeMs} as integer)`
       const inBuckets = () =>
         funnelEvents(tenantId, filter)
           .where('e.occurred_at', '>=', buckets.origin)
@@ -396,11 +379,12 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
       const [byBucketAndStage, byBucket] = await Promise.all([
         inBuckets()
           .select((eb) => [bucket.as('bucket'), 'e.stage', eb.fn.count<number>('e.lead_id').distinct().as('leads')])
-          .groupBy([bucket, 'e.stage'])
+          // By position: PostgreSQL does not match an expression with parameters to its copy in the select list.
+          .groupBy([sql`1`, 'e.stage'])
           .execute(),
         inBuckets()
           .select((eb) => [bucket.as('bucket'), eb.fn.count<number>('e.lead_id').distinct().as('leads')])
-          .groupBy(bucket)
+          .groupBy(sql`1`)
           .execute(),
       ])
       return {

@@ -6,6 +6,7 @@
  * composite indexes serve; combinations no item asked for are read too and simply not used.
  */
 
+import { createBatchAlertQueries, type TenantAlertRules } from './alert-batch.ts'
 import { sql } from 'kysely'
 import { mergeKeyOf } from '../core/lead.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
@@ -42,6 +43,10 @@ const updatedLeadColumns = [
   'event_count',
   'first_event_at',
   'last_event_at',
+  'name_key',
+  'last_name_key',
+  'company_key',
+  'email_domain',
   'updated_at',
   'version',
 ] as const
@@ -55,6 +60,7 @@ export async function recordLeadEventBatch(
   items: readonly IngestItem[],
   now: number,
   notifyWork?: (trx: Executor) => Promise<void>,
+  alertRules?: TenantAlertRules,
 ): Promise<IngestOutcome[]> {
   // Reads, one statement each.
   const keyed = pairs(
@@ -154,7 +160,9 @@ export async function recordLeadEventBatch(
   const deliveries: DeliveryDraft[] = []
   const events: EventRow[] = []
   let notify = false
+  const alerts = alertRules === undefined ? undefined : createBatchAlertQueries(alertRules)
   const queries: IngestQueries = {
+    ...(alerts && { alerts: alerts.queries }),
     async eventByIdempotencyKey(tenantId, idempotencyKey) {
       return byKey.get(key(tenantId, idempotencyKey))
     },
@@ -244,6 +252,7 @@ export async function recordLeadEventBatch(
       .execute()
   }
   if (events.length > 0) await trx.insertInto('lead_events').values(events).execute()
+  await alerts?.write(trx)
   if (notify) await notifyWork?.(trx)
   return outcomes
 }

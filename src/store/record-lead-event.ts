@@ -7,7 +7,9 @@
 import type { Customer } from '../core/customer.ts'
 import type { Stage } from '../core/funnel.ts'
 import { applyEvent, type LeadState, mergeKeyOf } from '../core/lead.ts'
+import { searchColumnsOf } from '../core/lead-search.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
+import { type AlertIngestQueries, queueAlerts } from './alert-ingest.ts'
 import type { Database } from './schema.ts'
 import type { IngestItem, IngestOutcome, IngestReceipt, RouteScope } from './types.ts'
 
@@ -48,6 +50,8 @@ export interface IngestQueries {
   insertEvent(row: EventRow): Promise<void>
   /** Wakes idle workers once the transaction commits (LISTEN/NOTIFY), where the dialect can. */
   notifyWork?(): Promise<void>
+  /** The alert step (alert-ingest.ts); absent where alerts are not recorded. */
+  alerts?: AlertIngestQueries
 }
 
 export function customerOfRow(row: LeadRow): Customer {
@@ -82,9 +86,10 @@ export function stateOfRow(row: LeadRow): LeadState {
   }
 }
 
-/** The `leads` columns that hold a lead's merged state. */
+/** The `leads` columns that hold a lead's merged state, with the search keys derived from its customer. */
 export function columnsOf(state: LeadState): LeadStateColumns {
   const c = state.customer
+  const keys = searchColumnsOf(c)
   return {
     stage: state.stage,
     do_not_contact: state.doNotContact ? 1 : 0,
@@ -104,6 +109,10 @@ export function columnsOf(state: LeadState): LeadStateColumns {
     event_count: state.eventCount,
     first_event_at: state.firstEventAt,
     last_event_at: state.lastEventAt,
+    name_key: keys.name_key,
+    last_name_key: keys.last_name_key,
+    company_key: keys.company_key,
+    email_domain: keys.email_domain,
   }
 }
 
@@ -149,7 +158,8 @@ export async function recordLeadEvent(queries: IngestQueries, item: IngestItem, 
   const offerKey = offerId ?? (draft.offerRef === undefined ? '' : offerKeyOf(draft.offerRef))
   const mergeKey = mergeKeyOf(draft.customer) ?? null
   const existing = mergeKey === null ? undefined : await queries.leadByIdentity(tenantId, offerKey, mergeKey)
-  const state = applyEvent(existing ? stateOfRow(existing) : undefined, draft)
+  const before = existing ? stateOfRow(existing) : undefined
+  const state = applyEvent(before, draft)
   const leadId = existing?.id ?? item.newLeadId
   const version = existing ? Number(existing.version) + 1 : 1
   if (existing) {
@@ -180,6 +190,18 @@ export async function recordLeadEvent(queries: IngestQueries, item: IngestItem, 
     newId: item.newDeliveryId,
     now,
   })
+  if (queries.alerts) {
+    await queueAlerts(queries.alerts, {
+      tenantId,
+      leadId,
+      leadVersion: version,
+      before,
+      after: state,
+      ...(offerId !== undefined && { offerId }),
+      offerKey,
+      now,
+    })
+  }
   const warnings: string[] = []
   if (offerId === undefined) warnings.push('offer_unknown: stored, but not routed until the offer is configured')
   for (const field of Object.keys(draft.invalid)) warnings.push(`${field}_invalid: kept with the event, not used`)

@@ -80,6 +80,15 @@ export interface Database {
     created_at: number
     updated_at: number
     version: number
+    /** Normalised keys for search and sorting (core/lead-search.ts), kept by every write of the customer columns. */
+    name_key: string
+    last_name_key: string
+    company_key: string
+    email_domain: string
+    /** Set when the customer's personal data was erased: the row stays as a tombstone without it. */
+    erased_at: Generated<number | null>
+    /** 1 when the lead's email had been erased before this lead arrived. */
+    previously_erased: Generated<number>
   }
   lead_events: {
     seq: Generated<number>
@@ -146,6 +155,8 @@ export interface Database {
     delivered_at: number | null
     attempt_count: Generated<number>
     replay_pending: Generated<number>
+    /** `deliver` (upsert the lead) or `erase` (ask the destination to delete its record). */
+    operation: Generated<string>
   }
   delivery_attempts: {
     id: string
@@ -171,6 +182,68 @@ export interface Database {
     detail: string | null
     at: number
   }
+  /** Alerts (docs/decisions/0007-alerts.md): rules, channels, fired alerts (once per rule, lead and stage), sends. */
+  alert_channels: {
+    id: string
+    tenant_id: string
+    kind: string
+    name: string
+    config: string
+    secrets: string | null
+    created_at: number
+    updated_at: number
+    deleted_at: number | null
+  }
+  alert_rules: {
+    id: string
+    tenant_id: string
+    name: string
+    enabled: number
+    /** JSON of core/alert-rules.ts `AlertCriteria`. */
+    criteria: string
+    /** JSON array of channel ids. */
+    channel_ids: string
+    created_at: number
+    updated_at: number
+    deleted_at: number | null
+  }
+  alerts: {
+    id: string
+    tenant_id: string
+    rule_id: string
+    lead_id: string
+    stage: string
+    lead_version: number
+    fired_at: number
+  }
+  alert_sends: {
+    id: string
+    alert_id: string
+    tenant_id: string
+    channel_id: string
+    state: string
+    attempts: number
+    run_at: number
+    locked_until: number | null
+    last_error: string | null
+    last_status: number | null
+    sent_at: number | null
+    created_at: number
+    updated_at: number
+  }
+  alert_attempts: {
+    id: string
+    send_id: string
+    tenant_id: string
+    number: number
+    started_at: number
+    duration_ms: number
+    outcome: string
+    status: number | null
+    error: string | null
+  }
+  alert_digest_settings: { tenant_id: string; frequency: string; emails: string; updated_at: number }
+  alert_digests: { tenant_id: string; period: string; sent_at: number }
   /** People who sign in (docs/decisions/0008-sign-in-for-people.md); tenants also gain entra_tenant_id, sign_in_role. */
   people: {
     id: string
@@ -180,6 +253,16 @@ export interface Database {
     name: string
     operator: Generated<number>
     created_at: number
+  }
+  /** Erasure (docs/privacy.md): tombstones by keyed hash of the email, and each tenant's hash key. */
+  erasure_salts: { tenant_id: string; salt: string }
+  erasures: { tenant_id: string; email_hash: string; erased_at: number; actor: string; leads: number }
+  retention_settings: {
+    tenant_id: string
+    attempts_days: number
+    lead_events_idle_months: number
+    audit_months: number
+    updated_at: number
   }
   memberships: { tenant_id: string; person_id: string; role: string; created_at: number }
   invitations: {

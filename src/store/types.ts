@@ -6,6 +6,7 @@ import type { DeliveryState, DeliveryTransition, DestinationHealth, DestinationS
 import type { Stage } from '../core/funnel.ts'
 import type { FunnelCounts, FunnelTimeCounts, TimeBuckets } from '../core/funnel-report.ts'
 import type { LeadEventDraft } from '../core/lead.ts'
+import type { AlertStore } from './alert-queries.ts'
 import type { PeopleStore } from './people-queries.ts'
 import type { RoutingStore } from './routing-queries.ts'
 
@@ -150,15 +151,45 @@ export interface LeadEvent {
 }
 
 export interface LeadFilter {
+  /** An offer id, or the name leads of an offer not configured yet carry. */
   readonly offerId?: string
   readonly stage?: Stage
+  /** The source as stored (`AzureMarketplace`, `AppSource`…), exactly. */
+  readonly source?: string
+  readonly doNotContact?: boolean
+  /** The customer's email, exactly, case-insensitively. */
   readonly email?: string
+  /** The customer's email domain (`contoso.com`), exactly, case-insensitively. */
+  readonly emailDomain?: string
+  /**
+   * Free text: a lead matches when the text, trimmed, whitespace collapsed and lower-cased, is a prefix of its full
+   * name, last name, company, email or email domain (core/lead-search.ts).
+   */
+  readonly search?: string
   /** `lastEventAt` at or after (epoch ms). */
   readonly since?: number
   /** `lastEventAt` before (epoch ms). */
   readonly until?: number
   readonly isTest?: boolean
   readonly routed?: boolean
+}
+
+/** What the leads list can be ordered by; ties are broken by lead id in the same direction. */
+export const leadSortFields = ['lastActivity', 'createdAt', 'name', 'company'] as const
+export type LeadSortField = (typeof leadSortFields)[number]
+
+export interface LeadSort {
+  readonly by: LeadSortField
+  readonly direction: 'asc' | 'desc'
+}
+
+/** The default order of the leads list: most recent activity first. */
+export const defaultLeadSort: LeadSort = { by: 'lastActivity', direction: 'desc' }
+
+/** Leads matching a filter, counted up to a cap: `capped` when there are more than `count`. */
+export interface LeadCount {
+  readonly count: number
+  readonly capped: boolean
 }
 
 export interface Page<T> {
@@ -180,7 +211,7 @@ export interface LeadHistory {
 }
 
 /** Also `putOffer` and `changeRouting` (offers, routes and the leads that arrived before them): `RoutingStore`. */
-export interface Store extends DeliveryStore, KeyStore, RoutingStore, PeopleStore {
+export interface Store extends DeliveryStore, KeyStore, RoutingStore, AlertStore, PeopleStore {
   readonly capabilities: StoreCapabilities
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<MigrationReport>
@@ -201,7 +232,18 @@ export interface Store extends DeliveryStore, KeyStore, RoutingStore, PeopleStor
    */
   recordLeadEvents(items: readonly IngestItem[], now: number): Promise<readonly IngestOutcome[]>
 
-  listLeads(tenantId: string, filter: LeadFilter, page: { limit: number; cursor?: string }): Promise<Page<Lead>>
+  /**
+   * A page of leads in `page.sort` order (default: last activity, newest first). The cursor is a keyset position
+   * (sort value and id) valid only for the sort it came from, so a page never repeats or skips a lead that did not
+   * change meanwhile.
+   */
+  listLeads(
+    tenantId: string,
+    filter: LeadFilter,
+    page: { limit: number; cursor?: string; sort?: LeadSort },
+  ): Promise<Page<Lead>>
+  /** How many leads match, counting at most `cap` + 1 index entries. */
+  countLeads(tenantId: string, filter: LeadFilter, cap: number): Promise<LeadCount>
   getLead(tenantId: string, leadId: string): Promise<Lead | undefined>
   listLeadEvents(tenantId: string, leadId: string): Promise<readonly LeadEvent[]>
   /**
@@ -301,6 +343,11 @@ export interface Delivery {
 /** Why an attempt ran: the retry schedule, a publisher's replay, or a test lead (Partner Center's or a publish check). */
 export const attemptKinds = ['scheduled', 'replay', 'test'] as const
 export type AttemptKind = (typeof attemptKinds)[number]
+
+/** An attempt in a destination's delivery log. */
+export interface DestinationAttempt extends AttemptRecord {
+  readonly leadId: string
+}
 
 export interface AttemptRecord {
   readonly id: string
@@ -433,6 +480,18 @@ export interface DeliveryStore {
     page: { limit: number; cursor?: string },
   ): Promise<Page<Delivery>>
   listAttempts(tenantId: string, deliveryIds: readonly string[]): Promise<readonly AttemptRecord[]>
+  /** A destination's attempts, newest first, each with its lead: the destination's delivery log. */
+  listDestinationAttempts(
+    tenantId: string,
+    destinationId: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<DestinationAttempt>>
+  /** How many of a destination's attempts since `since` there were, and how many delivered. */
+  destinationAttemptStats(
+    tenantId: string,
+    destinationId: string,
+    since: number,
+  ): Promise<{ attempts: number; delivered: number }>
   /** Queues the selected final deliveries again with a fresh schedule; ones already queued or in flight are skipped. */
   replayDeliveries(
     tenantId: string,

@@ -55,10 +55,16 @@ describe('tenant isolation', () => {
     expect(byEmail.items).toHaveLength(1)
     expect(byEmail.items[0].id).toBe(theirs.leadId)
 
-    // A cursor made from another tenant's lead id only pages within the caller's own leads.
-    const cursor = Buffer.from(mine.leadId).toString('base64url')
-    const paged = (await get(bearer(other), `/v1/leads?cursor=${cursor}`)).json()
-    expect(paged.items.every((lead: { id: string }) => lead.id !== mine.leadId)).toBe(true)
+    // A cursor made from another tenant's lead id only pages within the caller's own leads: the bare id earlier
+    // versions gave out is not found there, and a keyset position naming it only bounds the caller's own leads.
+    const legacy = await get(bearer(other), `/v1/leads?cursor=${Buffer.from(mine.leadId).toString('base64url')}`)
+    expect(legacy.statusCode).toBe(400)
+    expect(legacy.body).not.toContain(mine.leadId)
+    const position = Buffer.from(JSON.stringify(['lastActivity.desc', Date.now() + 3_600_000, mine.leadId])).toString(
+      'base64url',
+    )
+    const paged = (await get(bearer(other), `/v1/leads?cursor=${position}`)).json()
+    expect(paged.items.map((lead: { id: string }) => lead.id)).toEqual([theirs.leadId])
   })
 
   test("one tenant's ingest URL files leads under that tenant only", async () => {

@@ -7,6 +7,7 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3'
 import { type IngestQueries, type LeadRow, recordLeadEvent } from '../record-lead-event.ts'
 import type { IngestItem, IngestOutcome } from '../types.ts'
+import { createSqliteAlertQueries } from './alert-statements.ts'
 import { beginWriteTransaction } from './sqlite-kysely.ts'
 
 const leadStateColumns = [
@@ -28,6 +29,10 @@ const leadStateColumns = [
   'event_count',
   'first_event_at',
   'last_event_at',
+  'name_key',
+  'last_name_key',
+  'company_key',
+  'email_domain',
 ] as const
 
 const leadColumns = [
@@ -149,7 +154,7 @@ export function createSqliteIngest(database: SqliteDatabase, exclusive: Exclusiv
     return exclusive(async () => {
       if (!prepared) {
         const statements = prepareStatements(database)
-        prepared = { statements, queries: ingestQueries(statements) }
+        prepared = { statements, queries: { ...ingestQueries(statements), alerts: createSqliteAlertQueries(database) } }
       }
       const { statements, queries } = prepared
       statements.begin.run()

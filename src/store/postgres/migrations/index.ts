@@ -4,7 +4,10 @@ import * as delivery from './0002-delivery.ts'
 import * as queueStatistics from './0003-queue-statistics.ts'
 import * as keys from './0004-keys.ts'
 import * as deliveryHolds from './0005-delivery-holds.ts'
+import * as leadList from './0006-lead-list.ts'
+import * as alerts from './0007-alerts.ts'
 import * as people from './0008-people.ts'
+import * as privacy from './0009-privacy.ts'
 
 export const postgresMigrations: readonly Migration[] = [
   { version: 1, ...init },
@@ -12,5 +15,8 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 3, ...queueStatistics },
   { version: 4, ...keys },
   { version: 5, ...deliveryHolds },
+  { version: 6, ...leadList },
+  { version: 7, ...alerts },
   { version: 8, ...people },
+  { version: 9, ...privacy },
 ]

@@ -3,12 +3,18 @@ import * as init from './0001-init.ts'
 import * as delivery from './0002-delivery.ts'
 import * as keys from './0003-keys.ts'
 import * as deliveryHolds from './0004-delivery-holds.ts'
+import * as leadList from './0005-lead-list.ts'
+import * as alerts from './0006-alerts.ts'
 import * as people from './0007-people.ts'
+import * as privacy from './0008-privacy.ts'
 
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, ...init },
   { version: 2, ...delivery },
   { version: 3, ...keys },
   { version: 4, ...deliveryHolds },
+  { version: 5, ...leadList },
+  { version: 6, ...alerts },
   { version: 7, ...people },
+  { version: 8, ...privacy },
 ]
