@@ -69,6 +69,12 @@ function attemptKindOf(value: string): AttemptKind {
   return (attemptKinds as readonly string[]).includes(value) ? (value as AttemptKind) : 'scheduled'
 }
 
+/** `<startedAt>_<id>` of the last attempt on the previous page; undefined for the first page or a foreign cursor. */
+function attemptCursorOf(cursor: string | undefined): { startedAt: number; id: string } | undefined {
+  const match = cursor === undefined ? null : /^(\d{1,15})_([A-Za-z0-9_]{1,80})$/.exec(cursor)
+  return match ? { startedAt: Number(match[1]), id: match[2]! } : undefined
+}
+
 function attemptOf(row: Selectable<Database['delivery_attempts']>): AttemptRecord {
   return {
     id: row.id,
@@ -711,6 +717,49 @@ export function createDeliveryQueries({
         .orderBy('number')
         .execute()
       return rows.map(attemptOf)
+    },
+
+    async listDestinationAttempts(tenantId, destinationId, page) {
+      let query = db
+        .selectFrom('delivery_attempts as a')
+        .innerJoin('deliveries as d', 'd.id', 'a.delivery_id')
+        .selectAll('a')
+        .select('d.lead_id')
+        .where('a.tenant_id', '=', tenantId)
+        .where('a.destination_id', '=', destinationId)
+      const after = attemptCursorOf(page.cursor)
+      if (after)
+        query = query.where((eb) =>
+          eb.or([
+            eb('a.started_at', '<', after.startedAt),
+            eb.and([eb('a.started_at', '=', after.startedAt), eb('a.id', '<', after.id)]),
+          ]),
+        )
+      const rows = await query
+        .orderBy('a.started_at', 'desc')
+        .orderBy('a.id', 'desc')
+        .limit(page.limit + 1)
+        .execute()
+      const items = rows.slice(0, page.limit).map((row) => ({ ...attemptOf(row), leadId: row.lead_id }))
+      const last = items[items.length - 1]
+      return {
+        items,
+        ...(rows.length > page.limit && last && { nextCursor: `${last.startedAt}_${last.id}` }),
+      }
+    },
+
+    async destinationAttemptStats(tenantId, destinationId, since) {
+      const row = await db
+        .selectFrom('delivery_attempts')
+        .select((eb) => [
+          eb.fn.countAll<number>().as('attempts'),
+          eb.fn.sum<number>(eb.case().when('outcome', '=', 'delivered').then(1).else(0).end()).as('delivered'),
+        ])
+        .where('tenant_id', '=', tenantId)
+        .where('destination_id', '=', destinationId)
+        .where('started_at', '>=', since)
+        .executeTakeFirst()
+      return { attempts: Number(row?.attempts ?? 0), delivered: Number(row?.delivered ?? 0) }
     },
 
     async replayDeliveries(tenantId, selector, now) {

@@ -6,6 +6,7 @@ import { changeRouting } from '../../services/change-routing.ts'
 import { destinationInput, destinationPatchInput } from '../../services/destinations.ts'
 import type { HttpDeps } from '../deps.ts'
 import { parseWith } from '../validate.ts'
+import { presentAttempt } from './deliveries.ts'
 import { earlierLeadsFields, presentBackfill } from './offers.ts'
 
 export function registerDestinationRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -43,6 +44,35 @@ export function registerDestinationRoutes(app: FastifyInstance, deps: HttpDeps):
   app.post<{ Params: { destinationId: string } }>('/v1/destinations/:destinationId/verify', async (request) => {
     const caller = await deps.auth.callerOf(request)
     return deps.destinations.verify(caller.tenant, request.params.destinationId, caller.actor)
+  })
+
+  app.get<{ Params: { destinationId: string } }>('/v1/destinations/:destinationId/attempts', async (request) => {
+    const tenant = await deps.auth.tenantOf(request)
+    const query = parseWith(destinationAttemptsQuery, request.query)
+    // An unknown destination (or another tenant's) answers DESTINATION_NOT_FOUND, like every destination route.
+    await deps.destinations.get(tenant, request.params.destinationId)
+    const now = deps.clock.now()
+    const rateSince = async (since: number) => {
+      const stats = await deps.store.destinationAttemptStats(tenant.id, request.params.destinationId, since)
+      return { ...stats, rate: stats.attempts === 0 ? null : stats.delivered / stats.attempts }
+    }
+    const [page, last24h, last7d] = await Promise.all([
+      deps.store.listDestinationAttempts(tenant.id, request.params.destinationId, {
+        limit: query.limit,
+        ...(query.cursor !== undefined && { cursor: query.cursor }),
+      }),
+      rateSince(now - 86_400_000),
+      rateSince(now - 7 * 86_400_000),
+    ])
+    return {
+      items: page.items.map((attempt) => ({
+        ...presentAttempt(attempt),
+        deliveryId: attempt.deliveryId,
+        leadId: attempt.leadId,
+      })),
+      ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }),
+      successRate: { last24h, last7d },
+    }
   })
 
   app.get('/v1/destination-kinds', async (request) => {
@@ -88,3 +118,9 @@ export function registerDestinationRoutes(app: FastifyInstance, deps: HttpDeps):
 }
 
 export const routeBody = z.strictObject({ destinations: z.array(z.string().min(1)).max(20), ...earlierLeadsFields })
+
+/** Paging of a destination's delivery log. */
+export const destinationAttemptsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().min(1).max(200).optional(),
+})
