@@ -70,6 +70,7 @@ export function createServer(deps: ServerDeps): Server {
       destinations,
       auth: createAuthenticator(deps.store, deps.clock),
       publicUrl: deps.config.publicUrl,
+      deliveryWindows: thread ? () => thread.windows() : () => runtime.worker.windows(),
     },
     { bodyLimitBytes: deps.config.bodyLimitBytes, version, logger: deps.log ?? false },
   )

@@ -1,5 +1,6 @@
 /** The delivery side of Leadrelay, as `serve`, its delivery thread and `worker` build it. */
 
+import { type AlertDispatcher, createAlertDispatcher } from '../alerts/alert-dispatcher.ts'
 import type { Config } from '../config.ts'
 import type { IdGenerator } from '../core/ids.ts'
 import type { Clock, SecretSealer } from '../core/ports.ts'
@@ -7,6 +8,7 @@ import type { HttpClient } from '../destinations/http-client.ts'
 import { createNodeHttpClient } from '../destinations/http-client-node.ts'
 import { type DestinationRegistry, destinationRegistry } from '../destinations/registry.ts'
 import type { Logger } from '../logger.ts'
+import { createMailer } from '../notifications/mailer.ts'
 import { createNotifier } from '../notifications/notifier.ts'
 import { loadKeyring } from '../secrets/keyring.ts'
 import { createSecretBox } from '../secrets/secret-box.ts'
@@ -31,6 +33,8 @@ export interface DeliveryRuntime {
   readonly connectors: ConnectorFactory
   readonly worker: DeliveryWorker
   readonly registry: DestinationRegistry
+  /** Sends queued alerts (docs/decisions/0007-alerts.md); started and stopped with the worker. */
+  readonly alerts: AlertDispatcher
 }
 
 /** The parts `serve` and `worker` share: secrets, connectors and a worker with notifications wired in. */
@@ -70,5 +74,17 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
       })
     },
   })
-  return { sealer, connectors, worker, registry }
+  const alerts = createAlertDispatcher({
+    store,
+    clock,
+    ids: deps.ids,
+    log,
+    sealer,
+    http,
+    ...(config.smtp && { mailer: createMailer(config.smtp) }),
+    publicUrl: config.publicUrl,
+    retryPolicy: config.retryPolicy,
+    ...(deps.random && { random: deps.random }),
+  })
+  return { sealer, connectors, worker, registry, alerts }
 }

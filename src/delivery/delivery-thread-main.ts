@@ -7,7 +7,7 @@ import { systemClock } from '../core/ports.ts'
 import { createLogger } from '../logger.ts'
 import { openStore } from '../store/open-store.ts'
 import { createDeliveryRuntime } from './delivery-runtime.ts'
-import type { FromDeliveryThread, ToDeliveryThread } from './delivery-thread.ts'
+import { type FromDeliveryThread, type ToDeliveryThread, windowReportIntervalMs } from './delivery-thread.ts'
 
 const port = parentPort
 if (!port) throw new Error('delivery-thread-main runs only as a worker thread')
@@ -19,6 +19,16 @@ const runtime = createDeliveryRuntime({ config, store, clock: systemClock, ids: 
 runtime.worker.start()
 const reply = (message: FromDeliveryThread) => port.postMessage(message)
 reply({ type: 'started' })
+
+// The destinations' pages show the window; a message every few seconds, only when it moved, costs nothing under load.
+let reported = ''
+setInterval(() => {
+  const windows = [...runtime.worker.windows()]
+  const text = JSON.stringify(windows)
+  if (text === reported) return
+  reported = text
+  reply({ type: 'windows', windows })
+}, windowReportIntervalMs).unref()
 
 port.on('message', (message: ToDeliveryThread) => {
   if (message.type === 'wake') runtime.worker.wake()

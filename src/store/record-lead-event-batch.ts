@@ -6,10 +6,10 @@
  * composite indexes serve; combinations no item asked for are read too and simply not used.
  */
 
-import { createBatchAlertQueries, type TenantAlertRules } from './alert-batch.ts'
 import { sql } from 'kysely'
 import { mergeKeyOf } from '../core/lead.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
+import { createBatchAlertQueries, type TenantAlertRules } from './alert-batch.ts'
 import type { Executor } from './delivery-queries.ts'
 import {
   type DeliveryDraft,

@@ -22,10 +22,12 @@ export const workerCommand: Command = {
     const log = createLogger(context.config.logLevel)
     const runtime = createDeliveryRuntime({ ...context, log })
     runtime.worker.start()
+    runtime.alerts.start()
     io.stdout.write(`Leadrelay worker delivering from ${describeStore(context.config)}\n`)
     await io.stopSignal
     log.info('worker stopping')
     await runtime.worker.stop()
+    await runtime.alerts.stop()
     await context.store.close()
     return 0
   },

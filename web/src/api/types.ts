@@ -278,6 +278,8 @@ export interface Destination {
   readonly stateReason: string | null
   readonly failingSince: string | null
   readonly limits: { maxConcurrency: number; ratePerSecond: number | null }
+  /** Attempts in flight the delivery worker allows now (adaptive, up to `ceiling`); null before its first delivery. */
+  readonly concurrency?: { window: number; ceiling: number; inFlight: number } | null
   readonly createdAt: string
   readonly updatedAt: string
 }

@@ -180,6 +180,11 @@ export function DestinationPage({ destinationId }: { destinationId: string }) {
           {advice && <p>{advice}</p>}
         </div>
       )}
+      <p className="hint" data-testid="delivery-window">
+        {data.concurrency
+          ? `Sending up to ${data.concurrency.window} at once (${data.concurrency.inFlight} now), adapting to how fast it answers; at most ${data.concurrency.ceiling}.`
+          : `Sending starts at up to ${Math.min(4, data.limits.maxConcurrency)} at once and adapts to how fast it answers; at most ${data.limits.maxConcurrency}.`}
+      </p>
       <DestinationActions destination={data} kind={kind} onChanged={destination.reload} />
       {revealed && (
         <SecretReveal
