@@ -1,6 +1,7 @@
 /** Wires Leadrelay from a store and config: HTTP app, ingest, destinations, the delivery worker. Used by the CLI and tests. */
 
 import type { FastifyInstance } from 'fastify'
+import type { AlertDispatcher } from './alerts/alert-dispatcher.ts'
 import type { SecretSealer } from './core/ports.ts'
 import { createDeliveryRuntime, type DeliveryRuntimeDeps } from './delivery/delivery-runtime.ts'
 import { startDeliveryThread } from './delivery/delivery-thread.ts'
@@ -32,6 +33,8 @@ export interface Server {
   /** The in-process worker: running only with placement `in-process`; tests drive it with their clock. */
   readonly worker: DeliveryWorker
   readonly sealer: SecretSealer
+  /** The in-process alert dispatcher: running with placement `in-process`; tests drive it with their clock. */
+  readonly alerts: AlertDispatcher
   /** Stops taking requests, commits what was accepted, stops the worker. Does not close the store. */
   close(): Promise<void>
 }
@@ -74,17 +77,22 @@ export function createServer(deps: ServerDeps): Server {
     },
     { bodyLimitBytes: deps.config.bodyLimitBytes, version, logger: deps.log ?? false },
   )
-  if (placement === 'in-process') runtime.worker.start()
+  if (placement === 'in-process') {
+    runtime.worker.start()
+    runtime.alerts.start()
+  }
   return {
     app,
     ingest,
     destinations,
     worker: runtime.worker,
     sealer: runtime.sealer,
+    alerts: runtime.alerts,
     async close() {
       await app.close()
       await ingest.drain()
       await runtime.worker.stop()
+      await runtime.alerts.stop()
       await thread?.stop()
     },
   }

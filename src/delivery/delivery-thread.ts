@@ -10,18 +10,28 @@ import type { Worker } from 'node:worker_threads'
 import type { Config } from '../config.ts'
 import type { Logger } from '../logger.ts'
 import { spawnThread } from '../spawn-thread.ts'
+import type { WindowView } from './destination-limits.ts'
+
+/** How often the thread reports its destinations' windows (when they changed). */
+export const windowReportIntervalMs = 2000
 
 /** Messages to the thread. */
 export type ToDeliveryThread = { readonly type: 'wake' } | { readonly type: 'stop' }
 
 /** Messages from the thread. */
-export type FromDeliveryThread = { readonly type: 'started' } | { readonly type: 'stopped' }
+export type FromDeliveryThread =
+  | { readonly type: 'started' }
+  | { readonly type: 'stopped' }
+  /** Each destination's adaptive window, sent every few seconds while it changes. */
+  | { readonly type: 'windows'; readonly windows: readonly (readonly [string, WindowView])[] }
 
 export interface DeliveryThread {
   /** Looks for work now (after a commit that queued deliveries, or a replay). */
   wake(): void
   /** Finishes the attempts in flight, closes the thread's store connection and ends the thread. */
   stop(): Promise<void>
+  /** Each destination's adaptive window, as the thread last reported it. */
+  windows(): ReadonlyMap<string, WindowView>
 }
 
 export interface DeliveryThreadOptions {
@@ -49,6 +59,7 @@ export function startDeliveryThread({
   let exited: Promise<void>
   let restartTimer: NodeJS.Timeout | undefined
   let stopped: (() => void) | undefined
+  let windows: ReadonlyMap<string, WindowView> = new Map()
 
   function start(): void {
     thread = spawn(config)
@@ -56,6 +67,7 @@ export function startDeliveryThread({
     thread.on('message', (message: FromDeliveryThread) => {
       if (message.type === 'started') log.debug('delivery thread started')
       if (message.type === 'stopped') stopped?.()
+      if (message.type === 'windows') windows = new Map(message.windows)
     })
     exited = new Promise<void>((resolve) => {
       thread.once('exit', (code) => {
@@ -73,6 +85,7 @@ export function startDeliveryThread({
 
   start()
   return {
+    windows: () => windows,
     wake() {
       if (!stopping) send({ type: 'wake' })
     },

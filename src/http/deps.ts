@@ -3,6 +3,7 @@
 import type { SignInConfig } from '../config.ts'
 import type { IdGenerator } from '../core/ids.ts'
 import type { Clock, SecretSealer } from '../core/ports.ts'
+import type { WindowView } from '../delivery/destination-limits.ts'
 import type { DestinationService } from '../services/destinations.ts'
 import type { IngestService } from '../services/ingest.ts'
 import type { InvitationMailer } from '../services/people.ts'
@@ -17,6 +18,8 @@ export interface HttpDeps {
   readonly destinations: DestinationService
   readonly auth: Authenticator
   readonly publicUrl: string
+  /** Each destination's adaptive window of attempts in flight, as this node's delivery worker holds it. */
+  readonly deliveryWindows?: () => ReadonlyMap<string, WindowView>
   /** People's sign-in; absent: API keys only. */
   readonly signIn?: SignInConfig
   /** Seals the login state cookie; sign-in with an identity provider needs it. */

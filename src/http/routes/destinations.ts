@@ -18,14 +18,20 @@ export function registerDestinationRoutes(app: FastifyInstance, deps: HttpDeps):
     return reply.code(201).send({ ...created.destination, ...created.revealedSecrets })
   })
 
+  /** The adaptive window this node's worker holds for the destination; null before its first delivery here. */
+  const withConcurrency = <T extends { readonly id: string }>(destination: T) => {
+    const view = deps.deliveryWindows?.().get(destination.id)
+    return { ...destination, concurrency: view ?? null }
+  }
+
   app.get('/v1/destinations', async (request) => {
     const tenant = await deps.auth.tenantOf(request)
-    return { items: await deps.destinations.list(tenant) }
+    return { items: (await deps.destinations.list(tenant)).map(withConcurrency) }
   })
 
   app.get<{ Params: { destinationId: string } }>('/v1/destinations/:destinationId', async (request) => {
     const tenant = await deps.auth.tenantOf(request)
-    return deps.destinations.get(tenant, request.params.destinationId)
+    return withConcurrency(await deps.destinations.get(tenant, request.params.destinationId))
   })
 
   app.patch<{ Params: { destinationId: string } }>('/v1/destinations/:destinationId', async (request) => {
