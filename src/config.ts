@@ -1,10 +1,12 @@
 /** The one place that reads the environment. Command-line flags win over environment variables over defaults. */
 
+import { isIP } from 'node:net'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import { AppError } from './core/errors.ts'
 import { type Stage, stages } from './core/funnel.ts'
 import { defaultRetryPolicy, type RetryPolicy } from './core/retry-policy.ts'
+import { isRole, type Role } from './core/roles.ts'
 
 export interface Config {
   readonly host: string
@@ -17,6 +19,17 @@ export interface Config {
   readonly postgresPoolSize: number
   /** Base URL printed in ingest URLs; defaults to http://host:port. */
   readonly publicUrl: string
+  /** Whether `publicUrl` was given (flag or LEADRELAY_PUBLIC_URL) rather than derived from host and port. */
+  readonly publicUrlConfigured: boolean
+  /**
+   * LEADRELAY_TRUST_PROXY: whose `X-Forwarded-For`, `-Proto` and `-Host` are believed. `false` (default): nobody's, the
+   * socket's peer is the client; a number: that many proxy hops in front; a list: proxies at those addresses or CIDRs.
+   */
+  readonly trustProxy: false | number | readonly string[]
+  /** `GET /metrics`: off unless LEADRELAY_METRICS=true (open) or LEADRELAY_METRICS_TOKEN is set (Bearer token). */
+  readonly metrics: { readonly enabled: boolean; readonly token?: string }
+  /** LEADRELAY_SHUTDOWN_GRACE: how long SIGTERM waits for delivery attempts in flight before aborting them. */
+  readonly shutdownGraceMs: number
   readonly bodyLimitBytes: number
   readonly dedupeWindowMs: number
   readonly logLevel: string
@@ -27,6 +40,8 @@ export interface Config {
   /** Let destinations reach loopback and private addresses (tests, on-premises CRMs). Off by default (SSRF). */
   readonly allowPrivateNetworks: boolean
   readonly smtp?: { readonly url: string; readonly from: string }
+  /** How people sign in to the portal (docs/decisions/0008-sign-in-for-people.md). */
+  readonly signIn: SignInConfig
   readonly retryPolicy: RetryPolicy
   readonly worker: {
     readonly maxInFlight: number
@@ -100,6 +115,41 @@ function databaseUrlOf(url: string | undefined): { databaseUrl?: string } {
   return { databaseUrl: url }
 }
 
+const namedProxyRanges = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/** `1` (hops), or `10.0.0.0/8,127.0.0.1,loopback` (addresses, CIDRs and proxy-addr's named ranges). */
+export function parseTrustProxy(text: string | undefined): Config['trustProxy'] {
+  const value = text?.trim() ?? ''
+  if (value === '' || /^(0|false|no|off)$/i.test(value)) return false
+  if (/^\d+$/.test(value)) return parseInteger('LEADRELAY_TRUST_PROXY', value, 1, 10)
+  const entries = value.split(',').map((entry) => entry.trim())
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/')
+    const validBits =
+      bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address ?? '') === 4 ? 32 : 128))
+    const valid = namedProxyRanges.has(entry) || (isIP(address ?? '') !== 0 && validBits && extra === undefined)
+    if (!valid) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        `LEADRELAY_TRUST_PROXY: "${entry}" is not a hop count, an IP address, a CIDR or one of loopback, linklocal, uniquelocal`,
+        { field: 'LEADRELAY_TRUST_PROXY' },
+      )
+    }
+  }
+  return entries
+}
+
+function parseMetrics(env: NodeJS.ProcessEnv): Config['metrics'] {
+  const token = env.LEADRELAY_METRICS_TOKEN || undefined
+  if (token !== undefined && token.length < 16) {
+    throw new AppError('CONFIG_INVALID', 'LEADRELAY_METRICS_TOKEN must be at least 16 characters', {
+      field: 'LEADRELAY_METRICS_TOKEN',
+    })
+  }
+  const enabled = parseFlag('LEADRELAY_METRICS', env.LEADRELAY_METRICS) || token !== undefined
+  return { enabled, ...(token !== undefined && { token }) }
+}
+
 export interface ConfigFlags {
   readonly host?: string | undefined
   readonly port?: string | undefined
@@ -126,7 +176,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const port = parseInteger('port', flags.port ?? env.LEADRELAY_PORT ?? '8080', 0, 65535)
   const dataDir = resolve(flags.data ?? env.LEADRELAY_DATA_DIR ?? './data')
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host
-  const publicUrl = (flags.publicUrl ?? env.LEADRELAY_PUBLIC_URL ?? `http://${shownHost}:${port}`).replace(/\/+$/, '')
+  const configuredPublicUrl = flags.publicUrl ?? (env.LEADRELAY_PUBLIC_URL || undefined)
+  const publicUrl = (configuredPublicUrl ?? `http://${shownHost}:${port}`).replace(/\/+$/, '')
   let actionStages: Record<string, Stage> = {}
   if (env.LEADRELAY_ACTION_STAGES) {
     let parsed: unknown
@@ -162,6 +213,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     ...databaseUrl,
     postgresPoolSize: parseInteger('LEADRELAY_PG_POOL', env.LEADRELAY_PG_POOL ?? '10', 1, 1000),
     publicUrl,
+    publicUrlConfigured: configuredPublicUrl !== undefined,
+    trustProxy: parseTrustProxy(env.LEADRELAY_TRUST_PROXY),
+    metrics: parseMetrics(env),
+    shutdownGraceMs: parseDuration('LEADRELAY_SHUTDOWN_GRACE', env.LEADRELAY_SHUTDOWN_GRACE ?? '8s'),
     bodyLimitBytes: parseInteger('LEADRELAY_BODY_LIMIT', env.LEADRELAY_BODY_LIMIT ?? '65536', 1024, 10 * 1024 * 1024),
     dedupeWindowMs: 1000 * parseInteger('LEADRELAY_DEDUPE_SECONDS', env.LEADRELAY_DEDUPE_SECONDS ?? '600', 0, 86400),
     logLevel: flags.logLevel ?? env.LEADRELAY_LOG_LEVEL ?? 'info',
@@ -171,7 +226,79 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     ...(env.LEADRELAY_SMTP_URL && {
       smtp: { url: env.LEADRELAY_SMTP_URL, from: env.LEADRELAY_SMTP_FROM ?? 'Leadrelay <leadrelay@localhost>' },
     }),
+    signIn: parseSignIn(env),
     retryPolicy: parseRetryPolicy(env),
     worker: workerSettings(env),
+  }
+}
+
+/** An OpenID Connect provider: Microsoft Entra ID or any other by its issuer URL. */
+export interface OidcConfig {
+  readonly issuer: string
+  readonly clientId: string
+  readonly clientSecret?: string
+  /** Entra tenant ids (`tid`) whose people may sign in; lower case. */
+  readonly allowedTenants: readonly string[]
+  /** Email domains whose people (with a verified email) join the oldest tenant by themselves; lower case. */
+  readonly allowedDomains: readonly string[]
+  /** The role of a person who joins by an allowed tenant or domain. */
+  readonly defaultRole: Role
+}
+
+export interface SignInConfig {
+  /** Absent: no identity provider, the portal is entered with an API key. */
+  readonly oidc?: OidcConfig
+  /** Whether the portal still offers "sign in with an API key"; always true without OIDC. */
+  readonly apiKeySignIn: boolean
+  /** People who are operators (owner of every tenant); lower case. */
+  readonly operatorEmails: readonly string[]
+  readonly sessionIdleMs: number
+  readonly sessionMaxMs: number
+}
+
+const listOf = (text: string | undefined) =>
+  (text ?? '')
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter((entry) => entry !== '')
+
+function parseSignIn(env: NodeJS.ProcessEnv): SignInConfig {
+  const issuer = env.LEADRELAY_OIDC_ISSUER || undefined
+  const clientId = env.LEADRELAY_OIDC_CLIENT_ID || undefined
+  if ((issuer === undefined) !== (clientId === undefined)) {
+    throw new AppError('CONFIG_INVALID', 'Set both LEADRELAY_OIDC_ISSUER and LEADRELAY_OIDC_CLIENT_ID, or neither', {
+      field: issuer === undefined ? 'LEADRELAY_OIDC_ISSUER' : 'LEADRELAY_OIDC_CLIENT_ID',
+    })
+  }
+  if (issuer !== undefined && !/^https:\/\/|^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(issuer)) {
+    throw new AppError('CONFIG_INVALID', 'LEADRELAY_OIDC_ISSUER must be an https:// URL', {
+      field: 'LEADRELAY_OIDC_ISSUER',
+    })
+  }
+  const defaultRole = env.LEADRELAY_OIDC_DEFAULT_ROLE || 'viewer'
+  if (!isRole(defaultRole)) {
+    throw new AppError('CONFIG_INVALID', 'LEADRELAY_OIDC_DEFAULT_ROLE must be viewer, editor, admin or owner', {
+      field: 'LEADRELAY_OIDC_DEFAULT_ROLE',
+    })
+  }
+  const sessionIdleMs = parseDuration('LEADRELAY_SESSION_IDLE', env.LEADRELAY_SESSION_IDLE ?? '8h')
+  const sessionMaxMs = parseDuration('LEADRELAY_SESSION_MAX', env.LEADRELAY_SESSION_MAX ?? '7d')
+  return {
+    ...(issuer !== undefined &&
+      clientId !== undefined && {
+        oidc: {
+          issuer,
+          clientId,
+          ...(env.LEADRELAY_OIDC_CLIENT_SECRET && { clientSecret: env.LEADRELAY_OIDC_CLIENT_SECRET }),
+          allowedTenants: listOf(env.LEADRELAY_OIDC_ALLOWED_TENANTS),
+          allowedDomains: listOf(env.LEADRELAY_OIDC_ALLOWED_DOMAINS).map((domain) => domain.replace(/^@/, '')),
+          defaultRole,
+        },
+      }),
+    apiKeySignIn:
+      issuer === undefined || parseFlag('LEADRELAY_ALLOW_API_KEY_SIGN_IN', env.LEADRELAY_ALLOW_API_KEY_SIGN_IN),
+    operatorEmails: listOf(env.LEADRELAY_OPERATOR_EMAILS),
+    sessionIdleMs,
+    sessionMaxMs: Math.max(sessionMaxMs, sessionIdleMs),
   }
 }

@@ -9,6 +9,7 @@ import type { DeliveryWorker } from './delivery/worker.ts'
 import { createApp } from './http/app.ts'
 import { createAuthenticator } from './http/auth.ts'
 import { createLogger, type Logger } from './logger.ts'
+import { createInvitationMailer } from './notifications/invitation-mailer.ts'
 import { createDestinationService, type DestinationService } from './services/destinations.ts'
 import { createIngestService, type IngestService } from './services/ingest.ts'
 import { version } from './version.ts'
@@ -71,12 +72,30 @@ export function createServer(deps: ServerDeps): Server {
       ids: deps.ids,
       ingest,
       destinations,
-      auth: createAuthenticator(deps.store, deps.clock),
+      auth: createAuthenticator(deps.store, deps.clock, {
+        publicUrl: deps.config.publicUrl,
+        idleMs: deps.config.signIn.sessionIdleMs,
+        maxMs: deps.config.signIn.sessionMaxMs,
+      }),
       publicUrl: deps.config.publicUrl,
+      signIn: deps.config.signIn,
+      sealer: runtime.sealer,
+      ...(deps.config.smtp && { sendInvitation: createInvitationMailer(deps.config.smtp, log) }),
       deliveryWindows: thread ? () => thread.windows() : () => runtime.worker.windows(),
     },
-    { bodyLimitBytes: deps.config.bodyLimitBytes, version, logger: deps.log ?? false },
+    {
+      bodyLimitBytes: deps.config.bodyLimitBytes,
+      version,
+      logger: deps.log ?? false,
+      trustProxy: deps.config.trustProxy,
+    },
   )
+  let closing = false
+  // Answers sent while closing end their connection: an idle keep-alive connection would hold the close open.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close')
+    done(null, payload)
+  })
   if (placement === 'in-process') {
     runtime.worker.start()
     runtime.alerts.start()
@@ -89,6 +108,7 @@ export function createServer(deps: ServerDeps): Server {
     sealer: runtime.sealer,
     alerts: runtime.alerts,
     async close() {
+      closing = true
       await app.close()
       await ingest.drain()
       await runtime.worker.stop()

@@ -17,6 +17,7 @@ const store = openStore(config)
 const log = createLogger(config.logLevel).child({ thread: 'delivery' })
 const runtime = createDeliveryRuntime({ config, store, clock: systemClock, ids: createIdGenerator(systemClock), log })
 runtime.worker.start()
+runtime.alerts.start()
 const reply = (message: FromDeliveryThread) => port.postMessage(message)
 reply({ type: 'started' })
 
@@ -31,10 +32,14 @@ setInterval(() => {
 }, windowReportIntervalMs).unref()
 
 port.on('message', (message: ToDeliveryThread) => {
-  if (message.type === 'wake') runtime.worker.wake()
+  if (message.type === 'wake') {
+    runtime.worker.wake()
+    runtime.alerts.wake()
+  }
   if (message.type === 'stop') {
     runtime.worker
-      .stop()
+      .stop(config.shutdownGraceMs)
+      .then(() => runtime.alerts.stop())
       .then(() => store.close())
       .catch((error: unknown) => log.error({ err: error }, 'delivery thread did not stop cleanly'))
       .finally(() => {

@@ -35,6 +35,11 @@ export interface AppOptions {
   readonly version: string
   /** A pino logger configuration or instance, or false for silence (tests). */
   readonly logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
+  /**
+   * Whose `X-Forwarded-*` to believe for the client address and scheme: a hop count, or proxy addresses and CIDRs.
+   * Default: nobody's.
+   */
+  readonly trustProxy?: false | number | readonly string[]
 }
 
 /**
@@ -44,6 +49,15 @@ export interface AppOptions {
  */
 export const maxPathParameterLength = 256
 
+/**
+ * Fastify refuses a bare hop count (it cannot check the nearest peer), so a count is handed over as the explicit rule
+ * "the nearest N hops are proxies": right only when the proxy is the sole way in, which the deployment guides say.
+ */
+function trustProxyOf(trust: AppOptions['trustProxy']): FastifyServerOptions['trustProxy'] {
+  if (typeof trust === 'number') return (_address: string, hop: number) => hop < trust
+  return Array.isArray(trust) ? [...trust] : false
+}
+
 export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance {
   const isInstance = typeof options.logger === 'object' && options.logger !== null && 'child' in options.logger
   const app = Fastify({
@@ -52,6 +66,7 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
       ? { loggerInstance: options.logger as FastifyServerOptions['loggerInstance'] }
       : { logger: options.logger as FastifyServerOptions['logger'] }),
     return503OnClosing: true,
+    trustProxy: trustProxyOf(options.trustProxy),
     requestIdHeader: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

@@ -26,7 +26,7 @@ export const workerCommand: Command = {
     io.stdout.write(`Leadrelay worker delivering from ${describeStore(context.config)}\n`)
     await io.stopSignal
     log.info('worker stopping')
-    await runtime.worker.stop()
+    await runtime.worker.stop(context.config.shutdownGraceMs)
     await runtime.alerts.stop()
     await context.store.close()
     return 0
