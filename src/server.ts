@@ -9,7 +9,6 @@ import type { DeliveryWorker } from './delivery/worker.ts'
 import { createApp } from './http/app.ts'
 import { createAuthenticator } from './http/auth.ts'
 import { createLogger, type Logger } from './logger.ts'
-import { createInvitationMailer } from './notifications/invitation-mailer.ts'
 import { createDestinationService, type DestinationService } from './services/destinations.ts'
 import { createIngestService, type IngestService } from './services/ingest.ts'
 import { version } from './version.ts'
@@ -72,15 +71,8 @@ export function createServer(deps: ServerDeps): Server {
       ids: deps.ids,
       ingest,
       destinations,
-      auth: createAuthenticator(deps.store, deps.clock, {
-        publicUrl: deps.config.publicUrl,
-        idleMs: deps.config.signIn.sessionIdleMs,
-        maxMs: deps.config.signIn.sessionMaxMs,
-      }),
+      auth: createAuthenticator(deps.store, deps.clock),
       publicUrl: deps.config.publicUrl,
-      signIn: deps.config.signIn,
-      sealer: runtime.sealer,
-      ...(deps.config.smtp && { sendInvitation: createInvitationMailer(deps.config.smtp, log) }),
       deliveryWindows: thread ? () => thread.windows() : () => runtime.worker.windows(),
     },
     {
