@@ -12,6 +12,7 @@ import type {
   Delivery,
   DeliveryFilter,
   Destination,
+  DestinationAttemptLog,
   DestinationInput,
   DestinationKind,
   DestinationPatch,
@@ -165,6 +166,12 @@ export function createApiClient(options: ApiClientOptions) {
     destinationKinds: () => request<Page<DestinationKind>>('GET', '/v1/destination-kinds'),
     listDestinations: () => request<Page<Destination>>('GET', '/v1/destinations'),
     getDestination: (destinationId: string) => request<Destination>('GET', `/v1/destinations/${id(destinationId)}`),
+    /** The destination's delivery log, newest first, with its success rate. */
+    destinationAttempts: (destinationId: string, page: { limit?: number; cursor?: string } = {}) =>
+      request<DestinationAttemptLog>('GET', `/v1/destinations/${id(destinationId)}/attempts`, { ...page }),
+    /** The payload the destination gets for this lead, as it would be sent now. */
+    previewPayload: (destinationId: string, leadId: string) =>
+      request<{ payload: unknown }>('GET', `/v1/destinations/${id(destinationId)}/preview/${id(leadId)}`),
     createDestination: (input: DestinationInput) =>
       request<DestinationWithSecrets>('POST', '/v1/destinations', undefined, input),
     updateDestination: (destinationId: string, patch: DestinationPatch) =>

@@ -79,6 +79,8 @@ export interface Lead {
   readonly id: string
   readonly offerId: string | null
   readonly offerName: string | null
+  /** The configured offer's title, when it has one. */
+  readonly offerTitle?: string | null
   readonly routed: boolean
   readonly stage: Stage
   readonly doNotContact: boolean
@@ -153,7 +155,22 @@ export interface FunnelReport {
   readonly stages: Record<Stage, number>
   readonly reached: Record<FunnelStep, number>
   readonly conversion: { from: string; to: string; rate: number | null }[]
+  /** Customers with an event of each stage in the period, all sources together (the by-source total). */
+  readonly withEvent?: Record<Stage, number>
   readonly bySource: { source: string; stages: Record<Stage, number> }[]
+  readonly overTime?: FunnelOverTime
+}
+
+export const timeStages = ['trial', 'initial_interest', 'active', 'do_not_contact'] as const
+
+/** Customers per day or week of the period: with any event, and with an event of each stage. */
+export interface FunnelOverTime {
+  readonly unit: 'day' | 'week'
+  readonly buckets: {
+    readonly start: string
+    readonly leads: number
+    readonly stages: Record<(typeof timeStages)[number], number>
+  }[]
 }
 
 export interface Offer {
@@ -277,11 +294,31 @@ export interface Destination {
   readonly state: DestinationState
   readonly stateReason: string | null
   readonly failingSince: string | null
+  /** Since when the vendor's rate limiter has been holding deliveries back. */
+  readonly throttledSince?: string | null
+  /** What the badge says; rate limiting shows as throttled only once it has lasted. */
+  readonly health?: 'healthy' | 'throttled' | 'failing' | 'paused' | 'disabled'
   readonly limits: { maxConcurrency: number; ratePerSecond: number | null }
   /** Attempts in flight the delivery worker allows now (adaptive, up to `ceiling`); null before its first delivery. */
   readonly concurrency?: { window: number; ceiling: number; inFlight: number } | null
   readonly createdAt: string
   readonly updatedAt: string
+}
+
+/** One page of a destination's delivery log. */
+export interface DestinationAttemptLog
+  extends Page<Attempt & { readonly deliveryId: string; readonly leadId: string }> {
+  readonly successRate: {
+    readonly last24h: AttemptRate
+    readonly last7d: AttemptRate
+  }
+}
+
+export interface AttemptRate {
+  readonly attempts: number
+  readonly delivered: number
+  /** 0..1; null without attempts. */
+  readonly rate: number | null
 }
 
 /** A create, update or rotate answer: the destination plus any secret generated in this call (shown once). */

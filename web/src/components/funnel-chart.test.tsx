@@ -17,16 +17,16 @@ test('the funnel chart draws the counts of a known report, scaled to the largest
   const funnel = screen.getByRole('img', { name: /Customers reaching each step/ })
   const bars = barsOf(funnel)
   expect(bars.map(({ stage, count, label }) => [stage, count, label])).toEqual([
-    ['trial', 9, '9'],
+    ['trial', 5, '5'],
     ['initial_interest', 7, '7'],
     ['active', 4, '4'],
   ])
   // Widths are proportional: the biggest bar fills the track.
-  expect(bars[0]!.width).toBeCloseTo(380)
-  expect(bars[1]!.width).toBeCloseTo((380 * 7) / 9)
-  expect(bars[2]!.width).toBeCloseTo((380 * 4) / 9)
+  expect(bars[1]!.width).toBeCloseTo(380)
+  expect(bars[0]!.width).toBeCloseTo((380 * 5) / 7)
+  expect(bars[2]!.width).toBeCloseTo((380 * 4) / 7)
   // Conversion between steps, on the chart and in the table.
-  expect(within(funnel).getByText('↓ 77.8% went on to initial interest')).toBeTruthy()
+  expect(within(funnel).getByText('↓ 80% went on to initial interest')).toBeTruthy()
   expect(within(funnel).getByText('↓ 57.1% went on to active')).toBeTruthy()
   const table = screen.getByRole('table', { name: 'Funnel figures' })
   const rows = within(table)
@@ -34,24 +34,55 @@ test('the funnel chart draws the counts of a known report, scaled to the largest
     .slice(1)
     .map((row) => [...row.querySelectorAll('th, td')].map((cell) => cell.textContent))
   expect(rows).toEqual([
-    ['Trial', '9', '77.8%'],
+    ['Trial', '5', '80%'],
     ['Initial interest', '7', '57.1%'],
     ['Active', '4', '—'],
   ])
 })
 
-test('where customers are now: every stage, furthest first', () => {
+test('where customers are now: funnel steps furthest first, then those with no step yet', () => {
   render(<FunnelChart report={knownReport} />)
   const chart = screen.getByRole('img', { name: /Customers by furthest stage/ })
   expect(barsOf(chart).map(({ stage, count }) => [stage, count])).toEqual([
     ['active', 4],
     ['initial_interest', 3],
     ['trial', 2],
-    ['do_not_contact', 1],
-    ['unclassified', 0],
+    ['unclassified', 1],
   ])
-  expect(barsOf(chart).find((bar) => bar.stage === 'unclassified')?.width).toBe(0)
   expect(screen.getByText(/10 customers active in the period/)).toBeTruthy()
+})
+
+test('do not contact: the same figure as the by-source table total, not the furthest-stage count', () => {
+  const report = {
+    ...knownReport,
+    // Three notices in the period, but every one of those customers had reached a funnel step before.
+    stages: { ...knownReport.stages, do_not_contact: 0, trial: 3 },
+    withEvent: { ...knownReport.withEvent!, do_not_contact: 3 },
+  }
+  render(<FunnelChart report={report} />)
+  expect(screen.getByText(/3 customers got a do-not-contact notice in the period/)).toBeTruthy()
+  const table = screen.getByRole('table', { name: 'Figures by source' })
+  expect(within(table).getByRole('row', { name: /All sources/ }).textContent).toBe('All sources5643')
+})
+
+test('leads over time: one column per day scaled to the busiest, every figure in the table', () => {
+  render(<FunnelChart report={knownReport} />)
+  const chart = screen.getByRole('img', { name: /Customers per day/ })
+  const columns = [...chart.querySelectorAll('g.time-bar')].map((bar) => ({
+    count: Number(bar.getAttribute('data-count')),
+    height: Number(bar.querySelector('rect')?.getAttribute('height')),
+  }))
+  expect(columns.map((column) => column.count)).toEqual([6, 0, 4])
+  expect(columns[0]!.height).toBeCloseTo(160)
+  expect(columns[1]!.height).toBe(0)
+  expect(columns[2]!.height).toBeCloseTo((160 * 4) / 6)
+  const table = screen.getByRole('table', { name: 'Customers per day' })
+  const rows = within(table).getAllByRole('row').slice(1)
+  expect(rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent))).toEqual([
+    ['6', '3', '4', '1', '0'],
+    ['0', '0', '0', '0', '0'],
+    ['4', '2', '2', '3', '1'],
+  ])
 })
 
 test('by source: one chart per source and a table with the same figures', () => {

@@ -4,8 +4,8 @@
  * the exact figures, for screen readers and for copying.
  */
 
-import { type FunnelReport, funnelSteps, type Stage, stages } from '../api/types.ts'
-import { formatPercent, stageLabel } from '../lib/format.ts'
+import { type FunnelOverTime, type FunnelReport, funnelSteps, type Stage, timeStages } from '../api/types.ts'
+import { formatPercent, plural, stageLabel } from '../lib/format.ts'
 
 const barArea = { left: 150, width: 380, row: 34, bar: 22 }
 
@@ -86,12 +86,23 @@ export function FunnelChart({ report }: { report: FunnelReport }) {
       }),
     }
   })
-  const furthest: Bar[] = [...stages].reverse().map((stage) => ({
-    key: stage,
-    label: stageLabel(stage),
-    count: report.stages[stage],
-    stage,
-  }))
+  // A do-not-contact notice is not a funnel step: customers whose only events are notices have no step yet. The
+  // notices themselves are counted the way the by-source table counts them (report.withEvent).
+  const furthest: Bar[] = [
+    ...[...funnelSteps].reverse().map((stage) => ({
+      key: stage,
+      label: stageLabel(stage),
+      count: report.stages[stage],
+      stage,
+    })),
+    {
+      key: 'none',
+      label: 'No step yet',
+      count: report.stages.unclassified + report.stages.do_not_contact,
+      stage: 'unclassified',
+    },
+  ]
+  const doNotContact = report.withEvent?.do_not_contact ?? 0
   const sourceStages: Stage[] = ['trial', 'initial_interest', 'active', 'do_not_contact']
 
   return (
@@ -139,7 +150,13 @@ export function FunnelChart({ report }: { report: FunnelReport }) {
           </p>
         </figcaption>
         <Bars id="funnel-furthest" title="Customers by furthest stage" bars={furthest} />
+        <p className="dnc-total">
+          <strong>Do not contact:</strong> {plural(doNotContact, 'customer')} got a do-not-contact notice in the period
+          (every source; the by-source table counts them per source).
+        </p>
       </figure>
+
+      {report.overTime && report.overTime.buckets.length > 0 && <OverTimeChart overTime={report.overTime} />}
 
       <figure className="card" aria-labelledby="funnel-sources-caption">
         <figcaption id="funnel-sources-caption">
@@ -189,10 +206,138 @@ export function FunnelChart({ report }: { report: FunnelReport }) {
                   </tr>
                 ))}
               </tbody>
+              {report.withEvent && (
+                <tfoot>
+                  <tr>
+                    <th scope="row">All sources</th>
+                    {sourceStages.map((stage) => (
+                      <td key={stage} data-label={stageLabel(stage)}>
+                        {report.withEvent?.[stage]}
+                      </td>
+                    ))}
+                  </tr>
+                </tfoot>
+              )}
             </table>
+            <p className="hint">
+              A customer with events from two sources counts once in each, and once in All sources.
+            </p>
           </>
         )}
       </figure>
     </div>
+  )
+}
+
+const timeArea = { left: 44, top: 12, width: 600, height: 160, bottom: 28 }
+
+function bucketLabel(start: string, unit: FunnelOverTime['unit']): string {
+  const date = new Date(start)
+  // Buckets start at the portal's local midnights (the period's start), so they are read in the local zone.
+  const day = date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })
+  return unit === 'week' ? `Week of ${day}` : day
+}
+
+/** Customers per day or week as columns, with the figures per stage in a table beside it. */
+export function OverTimeChart({ overTime }: { overTime: FunnelOverTime }) {
+  const { buckets, unit } = overTime
+  const max = Math.max(1, ...buckets.map((bucket) => bucket.leads))
+  const step = timeArea.width / buckets.length
+  const barWidth = Math.max(1, step * 0.7)
+  const total = buckets.reduce((sum, bucket) => sum + bucket.leads, 0)
+  const busiest = buckets.reduce((best, bucket) => (bucket.leads > best.leads ? bucket : best), buckets[0]!)
+  const every = Math.ceil(buckets.length / 8)
+  const per = unit === 'day' ? 'day' : 'week'
+  return (
+    <figure className="card over-time" aria-labelledby="funnel-time-caption">
+      <figcaption id="funnel-time-caption">
+        <h2>Leads over time</h2>
+        <p className="hint">Customers with at least one event each {per}, test leads excluded.</p>
+      </figcaption>
+      <svg
+        className="chart"
+        viewBox={`0 0 ${timeArea.left + timeArea.width + 8} ${timeArea.top + timeArea.height + timeArea.bottom}`}
+        role="img"
+        aria-labelledby="funnel-time-title funnel-time-desc"
+        preserveAspectRatio="xMinYMin meet"
+      >
+        <title id="funnel-time-title">Customers per {per}</title>
+        <desc id="funnel-time-desc">
+          {buckets.length} {per}s from {bucketLabel(buckets[0]!.start, unit)} to{' '}
+          {bucketLabel(buckets[buckets.length - 1]!.start, unit)}; busiest {bucketLabel(busiest.start, unit)} with{' '}
+          {plural(busiest.leads, 'customer')}. The table below has every figure.
+        </desc>
+        <line
+          x1={timeArea.left}
+          x2={timeArea.left + timeArea.width}
+          y1={timeArea.top + timeArea.height}
+          y2={timeArea.top + timeArea.height}
+          className="axis"
+        />
+        <text x={timeArea.left - 6} y={timeArea.top + 5} textAnchor="end" className="bar-note">
+          {max}
+        </text>
+        <text x={timeArea.left - 6} y={timeArea.top + timeArea.height} textAnchor="end" className="bar-note">
+          0
+        </text>
+        {buckets.map((bucket, index) => {
+          const height = (bucket.leads / max) * timeArea.height
+          const x = timeArea.left + index * step + (step - barWidth) / 2
+          return (
+            <g key={bucket.start} className="time-bar" data-start={bucket.start} data-count={bucket.leads}>
+              <rect
+                x={x}
+                y={timeArea.top + timeArea.height - height}
+                width={barWidth}
+                height={height}
+                className="fill-initial_interest"
+              />
+              {index % every === 0 && (
+                <text
+                  x={x + barWidth / 2}
+                  y={timeArea.top + timeArea.height + 18}
+                  textAnchor="middle"
+                  className="bar-note"
+                >
+                  {bucketLabel(bucket.start, unit)}
+                </text>
+              )}
+            </g>
+          )
+        })}
+      </svg>
+      <details>
+        <summary>
+          Figures per {per} ({plural(total, 'customer')} in all, counted once per {per})
+        </summary>
+        <table className="table compact">
+          <caption className="visually-hidden">Customers per {per}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{unit === 'day' ? 'Day' : 'Week'}</th>
+              <th scope="col">Customers</th>
+              {timeStages.map((stage) => (
+                <th scope="col" key={stage}>
+                  {stageLabel(stage)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {buckets.map((bucket) => (
+              <tr key={bucket.start}>
+                <th scope="row">{bucketLabel(bucket.start, unit)}</th>
+                <td data-label="Customers">{bucket.leads}</td>
+                {timeStages.map((stage) => (
+                  <td key={stage} data-label={stageLabel(stage)}>
+                    {bucket.stages[stage]}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+    </figure>
   )
 }

@@ -53,7 +53,10 @@ describe('failing and dead deliveries', () => {
     await user.click(within(rejected).getByRole('button', { name: 'Replay all 2' }))
     expect(onReplay).toHaveBeenLastCalledWith(['d1', 'd2'])
 
-    const gaveUp = screen.getByRole('region', { name: /Dead Sales webhook · 1 delivery$/ })
+    // Each group is named by its destination and its reason, so two groups of one destination are told apart.
+    const gaveUp = screen.getByRole('region', {
+      name: /Dead Sales webhook · 1 delivery Gave up after 3 attempts: HTTP 500$/,
+    })
     await user.click(within(gaveUp).getByRole('button', { name: 'Replay it' }))
     expect(onReplay).toHaveBeenLastCalledWith(['d3'])
 

@@ -67,7 +67,12 @@ export function TroubleGroups({
         const allSelected = ids.every((id) => selected.has(id))
         const headingId = `group-${index}`
         return (
-          <section className={`card group-card group-${group.trouble}`} key={group.key} aria-labelledby={headingId}>
+          // The reason names the group too: one destination can fail in several ways with as many deliveries each.
+          <section
+            className={`card group-card group-${group.trouble}`}
+            key={group.key}
+            aria-labelledby={`${headingId} ${headingId}-reason`}
+          >
             <div className="group-head">
               <h3 id={headingId}>
                 <span className={`badge delivery-${group.trouble === 'dead' ? 'dead' : 'queued'}`}>
@@ -78,7 +83,9 @@ export function TroubleGroups({
               </h3>
               {destination && <HealthBadge destination={destination} />}
             </div>
-            <p className="reason">{group.reason}</p>
+            <p className="reason" id={`${headingId}-reason`}>
+              {group.reason}
+            </p>
             {group.trouble === 'dead' ? (
               <div className="group-actions">
                 <label className="inline">

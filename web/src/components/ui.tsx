@@ -4,8 +4,8 @@ import { type ReactNode, useEffect, useRef, useState } from 'react'
 import { ApiError } from '../api/client.ts'
 import type { DeliveryState, Destination, Stage } from '../api/types.ts'
 import { type Health, healthLabels, healthOf } from '../lib/deliveries.ts'
-import { deliveryStateLabels, stageLabel } from '../lib/format.ts'
-import { hasNavigated } from '../lib/router.tsx'
+import { deliveryStateLabels, offerLabel, stageLabel } from '../lib/format.ts'
+import { hasNavigated, Link, pathTo } from '../lib/router.tsx'
 
 export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
   const heading = useRef<HTMLHeadingElement>(null)
@@ -74,6 +74,17 @@ export function StateBadge({ state }: { state: DeliveryState }) {
 export function HealthBadge({ destination }: { destination: Destination }) {
   const health: Health = healthOf(destination)
   return <span className={`badge health-${health}`}>{healthLabels[health]}</span>
+}
+
+/** An offer by its title, linked to its page, with its id beside it in small type (when it has a title). */
+export function OfferName({ offerId, title, link = true }: { offerId: string; title?: string | null; link?: boolean }) {
+  const label = offerLabel(offerId, title)
+  return (
+    <>
+      {link ? <Link to={pathTo('offers', offerId)}>{label}</Link> : label}
+      {label !== offerId && <span className="sub mono offer-id"> {offerId}</span>}
+    </>
+  )
 }
 
 export function Flag({ children, tone }: { children: ReactNode; tone: 'test' | 'dnc' | 'muted' }) {

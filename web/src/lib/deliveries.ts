@@ -87,9 +87,11 @@ export async function replayProgress(listDeliveries: ListDeliveries, ids: readon
   return { total: ids.length, pending, dead: deadAgain, delivered: ids.length - pending - deadAgain }
 }
 
-export type Health = 'healthy' | 'failing' | 'paused' | 'disabled'
+export type Health = 'healthy' | 'throttled' | 'failing' | 'paused' | 'disabled'
 
+/** The server's verdict (`health`); from the state and `failingSince` only for a server that does not send it. */
 export function healthOf(destination: Destination): Health {
+  if (destination.health) return destination.health
   if (destination.state === 'paused') return 'paused'
   if (destination.state === 'disabled') return 'disabled'
   return destination.failingSince ? 'failing' : 'healthy'
@@ -97,6 +99,7 @@ export function healthOf(destination: Destination): Health {
 
 export const healthLabels: Readonly<Record<Health, string>> = {
   healthy: 'Healthy',
+  throttled: 'Rate limited',
   failing: 'Failing, retrying',
   paused: 'Paused',
   disabled: 'Disabled',
@@ -109,6 +112,8 @@ export function healthAdvice(destination: Destination): string | undefined {
       return 'Deliveries wait without using up their attempts. Fix the settings or credentials, then Test connection to resume.'
     case 'disabled':
       return 'Deliveries stopped. Fix the endpoint, then save the destination or Test connection to turn it back on.'
+    case 'throttled':
+      return "The vendor's rate limiter has been holding deliveries back for a while; they wait and go out when it allows. Lower the rate limit below, or raise the vendor's quota."
     case 'failing':
       return 'Recent attempts failed; Leadrelay keeps retrying on its schedule and recovers on the first success.'
     default:

@@ -22,14 +22,36 @@ export function stageLabel(stage: string): string {
   return stageLabels[stage as Stage] ?? stage
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
-const dateTimeSeconds = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' })
+// Times carry their zone ("14:05 UTC", "14:05 CET"): the portal is read from many places, and logs and CRMs differ.
+const dateTime = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  timeZoneName: 'short',
+})
+const dateTimeSeconds = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  timeZoneName: 'short',
+})
 
+/** A date and time in the browser's zone, with the zone named. */
 export function formatTime(iso: string | null | undefined, withSeconds = false): string {
   if (!iso) return '—'
   const date = new Date(iso)
   if (Number.isNaN(date.getTime())) return iso
   return (withSeconds ? dateTimeSeconds : dateTime).format(date)
+}
+
+/** An offer as people know it: its title, or its id when it has none. */
+export function offerLabel(offerId: string, title: string | null | undefined): string {
+  return title?.trim() ? title : offerId
 }
 
 export function formatPercent(rate: number | null): string {

@@ -9,11 +9,14 @@ import {
   ErrorNotice,
   HealthBadge,
   Loading,
+  OfferName,
   PageHeader,
   SecretReveal,
 } from '../components/ui.tsx'
 import { useApi } from '../lib/api-context.ts'
-import { healthAdvice } from '../lib/deliveries.ts'
+import { DeliveryLog } from '../components/delivery-log.tsx'
+import { healthAdvice, healthOf } from '../lib/deliveries.ts'
+import { formatTime } from '../lib/format.ts'
 import { Link, navigate, pathTo } from '../lib/router.tsx'
 import { useLoad } from '../lib/use-load.ts'
 import { DestinationActions } from './destinations.tsx'
@@ -113,6 +116,7 @@ export function DestinationPage({ destinationId }: { destinationId: string }) {
   const api = useApi()
   const destination = useLoad(`destination:${destinationId}`, () => api.getDestination(destinationId))
   const kinds = useLoad('kinds', () => api.destinationKinds())
+  const offers = useLoad('offers', () => api.listOffers())
   const [saved, setSaved] = useState<string>()
   const [revealed, setRevealed] = useState<Record<string, string>>()
   const [deleteError, setDeleteError] = useState<string>()
@@ -170,8 +174,10 @@ export function DestinationPage({ destinationId }: { destinationId: string }) {
       <PageHeader title={data.name}>
         <HealthBadge destination={data} />
       </PageHeader>
-      {(data.state !== 'active' || data.failingSince) && (
+      {healthOf(data) !== 'healthy' && (
         <div className="notice notice-warning">
+          {data.failingSince && <p>Failing since {formatTime(data.failingSince)}.</p>}
+          {data.throttledSince && <p>Rate limited since {formatTime(data.throttledSince)}.</p>}
           {data.stateReason && (
             <p>
               <strong>Why:</strong> {data.stateReason}
@@ -199,6 +205,28 @@ export function DestinationPage({ destinationId }: { destinationId: string }) {
           {saved}
         </p>
       )}
+      <section className="card" aria-labelledby="routed-offers-title">
+        <h2 id="routed-offers-title">Offers routed here</h2>
+        {(() => {
+          const routed = (offers.data?.items ?? []).filter((offer) => offer.destinations.includes(data.id))
+          if (!offers.data) return <p className="loading">Loading offers…</p>
+          return routed.length === 0 ? (
+            <p className="empty-inline">
+              No offer routes its leads here (the default route may). <Link to="/offers">Route an offer</Link>.
+            </p>
+          ) : (
+            <ul className="offer-list">
+              {routed.map((offer) => (
+                <li key={offer.id}>
+                  <OfferName offerId={offer.id} title={offer.title} />
+                </li>
+              ))}
+            </ul>
+          )
+        })()}
+      </section>
+      <DeliveryLog api={api} destinationId={data.id} />
+      <h2>Settings</h2>
       {kind ? (
         <DestinationForm
           key={data.updatedAt}

@@ -20,6 +20,8 @@ const presets = [
   { label: 'Last 90 days', days: 90 },
 ] as const
 
+const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone
+
 export function FunnelPage() {
   const api = useApi()
   const [draft, setDraft] = useState<Period>({ offer: '', from: daysAgo(29), to: daysAgo(0) })
@@ -86,6 +88,7 @@ export function FunnelPage() {
         <div className="form-actions">
           <button type="submit">Show</button>
         </div>
+        <p className="hint presets-zone">Days run midnight to midnight in your time zone ({timeZone}).</p>
         <fieldset className="presets">
           <legend className="visually-hidden">Quick periods</legend>
           {presets.map((item) => (

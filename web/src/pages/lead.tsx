@@ -3,7 +3,16 @@
 import { useState } from 'react'
 import type { Customer, Delivery, Destination, ReplayResult } from '../api/types.ts'
 import { ReplayStatus } from '../components/replay.tsx'
-import { describeError, ErrorNotice, Flag, Loading, PageHeader, StageBadge, StateBadge } from '../components/ui.tsx'
+import {
+  describeError,
+  ErrorNotice,
+  Flag,
+  Loading,
+  OfferName,
+  PageHeader,
+  StageBadge,
+  StateBadge,
+} from '../components/ui.tsx'
 import { useApi } from '../lib/api-context.ts'
 import { customerName, formatTime, plural } from '../lib/format.ts'
 import { Link, pathTo } from '../lib/router.tsx'
@@ -17,13 +26,44 @@ const customerFields: { key: keyof Customer; label: string }[] = [
   { key: 'country', label: 'Country' },
 ]
 
+function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>()
+  for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item])
+  return groups
+}
+
+/**
+ * What tells a delivery apart from the others to the same destination (a newer state of the lead, a second
+ * delivery of one state): empty when it is the only one, so each card's landmark has its own name.
+ */
+export function deliveryDistinctions(deliveries: readonly Delivery[]): Map<string, string> {
+  const labels = new Map<string, string>()
+  for (const group of groupBy(deliveries, (delivery) => delivery.destinationId).values()) {
+    if (group.length < 2) continue
+    const perVersion = groupBy(group, (delivery) => delivery.leadVersion)
+    for (const delivery of group) {
+      const sameVersion = perVersion.get(delivery.leadVersion) ?? []
+      labels.set(
+        delivery.id,
+        sameVersion.length < 2
+          ? `lead version ${delivery.leadVersion}`
+          : `lead version ${delivery.leadVersion}, delivery ${sameVersion.indexOf(delivery) + 1} of ${sameVersion.length}`,
+      )
+    }
+  }
+  return labels
+}
+
 function DeliveryCard({
   delivery,
   destination,
+  distinction,
   onReplay,
 }: {
   delivery: Delivery
   destination: Destination | undefined
+  /** Set when other deliveries go to the same destination. */
+  distinction: string | undefined
   onReplay: (id: string) => void
 }) {
   const canReplay = delivery.state === 'dead' || delivery.state === 'delivered'
@@ -36,6 +76,7 @@ function DeliveryCard({
           ) : (
             `Deleted destination (${delivery.destinationId})`
           )}
+          {distinction && <span className="sub"> · {distinction}</span>}
         </h3>
         <StateBadge state={delivery.state} />
       </div>
@@ -145,6 +186,7 @@ export function LeadPage({ leadId }: { leadId: string }) {
   const data = lead.data
   const byId = new Map((destinations.data?.items ?? []).map((item) => [item.id, item]))
   const events = [...data.events].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt))
+  const distinctions = deliveryDistinctions(data.deliveries)
 
   return (
     <>
@@ -184,7 +226,7 @@ export function LeadPage({ leadId }: { leadId: string }) {
             <div>
               <dt>Offer</dt>
               <dd>
-                {data.offerId ? <Link to={pathTo('offers', data.offerId)}>{data.offerId}</Link> : data.offerName}
+                {data.offerId ? <OfferName offerId={data.offerId} title={data.offerTitle} /> : data.offerName}
                 {!data.routed && ' (not configured)'}
               </dd>
             </div>
@@ -269,6 +311,7 @@ export function LeadPage({ leadId }: { leadId: string }) {
               key={delivery.id}
               delivery={delivery}
               destination={byId.get(delivery.destinationId)}
+              distinction={distinctions.get(delivery.id)}
               onReplay={replayOne}
             />
           ))

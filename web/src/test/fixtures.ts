@@ -126,16 +126,17 @@ export function lead(overrides: Partial<Lead> = {}): Lead {
 
 /**
  * A known data set: 10 customers reached the funnel. Furthest stages: 2 trial, 3 initial interest, 4 active,
- * 1 do-not-contact; so 9 reached trial or later, 7 initial interest or later, 4 active.
+ * 1 do-not-contact; 5 had a trial (4 of them went on), 7 reached initial interest or later, 4 active.
  */
 export const knownReport: FunnelReport = {
   leads: 10,
   stages: { unclassified: 0, do_not_contact: 1, trial: 2, initial_interest: 3, active: 4 },
-  reached: { trial: 9, initial_interest: 7, active: 4 },
+  reached: { trial: 5, initial_interest: 7, active: 4 },
   conversion: [
-    { from: 'trial', to: 'initial_interest', rate: 7 / 9 },
+    { from: 'trial', to: 'initial_interest', rate: 4 / 5 },
     { from: 'initial_interest', to: 'active', rate: 4 / 7 },
   ],
+  withEvent: { unclassified: 0, do_not_contact: 1, trial: 5, initial_interest: 6, active: 4 },
   bySource: [
     { source: 'AppSource', stages: { unclassified: 0, do_not_contact: 0, trial: 0, initial_interest: 2, active: 1 } },
     {
@@ -143,6 +144,26 @@ export const knownReport: FunnelReport = {
       stages: { unclassified: 0, do_not_contact: 1, trial: 5, initial_interest: 4, active: 3 },
     },
   ],
+  overTime: {
+    unit: 'day',
+    buckets: [
+      {
+        start: '2026-11-01T00:00:00.000Z',
+        leads: 6,
+        stages: { trial: 3, initial_interest: 4, active: 1, do_not_contact: 0 },
+      },
+      {
+        start: '2026-11-02T00:00:00.000Z',
+        leads: 0,
+        stages: { trial: 0, initial_interest: 0, active: 0, do_not_contact: 0 },
+      },
+      {
+        start: '2026-11-03T00:00:00.000Z',
+        leads: 4,
+        stages: { trial: 2, initial_interest: 2, active: 3, do_not_contact: 1 },
+      },
+    ],
+  },
 }
 
 /** A fetch that answers from a table of `METHOD path` handlers and records every call. */
