@@ -2,6 +2,7 @@
 
 import { useState } from 'react'
 import type { DestinationKind, DestinationWithSecrets } from '../api/types.ts'
+import { DeliveryLog } from '../components/delivery-log.tsx'
 import { DestinationForm, type DestinationFormValues } from '../components/destination-form.tsx'
 import {
   describeError,
@@ -14,7 +15,6 @@ import {
   SecretReveal,
 } from '../components/ui.tsx'
 import { useApi } from '../lib/api-context.ts'
-import { DeliveryLog } from '../components/delivery-log.tsx'
 import { healthAdvice, healthOf } from '../lib/deliveries.ts'
 import { formatTime } from '../lib/format.ts'
 import { Link, navigate, pathTo } from '../lib/router.tsx'
