@@ -70,15 +70,27 @@ export function queryString(query: Query | object | undefined): string {
 }
 
 export interface LeadQuery {
+  readonly q?: string
   readonly offer?: string
   readonly stage?: string
+  readonly source?: string
+  readonly doNotContact?: boolean
   readonly email?: string
+  readonly emailDomain?: string
   readonly since?: string
   readonly until?: string
   readonly test?: boolean
   readonly routed?: boolean
+  readonly sort?: 'lastActivity' | 'createdAt' | 'name' | 'company'
+  readonly order?: 'asc' | 'desc'
   readonly limit?: number
   readonly cursor?: string
+}
+
+/** A page of leads with the number matching the filters (exact up to 10,000; beyond, `totalIsEstimate`). */
+export interface LeadPage extends Page<Lead> {
+  readonly total: number
+  readonly totalIsEstimate: boolean
 }
 
 export interface FunnelQuery {
@@ -150,7 +162,32 @@ export function createApiClient(options: ApiClientOptions) {
     putNotifications: (contacts: NotificationContacts) =>
       request<NotificationContacts>('PUT', '/v1/tenant/notifications', undefined, contacts),
 
-    listLeads: (query: LeadQuery = {}) => request<Page<Lead>>('GET', '/v1/leads', { ...query }),
+    listLeads: (query: LeadQuery = {}) => request<LeadPage>('GET', '/v1/leads', { ...query }),
+    /** The leads of these filters as CSV (one row per event), for a download. */
+    exportLeadsCsv: async (query: LeadQuery = {}): Promise<Blob> => {
+      const headers: Record<string, string> = { accept: 'text/csv', authorization: `Bearer ${options.apiKey}` }
+      if (options.tenant) headers[tenantHeader] = options.tenant
+      let response: Response
+      try {
+        response = await send(`${baseUrl}/v1/leads/export.csv${queryString(query)}`, {
+          method: 'GET',
+          headers,
+          cache: 'no-store',
+          credentials: 'omit',
+        })
+      } catch (error) {
+        throw new ApiError(0, 'NETWORK', `Leadrelay could not be reached: ${(error as Error).message}`)
+      }
+      if (!response.ok) {
+        const problem = (await response.json().catch(() => ({}))) as { code?: string; detail?: string }
+        throw new ApiError(
+          response.status,
+          problem.code ?? 'HTTP_ERROR',
+          problem.detail ?? `The server answered ${response.status}`,
+        )
+      }
+      return response.blob()
+    },
     getLead: (leadId: string) => request<LeadDetail>('GET', `/v1/leads/${id(leadId)}`),
     funnel: (query: FunnelQuery = {}) => request<FunnelReport>('GET', '/v1/funnel', { ...query }),
 

@@ -2,17 +2,27 @@ import { render, screen } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, test, vi } from 'vitest'
 import { createApiClient, queryString } from '../api/client.ts'
-import { buildLeadQuery, emptyFilters, type LeadFilters as Filters, fetchLeadPage } from '../lib/leads-query.ts'
-import { fakeFetch, lead } from '../test/fixtures.ts'
+import { buildLeadQuery, emptyFilters, type LeadFilters as Filters } from '../lib/leads-query.ts'
+import { fakeFetch } from '../test/fixtures.ts'
 import { LeadFilters } from './lead-filters.tsx'
 
 describe('the leads filters', () => {
   test('build the API query from what the publisher chose', async () => {
     const onApply = vi.fn<(filters: Filters) => void>()
-    render(<LeadFilters value={emptyFilters} offers={[]} onApply={onApply} />)
+    const offers = [
+      { id: 'contoso.crm-suite', title: 'Contoso CRM Suite', aliases: [], status: 'live' as const },
+      { id: 'contoso.hr', aliases: [], status: 'draft' as const },
+    ] as unknown as Parameters<typeof LeadFilters>[0]['offers']
+    render(<LeadFilters value={emptyFilters} offers={offers} onApply={onApply} />)
     const user = userEvent.setup()
     await user.type(screen.getByLabelText('Customer email'), ' Someone@Contoso.com ')
-    await user.type(screen.getByLabelText('Offer'), 'contoso.crm-suite')
+    // Offers are listed by title; the query names the offer by id.
+    expect(screen.getByRole('option', { name: 'Contoso CRM Suite' })).toBeTruthy()
+    expect(screen.getByRole('option', { name: 'contoso.hr' })).toBeTruthy()
+    await user.selectOptions(screen.getByLabelText('Offer'), 'Contoso CRM Suite')
+    await user.selectOptions(screen.getByLabelText('Source'), 'AppSource')
+    await user.type(screen.getByLabelText('Email domain'), '@Fabrikam.com')
+    await user.selectOptions(screen.getByLabelText('Do not contact'), 'only')
     await user.selectOptions(screen.getByLabelText('Stage'), 'active')
     await user.type(screen.getByLabelText('Last event from'), '2026-11-01')
     await user.type(screen.getByLabelText('Last event to'), '2026-11-30')
@@ -25,9 +35,12 @@ describe('the leads filters', () => {
       `?${new URLSearchParams({
         offer: 'contoso.crm-suite',
         stage: 'active',
+        source: 'AppSource',
         email: 'Someone@Contoso.com',
+        emailDomain: 'Fabrikam.com',
         since: new Date(2026, 10, 1).toISOString(),
         until: new Date(2026, 11, 1).toISOString(),
+        doNotContact: 'true',
         routed: 'true',
         limit: '25',
       })}`,
@@ -54,44 +67,33 @@ describe('the leads filters', () => {
 })
 
 describe('a page of leads', () => {
-  test('asks the API with the filters, the page size and the cursor', async () => {
-    const { fetch, calls } = fakeFetch({ 'GET /v1/leads': () => ({ items: [lead()], nextCursor: 'next' }) })
+  test('every filter, the search and the order go to the API in one request: nothing is filtered in the browser', async () => {
+    const { fetch, calls } = fakeFetch({
+      'GET /v1/leads': () => ({ items: [], total: 0, totalIsEstimate: false }),
+    })
     const api = createApiClient({ apiKey: 'lr_key_test', fetch })
-    const page = await fetchLeadPage(api.listLeads, { ...emptyFilters, stage: 'trial' }, { limit: 25, cursor: 'c1' })
-    expect(page.nextCursor).toBe('next')
+    await api.listLeads(
+      buildLeadQuery(
+        { ...emptyFilters, q: ' müll ', source: 'AppSource', doNotContact: 'only', stage: 'trial' },
+        { limit: 25, cursor: 'c1', order: { sort: 'name', order: 'asc' } },
+      ),
+    )
     expect(calls).toHaveLength(1)
     expect(Object.fromEntries(calls[0]!.url.searchParams)).toEqual({
+      q: 'müll',
       stage: 'trial',
+      source: 'AppSource',
+      doNotContact: 'true',
       test: 'false',
+      sort: 'name',
+      order: 'asc',
       limit: '25',
       cursor: 'c1',
     })
     expect(calls[0]!.headers.authorization).toBe('Bearer lr_key_test')
   })
 
-  test('source and do-not-contact are matched on the pages the API returns, reading on with its cursor', async () => {
-    const pages: Record<string, { items: unknown[]; nextCursor?: string }> = {
-      start: {
-        items: [lead({ id: 'a', source: 'AppSource' }), lead({ id: 'b', source: 'AzureMarketplace' })],
-        nextCursor: 'p2',
-      },
-      p2: {
-        items: [lead({ id: 'c', source: 'AppSource', doNotContact: true }), lead({ id: 'd', source: 'AppSource' })],
-      },
-    }
-    const { fetch, calls } = fakeFetch({
-      'GET /v1/leads': (_body, url) => pages[url.searchParams.get('cursor') ?? 'start'],
-    })
-    const api = createApiClient({ apiKey: 'k', fetch })
-    const page = await fetchLeadPage(
-      api.listLeads,
-      { ...emptyFilters, source: 'appsource', doNotContact: 'exclude' },
-      { limit: 25 },
-    )
-    expect(page.items.map((item) => item.id)).toEqual(['a', 'd'])
-    expect(page.nextCursor).toBeUndefined()
-    expect(calls.map((call) => call.url.searchParams.get('cursor'))).toEqual([null, 'p2'])
-    // Source is not an API parameter: it never reaches the query.
-    expect(calls[0]!.url.searchParams.has('source')).toBe(false)
+  test('the default order is left to the API', () => {
+    expect(buildLeadQuery(emptyFilters, { order: { sort: 'lastActivity', order: 'desc' } })).toEqual({ test: false })
   })
 })

@@ -1,4 +1,7 @@
-/** The Leads page's filter form. Filters stay in the page (never in the URL): an email is customer data. */
+/**
+ * The Leads page's filter form and search box. Filters stay in the page (never in the URL): an email is customer data.
+ * Every filter is applied by the API.
+ */
 
 import { type FormEvent, useState } from 'react'
 import { type Offer, stages } from '../api/types.ts'
@@ -25,10 +28,13 @@ export function LeadFilters({ value, offers, onApply }: LeadFiltersProps) {
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
-    onApply(draft)
+    onApply({ ...draft, q: value.q })
   }
 
-  const active = Object.entries(value).filter(([key, chosen]) => chosen !== emptyFilters[key as keyof Filters]).length
+  // The search box sits outside this form and is not counted as a filter here.
+  const active = Object.entries(value).filter(
+    ([key, chosen]) => key !== 'q' && chosen !== emptyFilters[key as keyof Filters],
+  ).length
 
   return (
     <details className="filters-panel" open={startOpen()}>
@@ -46,23 +52,29 @@ export function LeadFilters({ value, offers, onApply }: LeadFiltersProps) {
           />
         </div>
         <div className="field">
-          <label htmlFor="filter-offer">Offer</label>
+          <label htmlFor="filter-domain">Email domain</label>
           <input
-            id="filter-offer"
-            list="filter-offer-options"
+            id="filter-domain"
             autoComplete="off"
             spellCheck={false}
-            placeholder="Any offer"
-            value={draft.offer}
-            onChange={(event) => set('offer', event.target.value)}
+            placeholder="contoso.com"
+            value={draft.emailDomain}
+            onChange={(event) => set('emailDomain', event.target.value)}
           />
-          <datalist id="filter-offer-options">
+        </div>
+        <div className="field">
+          <label htmlFor="filter-offer">Offer</label>
+          <select id="filter-offer" value={draft.offer} onChange={(event) => set('offer', event.target.value)}>
+            <option value="">Any offer</option>
             {offers.map((offer) => (
               <option key={offer.id} value={offer.id}>
-                {offer.title ?? offer.id}
+                {offer.title?.trim() ? offer.title : offer.id}
               </option>
             ))}
-          </datalist>
+            {draft.offer && !offers.some((offer) => offer.id === draft.offer) && (
+              <option value={draft.offer}>{draft.offer}</option>
+            )}
+          </select>
         </div>
         <div className="field">
           <label htmlFor="filter-stage">Stage</label>
@@ -81,20 +93,16 @@ export function LeadFilters({ value, offers, onApply }: LeadFiltersProps) {
         </div>
         <div className="field">
           <label htmlFor="filter-source">Source</label>
-          <input
-            id="filter-source"
-            list="filter-source-options"
-            autoComplete="off"
-            spellCheck={false}
-            placeholder="Any source"
-            value={draft.source}
-            onChange={(event) => set('source', event.target.value)}
-          />
-          <datalist id="filter-source-options">
-            {knownSources.map((source) => (
-              <option key={source} value={source} />
-            ))}
-          </datalist>
+          <select id="filter-source" value={draft.source} onChange={(event) => set('source', event.target.value)}>
+            <option value="">Any source</option>
+            {[...knownSources, ...(draft.source && !knownSources.includes(draft.source) ? [draft.source] : [])].map(
+              (source) => (
+                <option key={source} value={source}>
+                  {source}
+                </option>
+              ),
+            )}
+          </select>
         </div>
         <div className="field">
           <label htmlFor="filter-from">Last event from</label>
@@ -151,8 +159,9 @@ export function LeadFilters({ value, offers, onApply }: LeadFiltersProps) {
             type="button"
             className="button-secondary"
             onClick={() => {
-              setDraft(emptyFilters)
-              onApply(emptyFilters)
+              const cleared = { ...emptyFilters, q: value.q }
+              setDraft(cleared)
+              onApply(cleared)
             }}
           >
             Clear
@@ -160,5 +169,39 @@ export function LeadFilters({ value, offers, onApply }: LeadFiltersProps) {
         </div>
       </form>
     </details>
+  )
+}
+
+export interface LeadSearchProps {
+  readonly value: string
+  onSearch(q: string): void
+}
+
+/** Search by the start of a name, company, email or email domain; applied on Enter or Search. */
+export function LeadSearch({ value, onSearch }: LeadSearchProps) {
+  const [text, setText] = useState(value)
+  return (
+    <form
+      aria-label="Search leads"
+      className="lead-search"
+      onSubmit={(event) => {
+        event.preventDefault()
+        onSearch(text.trim())
+      }}
+    >
+      <label htmlFor="lead-search">Search</label>
+      <input
+        id="lead-search"
+        type="search"
+        autoComplete="off"
+        spellCheck={false}
+        placeholder="Name, company, email or domain"
+        value={text}
+        onChange={(event) => setText(event.target.value)}
+      />
+      <button type="submit" className="button-secondary">
+        Search
+      </button>
+    </form>
   )
 }

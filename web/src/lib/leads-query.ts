@@ -1,15 +1,19 @@
 /**
- * The Leads page's filters and the API query they become. The API filters by offer, stage, email, period, test and
- * routing; source and do-not-contact are checked here, on the leads each page brings back.
+ * The Leads page's filters, search and order, and the API query they become. Every filter is applied by the API
+ * (GET /v1/leads), which also sorts, counts and pages; the page never filters what it was sent.
  */
 
 import type { LeadQuery } from '../api/client.ts'
-import type { Lead, Stage } from '../api/types.ts'
+import type { Stage } from '../api/types.ts'
 import { endOfDay, startOfDay } from './format.ts'
 
 export interface LeadFilters {
+  /** Free text: the start of a name, last name, company, email or email domain. */
+  readonly q: string
   /** Customer email (the API matches it exactly, case-insensitively). */
   readonly email: string
+  /** Email domain, e.g. `contoso.com` (exactly, case-insensitively). */
+  readonly emailDomain: string
   /** An offer id or the name leads carry. */
   readonly offer: string
   readonly stage: Stage | ''
@@ -23,7 +27,9 @@ export interface LeadFilters {
 }
 
 export const emptyFilters: LeadFilters = {
+  q: '',
   email: '',
+  emailDomain: '',
   offer: '',
   stage: '',
   source: '',
@@ -34,70 +40,76 @@ export const emptyFilters: LeadFilters = {
   routed: 'any',
 }
 
-/** The `GET /v1/leads` query for these filters and page. */
-export function buildLeadQuery(filters: LeadFilters, page: { limit?: number; cursor?: string } = {}): LeadQuery {
-  const query: Record<string, string | number | boolean> = {}
+export type LeadSortField = 'lastActivity' | 'createdAt' | 'name' | 'company'
+
+export interface LeadOrder {
+  readonly sort: LeadSortField
+  readonly order: 'asc' | 'desc'
+}
+
+export const defaultOrder: LeadOrder = { sort: 'lastActivity', order: 'desc' }
+
+/** Times newest first, names A to Z: what a first click on a column asks for. */
+export function naturalOrder(sort: LeadSortField): LeadOrder {
+  return { sort, order: sort === 'lastActivity' || sort === 'createdAt' ? 'desc' : 'asc' }
+}
+
+/** A click on a column header: the other direction if it is the current order, else its natural order. */
+export function toggledOrder(current: LeadOrder, sort: LeadSortField): LeadOrder {
+  if (current.sort !== sort) return naturalOrder(sort)
+  return { sort, order: current.order === 'asc' ? 'desc' : 'asc' }
+}
+
+/** The filter part of the query, shared by the list and the CSV export. */
+export function buildFilterQuery(filters: LeadFilters): LeadQuery {
+  const query: Record<string, string | boolean> = {}
+  const q = filters.q.trim()
+  if (q) query.q = q
   const offer = filters.offer.trim()
   if (offer) query.offer = offer
   if (filters.stage) query.stage = filters.stage
+  const source = filters.source.trim()
+  if (source) query.source = source
   const email = filters.email.trim()
   if (email) query.email = email
+  const emailDomain = filters.emailDomain.trim().replace(/^@/, '')
+  if (emailDomain) query.emailDomain = emailDomain
   const since = startOfDay(filters.from)
   if (since) query.since = since
   const until = endOfDay(filters.to)
   if (until) query.until = until
   if (filters.test === 'exclude') query.test = false
   if (filters.test === 'only') query.test = true
+  if (filters.doNotContact === 'only') query.doNotContact = true
+  if (filters.doNotContact === 'exclude') query.doNotContact = false
   if (filters.routed === 'yes') query.routed = true
   if (filters.routed === 'no') query.routed = false
-  if (page.limit !== undefined) query.limit = page.limit
-  if (page.cursor) query.cursor = page.cursor
   return query as LeadQuery
 }
 
-/** True when a filter is applied on the page rather than by the API. */
-export function hasLocalFilters(filters: LeadFilters): boolean {
-  return filters.source.trim() !== '' || filters.doNotContact !== 'any'
-}
-
-/** The filters the API cannot apply. */
-export function matchesLocalFilters(lead: Lead, filters: LeadFilters): boolean {
-  const source = filters.source.trim().toLowerCase()
-  if (source && (lead.source ?? '').toLowerCase() !== source) return false
-  if (filters.doNotContact === 'only' && !lead.doNotContact) return false
-  if (filters.doNotContact === 'exclude' && lead.doNotContact) return false
-  return true
+/** The `GET /v1/leads` query for these filters, order and page; the default order is left to the API. */
+export function buildLeadQuery(
+  filters: LeadFilters,
+  page: { limit?: number; cursor?: string | undefined; order?: LeadOrder } = {},
+): LeadQuery {
+  const query: Record<string, string | number | boolean> = { ...buildFilterQuery(filters) }
+  const order = page.order ?? defaultOrder
+  if (order.sort !== defaultOrder.sort || order.order !== defaultOrder.order) {
+    query.sort = order.sort
+    query.order = order.order
+  }
+  if (page.limit !== undefined) query.limit = page.limit
+  if (page.cursor) query.cursor = page.cursor
+  return query as LeadQuery
 }
 
 export function isFiltered(filters: LeadFilters): boolean {
   return JSON.stringify(filters) !== JSON.stringify(emptyFilters)
 }
 
-export interface LeadPage {
-  readonly items: Lead[]
-  readonly nextCursor?: string
-}
-
-/**
- * One page of leads matching every filter. With page-side filters it reads on through the API's pages until it has
- * `limit` matches or has read `maxScans` pages; the cursor it returns continues where it stopped.
- */
-export async function fetchLeadPage(
-  listLeads: (query: LeadQuery) => Promise<LeadPage>,
-  filters: LeadFilters,
-  page: { limit: number; cursor?: string | undefined },
-  maxScans = 10,
-): Promise<LeadPage> {
-  if (!hasLocalFilters(filters)) {
-    return listLeads(buildLeadQuery(filters, { limit: page.limit, ...(page.cursor && { cursor: page.cursor }) }))
-  }
-  const items: Lead[] = []
-  let cursor = page.cursor
-  for (let scan = 0; scan < maxScans; scan++) {
-    const answer = await listLeads(buildLeadQuery(filters, { limit: 100, ...(cursor && { cursor }) }))
-    items.push(...answer.items.filter((lead) => matchesLocalFilters(lead, filters)))
-    cursor = answer.nextCursor
-    if (!cursor || items.length >= page.limit) break
-  }
-  return { items, ...(cursor && { nextCursor: cursor }) }
+/** "1 lead", "1,234 leads", or "More than 10,000 leads" when the API stopped counting. */
+export function describeTotal(total: number, isEstimate: boolean): string {
+  const count = total.toLocaleString('en-US')
+  if (isEstimate) return `More than ${count} leads`
+  return `${count} ${total === 1 ? 'lead' : 'leads'}`
 }
