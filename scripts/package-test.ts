@@ -62,6 +62,20 @@ async function localPrebuilds(into: string): Promise<NodeJS.ProcessEnv> {
   return { npm_config_better_sqlite3_local_prebuilds: into }
 }
 
+const metricsToken = 'package-test-metrics-token'
+
+/** Scrapes /metrics until `name{labels}` reaches `value`: the delivery thread reports its attempts once a second. */
+async function waitForMetric(base: string, sample: string, value: number): Promise<void> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const text = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text()
+    const line = text.split('\n').find((candidate) => candidate.startsWith(`${sample} `))
+    if (line !== undefined && Number(line.slice(sample.length + 1)) === value) return
+    assert.ok(Date.now() < deadline, `/metrics never showed ${sample} ${value}:\n${line ?? 'no such sample'}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
 interface Serve {
   readonly child: ChildProcess
   readonly url: string
@@ -82,7 +96,11 @@ async function startServe(appDir: string, dataDir: string): Promise<Serve> {
     ],
     {
       cwd: appDir,
-      env: plainEnv({ LEADRELAY_ALLOW_PRIVATE_NETWORKS: 'true', LEADRELAY_LOG_LEVEL: 'warn' }),
+      env: plainEnv({
+        LEADRELAY_ALLOW_PRIVATE_NETWORKS: 'true',
+        LEADRELAY_LOG_LEVEL: 'warn',
+        LEADRELAY_METRICS_TOKEN: metricsToken,
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
@@ -218,6 +236,13 @@ async function main(): Promise<void> {
     assert.equal(ingested.status, 202, await ingested.clone().text())
     const [delivered] = await sink.waitForRequests(1, 20_000)
     assert.match(delivered?.body ?? '', /first@contoso\.com/)
+    await waitForMetric(
+      first.url,
+      'leadrelay_leads_received_total{source="AzureMarketplace",action="INS",outcome="accepted"}',
+      1,
+    )
+    // Counted on the delivery thread, reported to the main thread that serves /metrics.
+    await waitForMetric(first.url, 'leadrelay_deliveries_total{destination_kind="webhook",outcome="delivered"}', 1)
 
     step('SIGTERM with a delivery attempt and an ingest request in flight')
     sink.respondWith({ status: 200, delayMs: 4000 })

@@ -10,6 +10,8 @@ import { createApp } from './http/app.ts'
 import { createAuthenticator } from './http/auth.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { createDestinationService, type DestinationService } from './services/destinations.ts'
+import { registerMetricsRoute } from './http/routes/metrics.ts'
+import { createMetrics } from './metrics/metrics.ts'
 import { createIngestService, type IngestService } from './services/ingest.ts'
 import { version } from './version.ts'
 
@@ -42,9 +44,13 @@ export interface Server {
 export function createServer(deps: ServerDeps): Server {
   const log = deps.log ?? createLogger('silent')
   // Before the thread starts: on first use this creates the secret-key file, which the thread then reads.
-  const runtime = createDeliveryRuntime({ ...deps, log })
+  const metrics = deps.config.metrics.enabled ? createMetrics({ store: deps.store, clock: deps.clock }) : undefined
+  const runtime = createDeliveryRuntime({ ...deps, log, ...(metrics && { onAttempt: metrics.attempt }) })
   const placement = deps.workerPlacement ?? 'in-process'
-  const thread = placement === 'thread' ? startDeliveryThread({ config: deps.config, log }) : undefined
+  const thread =
+    placement === 'thread'
+      ? startDeliveryThread({ config: deps.config, log, ...(metrics && { onAttempts: metrics.observeAttempts }) })
+      : undefined
   const wakeWorker = thread ? () => thread.wake() : () => runtime.worker.wake()
   const ingest = createIngestService({
     store: deps.store,
@@ -53,6 +59,7 @@ export function createServer(deps: ServerDeps): Server {
     dedupeWindowMs: deps.config.dedupeWindowMs,
     actionStages: deps.config.actionStages,
     onCommitted: wakeWorker,
+    ...(metrics && { metrics }),
   })
   const destinations = createDestinationService({
     store: deps.store,
@@ -82,6 +89,12 @@ export function createServer(deps: ServerDeps): Server {
       trustProxy: deps.config.trustProxy,
     },
   )
+  if (metrics) {
+    registerMetricsRoute(app, {
+      registry: metrics.registry,
+      ...(deps.config.metrics.token !== undefined && { token: deps.config.metrics.token }),
+    })
+  }
   let closing = false
   // Answers sent while closing end their connection: an idle keep-alive connection would hold the close open.
   app.addHook('onSend', (_request, reply, payload, done) => {

@@ -26,6 +26,8 @@ export interface DeliveryRuntimeDeps {
   readonly http?: HttpClient
   readonly registry?: DestinationRegistry
   readonly random?: () => number
+  /** Told of each delivery attempt (metrics). */
+  readonly onAttempt?: (destinationKind: string, outcome: string, seconds: number) => void
 }
 
 export interface DeliveryRuntime {
@@ -53,6 +55,7 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     log,
     workerId: `${process.pid}-${deps.ids.next('key').slice(-8)}`,
     ...(deps.random && { random: deps.random }),
+    ...(deps.onAttempt && { onAttempt: deps.onAttempt }),
     options: {
       ...config.worker,
       retryPolicy: config.retryPolicy,

@@ -5,6 +5,7 @@ import type { Config } from '../config.ts'
 import { createIdGenerator } from '../core/ids.ts'
 import { systemClock } from '../core/ports.ts'
 import { createLogger } from '../logger.ts'
+import { createAttemptBatcher } from '../metrics/metrics.ts'
 import { openStore } from '../store/open-store.ts'
 import { createDeliveryRuntime } from './delivery-runtime.ts'
 import { type FromDeliveryThread, type ToDeliveryThread, windowReportIntervalMs } from './delivery-thread.ts'
@@ -15,10 +16,21 @@ const { config } = workerData as { readonly config: Config }
 // The main thread migrated the store before starting this thread.
 const store = openStore(config)
 const log = createLogger(config.logLevel).child({ thread: 'delivery' })
-const runtime = createDeliveryRuntime({ config, store, clock: systemClock, ids: createIdGenerator(systemClock), log })
+const reply = (message: FromDeliveryThread) => port.postMessage(message)
+// Metrics live on the main thread, which serves /metrics; attempts reach it in batches.
+const attempts = config.metrics.enabled
+  ? createAttemptBatcher((batch) => reply({ type: 'attempts', batch }))
+  : undefined
+const runtime = createDeliveryRuntime({
+  config,
+  store,
+  clock: systemClock,
+  ids: createIdGenerator(systemClock),
+  log,
+  ...(attempts && { onAttempt: attempts.record }),
+})
 runtime.worker.start()
 runtime.alerts.start()
-const reply = (message: FromDeliveryThread) => port.postMessage(message)
 reply({ type: 'started' })
 
 // The destinations' pages show the window; a message every few seconds, only when it moved, costs nothing under load.
@@ -43,6 +55,7 @@ port.on('message', (message: ToDeliveryThread) => {
       .then(() => store.close())
       .catch((error: unknown) => log.error({ err: error }, 'delivery thread did not stop cleanly'))
       .finally(() => {
+        attempts?.flush()
         reply({ type: 'stopped' })
         port.close()
       })

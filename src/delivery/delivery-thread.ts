@@ -24,6 +24,8 @@ export type FromDeliveryThread =
   | { readonly type: 'stopped' }
   /** Each destination's adaptive window, sent every few seconds while it changes. */
   | { readonly type: 'windows'; readonly windows: readonly (readonly [string, WindowView])[] }
+  /** Attempts since the last report, for metrics: flat triples of destination kind, outcome and seconds. */
+  | { readonly type: 'attempts'; readonly batch: readonly (string | number)[] }
 
 export interface DeliveryThread {
   /** Looks for work now (after a commit that queued deliveries, or a replay). */
@@ -41,6 +43,8 @@ export interface DeliveryThreadOptions {
   readonly restartDelayMs?: number
   /** Starts one thread; replaced in tests to make one fail. */
   readonly spawn?: (config: Config) => Worker
+  /** Receives the thread's attempt reports (metrics on). */
+  readonly onAttempts?: (batch: readonly (string | number)[]) => void
 }
 
 /** Starts the thread's code: the TypeScript source in a checkout (run through tsx), the build in a package. */
@@ -53,6 +57,7 @@ export function startDeliveryThread({
   log,
   restartDelayMs = 1000,
   spawn = spawnDeliveryThread,
+  onAttempts,
 }: DeliveryThreadOptions): DeliveryThread {
   let stopping = false
   let thread: Worker
@@ -68,6 +73,7 @@ export function startDeliveryThread({
       if (message.type === 'started') log.debug('delivery thread started')
       if (message.type === 'stopped') stopped?.()
       if (message.type === 'windows') windows = new Map(message.windows)
+      if (message.type === 'attempts') onAttempts?.(message.batch)
     })
     exited = new Promise<void>((resolve) => {
       thread.once('exit', (code) => {

@@ -70,6 +70,8 @@ export interface WorkerDeps {
   readonly workerId: string
   /** In [0, 1); drives retry jitter. */
   readonly random?: () => number
+  /** Told of each attempt's outcome and duration, for metrics; runs on the delivery path, so it must be cheap. */
+  readonly onAttempt?: (destinationKind: string, outcome: string, seconds: number) => void
   /** Told when a destination is paused, disabled or recovers. Failures here never affect delivery. */
   readonly onHealthChange?: (
     destination: DestinationRecord,
@@ -337,6 +339,13 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       finishedAt: clock.now(),
       inFlightAtStart,
     })
+    if (deps.onAttempt) {
+      const seconds = (clock.now() - callStartedAt) / 1000
+      const kind = destinationOf(first.delivery).kind
+      for (const outcome of outcomes) {
+        deps.onAttempt(kind, outcome.kind === 'delivered' ? 'delivered' : outcome.failure, seconds)
+      }
+    }
     // The destination took everything: its slot can carry the next lead while this outcome is being recorded.
     // Failures keep the slot until recorded, so a pause or the breaker takes effect before the next attempt.
     if (outcomes.length > 0 && outcomes.every((outcome) => outcome.kind === 'delivered')) releaseSlot('succeeded')

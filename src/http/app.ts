@@ -25,6 +25,7 @@ import { registerLeadRoutes } from './routes/leads.ts'
 import { registerOfferRoutes } from './routes/offers.ts'
 import { registerPeopleRoutes } from './routes/people.ts'
 import { registerSignInRoutes } from './routes/sign-in.ts'
+import { registerCrossSiteCheck } from './session-cookies.ts'
 import { parseWith } from './validate.ts'
 
 /** The routes each app registered, method and URL, so tests can hold the OpenAPI document to them. */
@@ -81,6 +82,7 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
     auth: registerAuthFailureBrake(app, given.auth, createAuthFailureLimiter(given.clock)),
   }
   registerApiResponseHeaders(app)
+  registerCrossSiteCheck(app, (request) => deps.auth.usesSession(request), deps.publicUrl)
   const routes: { method: string; url: string }[] = []
   servedRoutes.set(app, routes)
   app.addHook('onRoute', (route) => {

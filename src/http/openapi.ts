@@ -5,13 +5,15 @@ import { errorCatalogue } from '../core/errors.ts'
 import { stages } from '../core/funnel.ts'
 import { destinationInput, destinationPatchInput } from '../services/destinations.ts'
 import { ingestTokenRotateInput, keyInput, keyRotateInput } from '../services/keys.ts'
+import { invitationInput, roleInput } from '../services/people.ts'
 import { leadSortFields } from '../store/types.ts'
 import { notificationContacts } from './notification-contacts.ts'
-import { scopeOfRoute } from './route-scopes.ts'
+import { roleOfRoute, scopeOfRoute } from './route-scopes.ts'
 import { deliveryListQuery, replayBody } from './routes/deliveries.ts'
 import { destinationAttemptsQuery, routeBody } from './routes/destinations.ts'
 import { funnelQuery, leadExportQuery, leadListQuery } from './routes/leads.ts'
 import { offerBody } from './routes/offers.ts'
+import { tenantSignInInput } from './routes/people.ts'
 
 const customerSchema = {
   type: 'object',
@@ -193,7 +195,10 @@ function withRouteScopes(paths: Record<string, Record<string, unknown>>) {
     for (const [method, operation] of Object.entries(operations)) {
       const secured = operation as { security?: unknown }
       if (secured.security === undefined) continue
-      secured.security = [{ apiKey: [scopeOfRoute(method, path.replace(/\{(\w+)\}/g, ':$1'))] }]
+      const route = path.replace(/\{(\w+)\}/g, ':$1')
+      // A key with the scope, or a signed-in person with the role (x-leadrelay-role).
+      secured.security = [{ apiKey: [scopeOfRoute(method, route)] }, { session: [] }]
+      ;(operation as Record<string, unknown>)['x-leadrelay-role'] = roleOfRoute(method, route)
     }
   }
   return paths
@@ -285,6 +290,26 @@ function managementPaths() {
     { body: ingestTokenRotateInput, status: 201 },
   )
   add('delete', '/v1/tenant/ingest-tokens/{tokenId}', "End a previous ingest token's overlap now", { status: 204 })
+  add('get', '/v1/people', "The tenant's people: name, email, role, operator flag, member since")
+  add('post', '/v1/invitations', 'Invite an email with a role; the link (7 days, once) is emailed, or in this answer without SMTP', {
+    body: invitationInput,
+    status: 201,
+  })
+  add('patch', '/v1/people/{personId}', "Change a person's role; only an owner makes or unmakes owners", {
+    body: roleInput,
+  })
+  add('delete', '/v1/people/{personId}', 'Remove a person from the tenant; their sessions here end at once', {
+    status: 204,
+  })
+  add('get', '/v1/tenant/sign-in', 'The Entra tenant whose people join this tenant by signing in, and their role')
+  add('put', '/v1/tenant/sign-in', 'Set (or clear, with null) the Entra tenant whose people join by signing in', {
+    body: tenantSignInInput,
+  })
+  add(
+    'post',
+    '/v1/sessions/revoke-all',
+    'Sign out everywhere: every session of the signed-in person (with an admin key: of every person of the tenant)',
+  )
   return paths
 }
 
@@ -300,6 +325,13 @@ export function buildOpenApiDocument(version: string) {
           scheme: 'bearer',
           description:
             'A named API key. Each operation lists the scope it needs: ingest (POST /v1/leads), read (GETs) or admin (everything); a key without it gets 403 FORBIDDEN.',
+        },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'leadrelay-session',
+          description:
+            'A person signed in through /auth/login (OpenID Connect); `__Host-leadrelay-session` on https. Each operation names the least role it needs in x-leadrelay-role (viewer, editor, admin, owner); a person without it gets 403 FORBIDDEN with requiredRole. Changes (POST, PUT, PATCH, DELETE) must come from the portal\'s origin (Sec-Fetch-Site or Origin), else 403 CROSS_SITE_REQUEST.',
         },
       },
       schemas: { MicrosoftLead: microsoftLead, Lead: apiLead, Receipt: receipt, Attempt: attempt, Problem: problem },

@@ -8,6 +8,7 @@ import { type InboundFormat, parseInboundLead } from '../core/inbound.ts'
 import { maxBodyDepth, nestsDeeperThan } from '../core/json-depth.ts'
 import { contentHashOf, interpretLead } from '../core/lead.ts'
 import type { Clock } from '../core/ports.ts'
+import type { Metrics } from '../metrics/metrics.ts'
 import { createGroupCommit } from '../store/group-commit.ts'
 import type { IngestReceipt, Store } from '../store/types.ts'
 
@@ -41,6 +42,8 @@ export interface IngestServiceDeps {
   readonly actionStages?: Readonly<Record<string, Stage>>
   /** Called after a commit that queued deliveries (wakes the delivery worker). */
   readonly onCommitted?: () => void
+  /** Counts leads and times ingests and commits when metrics are on. */
+  readonly metrics?: Pick<Metrics, 'leadReceived' | 'storeCommit'>
 }
 
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/
@@ -48,8 +51,10 @@ const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/
 export function createIngestService(deps: IngestServiceDeps): IngestService {
   const actionMeanings = createActionMeanings(deps.actionStages)
   const groupCommit = createGroupCommit({ store: deps.store, clock: deps.clock })
-  return {
+  const { metrics } = deps
+  const service: IngestService = {
     async ingest(request) {
+      const startedAt = metrics ? performance.now() : 0
       // Imports reach here without the HTTP parser's check; nothing below may meet unbounded nesting.
       if (nestsDeeperThan(request.body, maxBodyDepth)) {
         throw new AppError('BODY_TOO_DEEP', `The lead nests objects and arrays more than ${maxBodyDepth} levels deep`, {
@@ -75,6 +80,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
       if (request.strict && draft.invalid.email !== undefined) {
         throw new AppError('LEAD_INVALID', 'customer.email is not a valid email address', { field: 'customer.email' })
       }
+      const commitStartedAt = metrics ? performance.now() : 0
       const outcome = await groupCommit.submit({
         tenantId: request.tenantId,
         eventId: deps.ids.next('evt'),
@@ -91,8 +97,26 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
         })
       }
       if (outcome.status === 'recorded' && outcome.receipt.deliveries > 0) deps.onCommitted?.()
+      if (metrics) {
+        const now = performance.now()
+        metrics.storeCommit((now - commitStartedAt) / 1000)
+        const counted = outcome.status === 'duplicate' ? 'duplicate' : 'accepted'
+        metrics.leadReceived(draft.source, draft.action, counted, (now - startedAt) / 1000)
+      }
       return { receipt: outcome.receipt, duplicate: outcome.status === 'duplicate' }
     },
     drain: () => groupCommit.drain(),
+  }
+  if (!metrics) return service
+  return {
+    ...service,
+    async ingest(request) {
+      try {
+        return await service.ingest(request)
+      } catch (error) {
+        if (error instanceof AppError) metrics.leadReceived(undefined, undefined, 'rejected', 0)
+        throw error
+      }
+    },
   }
 }

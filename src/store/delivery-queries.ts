@@ -376,6 +376,23 @@ export function createDeliveryQueries({
       return (await db.selectFrom('destinations').selectAll().orderBy('id').execute()).map(destinationOf)
     },
 
+    async deliveryQueueStatistics(now) {
+      const rows = await db
+        .selectFrom('deliveries')
+        .select((eb) => ['state', eb.fn.countAll().as('count'), eb.fn.min('run_at').as('first_run_at')])
+        .where('state', 'in', ['queued', 'in_flight'])
+        .groupBy('state')
+        .execute()
+      const queued = rows.find((row) => row.state === 'queued')
+      const inFlight = rows.find((row) => row.state === 'in_flight')
+      const firstRunAt = queued ? Number(queued.first_run_at) : undefined
+      return {
+        queued: Number(queued?.count ?? 0),
+        inFlight: Number(inFlight?.count ?? 0),
+        ...(firstRunAt !== undefined && firstRunAt <= now && { oldestDueAt: firstRunAt }),
+      }
+    },
+
     async deleteDestination(tenantId, id, now) {
       return db.transaction().execute(async (trx) => {
         const result = await trx

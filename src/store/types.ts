@@ -396,6 +396,13 @@ export interface AttemptCompletion {
   readonly now: number
 }
 
+export interface DeliveryQueueStatistics {
+  readonly queued: number
+  readonly inFlight: number
+  /** `run_at` of the queued delivery that has been due longest; absent when none is due. */
+  readonly oldestDueAt?: number
+}
+
 export interface DeliveryFilter {
   readonly state?: DeliveryState
   readonly destinationId?: string
@@ -437,6 +444,8 @@ export interface DeliveryStore {
   listDestinations(tenantId: string): Promise<readonly DestinationRecord[]>
   /** Every destination with sealed secrets, for key rotation. */
   listAllDestinations(): Promise<readonly DestinationRecord[]>
+  /** The delivery queue at `now`, for metrics: one grouped query, read on each scrape. */
+  deliveryQueueStatistics(now: number): Promise<DeliveryQueueStatistics>
   /** Removes it from routes; its pending deliveries end `dead`. False when there is no such destination. */
   deleteDestination(tenantId: string, id: string, now: number): Promise<boolean>
   setDestinationHealth(id: string, health: DestinationHealth, now: number): Promise<void>

@@ -112,6 +112,14 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: HttpDeps): vo
   app.get('/v1/audit', async (request) => {
     const tenant = await deps.auth.tenantOf(request)
     const entries = await deps.store.listAudit(tenant.id, 200)
-    return { items: entries.map((entry) => ({ ...entry, at: iso(entry.at) })) }
+    // Who acted, by name: the person, or the key's name (ids stay for those who need them).
+    const names = await deps.store.namesOfActors(entries.map((entry) => entry.actor))
+    return {
+      items: entries.map((entry) => ({
+        ...entry,
+        ...(names.has(entry.actor) && { actorName: names.get(entry.actor) }),
+        at: iso(entry.at),
+      })),
+    }
   })
 }
