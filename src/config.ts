@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { AppError } from './core/errors.ts'
 import { type Stage, stages } from './core/funnel.ts'
 import { defaultRetryPolicy, type RetryPolicy } from './core/retry-policy.ts'
+import { isRole, type Role } from './core/roles.ts'
 
 export interface Config {
   readonly host: string
@@ -39,6 +40,8 @@ export interface Config {
   /** Let destinations reach loopback and private addresses (tests, on-premises CRMs). Off by default (SSRF). */
   readonly allowPrivateNetworks: boolean
   readonly smtp?: { readonly url: string; readonly from: string }
+  /** How people sign in to the portal (docs/decisions/0008-sign-in-for-people.md). */
+  readonly signIn: SignInConfig
   readonly retryPolicy: RetryPolicy
   readonly worker: {
     readonly maxInFlight: number
@@ -223,7 +226,79 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     ...(env.LEADRELAY_SMTP_URL && {
       smtp: { url: env.LEADRELAY_SMTP_URL, from: env.LEADRELAY_SMTP_FROM ?? 'Leadrelay <leadrelay@localhost>' },
     }),
+    signIn: parseSignIn(env),
     retryPolicy: parseRetryPolicy(env),
     worker: workerSettings(env),
+  }
+}
+
+/** An OpenID Connect provider: Microsoft Entra ID or any other by its issuer URL. */
+export interface OidcConfig {
+  readonly issuer: string
+  readonly clientId: string
+  readonly clientSecret?: string
+  /** Entra tenant ids (`tid`) whose people may sign in; lower case. */
+  readonly allowedTenants: readonly string[]
+  /** Email domains whose people (with a verified email) join the oldest tenant by themselves; lower case. */
+  readonly allowedDomains: readonly string[]
+  /** The role of a person who joins by an allowed tenant or domain. */
+  readonly defaultRole: Role
+}
+
+export interface SignInConfig {
+  /** Absent: no identity provider, the portal is entered with an API key. */
+  readonly oidc?: OidcConfig
+  /** Whether the portal still offers "sign in with an API key"; always true without OIDC. */
+  readonly apiKeySignIn: boolean
+  /** People who are operators (owner of every tenant); lower case. */
+  readonly operatorEmails: readonly string[]
+  readonly sessionIdleMs: number
+  readonly sessionMaxMs: number
+}
+
+const listOf = (text: string | undefined) =>
+  (text ?? '')
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter((entry) => entry !== '')
+
+function parseSignIn(env: NodeJS.ProcessEnv): SignInConfig {
+  const issuer = env.LEADRELAY_OIDC_ISSUER || undefined
+  const clientId = env.LEADRELAY_OIDC_CLIENT_ID || undefined
+  if ((issuer === undefined) !== (clientId === undefined)) {
+    throw new AppError('CONFIG_INVALID', 'Set both LEADRELAY_OIDC_ISSUER and LEADRELAY_OIDC_CLIENT_ID, or neither', {
+      field: issuer === undefined ? 'LEADRELAY_OIDC_ISSUER' : 'LEADRELAY_OIDC_CLIENT_ID',
+    })
+  }
+  if (issuer !== undefined && !/^https:\/\/|^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(issuer)) {
+    throw new AppError('CONFIG_INVALID', 'LEADRELAY_OIDC_ISSUER must be an https:// URL', {
+      field: 'LEADRELAY_OIDC_ISSUER',
+    })
+  }
+  const defaultRole = env.LEADRELAY_OIDC_DEFAULT_ROLE || 'viewer'
+  if (!isRole(defaultRole)) {
+    throw new AppError('CONFIG_INVALID', 'LEADRELAY_OIDC_DEFAULT_ROLE must be viewer, editor, admin or owner', {
+      field: 'LEADRELAY_OIDC_DEFAULT_ROLE',
+    })
+  }
+  const sessionIdleMs = parseDuration('LEADRELAY_SESSION_IDLE', env.LEADRELAY_SESSION_IDLE ?? '8h')
+  const sessionMaxMs = parseDuration('LEADRELAY_SESSION_MAX', env.LEADRELAY_SESSION_MAX ?? '7d')
+  return {
+    ...(issuer !== undefined &&
+      clientId !== undefined && {
+        oidc: {
+          issuer,
+          clientId,
+          ...(env.LEADRELAY_OIDC_CLIENT_SECRET && { clientSecret: env.LEADRELAY_OIDC_CLIENT_SECRET }),
+          allowedTenants: listOf(env.LEADRELAY_OIDC_ALLOWED_TENANTS),
+          allowedDomains: listOf(env.LEADRELAY_OIDC_ALLOWED_DOMAINS).map((domain) => domain.replace(/^@/, '')),
+          defaultRole,
+        },
+      }),
+    apiKeySignIn:
+      issuer === undefined || parseFlag('LEADRELAY_ALLOW_API_KEY_SIGN_IN', env.LEADRELAY_ALLOW_API_KEY_SIGN_IN),
+    operatorEmails: listOf(env.LEADRELAY_OPERATOR_EMAILS),
+    sessionIdleMs,
+    sessionMaxMs: Math.max(sessionMaxMs, sessionIdleMs),
   }
 }

@@ -5,6 +5,7 @@ import { AppError } from '../core/errors.ts'
 import { version } from '../version.ts'
 import type { Command, CommandIo } from './command.ts'
 import { deliveriesReplayCommand } from './commands/deliveries-replay.ts'
+import { doctorCommand } from './commands/doctor.ts'
 import {
   destinationsListCommand,
   destinationsPreviewCommand,
@@ -32,6 +33,7 @@ export const commands: readonly Command[] = [
   serveCommand,
   workerCommand,
   migrateCommand,
+  doctorCommand,
   tenantsCreateCommand,
   leadsListCommand,
   leadsExportCommand,

@@ -14,7 +14,7 @@ import {
 } from './delivery-queries.ts'
 import { createKeyQueries } from './key-queries.ts'
 import { createLeadListQueries } from './lead-list-queries.ts'
-import { type Migration, runMigrations } from './migrations.ts'
+import { type Migration, pendingMigrations, runMigrations } from './migrations.ts'
 import { createPeopleQueries } from './people-queries.ts'
 import { customerOfRow, type LeadRow } from './record-lead-event.ts'
 import { recordLeadEventBatch } from './record-lead-event-batch.ts'
@@ -171,6 +171,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     capabilities,
 
     migrate: () => withMigrationLock(() => runMigrations(db, options.migrations, Date.now)),
+    pendingMigrations: () => pendingMigrations(db, options.migrations),
 
     async close() {
       await db.destroy()

@@ -42,3 +42,18 @@ export async function runMigrations(
   const current = Math.max(0, ...done, ...migrations.map((m) => m.version))
   return { applied, current }
 }
+
+/** Migrations not yet applied, as `0007-name`; none when the store is current. Reads only. */
+export async function pendingMigrations(db: Kysely<any>, migrations: readonly Migration[]): Promise<string[]> {
+  const exists = await sql<{ found: number }>`select 1 as found from schema_migrations limit 0`.execute(db).then(
+    () => true,
+    () => false,
+  )
+  const done = exists
+    ? new Set((await db.selectFrom('schema_migrations').select('version').execute()).map((row) => Number(row.version)))
+    : new Set<number>()
+  return [...migrations]
+    .sort((a, b) => a.version - b.version)
+    .filter((migration) => !done.has(migration.version))
+    .map((migration) => `${String(migration.version).padStart(4, '0')}-${migration.name}`)
+}

@@ -215,6 +215,8 @@ export interface Store extends DeliveryStore, KeyStore, RoutingStore, AlertStore
   readonly capabilities: StoreCapabilities
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<MigrationReport>
+  /** Migrations this version has that the store has not applied yet (`leadrelay doctor`); changes nothing. */
+  pendingMigrations(): Promise<readonly string[]>
   close(): Promise<void>
   /** A cheap round trip, for readiness checks. */
   ping(): Promise<void>
