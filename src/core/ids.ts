@@ -5,7 +5,22 @@ import type { Clock } from './ports.ts'
 
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
 
-export type IdPrefix = 'tnt' | 'lead' | 'evt' | 'dst' | 'dlv' | 'att' | 'key' | 'itk' | 'aud' | 'arl' | 'ach' | 'alr' | 'asn' | 'per' | 'inv'
+export type IdPrefix =
+  | 'tnt'
+  | 'lead'
+  | 'evt'
+  | 'dst'
+  | 'dlv'
+  | 'att'
+  | 'key'
+  | 'itk'
+  | 'aud'
+  | 'arl'
+  | 'ach'
+  | 'alr'
+  | 'asn'
+  | 'per'
+  | 'inv'
 
 export interface IdGenerator {
   next(prefix: IdPrefix): string

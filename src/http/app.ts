@@ -132,7 +132,13 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
       createdAt: isoTime(tenant.createdAt),
       ...(keyId !== undefined && { key: { id: keyId, scopes } }),
       ...(person && {
-        person: { id: person.id, name: person.name, email: person.email ?? null, role: person.role, operator: person.operator },
+        person: {
+          id: person.id,
+          name: person.name,
+          email: person.email ?? null,
+          role: person.role,
+          operator: person.operator,
+        },
       }),
     }
   })

@@ -291,10 +291,15 @@ function managementPaths() {
   )
   add('delete', '/v1/tenant/ingest-tokens/{tokenId}', "End a previous ingest token's overlap now", { status: 204 })
   add('get', '/v1/people', "The tenant's people: name, email, role, operator flag, member since")
-  add('post', '/v1/invitations', 'Invite an email with a role; the link (7 days, once) is emailed, or in this answer without SMTP', {
-    body: invitationInput,
-    status: 201,
-  })
+  add(
+    'post',
+    '/v1/invitations',
+    'Invite an email with a role; the link (7 days, once) is emailed, or in this answer without SMTP',
+    {
+      body: invitationInput,
+      status: 201,
+    },
+  )
   add('patch', '/v1/people/{personId}', "Change a person's role; only an owner makes or unmakes owners", {
     body: roleInput,
   })
@@ -331,7 +336,7 @@ export function buildOpenApiDocument(version: string) {
           in: 'cookie',
           name: 'leadrelay-session',
           description:
-            'A person signed in through /auth/login (OpenID Connect); `__Host-leadrelay-session` on https. Each operation names the least role it needs in x-leadrelay-role (viewer, editor, admin, owner); a person without it gets 403 FORBIDDEN with requiredRole. Changes (POST, PUT, PATCH, DELETE) must come from the portal\'s origin (Sec-Fetch-Site or Origin), else 403 CROSS_SITE_REQUEST.',
+            "A person signed in through /auth/login (OpenID Connect); `__Host-leadrelay-session` on https. Each operation names the least role it needs in x-leadrelay-role (viewer, editor, admin, owner); a person without it gets 403 FORBIDDEN with requiredRole. Changes (POST, PUT, PATCH, DELETE) must come from the portal's origin (Sec-Fetch-Site or Origin), else 403 CROSS_SITE_REQUEST.",
         },
       },
       schemas: { MicrosoftLead: microsoftLead, Lead: apiLead, Receipt: receipt, Attempt: attempt, Problem: problem },

@@ -185,11 +185,6 @@ function waitingFor(names: readonly string[]): LeadCondition {
   return (eb) => eb.and([eb('l.offer_id', 'is', null), eb('l.offer_key', 'in', names)])
 }
 
-/** The offer's leads and the ones waiting for it: where one customer may have more than one lead. */
-function ofOfferOrWaiting(offerId: string, names: readonly string[]): LeadCondition {
-  return (eb) => eb.or([waitingFor(names)(eb), eb('l.offer_key', '=', offerId)])
-}
-
 /**
  * Folds each customer's leads among the offer's leads and the ones waiting for it into one, with every event, and
  * puts it on the offer. The lead already on the offer survives, else the oldest; the others' events and deliveries
@@ -200,25 +195,37 @@ async function mergeCustomers(
   options: { tenantId: string; offerId: string; names: readonly string[]; rowLocks: boolean; now: number },
 ): Promise<{ survivors: string[]; merged: number }> {
   const { tenantId, offerId, names, now } = options
-  const repeated = await trx
-    .selectFrom('leads as l')
-    .select('l.merge_key')
-    .where('l.tenant_id', '=', tenantId)
-    .where(ofOfferOrWaiting(offerId, names))
-    .where('l.merge_key', 'in', (eb) =>
-      eb
-        .selectFrom('leads as w')
-        .select('w.merge_key')
-        .where('w.tenant_id', '=', tenantId)
-        .where('w.offer_id', 'is', null)
-        .where('w.offer_key', 'in', names)
-        .where('w.merge_key', 'is not', null),
-    )
-    .groupBy('l.merge_key')
-    .having((eb) => eb.fn.countAll(), '>', 1)
+  // Single-table reads by index only (waiting leads by offer key, the offer's by offer key and merge key), so the
+  // plan does not hang on what the planner knows of the table.
+  const waiting = await trx
+    .selectFrom('leads')
+    .select('merge_key')
+    .where('tenant_id', '=', tenantId)
+    .where('offer_id', 'is', null)
+    .where('offer_key', 'in', names)
+    .where('merge_key', 'is not', null)
     .execute()
-  const mergeKeys = repeated.flatMap((row) => (row.merge_key === null ? [] : [row.merge_key]))
+  const seen = new Set<string>()
+  const mergeKeySet = new Set<string>()
+  for (const { merge_key } of waiting) {
+    if (merge_key === null) continue
+    if (seen.has(merge_key)) mergeKeySet.add(merge_key)
+    seen.add(merge_key)
+  }
+  for (const part of chunks([...seen])) {
+    const onOffer = await trx
+      .selectFrom('leads')
+      .select('merge_key')
+      .where('tenant_id', '=', tenantId)
+      .where('offer_key', '=', offerId)
+      .where('merge_key', 'in', part)
+      .where('offer_id', '=', offerId)
+      .execute()
+    for (const { merge_key } of onOffer) if (merge_key !== null) mergeKeySet.add(merge_key)
+  }
+  const mergeKeys = [...mergeKeySet]
   if (mergeKeys.length === 0) return { survivors: [], merged: 0 }
+  const candidates = [...new Set([...names, offerId])]
 
   const rows: LeadRow[] = []
   for (const part of chunks(mergeKeys)) {
@@ -226,8 +233,9 @@ async function mergeCustomers(
       .selectFrom('leads as l')
       .selectAll()
       .where('l.tenant_id', '=', tenantId)
-      .where(ofOfferOrWaiting(offerId, names))
+      .where('l.offer_key', 'in', candidates)
       .where('l.merge_key', 'in', part)
+      .where((eb) => eb.or([eb('l.offer_id', 'is', null), eb('l.offer_id', '=', offerId)]))
       .orderBy('l.id')
     if (options.rowLocks) query = query.forUpdate()
     rows.push(...((await query.execute()) as LeadRow[]))
@@ -432,7 +440,9 @@ export function createRoutingQueries(options: RoutingQueriesOptions): RoutingSto
         await backfill.add(trx, tenantId, (eb) => eb('l.id', 'in', merges.survivors), offerAfter, { states: pending })
       // Waiting leads went to the default route; they now go where the offer's leads go.
       await backfill.add(trx, tenantId, waitingFor(names), minus(offerAfter, defaultBefore))
-      await backfill.add(trx, tenantId, (eb) => eb('l.offer_id', '=', offerId), minus(offerAfter, offerBefore), {
+      // By offer_key too, which the leads_identity index leads with: an offer's leads carry its id in both.
+      const ofOffer: LeadCondition = (eb) => eb.and([eb('l.offer_key', '=', offerId), eb('l.offer_id', '=', offerId)])
+      await backfill.add(trx, tenantId, ofOffer, minus(offerAfter, offerBefore), {
         listedWhenNone: true,
       })
       joinedLeads = merges.survivors.length + (await joinWaiting(trx, tenantId, offerId, names, now))
