@@ -73,6 +73,7 @@ export function createServer(deps: ServerDeps): Server {
   })
   const app = createApp(
     {
+      alertDispatcher: runtime.alerts,
       store: deps.store,
       clock: deps.clock,
       ids: deps.ids,
