@@ -9,6 +9,7 @@ import type { DeliveryWorker } from './delivery/worker.ts'
 import { createApp } from './http/app.ts'
 import { createAuthenticator } from './http/auth.ts'
 import { createLogger, type Logger } from './logger.ts'
+import { createInvitationMailer } from './notifications/invitation-mailer.ts'
 import { createDestinationService, type DestinationService } from './services/destinations.ts'
 import { registerMetricsRoute } from './http/routes/metrics.ts'
 import { createMetrics } from './metrics/metrics.ts'
@@ -73,14 +74,20 @@ export function createServer(deps: ServerDeps): Server {
   })
   const app = createApp(
     {
-      alertDispatcher: runtime.alerts,
       store: deps.store,
       clock: deps.clock,
       ids: deps.ids,
       ingest,
       destinations,
-      auth: createAuthenticator(deps.store, deps.clock),
+      auth: createAuthenticator(deps.store, deps.clock, {
+        publicUrl: deps.config.publicUrl,
+        idleMs: deps.config.signIn.sessionIdleMs,
+        maxMs: deps.config.signIn.sessionMaxMs,
+      }),
       publicUrl: deps.config.publicUrl,
+      signIn: deps.config.signIn,
+      sealer: runtime.sealer,
+      ...(deps.config.smtp && { sendInvitation: createInvitationMailer(deps.config.smtp, log) }),
       deliveryWindows: thread ? () => thread.windows() : () => runtime.worker.windows(),
     },
     {

@@ -14,16 +14,35 @@ import { type ApiKeyScope, grantsScope } from '../core/api-key-scopes.ts'
 import { hashCredential } from '../core/credentials.ts'
 import { AppError } from '../core/errors.ts'
 import type { Clock } from '../core/ports.ts'
+import { grantsRole, type Role } from '../core/roles.ts'
+import type { Person } from '../store/people-queries.ts'
 import type { ApiKeyOwner, IngestTokenOwner, Store, Tenant } from '../store/types.ts'
-import { requiredScopeOf } from './route-scopes.ts'
+import { requiredRoleOf, requiredScopeOf } from './route-scopes.ts'
+import { changesState, comesFromPortal, cookieNamesFor, readCookie } from './session-cookies.ts'
 
 export interface Caller {
   readonly tenant: Tenant
-  /** Who, for the audit log: `key:<api key id>`. */
+  /** Who, for the audit log: `key:<api key id>` or `person:<person id>`. */
   readonly actor: string
-  readonly keyId: string
+  /** The API key acting; absent for a signed-in person. */
+  readonly keyId?: string
+  /** The key's scopes; for a person, what their role amounts to (`read`, or `admin` from admin up). */
   readonly scopes: readonly ApiKeyScope[]
+  /** The signed-in person and their role in `tenant` (owner for an operator). */
+  readonly person?: Person & { readonly role: Role }
+  /** SHA-256 of the session cookie, for a person. */
+  readonly sessionHash?: string
 }
+
+/** People's sessions (docs/decisions/0008); without them only API keys authenticate. */
+export interface SessionSettings {
+  readonly publicUrl: string
+  readonly idleMs: number
+  readonly maxMs: number
+}
+
+/** `lastSeenAt` is written at most this often per session, so reading pages is not a write per request. */
+export const sessionTouchMs = 60_000
 
 export interface Authenticator {
   /**
@@ -37,6 +56,8 @@ export interface Authenticator {
   tenantOfIngestToken(token: string): Promise<Tenant>
   /** Drops every cached key and token, after a revocation or rotation made on this node. */
   forgetCachedCredentials(): void
+  /** Whether the request presents a session cookie and no API key. */
+  usesSession(request: FastifyRequest): boolean
 }
 
 const cacheMs = 30_000
@@ -48,7 +69,8 @@ interface Cached<T> {
   readonly until: number
 }
 
-export function createAuthenticator(store: Store, clock: Clock): Authenticator {
+export function createAuthenticator(store: Store, clock: Clock, sessions?: SessionSettings): Authenticator {
+  const cookies = sessions && cookieNamesFor(sessions.publicUrl)
   const keys = new Map<string, Cached<ApiKeyOwner>>()
   const tokens = new Map<string, Cached<IngestTokenOwner>>()
   /** Raised whenever the caches are dropped, so a lookup that began before cannot put a stale answer back. */
@@ -97,7 +119,63 @@ export function createAuthenticator(store: Store, clock: Clock): Authenticator {
     return found
   }
 
+  const sessionCookieOf = (request: FastifyRequest) =>
+    cookies && request.headers.authorization === undefined ? readCookie(request, cookies.session) : undefined
+
+  async function personCallerOf(request: FastifyRequest, settings: SessionSettings, cookie: string): Promise<Caller> {
+    if (changesState(request) && !comesFromPortal(request, settings.publicUrl)) {
+      throw new AppError(
+        'CROSS_SITE_REQUEST',
+        'This change came with your session cookie from another site (or without Origin and Sec-Fetch-Site); it was not made',
+      )
+    }
+    const sessionHash = hashCredential(cookie)
+    const session = await store.findSession(sessionHash)
+    const now = clock.now()
+    if (!session) throw new AppError('UNAUTHORIZED', 'This session has ended; sign in again')
+    if (now - session.lastSeenAt >= settings.idleMs || now - session.createdAt >= settings.maxMs) {
+      await store.revokeSession(sessionHash, now)
+      throw new AppError('UNAUTHORIZED', 'This session timed out; sign in again')
+    }
+    const { person } = session
+    let tenant = session.tenant
+    let role: Role | undefined
+    const chosen = request.headers['leadrelay-tenant']
+    if (person.operator) {
+      if (typeof chosen === 'string' && chosen !== tenant.id) {
+        const found = (await store.listTenants()).find((t) => t.id === chosen)
+        if (!found) throw new AppError('VALIDATION_FAILED', 'No such tenant', { field: 'Leadrelay-Tenant' })
+        tenant = found
+      }
+      role = 'owner'
+    } else {
+      role = (await store.membershipsOf(person.id)).find((m) => m.tenant.id === tenant.id)?.role
+      if (role === undefined) {
+        await store.revokeSession(sessionHash, now)
+        throw new AppError('UNAUTHORIZED', 'You are no longer a member of this tenant; sign in again')
+      }
+    }
+    const needed = requiredRoleOf(request)
+    if (!grantsRole(role, needed)) {
+      throw new AppError(
+        'FORBIDDEN',
+        `Your role is ${role}; ${request.method} ${request.routeOptions.url ?? request.url} needs ${needed} or above`,
+        { extra: { requiredRole: needed, role } },
+      )
+    }
+    if (now - session.lastSeenAt >= sessionTouchMs) await store.touchSession(sessionHash, now)
+    return {
+      tenant,
+      actor: `person:${person.id}`,
+      scopes: grantsRole(role, 'admin') ? ['admin'] : ['read'],
+      person: { ...person, role },
+      sessionHash,
+    }
+  }
+
   async function callerOf(request: FastifyRequest): Promise<Caller> {
+    const cookie = sessionCookieOf(request)
+    if (sessions && cookie !== undefined) return personCallerOf(request, sessions, cookie)
     const header = request.headers.authorization
     const match = header?.match(/^Bearer\s+(\S+)\s*$/i)
     if (!match?.[1]) {
@@ -132,6 +210,7 @@ export function createAuthenticator(store: Store, clock: Clock): Authenticator {
     callerOf,
     tenantOf: async (request) => (await callerOf(request)).tenant,
     forgetCachedCredentials: forget,
+    usesSession: (request) => sessionCookieOf(request) !== undefined,
 
     async tenantOfIngestToken(token) {
       const owner = await lookUp(tokens, hashCredential(token), (hash, now) => store.findIngestToken(hash, now))

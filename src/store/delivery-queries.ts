@@ -740,8 +740,9 @@ export function createDeliveryQueries({
       let query = db
         .selectFrom('delivery_attempts as a')
         .innerJoin('deliveries as d', 'd.id', 'a.delivery_id')
+        .innerJoin('leads as l', 'l.id', 'd.lead_id')
         .selectAll('a')
-        .select('d.lead_id')
+        .select(['d.lead_id', 'l.first_name', 'l.last_name', 'l.email', 'l.company'])
         .where('a.tenant_id', '=', tenantId)
         .where('a.destination_id', '=', destinationId)
       const after = attemptCursorOf(page.cursor)
@@ -757,7 +758,14 @@ export function createDeliveryQueries({
         .orderBy('a.id', 'desc')
         .limit(page.limit + 1)
         .execute()
-      const items = rows.slice(0, page.limit).map((row) => ({ ...attemptOf(row), leadId: row.lead_id }))
+      const items = rows.slice(0, page.limit).map((row) => {
+        const customer: Record<string, string> = {}
+        if (row.first_name !== null) customer.firstName = row.first_name
+        if (row.last_name !== null) customer.lastName = row.last_name
+        if (row.email !== null) customer.email = row.email
+        if (row.company !== null) customer.company = row.company
+        return { ...attemptOf(row), leadId: row.lead_id, customer }
+      })
       const last = items[items.length - 1]
       return {
         items,

@@ -77,6 +77,8 @@ export interface PeopleStore {
   getPerson(id: string): Promise<Person | undefined>
   /** The names of these people, for the audit list; unknown ids are left out. */
   namesOfPeople(ids: readonly string[]): Promise<ReadonlyMap<string, string>>
+  /** Audit actors (`person:<id>`, `key:<id>`) → the person's or the key's name, revoked keys included. */
+  namesOfActors(actors: readonly string[]): Promise<ReadonlyMap<string, string>>
   /** The tenants the person belongs to and their role in each, oldest membership first. */
   membershipsOf(personId: string): Promise<readonly { readonly tenant: Tenant; readonly role: Role }[]>
   /** Adds or changes a membership. */
@@ -177,6 +179,26 @@ export function createPeopleQueries(db: Kysely<Database>): PeopleStore {
       if (ids.length === 0) return new Map()
       const rows = await db.selectFrom('people').select(['id', 'name']).where('id', 'in', ids).execute()
       return new Map(rows.map((row) => [row.id, row.name]))
+    },
+
+    async namesOfActors(actors) {
+      const idsOf = (prefix: string) => [
+        ...new Set(actors.filter((a) => a.startsWith(prefix)).map((a) => a.slice(prefix.length))),
+      ]
+      const personIds = idsOf('person:')
+      const keyIds = idsOf('key:')
+      const names = new Map<string, string>()
+      if (personIds.length > 0) {
+        for (const row of await db.selectFrom('people').select(['id', 'name']).where('id', 'in', personIds).execute()) {
+          names.set(`person:${row.id}`, row.name)
+        }
+      }
+      if (keyIds.length > 0) {
+        for (const row of await db.selectFrom('api_keys').select(['id', 'label']).where('id', 'in', keyIds).execute()) {
+          names.set(`key:${row.id}`, row.label)
+        }
+      }
+      return names
     },
 
     async membershipsOf(personId) {

@@ -349,6 +349,8 @@ export type AttemptKind = (typeof attemptKinds)[number]
 /** An attempt in a destination's delivery log. */
 export interface DestinationAttempt extends AttemptRecord {
   readonly leadId: string
+  /** Who the lead is, so a log page needs no call per lead. */
+  readonly customer: Pick<Customer, 'firstName' | 'lastName' | 'email' | 'company'>
 }
 
 export interface AttemptRecord {

@@ -37,6 +37,7 @@ interface LoggedAttempt {
   status: number | null
   leadId: string
   deliveryId: string
+  customer: Record<string, string>
   startedAt: string
 }
 
@@ -59,7 +60,11 @@ async function logOf(destinationId: string, limit: number): Promise<{ items: Log
 
 test('attempts newest first across pages, with their leads; only this destination; success over 24 h and 7 days', async () => {
   const hook = await api('POST', '/v1/destinations', { kind: 'webhook', name: 'Hook', config: { url: sink.url } })
-  const elsewhere = await api('POST', '/v1/destinations', { kind: 'webhook', name: 'Other', config: { url: other.url } })
+  const elsewhere = await api('POST', '/v1/destinations', {
+    kind: 'webhook',
+    name: 'Other',
+    config: { url: other.url },
+  })
   await api('PUT', '/v1/offers/contoso.crm-suite', { destinations: [hook.json.id, elsewhere.json.id] })
 
   // Eight days ago: one lead delivered. Now: one failure (500), then after the retry both leads delivered.
@@ -84,6 +89,13 @@ test('attempts newest first across pages, with their leads; only this destinatio
     [old.json.leadId, 'delivered', 200],
   ])
   expect(new Set(items.map((attempt) => attempt.id)).size).toBe(3)
+  // Each names its customer, so the log needs no call per lead.
+  expect(items[0]?.customer).toEqual({
+    firstName: 'Ana',
+    lastName: johnSmith.LastName,
+    email: 'ana@example.com',
+    company: johnSmith.Company,
+  })
   // The other destination's attempts are in its own log only.
   const otherLog = await logOf(elsewhere.json.id, 50)
   expect(otherLog.items).toHaveLength(2)

@@ -75,6 +75,7 @@ export function registerDestinationRoutes(app: FastifyInstance, deps: HttpDeps):
         ...presentAttempt(attempt),
         deliveryId: attempt.deliveryId,
         leadId: attempt.leadId,
+        customer: attempt.customer,
       })),
       ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }),
       successRate: { last24h, last7d },

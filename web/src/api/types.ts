@@ -307,7 +307,7 @@ export interface Destination {
 
 /** One page of a destination's delivery log. */
 export interface DestinationAttemptLog
-  extends Page<Attempt & { readonly deliveryId: string; readonly leadId: string }> {
+  extends Page<Attempt & { readonly deliveryId: string; readonly leadId: string; readonly customer: Customer }> {
   readonly successRate: {
     readonly last24h: AttemptRate
     readonly last7d: AttemptRate

@@ -6,8 +6,7 @@
 import { useState } from 'react'
 import type { ApiClient } from '../api/client.ts'
 import type { AttemptRate, DestinationAttemptLog } from '../api/types.ts'
-import { formatPercent, formatTime, plural } from '../lib/format.ts'
-import { useLeadNames } from '../lib/lead-names.ts'
+import { customerName, formatPercent, formatTime, plural } from '../lib/format.ts'
 import { Link, pathTo } from '../lib/router.tsx'
 import { useLoad } from '../lib/use-load.ts'
 import { describeError } from './ui.tsx'
@@ -49,10 +48,6 @@ export function DeliveryLog({ api, destinationId }: { api: ApiClient; destinatio
     api.destinationAttempts(destinationId, { limit: pageSize, ...(cursor && { cursor }) }),
   )
   const items = log.data?.items ?? []
-  const names = useLeadNames(
-    api,
-    items.map((attempt) => attempt.leadId),
-  )
 
   function responseOf(attempt: LoggedAttempt): string {
     const parts = [attempt.status === null ? 'no HTTP answer' : `HTTP ${attempt.status}`]
@@ -105,7 +100,7 @@ export function DeliveryLog({ api, destinationId }: { api: ApiClient; destinatio
                     {formatTime(attempt.startedAt, true)}
                   </td>
                   <td data-label="Lead">
-                    <Link to={pathTo('leads', attempt.leadId)}>{names.get(attempt.leadId) ?? attempt.leadId}</Link>
+                    <Link to={pathTo('leads', attempt.leadId)}>{customerName(attempt.customer)}</Link>
                   </td>
                   <td data-label="Attempt">
                     #{attempt.number} {attempt.kind} · {attempt.durationMs} ms
