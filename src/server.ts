@@ -88,6 +88,7 @@ export function createServer(deps: ServerDeps): Server {
       signIn: deps.config.signIn,
       sealer: runtime.sealer,
       ...(deps.config.smtp && { sendInvitation: createInvitationMailer(deps.config.smtp, log) }),
+      alertDispatcher: runtime.alerts,
       deliveryWindows: thread ? () => thread.windows() : () => runtime.worker.windows(),
     },
     {

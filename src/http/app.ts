@@ -18,6 +18,7 @@ import { notificationContacts } from './notification-contacts.ts'
 import { buildOpenApiDocument } from './openapi.ts'
 import { sendProblem } from './problem.ts'
 import { registerApiResponseHeaders, withApiResponseHeaders } from './response-headers.ts'
+import { registerAlertRoutes } from './routes/alerts.ts'
 import { registerDeliveryRoutes } from './routes/deliveries.ts'
 import { registerDestinationRoutes } from './routes/destinations.ts'
 import { registerIngestRoutes } from './routes/ingest.ts'
@@ -162,6 +163,7 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
   registerDeliveryRoutes(app, deps)
   const people = createPeopleService({
     store: deps.store,
+  registerAlertRoutes(app, deps)
     clock: deps.clock,
     ids: deps.ids,
     publicUrl: deps.publicUrl,

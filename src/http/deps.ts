@@ -1,5 +1,6 @@
 /** What the HTTP layer is built from. Everything comes in here; nothing is imported as a global. */
 
+import type { AlertDispatcher } from '../alerts/alert-dispatcher.ts'
 import type { SignInConfig } from '../config.ts'
 import type { IdGenerator } from '../core/ids.ts'
 import type { Clock, SecretSealer } from '../core/ports.ts'
@@ -25,4 +26,6 @@ export interface HttpDeps {
   /** Seals the login state cookie; sign-in with an identity provider needs it. */
   readonly sealer?: SecretSealer
   readonly sendInvitation?: InvitationMailer
+  /** Sends test alerts and is woken by a replay; absent: alert tests answer NOT_READY. */
+  readonly alertDispatcher?: Pick<AlertDispatcher, 'sendTest' | 'wake'>
 }

@@ -3,6 +3,14 @@
 import { z } from 'zod'
 import { errorCatalogue } from '../core/errors.ts'
 import { stages } from '../core/funnel.ts'
+import {
+  alertChannelInput,
+  alertChannelPatchInput,
+  alertRuleInput,
+  alertRulePatchInput,
+  alertSendListQuery,
+  digestSettingsInput,
+} from '../services/alerts.ts'
 import { destinationInput, destinationPatchInput } from '../services/destinations.ts'
 import { ingestTokenRotateInput, keyInput, keyRotateInput } from '../services/keys.ts'
 import { invitationInput, roleInput } from '../services/people.ts'
@@ -261,6 +269,52 @@ function managementPaths() {
     body: replayBody,
   })
   add(
+  add('get', '/v1/alert-channel-kinds', 'Alert channel kinds with their config JSON Schema and secret fields')
+  add('get', '/v1/alert-channels', 'Alert channels: Teams, Slack, email, signed webhook (never their secrets)')
+  add(
+    'post',
+    '/v1/alert-channels',
+    'Create an alert channel; secrets are write-only, generated ones are in this answer only',
+    {
+      body: alertChannelInput,
+      status: 201,
+    },
+  )
+  add('get', '/v1/alert-channels/{channelId}', 'One alert channel (never its secrets)')
+  add('patch', '/v1/alert-channels/{channelId}', 'Change an alert channel; given secrets replace stored ones', {
+    body: alertChannelPatchInput,
+  })
+  add('delete', '/v1/alert-channels/{channelId}', 'Delete an alert channel no rule uses (audited)', { status: 204 })
+  add(
+    'post',
+    '/v1/alert-channels/{channelId}/test',
+    'Send a test alert (a made-up lead) now and answer what happened: ok, status, failureKind, reason; never retried',
+  )
+  add(
+    'get',
+    '/v1/alert-rules',
+    'Alert rules: which leads (offers, stage reached, sources, countries) tell which channels',
+  )
+  add('post', '/v1/alert-rules', 'Create an alert rule; it fires once per lead and stage (audited)', {
+    body: alertRuleInput,
+    status: 201,
+  })
+  add('get', '/v1/alert-rules/{ruleId}', 'One alert rule')
+  add('patch', '/v1/alert-rules/{ruleId}', 'Change an alert rule (audited)', { body: alertRulePatchInput })
+  add('delete', '/v1/alert-rules/{ruleId}', 'Delete an alert rule; alerts already queued are still sent', {
+    status: 204,
+  })
+  add('post', '/v1/alert-rules/{ruleId}/test', "Send a test alert through each of the rule's channels; never retried")
+  add('get', '/v1/alert-sends', 'Alerts sent or on their way, newest first, by lead or channel', {
+    query: alertSendListQuery,
+  })
+  add('get', '/v1/alert-sends/{sendId}', 'One alert to one channel with every attempt')
+  add('post', '/v1/alert-sends/{sendId}/replay', 'Queue a delivered or dead alert again (audited)')
+  add('get', '/v1/leads/{leadId}/alerts', "The lead's alerts: rule, channel, stage, state and when it was sent")
+  add('get', '/v1/alert-digest', 'The weekly or daily digest email: frequency and recipients')
+  add('put', '/v1/alert-digest', 'Set the digest: daily, weekly or off, and who gets it (audited)', {
+    body: digestSettingsInput,
+  })
     'get',
     '/v1/audit',
     'Who changed destinations, routing, publishes, notification contacts and keys, newest first; each target with its current name (targetName)',
