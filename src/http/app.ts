@@ -161,9 +161,9 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
   registerOfferRoutes(app, deps)
   registerDestinationRoutes(app, deps)
   registerDeliveryRoutes(app, deps)
+  registerAlertRoutes(app, deps)
   const people = createPeopleService({
     store: deps.store,
-  registerAlertRoutes(app, deps)
     clock: deps.clock,
     ids: deps.ids,
     publicUrl: deps.publicUrl,
