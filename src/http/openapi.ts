@@ -268,7 +268,6 @@ function managementPaths() {
   add('post', '/v1/deliveries/replay', 'Queue final deliveries again, by ids or by filter (audited)', {
     body: replayBody,
   })
-  add(
   add('get', '/v1/alert-channel-kinds', 'Alert channel kinds with their config JSON Schema and secret fields')
   add('get', '/v1/alert-channels', 'Alert channels: Teams, Slack, email, signed webhook (never their secrets)')
   add(
@@ -315,6 +314,7 @@ function managementPaths() {
   add('put', '/v1/alert-digest', 'Set the digest: daily, weekly or off, and who gets it (audited)', {
     body: digestSettingsInput,
   })
+  add(
     'get',
     '/v1/audit',
     'Who changed destinations, routing, publishes, notification contacts and keys, newest first; each target with its current name (targetName)',
