@@ -1,8 +1,14 @@
 /**
- * `npm run bench`: durable ingest throughput and latency at 50 connections against a bare Fastify baseline measured
- * in the same run. Prints both, the ratio and PASS/MISS per target, and writes docs/benchmarks.md.
+ * `npm run bench`: the headline first, intake and delivery together with default settings beside a peer (a Node-RED
+ * flow, installed on demand into ~/.cache/leadrelay-bench) in the same run (scripts/bench/together.ts); then durable
+ * ingest throughput and latency at 50 connections against a bare Fastify baseline, and the tuned end-to-end figures.
+ * Prints them, PASS/MISS per target, and writes docs/benchmarks.md.
  *
  *   npm run bench -- [--duration 10] [--warmup 2] [--connections 50] [--store sqlite|postgres] [--cpu-prof <dir>]
+ *                    [--peers | --no-peers] [--only together|ingest|end-to-end] [--no-write]
+ *
+ * --peers (the default when Node-RED can be installed here) measures the peer; --no-peers leaves it out. --only runs
+ * one part. --no-write (implied by --only) leaves docs/benchmarks.md as it is: for runs on a busy machine.
  *
  * --cpu-prof writes a V8 CPU profile of the Leadrelay server to <dir> (open it in Chrome DevTools or speedscope). The
  * server then stops with SIGTERM, since a profile is only written on a clean exit, instead of being killed.
@@ -29,7 +35,9 @@ import {
 } from './bench/children.ts'
 import { endToEndMarkdown, endToEndSummary, runEndToEnd } from './bench/end-to-end.ts'
 import { type Acknowledged, type LoadTarget, type PhaseResult, runPhase } from './bench/load.ts'
+import { ensureNodeRed } from './bench/node-red-peer.ts'
 import { consoleSummary, type Durability, markdown, type Report, type TargetRun } from './bench/report.ts'
+import { runTogether, type TogetherResult, togetherMarkdown, togetherSummary } from './bench/together.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -41,6 +49,9 @@ interface Options {
   readonly storeNote?: string
   /** Directory for a CPU profile of the Leadrelay server, if wanted. */
   readonly cpuProfileDir?: string
+  readonly peers: boolean
+  readonly only?: 'together' | 'ingest' | 'end-to-end'
+  readonly write: boolean
 }
 
 function positiveNumber(name: string, text: string | undefined, fallback: number): number {
@@ -59,12 +70,23 @@ function optionsOf(argv: readonly string[]): Options {
       connections: { type: 'string' },
       store: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      peers: { type: 'boolean' },
+      // Node 20's parseArgs has no allowNegative.
+      'no-peers': { type: 'boolean' },
+      only: { type: 'string' },
+      'no-write': { type: 'boolean' },
     },
     strict: true,
   })
   const store = values.store ?? 'sqlite'
   if (store !== 'sqlite' && store !== 'postgres') throw new Error(`--store must be sqlite or postgres, got "${store}"`)
+  const only = values.only
+  if (only !== undefined && only !== 'together' && only !== 'ingest' && only !== 'end-to-end')
+    throw new Error(`--only must be together, ingest or end-to-end, got "${only}"`)
   return {
+    peers: values['no-peers'] !== true,
+    ...(only !== undefined && { only }),
+    write: values['no-write'] !== true && only === undefined,
     durationSeconds: positiveNumber('duration', values.duration, 10),
     warmupSeconds: positiveNumber('warmup', values.warmup, 2),
     connections: Math.round(positiveNumber('connections', values.connections, 50)),
@@ -226,7 +248,7 @@ async function runLeadrelay(options: Options): Promise<{ run: TargetRun; durabil
       const [, apiKey] = await waitForOutput(child, /API key:\s+(\S+)/, 5000).catch(() => [])
       if (!apiKey) throw new Error(`leadrelay did not print an API key; the store in ${dataDir} was not empty?`)
       measured = await measure(
-        'leadrelay (durable ingest)',
+        'leadrelay (durable ingest; tuned, no destination)',
         child,
         { url: url!, headers: { authorization: `Bearer ${apiKey}` } },
         options,
@@ -248,6 +270,18 @@ async function runLeadrelay(options: Options): Promise<{ run: TargetRun; durabil
   }
 }
 
+/** The tuned end-to-end figures (`maxConcurrency: 64`, log level warn). */
+async function endToEndOptions(options: Options) {
+  return {
+    root,
+    store: options.store,
+    ...(options.store === 'postgres' && { databaseUrl: await freshPostgresSchema() }),
+    leads: 20_000,
+    warmupLeads: 3_000,
+    rateSeconds: 10,
+  }
+}
+
 async function main(): Promise<void> {
   const options = optionsOf(process.argv.slice(2))
   const cpus = os.cpus()
@@ -266,6 +300,27 @@ async function main(): Promise<void> {
       `load average ${loadAtStart.toFixed(2)}\n\n`,
   )
   const date = new Date()
+  let together: TogetherResult | undefined
+  // The headline runs Leadrelay as `serve` starts by default, with its SQLite store.
+  if ((options.only === undefined && options.store === 'sqlite') || options.only === 'together') {
+    const peer = options.peers ? await ensureNodeRed(undefined, (line) => process.stdout.write(`${line}\n`)) : undefined
+    together = await runTogether({
+      root,
+      connections: options.connections,
+      warmupSeconds: options.warmupSeconds,
+      durationSeconds: options.durationSeconds,
+      afterSeconds: 5,
+      peer,
+      tuned: true,
+      say: (line) => process.stdout.write(`${line}\n`),
+    })
+    process.stdout.write(togetherSummary(together))
+    if (options.only === 'together') return
+  }
+  if (options.only === 'end-to-end') {
+    process.stdout.write(endToEndSummary(await runEndToEnd(await endToEndOptions(options), freshPostgresSchema)))
+    return
+  }
   const baseline = await runBaseline(options)
   const { run: leadrelay, durability } = await runLeadrelay(options)
   const report: Report = {
@@ -281,21 +336,20 @@ async function main(): Promise<void> {
     durability,
   }
   process.stdout.write(consoleSummary(report))
-  const endToEnd = await runEndToEnd(
-    {
-      root,
-      store: options.store,
-      ...(options.store === 'postgres' && { databaseUrl: await freshPostgresSchema() }),
-      leads: 20_000,
-      warmupLeads: 3_000,
-      rateSeconds: 10,
-    },
-    freshPostgresSchema,
-  )
+  if (options.only === 'ingest') return
+  const endToEnd = await runEndToEnd(await endToEndOptions(options), freshPostgresSchema)
   process.stdout.write(endToEndSummary(endToEnd))
+  if (!options.write) {
+    process.stdout.write('docs/benchmarks.md left as it was (--no-write)\n')
+    return
+  }
   const page = join(root, 'docs/benchmarks.md')
   const existing = existsSync(page) ? readFileSync(page, 'utf8') : ''
-  const section = `${markdown(report)}\n${endToEndMarkdown(endToEnd, options.store)}`
+  const section = [
+    markdown(report),
+    ...(together ? [togetherMarkdown(together, options)] : []),
+    endToEndMarkdown(endToEnd, options.store),
+  ].join('\n')
   writeFileSync(page, updateBenchmarkPage(existing, options.store, section))
   process.stdout.write(`Wrote ${page}\n`)
 }

@@ -47,8 +47,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
-export function startChild(name: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Child {
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Starts `node <args>` (this Node, or the one at `nodePath`) with its output captured. */
+export function startChild(
+  name: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  nodePath: string = process.execPath,
+): Child {
+  const child = spawn(nodePath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
   running.add(child)
   let stdout = ''
   let stderr = ''
@@ -110,9 +117,19 @@ let ticksPerSecond: number | undefined
 /** User + system CPU seconds a process has used so far (Linux /proc); undefined elsewhere. */
 export function cpuSecondsOf(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined
+  return cpuSecondsOfStat(`/proc/${pid}/stat`)
+}
+
+/** The same for one thread of a process (`/proc/<pid>/task/<tid>/stat` counts that thread alone). */
+export function threadCpuSecondsOf(pid: number | undefined, tid: number): number | undefined {
+  if (pid === undefined) return undefined
+  return cpuSecondsOfStat(`/proc/${pid}/task/${tid}/stat`)
+}
+
+function cpuSecondsOfStat(file: string): number | undefined {
   try {
     // Fields after the command name (which may contain spaces) start at field 3; utime and stime are 14 and 15.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const stat = readFileSync(file, 'utf8')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
     return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond

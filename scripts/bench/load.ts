@@ -36,6 +36,10 @@ export function leadBody(sequence: number): string {
 export interface LoadTarget {
   readonly url: string
   readonly headers: Readonly<Record<string, string>>
+  /** Default `/v1/leads`. */
+  readonly path?: string
+  /** Told of every 2xx with the body that was sent and the answer's body. */
+  readonly onAcknowledged?: (requestBody: string, responseBody: string) => void
 }
 
 export interface PhaseResult {
@@ -75,13 +79,17 @@ export function runPhase(
         requests: [
           {
             method: 'POST',
-            path: '/v1/leads',
-            setupRequest: (request: AutocannonRequest) => {
+            path: target.path ?? '/v1/leads',
+            setupRequest: (request: AutocannonRequest, context) => {
               request.body = leadBody(sequence.next++)
+              // No pipelining: one request in flight per connection, so its answer is to this body.
+              context.body = request.body
               return request
             },
-            onResponse: (status, body) => {
-              if (status >= 200 && status < 300) acknowledged.push(body)
+            onResponse: (status, body, context) => {
+              if (status < 200 || status >= 300) return
+              acknowledged.push(body)
+              target.onAcknowledged?.(context.body as string, body)
             },
           },
         ],
