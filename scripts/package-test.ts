@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict'
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -180,6 +180,11 @@ async function main(): Promise<void> {
     const tarball = await pack(work)
     step(`installing ${tarball} with --omit=dev into an empty folder`)
     const prebuildEnv = await localPrebuilds(join(work, 'prebuilds'))
+    // As the deployment guides and the Dockerfile do: the folder approves better-sqlite3's install script.
+    writeFileSync(
+      join(appDir, 'package.json'),
+      JSON.stringify({ private: true, allowScripts: { 'better-sqlite3': true } }, null, 2),
+    )
     await run(
       'npm',
       ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball],
