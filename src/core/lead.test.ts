@@ -529,9 +529,10 @@ describe('foldRecordedEvents: two leads of one customer become one', () => {
       customerActedAt: t1,
       doNotContactAt: t2,
     })
-    expect(foldRecordedEvents([dnc, event('TestDrive-StartTestDrive|x', t3, { email })].map(recorded))).toMatchObject(
-      { doNotContact: false, stage: 'trial' },
-    )
+    expect(foldRecordedEvents([dnc, event('TestDrive-StartTestDrive|x', t3, { email })].map(recorded))).toMatchObject({
+      doNotContact: false,
+      stage: 'trial',
+    })
     expect(foldRecordedEvents([dnc, event('SPZA-SubscribeSaaS|x', t3, { email })].map(recorded))?.doNotContact).toBe(
       true,
     )

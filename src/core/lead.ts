@@ -2,14 +2,7 @@
 
 import { createHash } from 'node:crypto'
 import { type Customer, type CustomerField, customerFields, normaliseCustomer } from './customer.ts'
-import {
-  type ActionMeanings,
-  defaultActionMeanings,
-  furtherStage,
-  meaningOf,
-  type Stage,
-  stageRank,
-} from './funnel.ts'
+import { type ActionMeanings, defaultActionMeanings, furtherStage, meaningOf, type Stage, stageRank } from './funnel.ts'
 import type { InboundFormat, IncomingLead } from './inbound.ts'
 import { canonicalAction, canonicalSource, parseLeadSource } from './lead-source.ts'
 import { isTestLead } from './test-lead.ts'
