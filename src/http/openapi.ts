@@ -261,10 +261,21 @@ function managementPaths() {
     body: routeBody,
     response: routingResponse('The default route, and what the change did for earlier leads'),
   })
-  add('get', '/v1/deliveries', 'Deliveries, newest first, filtered by state, destination, lead and time', {
-    query: deliveryListQuery,
-  })
+  add(
+    'get',
+    '/v1/deliveries',
+    'Deliveries, newest first, filtered by state, destination, lead, reason and time; each with its lead (customer, offer title); total exact up to 10,000',
+    {
+      query: deliveryListQuery,
+    },
+  )
+  add('get', '/v1/deliveries/troubles', 'Dead and failing deliveries counted per destination and reason')
   add('get', '/v1/deliveries/{deliveryId}', 'One delivery with every attempt')
+  add(
+    'post',
+    '/v1/deliveries/{deliveryId}/retry',
+    'Make a queued delivery due now (audited); a destination held by a rate limit, paused or disabled still waits: destinationHeldUntil and destinationState say so',
+  )
   add('post', '/v1/deliveries/replay', 'Queue final deliveries again, by ids or by filter (audited)', {
     body: replayBody,
   })

@@ -30,6 +30,7 @@ export const routeScopes: Readonly<Record<string, ApiKeyScope>> = {
   'GET /v1/routes/default': 'read',
   'GET /v1/deliveries': 'read',
   'GET /v1/deliveries/:deliveryId': 'read',
+  'GET /v1/deliveries/troubles': 'read',
   'GET /v1/audit': 'read',
   'GET /v1/alert-channel-kinds': 'read',
   'GET /v1/alert-channels': 'read',
@@ -51,6 +52,7 @@ export const routeScopes: Readonly<Record<string, ApiKeyScope>> = {
   'POST /v1/destinations/:destinationId/rotate-secrets': 'admin',
   'PUT /v1/routes/default': 'admin',
   'POST /v1/deliveries/replay': 'admin',
+  'POST /v1/deliveries/:deliveryId/retry': 'admin',
   // Alert changes, tests and replays: an admin key, or a signed-in editor (roleOfRoute).
   'POST /v1/alert-channels': 'admin',
   'PATCH /v1/alert-channels/:channelId': 'admin',

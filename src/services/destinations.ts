@@ -494,6 +494,36 @@ export function createDestinationService(deps: DestinationServiceDeps) {
       if (result.replayed.length > 0) deps.onReplay?.()
       return result
     },
+
+    /**
+     * Makes a queued delivery due now (audited). A destination held by a rate limit, paused or disabled still gets
+     * nothing before it may: the answer says when it will be tried, so the portal can explain.
+     */
+    async retryNow(tenant: Tenant, deliveryId: string, actor: string) {
+      const now = clock.now()
+      const outcome = await store.retryDelivery(tenant.id, deliveryId, now)
+      if (outcome.status === 'not_found')
+        throw new AppError('DELIVERY_NOT_FOUND', `No delivery ${deliveryId}`, { field: 'deliveryId' })
+      if (outcome.status === 'not_queued')
+        throw new AppError(
+          'CONFLICT',
+          `Delivery ${deliveryId} is ${outcome.state.replace('_', ' ')}: only a queued delivery can be retried now (replay a dead one)`,
+          { field: 'deliveryId' },
+        )
+      const destination = await store.getDestination(tenant.id, outcome.destinationId)
+      const heldUntil =
+        destination?.heldUntil !== undefined && destination.heldUntil > now ? destination.heldUntil : undefined
+      await audit(tenant, actor, 'delivery.retried', deliveryId, {
+        destinationId: outcome.destinationId,
+        ...(heldUntil !== undefined && { heldUntil }),
+      })
+      deps.onReplay?.()
+      return {
+        delivery: (await store.getDelivery(tenant.id, deliveryId))!,
+        destinationState: destination?.state ?? 'active',
+        ...(heldUntil !== undefined && { heldUntil }),
+      }
+    },
   }
 }
 

@@ -302,6 +302,7 @@ export function createDeliveryQueries({
     if (filter.state !== undefined) q = q.where('state', '=', filter.state)
     if (filter.destinationId !== undefined) q = q.where('destination_id', '=', filter.destinationId)
     if (filter.leadId !== undefined) q = q.where('lead_id', '=', filter.leadId)
+    if (filter.reason !== undefined) q = q.where('last_error', '=', filter.reason)
     if (filter.since !== undefined) q = q.where('updated_at', '>=', filter.since)
     if (filter.until !== undefined) q = q.where('updated_at', '<', filter.until)
     return q

@@ -12,6 +12,7 @@ import {
   createDeliveryQueries,
   type Executor,
 } from './delivery-queries.ts'
+import { createDeliveryListQueries } from './delivery-list-queries.ts'
 import { createKeyQueries } from './key-queries.ts'
 import { createLeadListQueries } from './lead-list-queries.ts'
 import { type Migration, pendingMigrations, runMigrations } from './migrations.ts'
@@ -161,6 +162,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     }),
     ...(options.listenForWork && { listenForWork: options.listenForWork }),
     ...createKeyQueries(db),
+    ...createDeliveryListQueries(db),
     ...createPeopleQueries(db),
     ...alerts,
     ...createRoutingQueries({

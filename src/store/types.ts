@@ -8,6 +8,7 @@ import type { FunnelCounts, FunnelTimeCounts, TimeBuckets } from '../core/funnel
 import type { LeadEventDraft } from '../core/lead.ts'
 import type { AlertStore } from './alert-queries.ts'
 import type { PeopleStore } from './people-queries.ts'
+import type { DeliveryListQueries } from './delivery-list-queries.ts'
 import type { RoutingStore } from './routing-queries.ts'
 
 /** What a dialect can do; callers branch on these, never on the dialect's name. */
@@ -211,7 +212,7 @@ export interface LeadHistory {
 }
 
 /** Also `putOffer` and `changeRouting` (offers, routes and the leads that arrived before them): `RoutingStore`. */
-export interface Store extends DeliveryStore, KeyStore, RoutingStore, AlertStore, PeopleStore {
+export interface Store extends DeliveryStore, DeliveryListQueries, KeyStore, RoutingStore, AlertStore, PeopleStore {
   readonly capabilities: StoreCapabilities
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<MigrationReport>
@@ -411,6 +412,8 @@ export interface DeliveryFilter {
   readonly state?: DeliveryState
   readonly destinationId?: string
   readonly leadId?: string
+  /** The last error, exactly (a group of the Deliveries page). */
+  readonly reason?: string
   /** `updatedAt` at or after. */
   readonly since?: number
   readonly until?: number

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { deliveryStates } from '../../core/delivery-state.ts'
 import { AppError } from '../../core/errors.ts'
 import { isoTime } from '../../core/time.ts'
+import type { DeliveryLeadSummary } from '../../store/delivery-list-queries.ts'
 import type { AttemptRecord, Delivery, DeliveryFilter } from '../../store/types.ts'
 import type { HttpDeps } from '../deps.ts'
 import { parseWith } from '../validate.ts'
@@ -15,6 +16,8 @@ const filterFields = {
   state: z.enum(deliveryStates).optional(),
   destination: z.string().min(1).max(100).optional(),
   lead: z.string().min(1).max(100).optional(),
+  /** The last error, exactly: one group of failing or dead deliveries. */
+  reason: z.string().min(1).max(2000).optional(),
   since: time.optional(),
   until: time.optional(),
 }
@@ -34,6 +37,7 @@ function filterOf(query: {
   state?: Delivery['state']
   destination?: string
   lead?: string
+  reason?: string
   since?: number
   until?: number
 }): DeliveryFilter {
@@ -41,6 +45,7 @@ function filterOf(query: {
     ...(query.state !== undefined && { state: query.state }),
     ...(query.destination !== undefined && { destinationId: query.destination }),
     ...(query.lead !== undefined && { leadId: query.lead }),
+    ...(query.reason !== undefined && { reason: query.reason }),
     ...(query.since !== undefined && { since: query.since }),
     ...(query.until !== undefined && { until: query.until }),
   }
@@ -82,15 +87,67 @@ export function presentDelivery(delivery: Delivery, attempts?: readonly AttemptR
   }
 }
 
+/** Counting stops here: beyond it the answer says "more than 10,000" (`totalIsEstimate`). */
+export const deliveryTotalCap = 10_000
+
+function presentDeliveryLead(lead: DeliveryLeadSummary | undefined) {
+  if (!lead) return null
+  return {
+    id: lead.leadId,
+    customer: {
+      ...(lead.firstName !== undefined && { firstName: lead.firstName }),
+      ...(lead.lastName !== undefined && { lastName: lead.lastName }),
+      ...(lead.email !== undefined && { email: lead.email }),
+      ...(lead.company !== undefined && { company: lead.company }),
+    },
+    stage: lead.stage,
+    offerId: lead.offerId ?? null,
+    offerTitle: lead.offerTitle ?? null,
+  }
+}
+
 export function registerDeliveryRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get('/v1/deliveries', async (request) => {
     const tenant = await deps.auth.tenantOf(request)
     const query = parseWith(deliveryListQuery, request.query)
-    const page = await deps.store.listDeliveries(tenant.id, filterOf(query), {
-      limit: query.limit,
-      ...(query.cursor !== undefined && { cursor: query.cursor }),
-    })
-    return { items: page.items.map((d) => presentDelivery(d)), ...(page.nextCursor && { nextCursor: page.nextCursor }) }
+    const filter = filterOf(query)
+    const [page, total] = await Promise.all([
+      deps.store.listDeliveries(tenant.id, filter, {
+        limit: query.limit,
+        ...(query.cursor !== undefined && { cursor: query.cursor }),
+      }),
+      deps.store.countDeliveries(tenant.id, filter, deliveryTotalCap),
+    ])
+    // The customer and offer of every delivery on the page, read together: no request per lead.
+    const leads = await deps.store.deliveryLeads(
+      tenant.id,
+      page.items.map((delivery) => delivery.leadId),
+    )
+    return {
+      items: page.items.map((delivery) => ({
+        ...presentDelivery(delivery),
+        lead: presentDeliveryLead(leads.get(delivery.leadId)),
+      })),
+      ...(page.nextCursor && { nextCursor: page.nextCursor }),
+      total: total.count,
+      totalIsEstimate: total.capped,
+    }
+  })
+
+  app.get('/v1/deliveries/troubles', async (request) => {
+    const tenant = await deps.auth.tenantOf(request)
+    const groups = await deps.store.deliveryTroubles(tenant.id, 100)
+    return { items: groups }
+  })
+
+  app.post<{ Params: { deliveryId: string } }>('/v1/deliveries/:deliveryId/retry', async (request) => {
+    const caller = await deps.auth.callerOf(request)
+    const result = await deps.destinations.retryNow(caller.tenant, request.params.deliveryId, caller.actor)
+    return {
+      ...presentDelivery(result.delivery),
+      destinationState: result.destinationState,
+      destinationHeldUntil: iso(result.heldUntil),
+    }
   })
 
   app.get<{ Params: { deliveryId: string } }>('/v1/deliveries/:deliveryId', async (request) => {
