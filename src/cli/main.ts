@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { AppError } from '../core/errors.ts'
 import { version } from '../version.ts'
 import type { Command, CommandIo } from './command.ts'
+import { alertsListCommand, alertsTestCommand } from './commands/alerts.ts'
 import { deliveriesReplayCommand } from './commands/deliveries-replay.ts'
 import { doctorCommand } from './commands/doctor.ts'
 import {
@@ -44,6 +45,8 @@ export const commands: readonly Command[] = [
   destinationsPreviewCommand,
   offersPublishCommand,
   deliveriesReplayCommand,
+  alertsListCommand,
+  alertsTestCommand,
   secretsRotateCommand,
   keysListCommand,
   keysCreateCommand,

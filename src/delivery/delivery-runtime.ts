@@ -87,6 +87,8 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     ...(config.smtp && { mailer: createMailer(config.smtp) }),
     publicUrl: config.publicUrl,
     retryPolicy: config.retryPolicy,
+    // The same lease as deliveries: an alert a killed process held is sent again once it runs out.
+    leaseMs: config.worker.leaseMs,
     ...(deps.random && { random: deps.random }),
   })
   return { sealer, connectors, worker, registry, alerts }
