@@ -5,6 +5,7 @@ import { AppError } from '../core/errors.ts'
 import { version } from '../version.ts'
 import type { Command, CommandIo } from './command.ts'
 import { alertsListCommand, alertsTestCommand } from './commands/alerts.ts'
+import { customersEraseCommand } from './commands/customers-erase.ts'
 import { deliveriesReplayCommand } from './commands/deliveries-replay.ts'
 import { doctorCommand } from './commands/doctor.ts'
 import {
@@ -12,6 +13,7 @@ import {
   destinationsPreviewCommand,
   destinationsVerifyCommand,
 } from './commands/destinations.ts'
+import { doctorCommand } from './commands/doctor.ts'
 import { importAzureTableCommand } from './commands/import-azure-table.ts'
 import {
   ingestTokenRotateCommand,
@@ -47,6 +49,7 @@ export const commands: readonly Command[] = [
   deliveriesReplayCommand,
   alertsListCommand,
   alertsTestCommand,
+  customersEraseCommand,
   secretsRotateCommand,
   keysListCommand,
   keysCreateCommand,

@@ -2,7 +2,7 @@
 
 import type { AttemptOutcome } from '../core/delivery-state.ts'
 import { DeliveryError } from '../core/errors.ts'
-import type { BatchItem, Connector, DeliveryAttempt, LeadSnapshot } from '../destinations/types.ts'
+import type { BatchItem, Connector, DeliveryAttempt, ErasureRequest, LeadSnapshot } from '../destinations/types.ts'
 import type { Logger } from '../logger.ts'
 
 export interface RunOptions {
@@ -65,6 +65,31 @@ export async function runAttempt(
       ...(receipt.status !== undefined && { status: receipt.status }),
       ...(receipt.externalId !== undefined && { externalId: receipt.externalId }),
     }
+  } catch (error) {
+    return outcomeOf(error, options.log, { deliveryId: attempt.deliveryId })
+  } finally {
+    done()
+  }
+}
+
+/** One erasure call (an `erase` delivery); a connector without `erase` gets a rejection that says so. */
+export async function runErasure(
+  connector: Connector,
+  request: ErasureRequest,
+  attempt: Omit<DeliveryAttempt, 'signal'>,
+  options: RunOptions,
+): Promise<AttemptOutcome> {
+  if (!connector.erase) {
+    return {
+      kind: 'failed',
+      failure: 'rejected',
+      message: 'This destination has no API to delete a record; delete the customer there by hand',
+    }
+  }
+  const { signal, done } = attemptSignal(options.timeoutMs, options.stopSignal)
+  try {
+    const receipt = await connector.erase(request, { ...attempt, signal })
+    return { kind: 'delivered', ...(receipt.status !== undefined && { status: receipt.status }) }
   } catch (error) {
     return outcomeOf(error, options.log, { deliveryId: attempt.deliveryId })
   } finally {

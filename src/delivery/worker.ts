@@ -27,7 +27,7 @@ import {
   type LimitSettings,
   type WindowView,
 } from './destination-limits.ts'
-import { runAttempt, runBatch } from './run-attempt.ts'
+import { runAttempt, runBatch, runErasure } from './run-attempt.ts'
 import { untilSettled } from './until-settled.ts'
 
 export type HealthNotice = HealthNoticeKind
@@ -215,6 +215,9 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       transition,
       ...(healthChanged && { health: health.health }),
       ...(hold !== undefined && { holdDestinationUntil: now + hold }),
+      ...(outcome.kind === 'delivered' &&
+        outcome.externalId !== undefined &&
+        delivery.operation === 'deliver' && { externalId: outcome.externalId }),
       now,
     })
     if (!stillOurs) log.warn({ deliveryId: delivery.id }, 'lease lost before the attempt was recorded')
@@ -264,6 +267,16 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     if (!snapshot) {
       const gone: AttemptOutcome = { kind: 'failed', failure: 'rejected', message: 'The lead no longer exists' }
       await finish(delivery, destinationOf(delivery), gone, startedAt, kindOf(delivery, undefined))
+    }
+    if (snapshot?.lead.erasedAt !== undefined && delivery.operation === 'deliver') {
+      // A replay of an erased lead would write an empty record back where the erasure deleted one.
+      const erased: AttemptOutcome = {
+        kind: 'failed',
+        failure: 'rejected',
+        message: "The customer's personal data was erased; the lead is not delivered again",
+      }
+      await finish(delivery, destinationOf(delivery), erased, startedAt, kindOf(delivery, snapshot))
+      return undefined
     }
     return snapshot
   }
@@ -316,23 +329,36 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     // The window learns from the call's own round trip, not from the store work before it.
     const callStartedAt = clock.now()
     const outcomes =
-      ready.length > 1 && connector.deliverBatch
-        ? await runBatch(
-            connector,
-            ready.map(({ delivery, snapshot }) => ({
-              snapshot,
-              attempt: { deliveryId: delivery.id, number: delivery.attemptCount + 1 },
-            })),
-            runOptions,
-          )
-        : [
-            await runAttempt(
+      first.delivery.operation === 'erase'
+        ? [
+            await runErasure(
               connector,
-              first.snapshot,
+              {
+                lead: first.snapshot.lead,
+                ...(first.delivery.externalId !== undefined && { externalId: first.delivery.externalId }),
+                erasedAt: first.snapshot.lead.erasedAt ?? first.delivery.createdAt,
+              },
               { deliveryId: first.delivery.id, number: first.delivery.attemptCount + 1 },
               runOptions,
             ),
           ]
+        : ready.length > 1 && connector.deliverBatch
+          ? await runBatch(
+              connector,
+              ready.map(({ delivery, snapshot }) => ({
+                snapshot,
+                attempt: { deliveryId: delivery.id, number: delivery.attemptCount + 1 },
+              })),
+              runOptions,
+            )
+          : [
+              await runAttempt(
+                connector,
+                first.snapshot,
+                { deliveryId: first.delivery.id, number: first.delivery.attemptCount + 1 },
+                runOptions,
+              ),
+            ]
     limits.observe(destinationId, {
       signal: capacitySignalOf(outcomes),
       startedAt: callStartedAt,
@@ -458,7 +484,12 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       limits.configure(destinationId, limitSettingsOf(destination, deps.connectors.vendorLimitsOf(destination)))
       const batchSize = batchSizeOf(destination)
       batchSizes.set(destinationId, batchSize)
-      for (let i = 0; i < group.length; i += batchSize) launch(destinationId, group.slice(i, i + batchSize), snapshots)
+      // Erasures go one per call: vendors delete through calls of their own, never inside an upsert batch.
+      const upserts = group.filter((delivery) => delivery.operation === 'deliver')
+      for (const erasure of group.filter((delivery) => delivery.operation === 'erase'))
+        launch(destinationId, [erasure], snapshots)
+      for (let i = 0; i < upserts.length; i += batchSize)
+        launch(destinationId, upserts.slice(i, i + batchSize), snapshots)
     }
     return claimed.length
   }

@@ -58,6 +58,24 @@ export interface Connector {
   readonly maxBatchSize?: number
   /** The exact vendor payload `deliver` would send for this lead, without sending it (for previews). */
   preview?(snapshot: LeadSnapshot): unknown
+  /**
+   * Optional: asks the destination to delete the record it holds for an erased customer (GDPR Art. 17), through the
+   * vendor's delete API. Resolves once the vendor confirmed (or said the record is already gone); throws a
+   * `DeliveryError` like `deliver`. Absent where the vendor has no such API: the erasure is then recorded as rejected.
+   */
+  erase?(request: ErasureRequest, attempt: DeliveryAttempt): Promise<DeliveryReceipt>
+}
+
+/**
+ * What an erasure tells a connector. The lead is already a tombstone (ids, offer and stage only); the record at the
+ * destination is found by the id it answered on delivery (`externalId`), or by keys derived from the lead id.
+ */
+export interface ErasureRequest {
+  readonly lead: Lead
+  /** The record's id at the destination, as its last successful delivery reported it; absent when it never did. */
+  readonly externalId?: string
+  /** When the customer was erased (epoch ms). */
+  readonly erasedAt: number
 }
 
 export interface BatchItem {

@@ -25,6 +25,7 @@ import { registerIngestRoutes } from './routes/ingest.ts'
 import { registerLeadRoutes } from './routes/leads.ts'
 import { registerOfferRoutes } from './routes/offers.ts'
 import { registerPeopleRoutes } from './routes/people.ts'
+import { registerPrivacyRoutes } from './routes/privacy.ts'
 import { registerSignInRoutes } from './routes/sign-in.ts'
 import { registerCrossSiteCheck } from './session-cookies.ts'
 import { parseWith } from './validate.ts'
@@ -172,6 +173,7 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
   })
   registerSignInRoutes(app, deps, people)
   registerPeopleRoutes(app, deps, people)
+  registerPrivacyRoutes(app, deps)
   return app
 }
 

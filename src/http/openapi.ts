@@ -22,6 +22,7 @@ import { destinationAttemptsQuery, routeBody } from './routes/destinations.ts'
 import { funnelQuery, leadExportQuery, leadListQuery } from './routes/leads.ts'
 import { offerBody } from './routes/offers.ts'
 import { tenantSignInInput } from './routes/people.ts'
+import { customerErasureQuery } from './routes/privacy.ts'
 
 const customerSchema = {
   type: 'object',
@@ -379,6 +380,12 @@ function managementPaths() {
     'post',
     '/v1/sessions/revoke-all',
     'Sign out everywhere: every session of the signed-in person (with an admin key: of every person of the tenant)',
+  )
+  add(
+    'delete',
+    '/v1/customers',
+    'Erase a customer (GDPR Art. 17): their personal data leaves every lead, event and delivery record of the tenant, each destination holding a record is asked to delete it, and a tombstone (a keyed hash of the email, the time, who asked) keeps old events from coming back (docs/privacy.md)',
+    { query: customerErasureQuery },
   )
   return paths
 }

@@ -72,6 +72,8 @@ export const routeScopes: Readonly<Record<string, ApiKeyScope>> = {
   'GET /v1/tenant/ingest-tokens': 'admin',
   'POST /v1/tenant/ingest-token/rotate': 'admin',
   'DELETE /v1/tenant/ingest-tokens/:tokenId': 'admin',
+  // Erasure removes a customer's personal data for good and asks every destination to delete theirs.
+  'DELETE /v1/customers': 'admin',
   'GET /v1/tenant/sign-in': 'admin',
   'PUT /v1/tenant/sign-in': 'admin',
   'GET /v1/people': 'admin',

@@ -411,6 +411,7 @@ export const skipReasons = {
   empty: 'no lead source, offer or customer',
   invalid: 'invalid value',
   failed: 'could not be stored',
+  erased: 'erased customer',
 } as const
 
 export function emptySummary(): ImportSummary {
@@ -435,6 +436,7 @@ export function failureOf(error: unknown): { reason: string; message: string } {
       return { reason: skipReasons.changed, message: 'imported before with different content; kept as it was' }
     }
     if (error.code === 'LEAD_EMPTY') return { reason: skipReasons.empty, message: error.message }
+    if (error.extra?.reason === 'customer_erased') return { reason: skipReasons.erased, message: error.message }
     return { reason: skipReasons.invalid, message: `${error.code}: ${error.message}` }
   }
   return { reason: skipReasons.failed, message: (error as Error)?.message ?? String(error) }

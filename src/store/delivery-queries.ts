@@ -62,6 +62,7 @@ function deliveryOf(row: DeliveryRow): Delivery {
     ...(row.delivered_at !== null && { deliveredAt: Number(row.delivered_at) }),
     attemptCount: Number(row.attempt_count),
     replayPending: Number(row.replay_pending) === 1,
+    operation: row.operation === 'erase' ? 'erase' : 'deliver',
   }
 }
 
@@ -128,7 +129,8 @@ export interface DeliveryQueriesOptions {
 }
 
 /** What a completion writes into its delivery row; `undefined` leaves the column as it is. */
-function deliveryChangeOf({ transition, attempt, now }: AttemptCompletion) {
+function deliveryChangeOf(completion: AttemptCompletion) {
+  const { transition, attempt, now } = completion
   let lastError = attempt.error ?? transition.reason ?? null
   if (transition.state === 'delivered') lastError = null
   if (transition.state === 'dead' && transition.reason !== undefined) lastError = transition.reason
@@ -140,6 +142,7 @@ function deliveryChangeOf({ transition, attempt, now }: AttemptCompletion) {
     lastErrorKind: attempt.outcome === 'delivered' ? null : attempt.outcome,
     lastStatus: attempt.status ?? null,
     deliveredAt: transition.state === 'delivered' ? now : null,
+    externalId: transition.state === 'delivered' ? (completion.externalId ?? null) : null,
     now,
   }
 }
@@ -210,12 +213,12 @@ async function recordCompletions(
   })
   const changes = completions.filter((_, index) => ours[index]).map((c) => [c.deliveryId, deliveryChangeOf(c)] as const)
   if (changes.length > 0) {
-    // Each row gets its own values from a VALUES list (columns column1…column10 in both dialects); the casts give
+    // Each row gets its own values from a VALUES list (columns column1…column11 in both dialects); the casts give
     // PostgreSQL the types its untyped parameters lack.
     const values = sql.join(
       changes.map(
         ([id, change]) =>
-          sql`(${id}, ${change.state}, cast(${change.attempts} as bigint), cast(${change.runAt} as bigint), ${change.lastError}, ${change.lastErrorKind}, cast(${change.lastStatus} as bigint), cast(${change.deliveredAt} as bigint), cast(${change.now} as bigint), cast(${counts.get(id)} as bigint))`,
+          sql`(${id}, ${change.state}, cast(${change.attempts} as bigint), cast(${change.runAt} as bigint), ${change.lastError}, ${change.lastErrorKind}, cast(${change.lastStatus} as bigint), cast(${change.deliveredAt} as bigint), cast(${change.now} as bigint), cast(${counts.get(id)} as bigint), ${change.externalId})`,
       ),
     )
     await sql`
@@ -231,6 +234,7 @@ async function recordCompletions(
         delivered_at = coalesce(v.column8, deliveries.delivered_at),
         updated_at = v.column9,
         attempt_count = v.column10,
+        external_id = coalesce(v.column11, deliveries.external_id),
         replay_pending = 0
       from (values ${values}) as v
       where deliveries.id = v.column1`.execute(trx)

@@ -6,6 +6,7 @@ import type { Stage } from '../core/funnel.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
 import { createAlertRulesCache } from './alert-ingest.ts'
 import { createAlertQueries } from './alert-queries.ts'
+import { createDeliveryListQueries } from './delivery-list-queries.ts'
 import {
   type BookkeepingTransaction,
   type ClaimLocking,
@@ -17,6 +18,7 @@ import { createKeyQueries } from './key-queries.ts'
 import { createLeadListQueries } from './lead-list-queries.ts'
 import { type Migration, pendingMigrations, runMigrations } from './migrations.ts'
 import { createPeopleQueries } from './people-queries.ts'
+import { createPrivacyQueries } from './privacy-queries.ts'
 import { customerOfRow, type LeadRow } from './record-lead-event.ts'
 import { recordLeadEventBatch } from './record-lead-event-batch.ts'
 import { createRoutingQueries } from './routing-queries.ts'
@@ -70,6 +72,8 @@ function leadOf(row: LeadRow): Lead {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     version: Number(row.version),
+    ...(row.erased_at !== null && row.erased_at !== undefined && { erasedAt: Number(row.erased_at) }),
+    ...(Number(row.previously_erased ?? 0) === 1 && { previouslyErased: true }),
   }
 }
 
@@ -129,6 +133,11 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
   const leadList = createLeadListQueries({ db, dialect: capabilities.dialect })
   const alerts = createAlertQueries(db)
   const alertRules = createAlertRulesCache((tenantId) => alerts.listAlertRules(tenantId))
+  const privacy = createPrivacyQueries({
+    db,
+    dialect: capabilities.dialect,
+    ...(options.notifyWork && { notifyWork: options.notifyWork }),
+  })
 
   const recordBatch =
     options.recordBatch ??
@@ -164,6 +173,8 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     ...createKeyQueries(db),
     ...createDeliveryListQueries(db),
     ...createPeopleQueries(db),
+    eraseCustomer: privacy.eraseCustomer,
+    findErasure: privacy.findErasure,
     ...alerts,
     ...createRoutingQueries({
       db,
@@ -254,12 +265,15 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
 
     async recordLeadEvents(items, now) {
       if (items.length === 0) return []
-      try {
-        return await recordBatch(items, now)
-      } catch {
-        // One bad item must not fail the others it happened to share a commit with.
-        return recordSeparately(items, now)
-      }
+      // Erased customers' old events stay out; later ones come in flagged (privacy-queries.ts).
+      return privacy.screenIngest(items, async (admitted) => {
+        try {
+          return await recordBatch(admitted, now)
+        } catch {
+          // One bad item must not fail the others it happened to share a commit with.
+          return recordSeparately(admitted, now)
+        }
+      })
     },
 
     async listLeads(tenantId, filter, page) {

@@ -85,10 +85,13 @@ export interface Database {
     last_name_key: string
     company_key: string
     email_domain: string
-    /** Set when the customer's personal data was erased: the row stays as a tombstone without it. */
-    erased_at: Generated<number | null>
+    /**
+     * Set when the customer's personal data was erased: the row stays as a tombstone without it. Optional here (the
+     * column has a default) so the ingest paths that build whole rows need not name it.
+     */
+    erased_at?: number | null
     /** 1 when the lead's email had been erased before this lead arrived. */
-    previously_erased: Generated<number>
+    previously_erased?: number
   }
   lead_events: {
     seq: Generated<number>

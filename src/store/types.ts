@@ -7,8 +7,10 @@ import type { Stage } from '../core/funnel.ts'
 import type { FunnelCounts, FunnelTimeCounts, TimeBuckets } from '../core/funnel-report.ts'
 import type { LeadEventDraft } from '../core/lead.ts'
 import type { AlertStore } from './alert-queries.ts'
+import type { DeliveryListQueries } from './delivery-list-queries.ts'
 import type { PeopleStore } from './people-queries.ts'
 import type { DeliveryListQueries } from './delivery-list-queries.ts'
+import type { PrivacyStore } from './privacy-queries.ts'
 import type { RoutingStore } from './routing-queries.ts'
 
 /** What a dialect can do; callers branch on these, never on the dialect's name. */
@@ -130,6 +132,10 @@ export interface Lead {
   readonly updatedAt: number
   /** Increases with every change; a delivery carries the version it delivers. */
   readonly version: number
+  /** When the customer's personal data was erased; the lead is a tombstone without it since. */
+  readonly erasedAt?: number
+  /** The lead's email had been erased before this lead arrived. */
+  readonly previouslyErased?: boolean
 }
 
 export interface LeadEvent {
@@ -212,7 +218,14 @@ export interface LeadHistory {
 }
 
 /** Also `putOffer` and `changeRouting` (offers, routes and the leads that arrived before them): `RoutingStore`. */
-export interface Store extends DeliveryStore, DeliveryListQueries, KeyStore, RoutingStore, AlertStore, PeopleStore {
+export interface Store
+  extends DeliveryStore,
+    DeliveryListQueries,
+    KeyStore,
+    RoutingStore,
+    AlertStore,
+    PeopleStore,
+    PrivacyStore {
   readonly capabilities: StoreCapabilities
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<MigrationReport>
@@ -341,7 +354,12 @@ export interface Delivery {
   readonly attemptCount: number
   /** Queued again by a replay and not attempted since: the next attempt is a `replay`. */
   readonly replayPending: boolean
+  /** `deliver` upserts the lead; `erase` asks the destination to delete the record it holds (docs/privacy.md). */
+  readonly operation: DeliveryOperation
 }
+
+export const deliveryOperations = ['deliver', 'erase'] as const
+export type DeliveryOperation = (typeof deliveryOperations)[number]
 
 /** Why an attempt ran: the retry schedule, a publisher's replay, or a test lead (Partner Center's or a publish check). */
 export const attemptKinds = ['scheduled', 'replay', 'test'] as const
@@ -398,6 +416,8 @@ export interface AttemptCompletion {
   readonly health?: DestinationHealth
   /** The destination asked for no request before this time; a later hold already recorded stays. */
   readonly holdDestinationUntil?: number
+  /** The record's id at the destination, when a delivered attempt told it: an erasure later deletes by it. */
+  readonly externalId?: string
   readonly now: number
 }
 

@@ -9,6 +9,8 @@
  *   lead columns (unknown column, wrong type, too long, option out of range), honours `If-Match: *` /
  *   `If-None-Match: *` on upserts by primary or alternate key, `$select`/`$filter … eq '…'`/`$orderby`/`$top`, and
  *   answers `WhoAmI` and the two metadata reads the connector's verify makes.
+ * - `DELETE leads(<guid>)` or `DELETE leads(<column>='<value>')`: 204 without a body, 404 when no such lead
+ *   (https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/update-delete-entities-using-web-api#basic-delete).
  *
  * Tests script faults with `when(…)` (a rate limit, a 5xx, a hang, any Dataverse error body) and change the
  * environment with `expireTokens()`, `applicationUser` and `keys`. Message texts follow Microsoft's where known;
@@ -85,6 +87,8 @@ export interface DataverseFake {
   readonly tokenRequests: FakeRequest[]
   readonly apiRequests: FakeRequest[]
   readonly leads: FakeLead[]
+  /** Ids of leads deleted through the Web API, in order. */
+  readonly deleted: string[]
   /** Alternate keys of the lead table; tests may change them. */
   readonly keys: LeadKey[]
   applicationUser: ApplicationUserState
@@ -224,6 +228,7 @@ export async function startDataverseFake(options: DataverseFakeOptions = {}): Pr
 
   const requests: FakeRequest[] = []
   const leads: FakeLead[] = []
+  const deleted: string[] = []
   /** token → the scope it was issued for. */
   const tokens = new Map<string, string>()
   const rules: { match: FakeMatch; reply: FakeReply | ((request: FakeRequest) => FakeReply); left: number }[] = []
@@ -252,6 +257,7 @@ export async function startDataverseFake(options: DataverseFakeOptions = {}): Pr
       return requests.filter((request) => request.kind === 'api')
     },
     leads,
+    deleted,
     keys,
     applicationUser: 'ok',
     leadById: (id) => leads.find((lead) => lead.leadid.toLowerCase() === id.toLowerCase()),
@@ -587,6 +593,20 @@ export async function startDataverseFake(options: DataverseFakeOptions = {}): Pr
     return written(request, lead, true, select)
   }
 
+  function deleteLead(keySegment: string): FakeReply {
+    const match = guid.test(keySegment) ? undefined : /^(\w+)=(.*)$/.exec(keySegment)
+    const value = match ? readStringLiteral(match[2]!) : undefined
+    const existing = guid.test(keySegment)
+      ? fake.leadById(keySegment)
+      : match && value !== undefined
+        ? leads.find((lead) => lead.values[match[1]!] === value)
+        : undefined
+    if (!existing) return dataverseError(404, '0x80040217', `lead With Id = ${keySegment} Does Not Exist`)
+    leads.splice(leads.indexOf(existing), 1)
+    deleted.push(existing.leadid)
+    return { status: 204 }
+  }
+
   function metadata(rest: string): FakeReply {
     const attribute = /^EntityDefinitions\(LogicalName='lead'\)\/Attributes\(LogicalName='(\w+)'\)$/.exec(rest)
     if (attribute) {
@@ -628,7 +648,8 @@ export async function startDataverseFake(options: DataverseFakeOptions = {}): Pr
       (rest === 'leads' && request.method === 'POST') || (leadKey !== undefined && request.method === 'PATCH')
     const denied = applicationUserFailure(request, writesLeads)
     if (denied) return denied
-    if (request.method !== 'GET' && !(request.headers['content-type'] ?? '').startsWith('application/json')) {
+    const hasNoBody = request.method === 'GET' || request.method === 'DELETE'
+    if (!hasNoBody && !(request.headers['content-type'] ?? '').startsWith('application/json')) {
       return dataverseError(415, '', 'The request must have a JSON body with Content-Type: application/json.')
     }
     if (rest === 'WhoAmI' && request.method === 'GET') {
@@ -646,6 +667,7 @@ export async function startDataverseFake(options: DataverseFakeOptions = {}): Pr
       return written(request, createLead(request.json as Record<string, unknown>), true, undefined)
     }
     if (leadKey !== undefined && request.method === 'PATCH') return patchLead(request, leadKey)
+    if (leadKey !== undefined && request.method === 'DELETE') return deleteLead(leadKey)
     if (rest.startsWith('EntityDefinitions(') && request.method === 'GET') return metadata(rest)
     if (rest === 'leads' || leadKey !== undefined) {
       return dataverseError(405, '0x80060888', `The HTTP method '${request.method}' is not allowed here.`)

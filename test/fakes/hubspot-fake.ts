@@ -11,6 +11,9 @@
  *   alone (207 with `numErrors` and `errors[]`, each naming its input in `context`); otherwise the first bad input
  *   fails the whole call with a 400 and nothing is written.
  * - `GET /crm/v3/objects/contacts?limit=n` and `GET /crm/v3/properties/contacts/{name}` (404 for unknown names).
+ * - `POST /crm/v3/objects/contacts/gdpr-delete` `{"objectId":"…","idProperty"?:"email"}` (scope
+ *   crm.objects.contacts.write): permanently deletes the contact, `204` without a body; an unknown contact is a 404
+ *   `OBJECT_NOT_FOUND` (https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/basic/post-crm-v3-objects-contacts-gdpr-delete).
  * - Lifecycle stage never moves backwards: a lower stage than the contact has is ignored (and counted, so tests can
  *   prove the connector never asked for one).
  *
@@ -88,6 +91,8 @@ export interface HubSpotFake {
     inputs: { idProperty: string; id: string; properties: Record<string, string>; objectWriteTraceId?: string }[]
   }[]
   readonly contacts: Map<string, FakeContact>
+  /** The ids of contacts deleted through the GDPR delete, in order. */
+  readonly gdprDeleted: string[]
   readonly properties: Map<string, FakeProperty>
   /** Token → scopes it was granted. */
   readonly tokens: Map<string, Set<string>>
@@ -280,6 +285,7 @@ function parseUpsertBody(json: unknown): { inputs: Upsert[] } | { error: Reply }
 export async function startHubSpotFake(): Promise<HubSpotFake> {
   const requests: FakeRequest[] = []
   const contacts = new Map<string, FakeContact>()
+  const gdprDeleted: string[] = []
   const properties = new Map(standardContactProperties().map((property) => [property.name, property]))
   const tokens = new Map<string, Set<string>>([[fakeToken, new Set(contactScopes)]])
   const faults: { fault: FakeFault; on: FaultTarget; left: number }[] = []
@@ -548,7 +554,24 @@ export async function startHubSpotFake(): Promise<HubSpotFake> {
     }
   }
 
+  function gdprDelete(request: FakeRequest): Reply {
+    const body = request.json as { objectId?: unknown; idProperty?: unknown } | undefined
+    if (typeof body?.objectId !== 'string' || body.objectId === '') {
+      return { status: 400, body: error('VALIDATION_ERROR', 'objectId is required') }
+    }
+    const contact =
+      body.idProperty === 'email' ? contactByEmail(body.objectId.toLowerCase()) : contacts.get(body.objectId)
+    if (!contact)
+      return { status: 404, body: error('OBJECT_NOT_FOUND', `Object not found. objectId: ${body.objectId}`) }
+    contacts.delete(contact.id)
+    gdprDeleted.push(contact.id)
+    return { status: 204 }
+  }
+
   function route(request: FakeRequest): Reply | 'hang' {
+    if (request.method === 'POST' && request.path === '/crm/v3/objects/contacts/gdpr-delete') {
+      return authorise(request, 'crm.objects.contacts.write') ?? gdprDelete(request)
+    }
     const isUpsert = request.method === 'POST' && request.path === '/crm/v3/objects/contacts/batch/upsert'
     const isContacts = request.method === 'GET' && request.path === '/crm/v3/objects/contacts'
     const property = request.method === 'GET' ? /^\/crm\/v3\/properties\/contacts\/([^/]+)$/.exec(request.path) : null
@@ -615,6 +638,7 @@ export async function startHubSpotFake(): Promise<HubSpotFake> {
         .filter((request) => request.path === '/crm/v3/objects/contacts/batch/upsert')
         .map((request) => request.json as ReturnType<HubSpotFake['upserts']>[number]),
     contacts,
+    gdprDeleted,
     properties,
     tokens,
     get backwardLifecycleRequests() {

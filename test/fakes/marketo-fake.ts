@@ -13,6 +13,9 @@
  *   missing lookup value, non-ASCII email), 1004 (updateOnly, no match), 1005 (createOnly, exists), 1006 (unknown
  *   field), 1007 (several people match).
  * - `GET /rest/v1/leads/describe.json`: the lead fields with their REST names.
+ * - `POST /rest/v1/leads/delete.json` (Delete Leads, `{"input":[{"id":n}]}`, at most 300): per id `deleted`, or
+ *   `skipped` with reason 1004 "Lead not found" (leads.md#delete,
+ *   https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/lead-database/leads#delete).
  * - limits: more than `rateLimit.calls` REST calls in `rateLimit.windowMs` → 606; more than `dailyQuota` → 607; more
  *   than 10 at once → 615; role permissions: no lead access → 603 everywhere, read-only → 603 on Sync Leads.
  *
@@ -104,6 +107,8 @@ export interface MarketoFake {
   readonly syncCalls: () => FakeRequest[]
   readonly identityCalls: () => FakeRequest[]
   readonly leads: Map<number, FakeLead>
+  /** Ids of people deleted through Delete Leads, in order. */
+  readonly deleted: number[]
   /** People whose `field` equals `value` (case-insensitive for email, as Marketo matches). */
   findLeads(field: string, value: string | number | boolean): FakeLead[]
   /** Adds a person directly (e.g. a duplicate the publisher already has). */
@@ -171,6 +176,7 @@ export async function startMarketoFake(options: MarketoFakeOptions = {}): Promis
 
   const requests: FakeRequest[] = []
   const leads = new Map<number, FakeLead>()
+  const deleted: number[] = []
   let nextId = 1000
   const tokens = new Map<string, { clientId: string; expiresAt: number }>()
   const tokensIssued: string[] = []
@@ -404,6 +410,25 @@ export async function startMarketoFake(options: MarketoFakeOptions = {}): Promis
     send(response, 200, { requestId: requestId(), success: true, result })
   }
 
+  function deleteLeads(request: FakeRequest, response: ServerResponse) {
+    if (request.method !== 'POST') return marketoError(response, '605', 'Request method not supported')
+    if (role !== 'read-write') return marketoError(response, '603', 'Access denied')
+    const input = (request.json as { input?: unknown } | undefined)?.input
+    if (!Array.isArray(input) || input.length === 0) {
+      return marketoError(response, '1002', "Missing value for the required parameter 'input'")
+    }
+    if (input.length > maxBatch) return marketoError(response, '1003', `Batch size exceeds ${maxBatch}`)
+    const result = input.map((entry: { id?: unknown }) => {
+      const id = typeof entry?.id === 'number' ? entry.id : Number.NaN
+      if (!leads.has(id))
+        return { id: entry?.id, status: 'skipped', reasons: [{ code: '1004', message: 'Lead not found' }] }
+      leads.delete(id)
+      deleted.push(id)
+      return { id, status: 'deleted' }
+    })
+    send(response, 200, { requestId: requestId(), success: true, result })
+  }
+
   async function handle(request: FakeRequest, response: ServerResponse): Promise<void> {
     if (request.path === '/identity/oauth/token' && (request.method === 'GET' || request.method === 'POST')) {
       return identity(request, response)
@@ -415,6 +440,7 @@ export async function startMarketoFake(options: MarketoFakeOptions = {}): Promis
     if (inFlight > 10) return marketoError(response, '615', 'Concurrent access limit reached')
     if (!withinLimits(response)) return
     if (request.path === '/rest/v1/leads.json') return syncLeads(request, response)
+    if (request.path === '/rest/v1/leads/delete.json') return deleteLeads(request, response)
     if (request.path === '/rest/v1/leads/describe.json' && request.method === 'GET') return describe(response)
     return marketoError(response, '610', 'Requested resource not found')
   }
@@ -453,6 +479,7 @@ export async function startMarketoFake(options: MarketoFakeOptions = {}): Promis
     syncCalls: () => requests.filter((r) => r.path === '/rest/v1/leads.json' && r.method === 'POST'),
     identityCalls: () => requests.filter((r) => r.path === '/identity/oauth/token'),
     leads,
+    deleted,
     findLeads: (field, value) => findLeads(field, value),
     seedLead: (values) => createLead(values),
     sameKeyInOneCall: () => sameKeyInOneCall,

@@ -11,6 +11,10 @@
  * on several matches, 404 NOT_FOUND for an unknown external id field; Lead's required fields, field lengths,
  * field-level security, restricted picklists, validation rules and duplicate rules; `Sforce-Limit-Info` on every
  * API answer; a SOQL subset with the documented string escapes; Web-to-Lead answering 200 whatever happens.
+ * `DELETE /sobjects/Lead/{Id}` and `DELETE /sobjects/Lead/{externalIdField}/{value}` answer 204 and move the Lead to
+ * `deleted`; an unknown or already deleted Lead is a 404 NOT_FOUND
+ * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_delete_record.htm and
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm for the external id form).
  */
 
 import { createPublicKey, type KeyObject, randomBytes, verify } from 'node:crypto'
@@ -91,6 +95,8 @@ export interface SalesforceFake {
   readonly requests: FakeRequest[]
   /** Leads by Id. */
   readonly leads: Map<string, FakeLead>
+  /** The Ids of Leads deleted through the REST API, in order. */
+  readonly deleted: string[]
   /** Lead fields by name: change it to simulate a different org (see `setField`, `removeField`). */
   readonly schema: Map<string, FieldDef>
   /** Requests to the REST API (not the token endpoint), oldest first. */
@@ -362,6 +368,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
       : createPublicKey(options.jwt.publicKey)
   const requests: FakeRequest[] = []
   const leads = new Map<string, FakeLead>()
+  const deleted: string[] = []
   /** Creation order, for ORDER BY CreatedDate when several Leads share a timestamp. */
   const sequence = new Map<string, number>()
   const schema = standardLeadSchema()
@@ -808,6 +815,12 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
         throw error
       }
     }
+    const removeLead = (lead: FakeLead | undefined) => {
+      if (!lead) return notFound()
+      leads.delete(lead.Id)
+      deleted.push(lead.Id)
+      return ok(204)
+    }
     const methodNotAllowed = (allowed: string) =>
       fail(405, [apiError('METHOD_NOT_ALLOWED', `HTTP Method '${request.method}' not allowed. Allowed are ${allowed}`)])
 
@@ -831,6 +844,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     }
     const byId = /^\/sobjects\/Lead\/([A-Za-z0-9]{15}|[A-Za-z0-9]{18})$/.exec(rest)
     if (byId && byId[1]!.startsWith('00Q')) {
+      if (request.method === 'DELETE') return removeLead(leads.get(byId[1]!))
       if (request.method !== 'PATCH') return methodNotAllowed('GET,HEAD,PATCH,DELETE')
       const existing = leads.get(byId[1]!)
       if (!existing) return notFound()
@@ -841,6 +855,17 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
       })
     }
     const byExternalId = /^\/sobjects\/Lead\/([A-Za-z0-9_]+)\/([^/]+)$/.exec(rest)
+    if (byExternalId && request.method === 'DELETE') {
+      const field = schema.get(byExternalId[1]!)
+      if (field?.externalId !== true) return notFound()
+      const matches = matchesByExternalId(field.name, decodeURIComponent(byExternalId[2]!))
+      return matches.length > 1
+        ? fail(
+            300,
+            matches.map((lead) => recordUrl(version, lead.Id)),
+          )
+        : removeLead(matches[0])
+    }
     if (byExternalId) {
       if (request.method !== 'PATCH') return methodNotAllowed('GET,HEAD,PATCH,DELETE')
       const field = schema.get(byExternalId[1]!)
@@ -1042,6 +1067,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     clientSecret,
     requests,
     leads,
+    deleted,
     schema,
     apiRequests: () => requests.filter((request) => request.area === 'api'),
     tokenRequests: () => requests.filter((request) => request.area === 'token'),

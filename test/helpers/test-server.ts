@@ -29,12 +29,15 @@ export interface TestServer {
 
 export async function startTestServer(
   env: NodeJS.ProcessEnv = {},
-  options: { runWorker?: boolean; log?: Logger } = {},
+  options: { runWorker?: boolean; log?: Logger; store?: 'sqlite' | 'postgres' } = {},
 ): Promise<TestServer> {
   const dir = createTempDir()
   const config = loadConfig({ data: dir.path, port: '8080' }, { LEADRELAY_ALLOW_PRIVATE_NETWORKS: 'true', ...env })
   // LEADRELAY_TEST_STORE=postgres runs the same tests on PostgreSQL (npm run test:postgres).
-  const schema = process.env.LEADRELAY_TEST_STORE === 'postgres' ? newSchemaName() : undefined
+  const schema =
+    (options.store ?? (process.env.LEADRELAY_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite')) === 'postgres'
+      ? newSchemaName()
+      : undefined
   const store =
     schema === undefined
       ? createSqliteStore({ filename: config.sqliteFile })

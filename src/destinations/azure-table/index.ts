@@ -198,6 +198,26 @@ function connectAzureTable(config: AzureTableConfig, secrets: DestinationSecrets
     preview(snapshot: LeadSnapshot) {
       return { table, mode: upsertMode, entity: wireEntity(builder.build(snapshot)) }
     },
+
+    /**
+     * Delete Entity by its keys, as the delivery reported them (`partition/row`), else as built from the lead's ids.
+     * https://learn.microsoft.com/en-us/rest/api/storageservices/delete-entity1
+     */
+    async erase(request, attempt) {
+      const reported = request.externalId?.split('/')
+      const keys =
+        reported?.length === 2
+          ? { partitionKey: reported[0]!, rowKey: reported[1]! }
+          : builder.build({ lead: request.lead, events: [] })
+      try {
+        await tableClient().deleteEntity(keys.partitionKey, keys.rowKey, { abortSignal: attempt.signal })
+      } catch (error) {
+        // No such entity, or no table at all: nothing of the customer is left there.
+        if (tableServiceError(error, clock.now())?.status === 404) return { status: 404, note: 'entity already gone' }
+        throw fail(error)
+      }
+      return { status: 204, note: 'entity deleted' }
+    },
   }
 }
 

@@ -92,6 +92,11 @@ export interface DataverseClient {
     mode: WriteMode,
     operation: DataverseOperation,
   ): Promise<WriteResult>
+  /**
+   * `DELETE /leads(…)`: 204, or `missing` (404) when no such lead is left.
+   * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/update-delete-entities-using-web-api#basic-delete
+   */
+  deleteLead(target: LeadTarget, operation: DataverseOperation): Promise<{ deleted: boolean; status: number }>
 }
 
 export interface DataverseClientOptions {
@@ -229,6 +234,11 @@ export function createDataverseClient(options: DataverseClientOptions): Datavers
       })
       if (signal === 'exists' || signal === 'missing') return { outcome: signal, status: response.status }
       return { outcome: 'written', id: writtenId(response), status: response.status }
+    },
+
+    async deleteLead(target, operation) {
+      const { response } = await send('DELETE', leadUrl(apiBase, target), operation, { passthrough: [404] })
+      return { deleted: response.status !== 404, status: response.status }
     },
   }
 }

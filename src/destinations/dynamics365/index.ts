@@ -177,6 +177,24 @@ function connectDynamics(config: DynamicsConfig, secrets: DestinationSecrets, de
     preview(snapshot) {
       return dynamicsPreview(config, snapshot)
     },
+
+    async erase(request, attempt) {
+      const operation: DataverseOperation = { signal: attempt.signal, refreshed: false }
+      const target: LeadTarget | undefined =
+        request.externalId !== undefined
+          ? { id: request.externalId }
+          : config.matchBy === 'alternateKey'
+            ? { column: config.alternateKeyColumn, value: request.lead.id }
+            : undefined
+      if (!target) {
+        throw new DeliveryError(
+          'rejected',
+          "Dataverse never told Leadrelay this lead's id, and with matchBy email the erased address was the only key. Delete the lead in Dynamics 365 by hand.",
+        )
+      }
+      const result = await client.deleteLead(target, operation)
+      return { status: result.status, note: result.deleted ? 'lead deleted' : 'lead already deleted' }
+    },
   }
 }
 

@@ -3,6 +3,7 @@
  * - `POST /crm/v3/objects/contacts/batch/upsert` (scope crm.objects.contacts.write)
  * - `GET /crm/v3/objects/contacts?limit=1` (crm.objects.contacts.read)
  * - `GET /crm/v3/properties/contacts/{name}` (crm.objects.contacts.read)
+ * - `POST /crm/v3/objects/contacts/gdpr-delete` (crm.objects.contacts.write), for an erased customer
  * Every call passes the request-rate guard first.
  */
 
@@ -13,6 +14,8 @@ import type { UpsertBody } from './field-map.ts'
 
 export const hubspotUserAgent = 'Leadrelay-HubSpot/1'
 export const upsertPath = '/crm/v3/objects/contacts/batch/upsert'
+/** https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/basic/post-crm-v3-objects-contacts-gdpr-delete */
+export const gdprDeletePath = '/crm/v3/objects/contacts/gdpr-delete'
 
 /** A result of the batch upsert: the contact and whether it was created (`new`) or updated. */
 export interface UpsertResult {
@@ -43,6 +46,8 @@ export interface HubSpotClient {
   upsertContacts(body: UpsertBody, signal: AbortSignal): Promise<HttpResponse>
   listContacts(limit: number, signal: AbortSignal): Promise<HttpResponse>
   getContactProperty(name: string, signal: AbortSignal): Promise<HttpResponse>
+  /** Permanently deletes a contact and its content (GDPR); `objectId` is the contact's record id. */
+  gdprDeleteContact(objectId: string, signal: AbortSignal): Promise<HttpResponse>
 }
 
 /**
@@ -95,5 +100,6 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
     listContacts: (limit, signal) => send('GET', `/crm/v3/objects/contacts?limit=${limit}`, signal),
     getContactProperty: (name, signal) =>
       send('GET', `/crm/v3/properties/contacts/${encodeURIComponent(name)}`, signal),
+    gdprDeleteContact: (objectId, signal) => send('POST', gdprDeletePath, signal, { objectId }),
   }
 }

@@ -311,6 +311,21 @@ function connectHubSpot(config: HubSpotConfig, secrets: DestinationSecrets, deps
     preview(snapshot) {
       return { inputs: [upsertInput(snapshot, config)] }
     },
+
+    async erase(request, attempt) {
+      if (request.externalId === undefined) {
+        throw new DeliveryError(
+          'rejected',
+          "HubSpot never told Leadrelay this contact's record id, and the email is erased here, so the contact cannot be found to delete it. Delete it in HubSpot by hand (Contacts → the contact → Actions → Delete, GDPR).",
+        )
+      }
+      const response = await call(() => client.gdprDeleteContact(request.externalId!, attempt.signal))
+      // Already gone (deleted by hand, or an earlier attempt whose answer was lost) is what was asked for.
+      if (response.status === 404) return { status: 404, note: 'contact already deleted' }
+      const failure = classifyHubSpotResponse(response, context())
+      if (failure) throw failure
+      return { status: response.status, note: 'contact deleted (GDPR)' }
+    },
   }
 }
 

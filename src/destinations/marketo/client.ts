@@ -49,6 +49,12 @@ export interface DescribeResult {
 export interface MarketoClient {
   syncLeads(body: SyncLeadsBody, signal: AbortSignal): Promise<MarketoAnswer<readonly SyncLeadResult[]>>
   describeLeads(signal: AbortSignal): Promise<MarketoAnswer<DescribeResult>>
+  /**
+   * Delete Leads (`POST /rest/v1/leads/delete.json`, `{"input":[{"id":…}]}`): one result per id, `deleted`, or
+   * `skipped` with reason 1004 when no such lead.
+   * https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/lead-database/leads#delete
+   */
+  deleteLeads(ids: readonly number[], signal: AbortSignal): Promise<MarketoAnswer<readonly SyncLeadResult[]>>
 }
 
 export interface MarketoClientOptions {
@@ -170,6 +176,12 @@ export function createMarketoClient(options: MarketoClientOptions): MarketoClien
       const json = JSON.stringify(body)
       return authorised(signal, async (token) =>
         readAnswer(await send(token, 'POST', '/rest/v1/leads.json', signal, json), readSyncResult),
+      )
+    },
+    deleteLeads(ids, signal) {
+      const json = JSON.stringify({ input: ids.map((id) => ({ id })) })
+      return authorised(signal, async (token) =>
+        readAnswer(await send(token, 'POST', '/rest/v1/leads/delete.json', signal, json), readSyncResult),
       )
     },
     describeLeads(signal) {

@@ -245,6 +245,24 @@ function connectMarketo(
       return requestBody([marketoRecord(map, snapshot)])
     },
 
+    async erase(request, attempt) {
+      const id = request.externalId === undefined ? Number.NaN : Number(request.externalId)
+      if (!Number.isSafeInteger(id)) {
+        throw new DeliveryError(
+          'rejected',
+          "Marketo never told Leadrelay this person's lead id, and the email it matched on is erased here. Delete the person in Marketo by hand (Database → the person → Delete Person).",
+        )
+      }
+      const answer = await requireClient().deleteLeads([id], attempt.signal)
+      if (answer.kind !== 'ok') throw failureOf(answer, 'Delete Leads')
+      const [result] = answer.result
+      if (result?.status === 'deleted') return { status: answer.status, note: 'person deleted' }
+      // 1004: no such lead (deleted by hand, or an earlier attempt whose answer was lost): what was asked for.
+      if (result?.status === 'skipped' && result.reasons?.[0]?.code === '1004')
+        return { status: answer.status, note: 'person already deleted' }
+      throw unexpectedAnswerError('Delete Leads', answer.status)
+    },
+
     async verify(signal) {
       const answer = await requireClient().describeLeads(signal)
       if (answer.kind !== 'ok') throw failureOf(answer, 'Describe Leads')

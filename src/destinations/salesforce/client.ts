@@ -11,7 +11,7 @@ export const salesforceUserAgent = 'Leadrelay-Salesforce/1'
 
 /** A REST call relative to the instance URL. */
 export interface ApiRequest {
-  readonly method: 'GET' | 'POST' | 'PATCH'
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
   /** Path and query, e.g. `/services/data/v60.0/sobjects/Lead/describe`. */
   readonly path: string
   readonly body?: unknown
@@ -79,6 +79,14 @@ export const leadRequests = {
   /** Create: 201 `{ id, success, errors }`. */
   create(version: string, fields: LeadFields): ApiRequest {
     return { method: 'POST', path: dataPath(version, '/sobjects/Lead'), body: fields }
+  },
+  /**
+   * Delete by record id, or by External ID (`/sobjects/Lead/{field}/{value}`): 204, or 404 when already gone.
+   * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_delete_record.htm
+   */
+  delete(version: string, id: string, externalIdField?: string): ApiRequest {
+    const key = externalIdField === undefined ? '' : `${externalIdField}/`
+    return { method: 'DELETE', path: dataPath(version, `/sobjects/Lead/${key}${encodeURIComponent(id)}`) }
   },
   describe(version: string): ApiRequest {
     return { method: 'GET', path: dataPath(version, '/sobjects/Lead/describe') }

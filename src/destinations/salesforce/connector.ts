@@ -12,6 +12,7 @@ import type {
   ConnectorDeps,
   DeliveryReceipt,
   DestinationSecrets,
+  ErasureRequest,
   LeadSnapshot,
 } from '../types.ts'
 import { createSessionSource } from './auth.ts'
@@ -199,8 +200,30 @@ export function connectSalesforceApi(
     }
   }
 
+  /** Deletes the erased customer's Lead: by the record id the upsert answered, else by the External ID. */
+  async function eraseLead(request: ErasureRequest, signal: AbortSignal): Promise<DeliveryReceipt> {
+    const byExternalId = request.externalId === undefined && config.matchBy === 'externalId'
+    if (request.externalId === undefined && !byExternalId) {
+      throw new DeliveryError(
+        'rejected',
+        "Salesforce never told Leadrelay this Lead's record id, and with matchBy email the erased address was the only key. Delete the Lead in Salesforce by hand.",
+      )
+    }
+    const response = await call(
+      byExternalId
+        ? leadRequests.delete(version, request.lead.id, externalIdField)
+        : leadRequests.delete(version, request.externalId!),
+      signal,
+    )
+    // NOT_FOUND or ENTITY_IS_DELETED: the Lead is gone already (by hand, or an attempt whose answer was lost).
+    if (response.status === 404) return { status: 404, note: 'Lead already deleted' }
+    check(response, 'update')
+    return { status: response.status, note: 'Lead deleted' }
+  }
+
   const connector: Connector = {
     verify,
+    erase: (request, attempt) => eraseLead(request, attempt.signal),
     async deliver(snapshot, attempt) {
       return config.matchBy === 'email'
         ? upsertByEmail(snapshot, attempt.signal)

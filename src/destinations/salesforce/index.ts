@@ -27,6 +27,10 @@ function guarded(connector: Connector): Connector {
       deliverBatch: (items, signal) =>
         connector.deliverBatch!(items, signal).catch((error: unknown) => Promise.reject(wrap(error))),
     }),
+    ...(connector.erase && {
+      erase: (request, attempt) =>
+        connector.erase!(request, attempt).catch((error: unknown) => Promise.reject(wrap(error))),
+    }),
   }
 }
 

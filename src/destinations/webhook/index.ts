@@ -11,6 +11,13 @@ import { activeSigningSecrets, prepareWebhookSecrets, rotateWebhookSecrets } fro
 
 export type { WebhookConfig } from './config.ts'
 
+/** Sent, signed like every delivery, when a customer is erased: delete what you hold for this lead. */
+export interface CustomerErasedPayload {
+  readonly type: 'customer.erased'
+  readonly timestamp: string
+  readonly data: { readonly leadId: string; readonly offerId: string | null; readonly erasedAt: string }
+}
+
 function connectWebhook(config: WebhookConfig, secrets: DestinationSecrets, deps: ConnectorDeps): Connector {
   const { http, clock } = deps
   const headers = { ...config.headers, ...secretHeadersOf(secrets) }
@@ -58,6 +65,22 @@ function connectWebhook(config: WebhookConfig, secrets: DestinationSecrets, deps
       const now = clock.now()
       const payload = payloadOf(snapshot, now)
       const status = await send(attempt.deliveryId, JSON.stringify(payload), attempt.signal, now)
+      return { status }
+    },
+
+    async erase(request, attempt) {
+      const now = clock.now()
+      // The receiver holds the lead under its Leadrelay id; the event names that id and nothing personal.
+      const body: CustomerErasedPayload = {
+        type: 'customer.erased',
+        timestamp: new Date(now).toISOString(),
+        data: {
+          leadId: request.lead.id,
+          offerId: request.lead.offerId ?? null,
+          erasedAt: new Date(request.erasedAt).toISOString(),
+        },
+      }
+      const status = await send(attempt.deliveryId, JSON.stringify(body), attempt.signal, now)
       return { status }
     },
   }
