@@ -1,7 +1,7 @@
 /**
  * How many attempts a destination gets at once: an adaptive window (AIMD with a latency gradient), plain data and a
  * pure step function beside the retry policy, so it is configurable and testable without time passing.
- * docs/decisions/0007-adaptive-delivery-concurrency.md says why it is built this way.
+ * docs/decisions/0009-adaptive-delivery-concurrency.md says why it is built this way.
  */
 
 import type { AttemptOutcome } from './delivery-state.ts'
