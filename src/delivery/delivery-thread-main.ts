@@ -7,12 +7,14 @@ import { systemClock } from '../core/ports.ts'
 import { createLogger } from '../logger.ts'
 import { createAttemptBatcher } from '../metrics/metrics.ts'
 import { openStore } from '../store/open-store.ts'
+import { adoptWriteTurn } from '../store/sqlite/write-turn.ts'
 import { createDeliveryRuntime } from './delivery-runtime.ts'
 import { type FromDeliveryThread, type ToDeliveryThread, windowReportIntervalMs } from './delivery-thread.ts'
 
 const port = parentPort
 if (!port) throw new Error('delivery-thread-main runs only as a worker thread')
-const { config } = workerData as { readonly config: Config }
+const { config, writeTurn } = workerData as { readonly config: Config; readonly writeTurn?: SharedArrayBuffer }
+if (writeTurn) adoptWriteTurn(config.sqliteFile, writeTurn)
 // The main thread migrated the store before starting this thread.
 const store = openStore(config)
 const log = createLogger(config.logLevel).child({ thread: 'delivery' })

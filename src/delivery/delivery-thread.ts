@@ -10,6 +10,7 @@ import type { Worker } from 'node:worker_threads'
 import type { Config } from '../config.ts'
 import type { Logger } from '../logger.ts'
 import { spawnThread } from '../spawn-thread.ts'
+import { writeTurnBuffer } from '../store/sqlite/write-turn.ts'
 import type { WindowView } from './destination-limits.ts'
 
 /** How often the thread reports its destinations' windows (when they changed). */
@@ -49,7 +50,11 @@ export interface DeliveryThreadOptions {
 
 /** Starts the thread's code: the TypeScript source in a checkout (run through tsx), the build in a package. */
 export function spawnDeliveryThread(config: Config): Worker {
-  return spawnThread(import.meta.url, 'delivery-thread-main', { config })
+  // Its SQLite writes take turns with this process's ingest thread (store/sqlite/write-turn.ts).
+  return spawnThread(import.meta.url, 'delivery-thread-main', {
+    config,
+    writeTurn: writeTurnBuffer(config.sqliteFile),
+  })
 }
 
 export function startDeliveryThread({

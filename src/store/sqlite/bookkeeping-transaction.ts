@@ -8,16 +8,24 @@
 import { type Kysely, sql } from 'kysely'
 import type { BookkeepingTransaction } from '../delivery-queries.ts'
 import type { Database } from '../schema.ts'
+import type { WriteTurn } from './write-turn.ts'
 
-export function sqliteBookkeepingTransaction(db: Kysely<Database>): BookkeepingTransaction {
-  return (work) =>
-    // The pragma belongs to the connection, and SQLite has one: nothing else runs on it until FULL is back.
-    db.connection().execute(async (connection) => {
-      await sql`pragma synchronous = normal`.execute(connection)
-      try {
-        return await connection.transaction().execute(work)
-      } finally {
-        await sql`pragma synchronous = full`.execute(connection)
-      }
-    })
+export function sqliteBookkeepingTransaction(db: Kysely<Database>, turn?: WriteTurn): BookkeepingTransaction {
+  return async (work) => {
+    // In line with the ingest thread's commits (write-turn.ts) rather than polling for SQLite's lock against them.
+    const release = turn?.take()
+    try {
+      // The pragma belongs to the connection, and SQLite has one: nothing else runs on it until FULL is back.
+      return await db.connection().execute(async (connection) => {
+        await sql`pragma synchronous = normal`.execute(connection)
+        try {
+          return await connection.transaction().execute(work)
+        } finally {
+          await sql`pragma synchronous = full`.execute(connection)
+        }
+      })
+    } finally {
+      release?.()
+    }
+  }
 }

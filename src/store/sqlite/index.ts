@@ -8,6 +8,7 @@ import { createIngestThread } from './ingest-thread.ts'
 import { sqliteMigrations } from './migrations/index.ts'
 import { openSqliteDatabase } from './open-database.ts'
 import { createSqliteKysely } from './sqlite-kysely.ts'
+import { writeTurnBuffer, writeTurnOf } from './write-turn.ts'
 
 export interface SqliteStoreOptions {
   /** Path of the database file, or `:memory:`. Its folder is created if missing. */
@@ -23,16 +24,19 @@ export interface SqliteStoreOptions {
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const database = openSqliteDatabase(options.filename)
   const db = createSqliteKysely(database)
+  const onFile = options.filename !== ':memory:'
+  // Bookkeeping and the ingest thread's commits take turns at the write lock (write-turn.ts).
+  const turn = onFile ? writeTurnOf(options.filename) : undefined
   const ingestThread =
-    options.ingestThread && options.filename !== ':memory:'
-      ? createIngestThread({ filename: options.filename })
+    options.ingestThread && onFile
+      ? createIngestThread({ filename: options.filename, writeTurn: writeTurnBuffer(options.filename) })
       : undefined
   return createKyselyStore({
     db,
     recordBatch: ingestThread
       ? (items, now) => ingestThread.record(items, now)
       : createSqliteIngest(database, (work) => db.connection().execute(work)),
-    bookkeepingTransaction: sqliteBookkeepingTransaction(db),
+    bookkeepingTransaction: sqliteBookkeepingTransaction(db, turn),
     capabilities: {
       dialect: 'sqlite',
       concurrentWorkers: false,

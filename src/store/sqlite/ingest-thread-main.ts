@@ -13,10 +13,16 @@ import { createSqliteIngest } from './ingest-statements.ts'
 import type { FromIngestThread, ToIngestThread } from './ingest-thread.ts'
 import { openSqliteDatabase } from './open-database.ts'
 import { createWalSync, walFileOf } from './wal-sync.ts'
+import { adoptWriteTurn, writeTurnOf } from './write-turn.ts'
 
 const port = parentPort
 if (!port) throw new Error('ingest-thread-main runs only as a worker thread')
-const { filename } = workerData as { readonly filename: string }
+const { filename, writeTurn } = workerData as {
+  readonly filename: string
+  readonly writeTurn?: SharedArrayBuffer
+}
+if (writeTurn) adoptWriteTurn(filename, writeTurn)
+const turn = writeTurnOf(filename)
 const database = openSqliteDatabase(filename)
 database.pragma('synchronous = NORMAL')
 const walSync = createWalSync(walFileOf(filename))
@@ -34,7 +40,14 @@ async function record(message: Extract<ToIngestThread, { type: 'record' }>): Pro
   batchNow = message.now
   const items: IngestItem[] = message.items.map((item) => ({ ...item, newDeliveryId: () => ids.next('dlv') }))
   try {
-    const outcomes = await recordBatch(items, message.now)
+    // In line with the delivery thread's bookkeeping, so neither starves the other at SQLite's lock.
+    const release = turn.take()
+    let outcomes: Awaited<ReturnType<typeof recordBatch>>
+    try {
+      outcomes = await recordBatch(items, message.now)
+    } finally {
+      release()
+    }
     const durable = walSync.afterCommit().then(
       () => reply({ type: 'recorded', id: message.id, outcomes }),
       (error: Error) => reply({ type: 'failed', id: message.id, message: `fdatasync failed: ${error.message}` }),

@@ -32,15 +32,21 @@ export interface IngestThread {
 
 export interface IngestThreadOptions {
   readonly filename: string
+  /** The turns at the write lock the thread's commits take (write-turn.ts), shared with this thread's connection. */
+  readonly writeTurn?: SharedArrayBuffer
   /** Starts one thread; replaced in tests. */
-  readonly spawn?: (filename: string) => Worker
+  readonly spawn?: (filename: string, writeTurn?: SharedArrayBuffer) => Worker
 }
 
-export function spawnIngestThread(filename: string): Worker {
-  return spawnThread(import.meta.url, 'ingest-thread-main', { filename })
+export function spawnIngestThread(filename: string, writeTurn?: SharedArrayBuffer): Worker {
+  return spawnThread(import.meta.url, 'ingest-thread-main', { filename, writeTurn })
 }
 
-export function createIngestThread({ filename, spawn = spawnIngestThread }: IngestThreadOptions): IngestThread {
+export function createIngestThread({
+  filename,
+  writeTurn,
+  spawn = spawnIngestThread,
+}: IngestThreadOptions): IngestThread {
   let thread: { worker: Worker; exited: Promise<void> } | undefined
   const pending = new Map<number, { resolve(outcomes: IngestOutcome[]): void; reject(error: Error): void }>()
   let nextId = 1
@@ -52,7 +58,7 @@ export function createIngestThread({ filename, spawn = spawnIngestThread }: Inge
   }
 
   function start(): { worker: Worker; exited: Promise<void> } {
-    const worker = spawn(filename)
+    const worker = spawn(filename, writeTurn)
     // An idle thread does not keep the process alive; one with batches to answer does.
     worker.unref()
     let failure: Error | undefined
