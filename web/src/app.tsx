@@ -2,11 +2,13 @@
 
 import { type FormEvent, type ReactNode, useCallback, useEffect, useMemo, useState } from 'react'
 import { type ApiClient, ApiError, createApiClient } from './api/client.ts'
-import type { Tenant } from './api/types.ts'
+import type { AuthConfig, Tenant } from './api/types.ts'
+import { AccessContext, holds, roleOf } from './lib/access.ts'
 import { ApiContext } from './lib/api-context.ts'
 import { forgetLeadNames } from './lib/lead-names.ts'
 import { Link, matchPath, navigate, usePath } from './lib/router.tsx'
 import { clearSession, loadSession, type Session, saveSession } from './lib/session.ts'
+import { AlertsPage } from './pages/alerts.tsx'
 import { DeliveriesPage } from './pages/deliveries.tsx'
 import { DestinationPage, NewDestinationPage } from './pages/destination.tsx'
 import { DestinationsPage } from './pages/destinations.tsx'
@@ -15,6 +17,7 @@ import { LeadPage } from './pages/lead.tsx'
 import { forgetLeadFilters, LeadsPage } from './pages/leads.tsx'
 import { OfferPage } from './pages/offer.tsx'
 import { OffersPage } from './pages/offers.tsx'
+import { PeoplePage } from './pages/people.tsx'
 import { SettingsPage } from './pages/settings.tsx'
 import { SignIn } from './pages/sign-in.tsx'
 
@@ -24,6 +27,8 @@ const sections = [
   { path: '/offers', label: 'Offers' },
   { path: '/destinations', label: 'Destinations' },
   { path: '/deliveries', label: 'Deliveries' },
+  { path: '/alerts', label: 'Alerts' },
+  { path: '/people', label: 'People', role: 'admin' },
   { path: '/settings', label: 'Settings' },
 ] as const
 
@@ -41,7 +46,9 @@ function pageFor(path: string): ReactNode {
   params = matchPath('/destinations/:destinationId', path)
   if (params) return <DestinationPage destinationId={params.destinationId!} />
   if (path === '/deliveries') return <DeliveriesPage />
+  if (path === '/alerts') return <AlertsPage />
   if (path === '/settings') return <SettingsPage />
+  if (path === '/people') return <PeoplePage />
   return (
     <div className="empty">
       <h1>Page not found</h1>
@@ -98,6 +105,7 @@ export function App({ fetch: fetchFn }: AppProps = {}) {
   const [session, setSession] = useState<Session | undefined>(() => loadSession())
   const [tenant, setTenant] = useState<Tenant>()
   const [signInMessage, setSignInMessage] = useState<string>()
+  const [config, setConfig] = useState<AuthConfig>()
 
   const makeClient = useCallback(
     (next: Session): ApiClient =>
@@ -106,14 +114,40 @@ export function App({ fetch: fetchFn }: AppProps = {}) {
   )
   const client = useMemo(() => (session ? makeClient(session) : undefined), [session, makeClient])
 
-  const signOut = useCallback((message?: string) => {
-    forgetLeadFilters()
-    forgetLeadNames()
-    clearSession()
-    setSession(undefined)
-    setTenant(undefined)
-    setSignInMessage(message)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: asked once, when the portal opens
+  useEffect(() => {
+    const anonymous = createApiClient({ ...(fetchFn && { fetch: fetchFn }) })
+    anonymous.authConfig().then(
+      (found) => {
+        setConfig(found)
+        // Without a key in this tab, a person's session cookie may still be there: the portal opens signed in.
+        if (!found.oidc || session) return
+        anonymous.getTenant().then(
+          (current) => {
+            if (!current.person) return
+            setSession({})
+            setTenant(current)
+            if (window.location.pathname === '/') navigate('/leads', { replace: true })
+          },
+          () => undefined,
+        )
+      },
+      () => undefined,
+    )
   }, [])
+
+  const signOut = useCallback(
+    (message?: string) => {
+      if (session && session.apiKey === undefined) client?.signOut().catch(() => undefined)
+      forgetLeadFilters()
+      forgetLeadNames()
+      clearSession()
+      setSession(undefined)
+      setTenant(undefined)
+      setSignInMessage(message)
+    },
+    [session, client],
+  )
 
   // A session restored from this tab: check the key still works and learn the tenant's name.
   useEffect(() => {
@@ -138,6 +172,7 @@ export function App({ fetch: fetchFn }: AppProps = {}) {
     return (
       <SignIn
         makeClient={makeClient}
+        config={config}
         message={signInMessage}
         onSignedIn={(next, found) => {
           saveSession(next)
@@ -150,63 +185,72 @@ export function App({ fetch: fetchFn }: AppProps = {}) {
     )
   }
 
-  const activeSection = sections.find((section) => path === section.path || path.startsWith(`${section.path}/`))
+  const role = roleOf(tenant)
+  const shown = sections.filter((section) => !('role' in section) || holds(role, section.role))
+  const activeSection = shown.find((section) => path === section.path || path.startsWith(`${section.path}/`))
   return (
     <ApiContext.Provider value={client}>
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
-      <header className="top">
-        <div className="top-inner">
-          <Link to="/leads" className="brand">
-            Leadrelay
-          </Link>
-          <nav aria-label="Main">
-            <ul>
-              {sections.map((section) => (
-                <li key={section.path}>
-                  <Link
-                    to={section.path}
-                    aria-current={
-                      activeSection?.path === section.path || (path === '/' && section.path === '/leads')
-                        ? 'page'
-                        : undefined
-                    }
-                  >
-                    {section.label}
-                  </Link>
-                </li>
-              ))}
-            </ul>
-          </nav>
-          <div className="account">
-            {session.tenant ? (
-              <TenantSwitcher
-                current={session.tenant}
-                onSwitch={async (next) => {
-                  const switched = { ...session, tenant: next }
-                  const found = await makeClient(switched).getTenant()
-                  forgetLeadFilters()
-                  forgetLeadNames()
-                  saveSession(switched)
-                  setSession(switched)
-                  setTenant(found)
-                }}
-              />
-            ) : (
-              <span className="tenant-name" title="Tenant">
-                {tenant?.name ?? ''}
-              </span>
-            )}
-            <button type="button" className="button-secondary" onClick={() => signOut('You are signed out.')}>
-              Sign out
-            </button>
+      <AccessContext.Provider value={role}>
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header className="top">
+          <div className="top-inner">
+            <Link to="/leads" className="brand">
+              Leadrelay
+            </Link>
+            <nav aria-label="Main">
+              <ul>
+                {shown.map((section) => (
+                  <li key={section.path}>
+                    <Link
+                      to={section.path}
+                      aria-current={
+                        activeSection?.path === section.path || (path === '/' && section.path === '/leads')
+                          ? 'page'
+                          : undefined
+                      }
+                    >
+                      {section.label}
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+            <div className="account">
+              {tenant?.person && (
+                <span className="person" title={tenant.person.email ?? undefined}>
+                  {tenant.person.name} <span className="role-badge">{tenant.person.role}</span>
+                </span>
+              )}
+              {session.tenant ? (
+                <TenantSwitcher
+                  current={session.tenant}
+                  onSwitch={async (next) => {
+                    const switched = { ...session, tenant: next }
+                    const found = await makeClient(switched).getTenant()
+                    forgetLeadFilters()
+                    forgetLeadNames()
+                    saveSession(switched)
+                    setSession(switched)
+                    setTenant(found)
+                  }}
+                />
+              ) : (
+                <span className="tenant-name" title="Tenant">
+                  {tenant?.name ?? ''}
+                </span>
+              )}
+              <button type="button" className="button-secondary" onClick={() => signOut('You are signed out.')}>
+                Sign out
+              </button>
+            </div>
           </div>
-        </div>
-      </header>
-      <main id="main" className="content" key={`${session.tenant ?? ''}`}>
-        {pageFor(path)}
-      </main>
+        </header>
+        <main id="main" className="content" key={`${session.tenant ?? ''}`}>
+          {pageFor(path)}
+        </main>
+      </AccessContext.Provider>
     </ApiContext.Provider>
   )
 }

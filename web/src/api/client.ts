@@ -4,11 +4,24 @@
  */
 
 import type {
+  AlertChannel,
+  AlertChannelInput,
+  AlertChannelKind,
+  AlertRule,
+  AlertRuleInput,
+  AlertSend,
+  AlertTestResult,
+  CreatedAlertChannel,
+} from './alert-types.ts'
+import type {
   ApiKey,
   ApiKeyScope,
   ApiKeyWithSecret,
   AuditEntry,
+  AuthConfig,
   CheckResult,
+  CreatedInvitation,
+  Customer,
   Delivery,
   DeliveryFilter,
   Destination,
@@ -25,10 +38,13 @@ import type {
   Offer,
   OfferInput,
   Page,
+  Person,
   PublishResult,
   ReplayResult,
+  Role,
   RotatedIngestToken,
   SavedOffer,
+  Stage,
   Tenant,
 } from './types.ts'
 
@@ -104,8 +120,39 @@ export interface DeliveryQuery extends DeliveryFilter {
   readonly cursor?: string
 }
 
+/** The lead a delivery carries, as the deliveries list includes it (no request per lead). */
+export interface DeliveryLead {
+  readonly id: string
+  readonly customer: Customer
+  readonly stage: Stage
+  readonly offerId: string | null
+  readonly offerTitle: string | null
+}
+
+export type ListedDelivery = Delivery & { readonly lead?: DeliveryLead | null }
+
+/** A page of deliveries with the number matching (exact up to 10,000; beyond, `totalIsEstimate`). */
+export interface DeliveryPage extends Page<ListedDelivery> {
+  readonly total?: number
+  readonly totalIsEstimate?: boolean
+}
+
+export interface DeliveryTroubleGroup {
+  readonly trouble: 'dead' | 'failing'
+  readonly destinationId: string
+  readonly reason: string
+  readonly count: number
+}
+
+export type RetryResult = Delivery & {
+  readonly destinationState: 'active' | 'paused' | 'disabled'
+  /** The destination's rate-limit hold: the delivery is sent when it ends, not before. */
+  readonly destinationHeldUntil: string | null
+}
+
 export interface ApiClientOptions {
-  readonly apiKey: string
+  /** Absent: the person's session cookie authenticates (sign-in with an identity provider). */
+  readonly apiKey?: string | undefined
   /** For an admin key: the tenant to act for. */
   readonly tenant?: string | undefined
   /** Prefix of every path; '' when the portal is served by Leadrelay itself. */
@@ -118,9 +165,13 @@ const id = (value: string) => encodeURIComponent(value)
 export function createApiClient(options: ApiClientOptions) {
   const baseUrl = options.baseUrl ?? ''
   const send = options.fetch ?? ((input, init) => fetch(input, init))
+  // With a key, no cookie is sent; without one, the session cookie is the credential (same origin only).
+  const authorization: Record<string, string> =
+    options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }
+  const credentials: RequestCredentials = options.apiKey === undefined ? 'same-origin' : 'omit'
 
   async function request<T>(method: string, path: string, query?: Query, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${options.apiKey}` }
+    const headers: Record<string, string> = { accept: 'application/json', ...authorization }
     if (options.tenant) headers[tenantHeader] = options.tenant
     if (body !== undefined) headers['content-type'] = 'application/json'
     let response: Response
@@ -131,7 +182,7 @@ export function createApiClient(options: ApiClientOptions) {
         ...(body !== undefined && { body: JSON.stringify(body) }),
         // The key travels in a header only; never let the browser cache answers carrying customer data.
         cache: 'no-store',
-        credentials: 'omit',
+        credentials,
       })
     } catch (error) {
       throw new ApiError(0, 'NETWORK', `Leadrelay could not be reached: ${(error as Error).message}`)
@@ -165,7 +216,7 @@ export function createApiClient(options: ApiClientOptions) {
     listLeads: (query: LeadQuery = {}) => request<LeadPage>('GET', '/v1/leads', { ...query }),
     /** The leads of these filters as CSV (one row per event), for a download. */
     exportLeadsCsv: async (query: LeadQuery = {}): Promise<Blob> => {
-      const headers: Record<string, string> = { accept: 'text/csv', authorization: `Bearer ${options.apiKey}` }
+      const headers: Record<string, string> = { accept: 'text/csv', ...authorization }
       if (options.tenant) headers[tenantHeader] = options.tenant
       let response: Response
       try {
@@ -173,7 +224,7 @@ export function createApiClient(options: ApiClientOptions) {
           method: 'GET',
           headers,
           cache: 'no-store',
-          credentials: 'omit',
+          credentials,
         })
       } catch (error) {
         throw new ApiError(0, 'NETWORK', `Leadrelay could not be reached: ${(error as Error).message}`)
@@ -222,11 +273,34 @@ export function createApiClient(options: ApiClientOptions) {
     putDefaultRoute: (destinations: string[]) =>
       request<{ destinations: string[] }>('PUT', '/v1/routes/default', undefined, { destinations }),
 
-    listDeliveries: (query: DeliveryQuery = {}) => request<Page<Delivery>>('GET', '/v1/deliveries', { ...query }),
+    listDeliveries: (query: DeliveryQuery = {}) => request<DeliveryPage>('GET', '/v1/deliveries', { ...query }),
+    /** Dead and failing deliveries counted per destination and reason. */
+    deliveryTroubles: () => request<Page<DeliveryTroubleGroup>>('GET', '/v1/deliveries/troubles'),
+    /** Makes a queued delivery due now; a rate-limit hold or a paused destination still applies. */
+    retryDelivery: (deliveryId: string) => request<RetryResult>('POST', `/v1/deliveries/${id(deliveryId)}/retry`),
     getDelivery: (deliveryId: string) => request<Delivery>('GET', `/v1/deliveries/${id(deliveryId)}`),
     replay: (selector: { ids: string[] } | { filter: DeliveryFilter }) =>
       request<ReplayResult>('POST', '/v1/deliveries/replay', undefined, selector),
     audit: () => request<Page<AuditEntry>>('GET', '/v1/audit'),
+
+    alertChannelKinds: () => request<Page<AlertChannelKind>>('GET', '/v1/alert-channel-kinds'),
+    listAlertChannels: () => request<Page<AlertChannel>>('GET', '/v1/alert-channels'),
+    createAlertChannel: (input: AlertChannelInput) =>
+      request<CreatedAlertChannel>('POST', '/v1/alert-channels', undefined, input),
+    updateAlertChannel: (channelId: string, patch: Partial<Omit<AlertChannelInput, 'kind'>>) =>
+      request<AlertChannel>('PATCH', `/v1/alert-channels/${id(channelId)}`, undefined, patch),
+    deleteAlertChannel: (channelId: string) => request<void>('DELETE', `/v1/alert-channels/${id(channelId)}`),
+    testAlertChannel: (channelId: string) =>
+      request<AlertTestResult>('POST', `/v1/alert-channels/${id(channelId)}/test`),
+    listAlertRules: () => request<Page<AlertRule>>('GET', '/v1/alert-rules'),
+    createAlertRule: (input: AlertRuleInput) => request<AlertRule>('POST', '/v1/alert-rules', undefined, input),
+    updateAlertRule: (ruleId: string, patch: Partial<AlertRuleInput>) =>
+      request<AlertRule>('PATCH', `/v1/alert-rules/${id(ruleId)}`, undefined, patch),
+    deleteAlertRule: (ruleId: string) => request<void>('DELETE', `/v1/alert-rules/${id(ruleId)}`),
+    testAlertRule: (ruleId: string) =>
+      request<{ ok: boolean; results: AlertTestResult[] }>('POST', `/v1/alert-rules/${id(ruleId)}/test`),
+    leadAlerts: (leadId: string) => request<Page<AlertSend>>('GET', `/v1/leads/${id(leadId)}/alerts`),
+    replayAlertSend: (sendId: string) => request<AlertSend>('POST', `/v1/alert-sends/${id(sendId)}/replay`),
 
     listKeys: () => request<Page<ApiKey>>('GET', '/v1/keys'),
     createKey: (input: { name: string; scopes: ApiKeyScope[] }) =>
@@ -238,6 +312,16 @@ export function createApiClient(options: ApiClientOptions) {
     rotateIngestToken: (overlapHours: number) =>
       request<RotatedIngestToken>('POST', '/v1/tenant/ingest-token/rotate', undefined, { overlapHours }),
     revokeIngestToken: (tokenId: string) => request<void>('DELETE', `/v1/tenant/ingest-tokens/${id(tokenId)}`),
+
+    listPeople: () => request<Page<Person>>('GET', '/v1/people'),
+    invite: (input: { email: string; role: Role }) =>
+      request<CreatedInvitation>('POST', '/v1/invitations', undefined, input),
+    changeRole: (personId: string, role: Role) =>
+      request<Person>('PATCH', `/v1/people/${id(personId)}`, undefined, { role }),
+    removePerson: (personId: string) => request<void>('DELETE', `/v1/people/${id(personId)}`),
+    authConfig: () => request<AuthConfig>('GET', '/auth/config'),
+    /** Ends the person's session (the cookie is cleared by the answer). */
+    signOut: () => request<void>('POST', '/auth/logout'),
   }
 }
 

@@ -23,6 +23,41 @@ export interface Tenant {
   readonly createdAt: string
   /** The key the portal is signed in with, and what it may do. */
   readonly key?: { readonly id: string; readonly scopes: readonly ApiKeyScope[] }
+  /** The person signed in with their identity provider, and their role here. */
+  readonly person?: SignedInPerson
+}
+
+/** viewer reads; editor also offers, replay, alert rules; admin also destinations, routes, keys, people; owner all. */
+export type Role = 'viewer' | 'editor' | 'admin' | 'owner'
+export const roles: readonly Role[] = ['viewer', 'editor', 'admin', 'owner']
+
+export interface SignedInPerson {
+  readonly id: string
+  readonly name: string
+  readonly email: string | null
+  readonly role: Role
+  readonly operator: boolean
+}
+
+export interface Person extends SignedInPerson {
+  readonly memberSince: string
+}
+
+export interface CreatedInvitation {
+  readonly id: string
+  readonly email: string
+  readonly role: Role
+  readonly expiresAt: string
+  readonly emailed: boolean
+  /** The link to pass on when no email could be sent; shown once. */
+  readonly link: string | null
+}
+
+/** What `/auth/config` says the sign-in page should offer. */
+export interface AuthConfig {
+  readonly oidc: boolean
+  readonly provider: 'microsoft' | 'oidc' | null
+  readonly apiKeySignIn: boolean
 }
 
 /** `ingest`: send leads; `read`: every GET; `admin`: everything, keys included. */
@@ -346,6 +381,8 @@ export interface DeliveryFilter {
   readonly state?: DeliveryState
   readonly destination?: string
   readonly lead?: string
+  /** The last error, exactly: one group of failing or dead deliveries. */
+  readonly reason?: string
   /** ISO times, compared with the delivery's last update. */
   readonly since?: string
   readonly until?: string
@@ -364,6 +401,8 @@ export interface AuditEntry {
   readonly target?: string
   /** The target's current name (destination name, offer title, key label), when it has one. */
   readonly targetName?: string
+  /** The person's name or the key's name behind `actor`. */
+  readonly actorName?: string
   readonly detail?: Record<string, unknown>
   readonly at: string
 }

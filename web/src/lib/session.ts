@@ -1,10 +1,14 @@
-/** The signed-in API key lives in sessionStorage only: gone when the tab closes, never in a URL or a cookie. */
+/**
+ * The signed-in API key lives in sessionStorage only: gone when the tab closes, never in a URL or a cookie. A person
+ * signed in with their identity provider has no key: the server's HttpOnly session cookie is their credential.
+ */
 
 const keyItem = 'leadrelay.apiKey'
 const tenantItem = 'leadrelay.tenant'
 
 export interface Session {
-  readonly apiKey: string
+  /** Undefined for a person signed in with their identity provider (the session cookie authenticates). */
+  readonly apiKey?: string | undefined
   /** Set for an operator's admin key: the tenant it acts for. */
   readonly tenant?: string | undefined
 }
@@ -17,6 +21,7 @@ export function loadSession(storage: Storage = window.sessionStorage): Session |
 }
 
 export function saveSession(session: Session, storage: Storage = window.sessionStorage): void {
+  if (session.apiKey === undefined) return
   storage.setItem(keyItem, session.apiKey)
   if (session.tenant) storage.setItem(tenantItem, session.tenant)
   else storage.removeItem(tenantItem)

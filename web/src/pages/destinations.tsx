@@ -12,6 +12,7 @@ import {
   PageHeader,
   SecretReveal,
 } from '../components/ui.tsx'
+import { useCan } from '../lib/access.ts'
 import { useApi } from '../lib/api-context.ts'
 import { healthAdvice } from '../lib/deliveries.ts'
 import { formatTime } from '../lib/format.ts'
@@ -119,13 +120,16 @@ export function DestinationsPage() {
   const destinations = useLoad('destinations', () => api.listDestinations())
   const kinds = useLoad('kinds', () => api.destinationKinds())
   const kindOf = (name: string) => kinds.data?.items.find((kind) => kind.kind === name)
+  const mayCreate = useCan('admin')
 
   return (
     <>
       <PageHeader title="Destinations">
-        <Link to="/destinations/new" className="button">
-          New destination
-        </Link>
+        {mayCreate && (
+          <Link to="/destinations/new" className="button">
+            New destination
+          </Link>
+        )}
       </PageHeader>
       <ErrorNotice error={destinations.error} onRetry={destinations.reload} />
       {!destinations.data ? (

@@ -2,6 +2,7 @@
 
 import { useState } from 'react'
 import type { Customer, Delivery, Destination, ReplayResult } from '../api/types.ts'
+import { LeadAlerts } from '../components/lead-alerts.tsx'
 import { ReplayStatus } from '../components/replay.tsx'
 import {
   describeError,
@@ -13,6 +14,7 @@ import {
   StageBadge,
   StateBadge,
 } from '../components/ui.tsx'
+import { useCan } from '../lib/access.ts'
 import { useApi } from '../lib/api-context.ts'
 import { customerName, formatTime, plural } from '../lib/format.ts'
 import { Link, pathTo } from '../lib/router.tsx'
@@ -66,7 +68,8 @@ function DeliveryCard({
   distinction: string | undefined
   onReplay: (id: string) => void
 }) {
-  const canReplay = delivery.state === 'dead' || delivery.state === 'delivered'
+  // Replay is an editor's: a viewer sees the attempts but no button (the API would refuse it too).
+  const canReplay = useCan('editor') && (delivery.state === 'dead' || delivery.state === 'delivered')
   return (
     <section className="card delivery-card" aria-labelledby={`delivery-${delivery.id}`}>
       <div className="group-head">
@@ -317,6 +320,8 @@ export function LeadPage({ leadId }: { leadId: string }) {
           ))
         )}
       </section>
+
+      <LeadAlerts leadId={leadId} />
     </>
   )
 }

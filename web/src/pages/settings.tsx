@@ -5,6 +5,7 @@ import { ApiError } from '../api/client.ts'
 import type { AuditEntry } from '../api/types.ts'
 import { ApiKeys, IngestUrl } from '../components/api-keys.tsx'
 import { describeError, ErrorNotice, Loading, PageHeader } from '../components/ui.tsx'
+import { holds, roleOf } from '../lib/access.ts'
 import { useApi } from '../lib/api-context.ts'
 import { formatTime } from '../lib/format.ts'
 import { useLoad } from '../lib/use-load.ts'
@@ -232,7 +233,7 @@ export function AuditLog() {
                     <AuditTarget entry={entry} />
                   </td>
                   <td data-label="Who" className="mono">
-                    {entry.actor}
+                    {entry.actorName ?? entry.actor}
                   </td>
                 </tr>
               )
@@ -248,7 +249,7 @@ export function SettingsPage() {
   const api = useApi()
   const tenant = useLoad('tenant', () => api.getTenant())
   // Keys and the ingest URL are an administrator's: a read-only key does not see what it could not change.
-  const isAdmin = tenant.data !== undefined && (tenant.data.key?.scopes.includes('admin') ?? true)
+  const isAdmin = tenant.data !== undefined && holds(roleOf(tenant.data), 'admin')
   return (
     <>
       <PageHeader title="Settings" />

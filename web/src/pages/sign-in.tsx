@@ -1,8 +1,11 @@
-/** Sign-in with an API key. An operator's admin key also names the tenant to act for. */
+/**
+ * Sign-in: with the identity provider when Leadrelay has one (`/auth/config`), and with an API key unless that is
+ * switched off. An operator's admin key also names the tenant to act for.
+ */
 
 import { type FormEvent, useEffect, useRef, useState } from 'react'
 import { type ApiClient, ApiError, needsTenant } from '../api/client.ts'
-import type { Tenant } from '../api/types.ts'
+import type { AuthConfig, Tenant } from '../api/types.ts'
 import { describeError } from '../components/ui.tsx'
 import type { Session } from '../lib/session.ts'
 
@@ -10,9 +13,17 @@ export interface SignInProps {
   readonly makeClient: (session: Session) => ApiClient
   onSignedIn(session: Session, tenant: Tenant): void
   readonly message?: string | undefined
+  /** What the server offers; undefined while unknown (then only the API key form is drawn). */
+  readonly config?: AuthConfig | undefined
 }
 
-export function SignIn({ makeClient, onSignedIn, message }: SignInProps) {
+/** Why the identity provider's sign-in was refused, as the server's callback put it in the address. */
+function signInErrorOf(search: string): string | undefined {
+  return new URLSearchParams(search).get('signInError') ?? undefined
+}
+
+export function SignIn({ makeClient, onSignedIn, message, config }: SignInProps) {
+  const [refused] = useState(() => signInErrorOf(window.location.search))
   const [apiKey, setApiKey] = useState('')
   const [tenant, setTenant] = useState('')
   const [askTenant, setAskTenant] = useState(false)
@@ -72,49 +83,64 @@ export function SignIn({ makeClient, onSignedIn, message }: SignInProps) {
             {message}
           </p>
         )}
-        <form onSubmit={submit} noValidate className="form">
-          <div className="field">
-            <label htmlFor="api-key">API key</label>
-            <input
-              id="api-key"
-              type="password"
-              autoComplete="current-password"
-              spellCheck={false}
-              value={apiKey}
-              aria-describedby="api-key-help"
-              onChange={(event) => setApiKey(event.target.value)}
-            />
-            <p className="hint" id="api-key-help">
-              The key <code>leadrelay serve</code> or <code>leadrelay tenants create</code> printed (it starts with{' '}
-              <code>lr_key_</code>). It stays in this browser tab only and is forgotten when you close it.
-            </p>
-          </div>
-          {askTenant && (
+        {refused && (
+          <p className="notice notice-error" role="alert">
+            Sign-in refused: {refused}
+          </p>
+        )}
+        {config?.oidc && (
+          <p>
+            <a className="button" href={`/auth/login?returnTo=${encodeURIComponent('/leads')}`}>
+              {config.provider === 'microsoft' ? 'Sign in with Microsoft' : 'Sign in with your organisation'}
+            </a>
+          </p>
+        )}
+        {config?.oidc && config.apiKeySignIn && <p className="hint">Or sign in with an API key:</p>}
+        {(config?.apiKeySignIn ?? true) && (
+          <form onSubmit={submit} noValidate className="form">
             <div className="field">
-              <label htmlFor="tenant-id">Tenant</label>
+              <label htmlFor="api-key">API key</label>
               <input
-                id="tenant-id"
-                ref={tenantInput}
-                autoComplete="off"
+                id="api-key"
+                type="password"
+                autoComplete="current-password"
                 spellCheck={false}
-                value={tenant}
-                aria-describedby="tenant-id-help"
-                onChange={(event) => setTenant(event.target.value)}
+                value={apiKey}
+                aria-describedby="api-key-help"
+                onChange={(event) => setApiKey(event.target.value)}
               />
-              <p className="hint" id="tenant-id-help">
-                This is an operator's admin key: enter the id of the tenant to open (like <code>tnt_…</code>).
+              <p className="hint" id="api-key-help">
+                The key <code>leadrelay serve</code> or <code>leadrelay tenants create</code> printed (it starts with{' '}
+                <code>lr_key_</code>). It stays in this browser tab only and is forgotten when you close it.
               </p>
             </div>
-          )}
-          {error && (
-            <p className="field-error" role="alert">
-              {error}
-            </p>
-          )}
-          <button type="submit" disabled={busy}>
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
-        </form>
+            {askTenant && (
+              <div className="field">
+                <label htmlFor="tenant-id">Tenant</label>
+                <input
+                  id="tenant-id"
+                  ref={tenantInput}
+                  autoComplete="off"
+                  spellCheck={false}
+                  value={tenant}
+                  aria-describedby="tenant-id-help"
+                  onChange={(event) => setTenant(event.target.value)}
+                />
+                <p className="hint" id="tenant-id-help">
+                  This is an operator's admin key: enter the id of the tenant to open (like <code>tnt_…</code>).
+                </p>
+              </div>
+            )}
+            {error && (
+              <p className="field-error" role="alert">
+                {error}
+              </p>
+            )}
+            <button type="submit" disabled={busy}>
+              {busy ? 'Signing in…' : 'Sign in'}
+            </button>
+          </form>
+        )}
       </div>
     </main>
   )
