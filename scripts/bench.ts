@@ -5,10 +5,12 @@
  * Prints them, PASS/MISS per target, and writes docs/benchmarks.md.
  *
  *   npm run bench -- [--duration 10] [--warmup 2] [--connections 50] [--store sqlite|postgres] [--cpu-prof <dir>]
- *                    [--peers | --no-peers] [--only together|ingest|end-to-end] [--no-write]
+ *                    [--peers | --no-peers] [--only together|ingest|end-to-end|runtime] [--no-write]
  *
  * --peers (the default when Node-RED can be installed here) measures the peer; --no-peers leaves it out. --only runs
- * one part. --no-write (implied by --only) leaves docs/benchmarks.md as it is: for runs on a busy machine.
+ * one part. --no-write (implied by --only) leaves docs/benchmarks.md as it is: for runs on a busy machine. The runtime
+ * part (scripts/bench/runtime.ts) packs and installs the package and compares its start-up, idle memory and CLI latency
+ * with the checkout's; `LEADRELAY_PACKAGE_TARBALL=<file>` reuses a packed tarball.
  *
  * --cpu-prof writes a V8 CPU profile of the Leadrelay server to <dir> (open it in Chrome DevTools or speedscope). The
  * server then stops with SIGTERM, since a profile is only written on a clean exit, instead of being killed.
@@ -37,6 +39,7 @@ import { endToEndMarkdown, endToEndSummary, runEndToEnd } from './bench/end-to-e
 import { type Acknowledged, type LoadTarget, type PhaseResult, runPhase } from './bench/load.ts'
 import { ensureNodeRed } from './bench/node-red-peer.ts'
 import { consoleSummary, type Durability, markdown, type Report, type TargetRun } from './bench/report.ts'
+import { type RuntimeResult, runRuntime, runtimeMarkdown, runtimeSummary } from './bench/runtime.ts'
 import { runTogether, type TogetherResult, togetherMarkdown, togetherSummary } from './bench/together.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -50,7 +53,7 @@ interface Options {
   /** Directory for a CPU profile of the Leadrelay server, if wanted. */
   readonly cpuProfileDir?: string
   readonly peers: boolean
-  readonly only?: 'together' | 'ingest' | 'end-to-end'
+  readonly only?: 'together' | 'ingest' | 'end-to-end' | 'runtime'
   readonly write: boolean
 }
 
@@ -81,8 +84,8 @@ function optionsOf(argv: readonly string[]): Options {
   const store = values.store ?? 'sqlite'
   if (store !== 'sqlite' && store !== 'postgres') throw new Error(`--store must be sqlite or postgres, got "${store}"`)
   const only = values.only
-  if (only !== undefined && only !== 'together' && only !== 'ingest' && only !== 'end-to-end')
-    throw new Error(`--only must be together, ingest or end-to-end, got "${only}"`)
+  if (only !== undefined && only !== 'together' && only !== 'ingest' && only !== 'end-to-end' && only !== 'runtime')
+    throw new Error(`--only must be together, ingest, end-to-end or runtime, got "${only}"`)
   return {
     peers: values['no-peers'] !== true,
     ...(only !== undefined && { only }),
@@ -300,6 +303,13 @@ async function main(): Promise<void> {
       `load average ${loadAtStart.toFixed(2)}\n\n`,
   )
   const date = new Date()
+  let runtime: RuntimeResult | undefined
+  // First, on a machine not yet warmed by the load phases: start-up and memory are what an operator sees.
+  if (options.only === undefined || options.only === 'runtime') {
+    runtime = await runRuntime({ root, say: (line) => process.stdout.write(`${line}\n`) })
+    process.stdout.write(runtimeSummary(runtime))
+    if (options.only === 'runtime') return
+  }
   let together: TogetherResult | undefined
   // The headline runs Leadrelay as `serve` starts by default, with its SQLite store.
   if ((options.only === undefined && options.store === 'sqlite') || options.only === 'together') {
@@ -348,6 +358,7 @@ async function main(): Promise<void> {
   const section = [
     markdown(report),
     ...(together ? [togetherMarkdown(together, options)] : []),
+    ...(runtime ? [runtimeMarkdown(runtime)] : []),
     endToEndMarkdown(endToEnd, options.store),
   ].join('\n')
   writeFileSync(page, updateBenchmarkPage(existing, options.store, section))

@@ -8,58 +8,21 @@
  */
 
 import assert from 'node:assert/strict'
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { startWebhookSink, type WebhookSink } from '../test/helpers/webhook-sink.ts'
+import { installPackage, packPackage, plainEnv } from './package-install.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const run = promisify(execFile)
 const startedAt = Date.now()
 
 function step(text: string): void {
   process.stdout.write(`[${((Date.now() - startedAt) / 1000).toFixed(1)} s] ${text}\n`)
-}
-
-/** The environment without the TypeScript loader this script itself runs under. */
-function plainEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const { NODE_OPTIONS: _nodeOptions, ...env } = process.env
-  return { ...env, ...extra }
-}
-
-async function pack(into: string): Promise<string> {
-  if (process.env.LEADRELAY_PACKAGE_TARBALL) return process.env.LEADRELAY_PACKAGE_TARBALL
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', into], {
-    cwd: root,
-    maxBuffer: 64 * 1024 * 1024,
-  })
-  const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string }>
-  assert.ok(packed, 'npm pack printed no file')
-  return join(into, packed.filename)
-}
-
-/**
- * better-sqlite3's install script (prebuild-install) downloads a prebuilt binary from GitHub, or compiles SQLite for
- * minutes when it cannot. Here it finds the binary this checkout already built, as a local prebuild under the name
- * it would download (prebuild-install's documented `local-prebuilds` setting), so its install script still runs.
- */
-async function localPrebuilds(into: string): Promise<NodeJS.ProcessEnv> {
-  const moduleDir = join(root, 'node_modules', 'better-sqlite3')
-  const binary = join(moduleDir, 'build', 'Release', 'better_sqlite3.node')
-  if (process.platform !== 'linux' || !existsSync(binary)) return {}
-  const { version } = JSON.parse(readFileSync(join(moduleDir, 'package.json'), 'utf8')) as { version: string }
-  const glibc = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header
-    ?.glibcVersionRuntime
-  const libc = glibc ? '' : 'musl'
-  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-linux${libc}-${process.arch}.tar.gz`
-  mkdirSync(into, { recursive: true })
-  await run('tar', ['-czf', join(into, name), '-C', moduleDir, 'build/Release/better_sqlite3.node'])
-  return { npm_config_better_sqlite3_local_prebuilds: into }
 }
 
 const metricsToken = 'package-test-metrics-token'
@@ -177,19 +140,9 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = []
   try {
     step('packing (prepack builds the package)')
-    const tarball = await pack(work)
+    const tarball = await packPackage(root, work)
     step(`installing ${tarball} with --omit=dev into an empty folder`)
-    const prebuildEnv = await localPrebuilds(join(work, 'prebuilds'))
-    // As the deployment guides and the Dockerfile do: the folder approves better-sqlite3's install script.
-    writeFileSync(
-      join(appDir, 'package.json'),
-      JSON.stringify({ private: true, allowScripts: { 'better-sqlite3': true } }, null, 2),
-    )
-    await run(
-      'npm',
-      ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball],
-      { cwd: appDir, env: plainEnv(prebuildEnv), maxBuffer: 64 * 1024 * 1024 },
-    )
+    await installPackage(root, tarball, appDir)
     const installed = join(appDir, 'node_modules')
     for (const devOnly of ['tsx', 'typescript', 'vite', 'vitest', 'esbuild', '@biomejs/biome']) {
       assert.ok(!existsSync(join(installed, devOnly)), `${devOnly} was installed with --omit=dev`)
