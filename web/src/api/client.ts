@@ -4,16 +4,6 @@
  */
 
 import type {
-  AlertChannel,
-  AlertChannelInput,
-  AlertChannelKind,
-  AlertRule,
-  AlertRuleInput,
-  AlertSend,
-  AlertTestResult,
-  CreatedAlertChannel,
-} from './alert-types.ts'
-import type {
   ApiKey,
   ApiKeyScope,
   ApiKeyWithSecret,
@@ -21,7 +11,6 @@ import type {
   AuthConfig,
   CheckResult,
   CreatedInvitation,
-  Customer,
   Delivery,
   DeliveryFilter,
   Destination,
@@ -44,7 +33,6 @@ import type {
   Role,
   RotatedIngestToken,
   SavedOffer,
-  Stage,
   Tenant,
 } from './types.ts'
 
@@ -118,36 +106,6 @@ export interface FunnelQuery {
 export interface DeliveryQuery extends DeliveryFilter {
   readonly limit?: number
   readonly cursor?: string
-}
-
-/** The lead a delivery carries, as the deliveries list includes it (no request per lead). */
-export interface DeliveryLead {
-  readonly id: string
-  readonly customer: Customer
-  readonly stage: Stage
-  readonly offerId: string | null
-  readonly offerTitle: string | null
-}
-
-export type ListedDelivery = Delivery & { readonly lead?: DeliveryLead | null }
-
-/** A page of deliveries with the number matching (exact up to 10,000; beyond, `totalIsEstimate`). */
-export interface DeliveryPage extends Page<ListedDelivery> {
-  readonly total?: number
-  readonly totalIsEstimate?: boolean
-}
-
-export interface DeliveryTroubleGroup {
-  readonly trouble: 'dead' | 'failing'
-  readonly destinationId: string
-  readonly reason: string
-  readonly count: number
-}
-
-export type RetryResult = Delivery & {
-  readonly destinationState: 'active' | 'paused' | 'disabled'
-  /** The destination's rate-limit hold: the delivery is sent when it ends, not before. */
-  readonly destinationHeldUntil: string | null
 }
 
 export interface ApiClientOptions {
@@ -273,34 +231,11 @@ export function createApiClient(options: ApiClientOptions) {
     putDefaultRoute: (destinations: string[]) =>
       request<{ destinations: string[] }>('PUT', '/v1/routes/default', undefined, { destinations }),
 
-    listDeliveries: (query: DeliveryQuery = {}) => request<DeliveryPage>('GET', '/v1/deliveries', { ...query }),
-    /** Dead and failing deliveries counted per destination and reason. */
-    deliveryTroubles: () => request<Page<DeliveryTroubleGroup>>('GET', '/v1/deliveries/troubles'),
-    /** Makes a queued delivery due now; a rate-limit hold or a paused destination still applies. */
-    retryDelivery: (deliveryId: string) => request<RetryResult>('POST', `/v1/deliveries/${id(deliveryId)}/retry`),
+    listDeliveries: (query: DeliveryQuery = {}) => request<Page<Delivery>>('GET', '/v1/deliveries', { ...query }),
     getDelivery: (deliveryId: string) => request<Delivery>('GET', `/v1/deliveries/${id(deliveryId)}`),
     replay: (selector: { ids: string[] } | { filter: DeliveryFilter }) =>
       request<ReplayResult>('POST', '/v1/deliveries/replay', undefined, selector),
     audit: () => request<Page<AuditEntry>>('GET', '/v1/audit'),
-
-    alertChannelKinds: () => request<Page<AlertChannelKind>>('GET', '/v1/alert-channel-kinds'),
-    listAlertChannels: () => request<Page<AlertChannel>>('GET', '/v1/alert-channels'),
-    createAlertChannel: (input: AlertChannelInput) =>
-      request<CreatedAlertChannel>('POST', '/v1/alert-channels', undefined, input),
-    updateAlertChannel: (channelId: string, patch: Partial<Omit<AlertChannelInput, 'kind'>>) =>
-      request<AlertChannel>('PATCH', `/v1/alert-channels/${id(channelId)}`, undefined, patch),
-    deleteAlertChannel: (channelId: string) => request<void>('DELETE', `/v1/alert-channels/${id(channelId)}`),
-    testAlertChannel: (channelId: string) =>
-      request<AlertTestResult>('POST', `/v1/alert-channels/${id(channelId)}/test`),
-    listAlertRules: () => request<Page<AlertRule>>('GET', '/v1/alert-rules'),
-    createAlertRule: (input: AlertRuleInput) => request<AlertRule>('POST', '/v1/alert-rules', undefined, input),
-    updateAlertRule: (ruleId: string, patch: Partial<AlertRuleInput>) =>
-      request<AlertRule>('PATCH', `/v1/alert-rules/${id(ruleId)}`, undefined, patch),
-    deleteAlertRule: (ruleId: string) => request<void>('DELETE', `/v1/alert-rules/${id(ruleId)}`),
-    testAlertRule: (ruleId: string) =>
-      request<{ ok: boolean; results: AlertTestResult[] }>('POST', `/v1/alert-rules/${id(ruleId)}/test`),
-    leadAlerts: (leadId: string) => request<Page<AlertSend>>('GET', `/v1/leads/${id(leadId)}/alerts`),
-    replayAlertSend: (sendId: string) => request<AlertSend>('POST', `/v1/alert-sends/${id(sendId)}/replay`),
 
     listKeys: () => request<Page<ApiKey>>('GET', '/v1/keys'),
     createKey: (input: { name: string; scopes: ApiKeyScope[] }) =>
