@@ -11,6 +11,7 @@ import type {
   AuthConfig,
   CheckResult,
   CreatedInvitation,
+  Customer,
   Delivery,
   DeliveryFilter,
   Destination,
@@ -33,6 +34,7 @@ import type {
   Role,
   RotatedIngestToken,
   SavedOffer,
+  Stage,
   Tenant,
 } from './types.ts'
 
@@ -106,6 +108,36 @@ export interface FunnelQuery {
 export interface DeliveryQuery extends DeliveryFilter {
   readonly limit?: number
   readonly cursor?: string
+}
+
+/** The lead a delivery carries, as the deliveries list includes it (no request per lead). */
+export interface DeliveryLead {
+  readonly id: string
+  readonly customer: Customer
+  readonly stage: Stage
+  readonly offerId: string | null
+  readonly offerTitle: string | null
+}
+
+export type ListedDelivery = Delivery & { readonly lead?: DeliveryLead | null }
+
+/** A page of deliveries with the number matching (exact up to 10,000; beyond, `totalIsEstimate`). */
+export interface DeliveryPage extends Page<ListedDelivery> {
+  readonly total?: number
+  readonly totalIsEstimate?: boolean
+}
+
+export interface DeliveryTroubleGroup {
+  readonly trouble: 'dead' | 'failing'
+  readonly destinationId: string
+  readonly reason: string
+  readonly count: number
+}
+
+export type RetryResult = Delivery & {
+  readonly destinationState: 'active' | 'paused' | 'disabled'
+  /** The destination's rate-limit hold: the delivery is sent when it ends, not before. */
+  readonly destinationHeldUntil: string | null
 }
 
 export interface ApiClientOptions {
@@ -231,7 +263,11 @@ export function createApiClient(options: ApiClientOptions) {
     putDefaultRoute: (destinations: string[]) =>
       request<{ destinations: string[] }>('PUT', '/v1/routes/default', undefined, { destinations }),
 
-    listDeliveries: (query: DeliveryQuery = {}) => request<Page<Delivery>>('GET', '/v1/deliveries', { ...query }),
+    listDeliveries: (query: DeliveryQuery = {}) => request<DeliveryPage>('GET', '/v1/deliveries', { ...query }),
+    /** Dead and failing deliveries counted per destination and reason. */
+    deliveryTroubles: () => request<Page<DeliveryTroubleGroup>>('GET', '/v1/deliveries/troubles'),
+    /** Makes a queued delivery due now; a rate-limit hold or a paused destination still applies. */
+    retryDelivery: (deliveryId: string) => request<RetryResult>('POST', `/v1/deliveries/${id(deliveryId)}/retry`),
     getDelivery: (deliveryId: string) => request<Delivery>('GET', `/v1/deliveries/${id(deliveryId)}`),
     replay: (selector: { ids: string[] } | { filter: DeliveryFilter }) =>
       request<ReplayResult>('POST', '/v1/deliveries/replay', undefined, selector),

@@ -1,8 +1,13 @@
-/** Deliveries: what is failing or dead, grouped by destination and reason, and replay after a fix. */
+/**
+ * Deliveries: what is failing or dead, counted per destination and reason by the API; replay after a fix, with its
+ * progress beside the control that started it; every delivery paged by the API with its lead's name in the same
+ * answer; "retry now" for a queued one.
+ */
 
 import { useCallback, useState } from 'react'
+import type { DeliveryTroubleGroup, RetryResult } from '../api/client.ts'
 import type { DeliveryFilter, DeliveryState, ReplayResult } from '../api/types.ts'
-import { destinationName, ReplayByFilter, ReplayStatus, TroubleGroups } from '../components/replay.tsx'
+import { destinationName, ReplayByFilter, ReplayStatus } from '../components/replay.tsx'
 import {
   describeError,
   EmptyState,
@@ -12,46 +17,89 @@ import {
   PageHeader,
   StateBadge,
 } from '../components/ui.tsx'
-import { useCan } from '../lib/access.ts'
 import { useApi } from '../lib/api-context.ts'
-import { groupTroubles, healthAdvice, healthOf, listAll } from '../lib/deliveries.ts'
-import { deliveryStateLabels, formatTime } from '../lib/format.ts'
-import { useLeadNames } from '../lib/lead-names.ts'
+import { healthAdvice, healthOf } from '../lib/deliveries.ts'
+import { customerName, deliveryStateLabels, formatTime, plural } from '../lib/format.ts'
 import { Link, pathTo } from '../lib/router.tsx'
 import { useLoad } from '../lib/use-load.ts'
 
-function AllDeliveries({ names }: { names: ReadonlyMap<string, string> }) {
+const pageSize = 25
+
+/** Which rows the All deliveries table shows; a group's "Show" button sets all three. */
+export interface TableFilter {
+  readonly state: DeliveryState | ''
+  readonly destination: string
+  readonly reason: string
+}
+
+const anyDelivery: TableFilter = { state: '', destination: '', reason: '' }
+
+/** What a "Retry now" did, in words: due now, or waiting for a rate-limit hold or a paused destination. */
+export function retryMessage(result: RetryResult, destination: string): string {
+  if (result.destinationHeldUntil)
+    return `Due now, but ${destination} asked for no requests until ${formatTime(result.destinationHeldUntil)} (a rate limit): it is sent then. Retry now never jumps a rate limit.`
+  if (result.destinationState !== 'active')
+    return `Due now, but ${destination} is ${result.destinationState}: it is sent once the destination is back on.`
+  return 'Due now: it is sent within seconds.'
+}
+
+function AllDeliveries({
+  names,
+  filter,
+  onFilter,
+  round,
+}: {
+  names: ReadonlyMap<string, string>
+  filter: TableFilter
+  onFilter(filter: TableFilter): void
+  round: number
+}) {
   const api = useApi()
-  const [state, setState] = useState<DeliveryState | ''>('')
-  const [destination, setDestination] = useState('')
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined])
+  const [retried, setRetried] = useState<{ id: string; text: string; error?: boolean }>()
+  const [retrying, setRetrying] = useState<string>()
+  const [reload, setReload] = useState(0)
   const cursor = cursors[cursors.length - 1]
-  const page = useLoad(JSON.stringify([state, destination, cursor]), () =>
+  const page = useLoad(JSON.stringify([filter, cursor, round, reload]), () =>
     api.listDeliveries({
-      limit: 25,
-      ...(state && { state }),
-      ...(destination && { destination }),
+      limit: pageSize,
+      ...(filter.state && { state: filter.state }),
+      ...(filter.destination && { destination: filter.destination }),
+      ...(filter.reason && { reason: filter.reason }),
       ...(cursor && { cursor }),
     }),
   )
-  const leadNames = useLeadNames(
-    api,
-    (page.data?.items ?? []).map((delivery) => delivery.leadId),
-  )
+  const choose = (next: TableFilter) => {
+    onFilter(next)
+    setCursors([undefined])
+  }
 
+  async function retry(deliveryId: string, destinationId: string) {
+    setRetrying(deliveryId)
+    try {
+      const result = await api.retryDelivery(deliveryId)
+      setRetried({ id: deliveryId, text: retryMessage(result, names.get(destinationId) ?? 'the destination') })
+      setReload((n) => n + 1)
+    } catch (error) {
+      setRetried({ id: deliveryId, text: describeError(error), error: true })
+    } finally {
+      setRetrying(undefined)
+    }
+  }
+
+  const total = page.data?.total
   return (
-    <section aria-labelledby="all-deliveries-title">
-      <h2 id="all-deliveries-title">All deliveries</h2>
+    <section aria-labelledby="all-deliveries-title" id="all-deliveries">
+      <h2 id="all-deliveries-title" tabIndex={-1}>
+        All deliveries
+      </h2>
       <div className="filters">
         <div className="field">
           <label htmlFor="all-state">State</label>
           <select
             id="all-state"
-            value={state}
-            onChange={(event) => {
-              setState(event.target.value as DeliveryState | '')
-              setCursors([undefined])
-            }}
+            value={filter.state}
+            onChange={(event) => choose({ ...filter, state: event.target.value as DeliveryState | '' })}
           >
             <option value="">Any state</option>
             {Object.entries(deliveryStateLabels).map(([value, label]) => (
@@ -65,11 +113,8 @@ function AllDeliveries({ names }: { names: ReadonlyMap<string, string> }) {
           <label htmlFor="all-destination">Destination</label>
           <select
             id="all-destination"
-            value={destination}
-            onChange={(event) => {
-              setDestination(event.target.value)
-              setCursors([undefined])
-            }}
+            value={filter.destination}
+            onChange={(event) => choose({ ...filter, destination: event.target.value })}
           >
             <option value="">All destinations</option>
             {[...names].map(([id, name]) => (
@@ -79,14 +124,36 @@ function AllDeliveries({ names }: { names: ReadonlyMap<string, string> }) {
             ))}
           </select>
         </div>
+        {filter.reason && (
+          <p className="reason-filter">
+            Reason: <q>{filter.reason}</q>{' '}
+            <button type="button" className="button-secondary" onClick={() => choose({ ...filter, reason: '' })}>
+              Any reason
+            </button>
+          </p>
+        )}
       </div>
       <ErrorNotice error={page.error} onRetry={page.reload} />
+      {total !== undefined && (
+        <p className="lead-total" aria-live="polite">
+          {page.data?.totalIsEstimate
+            ? `More than ${total.toLocaleString('en-US')} deliveries`
+            : `${total.toLocaleString('en-US')} ${total === 1 ? 'delivery' : 'deliveries'}`}
+        </p>
+      )}
+      {retried && (
+        <p className={`notice ${retried.error ? 'notice-error' : 'notice-info'}`} role="status">
+          {retried.text}
+        </p>
+      )}
       {page.data && page.data.items.length === 0 ? (
-        <p className="empty-inline">No deliveries{state || destination ? ' match' : ' yet'}.</p>
+        <p className="empty-inline">
+          No deliveries{filter.state || filter.destination || filter.reason ? ' match' : ' yet'}.
+        </p>
       ) : page.data ? (
         <>
           <table className="table compact" aria-busy={page.loading}>
-            <caption className="visually-hidden">Deliveries</caption>
+            <caption className="visually-hidden">Deliveries, most recently created first</caption>
             <thead>
               <tr>
                 <th scope="col">Lead</th>
@@ -94,6 +161,9 @@ function AllDeliveries({ names }: { names: ReadonlyMap<string, string> }) {
                 <th scope="col">State</th>
                 <th scope="col">Attempts</th>
                 <th scope="col">Updated</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -101,19 +171,41 @@ function AllDeliveries({ names }: { names: ReadonlyMap<string, string> }) {
                 <tr key={delivery.id}>
                   <td data-label="Lead">
                     <Link to={pathTo('leads', delivery.leadId)}>
-                      {leadNames.get(delivery.leadId) ?? delivery.leadId}
+                      {delivery.lead ? customerName(delivery.lead.customer) : delivery.leadId}
                     </Link>
+                    {delivery.lead?.offerTitle && <div className="sub">{delivery.lead.offerTitle}</div>}
                   </td>
                   <td data-label="Destination">{names.get(delivery.destinationId) ?? delivery.destinationId}</td>
                   <td data-label="State">
                     <StateBadge state={delivery.state} />
+                    {delivery.state === 'queued' && delivery.nextAttemptAt && (
+                      <div className="sub">next {formatTime(delivery.nextAttemptAt)}</div>
+                    )}
                   </td>
                   <td data-label="Attempts">{delivery.attempts}</td>
                   <td data-label="Updated">{formatTime(delivery.updatedAt, true)}</td>
+                  <td data-label="Actions">
+                    {delivery.state === 'queued' && (
+                      <button
+                        type="button"
+                        className="button-secondary"
+                        disabled={retrying === delivery.id}
+                        aria-describedby="retry-hint"
+                        onClick={() => retry(delivery.id, delivery.destinationId)}
+                      >
+                        Retry now
+                        <span className="visually-hidden"> delivery to {names.get(delivery.destinationId)}</span>
+                      </button>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
+          <p className="hint" id="retry-hint">
+            Retry now makes a queued delivery due at once. A destination that asked Leadrelay to slow down (a rate
+            limit) still gets nothing before the time it asked for, and a paused one nothing until it resumes.
+          </p>
           <nav className="pager" aria-label="Pages of deliveries">
             <button
               type="button"
@@ -123,7 +215,10 @@ function AllDeliveries({ names }: { names: ReadonlyMap<string, string> }) {
             >
               ← Previous
             </button>
-            <span>Page {cursors.length}</span>
+            <span>
+              Page {cursors.length}
+              {total !== undefined && !page.data.totalIsEstimate && ` of ${Math.max(1, Math.ceil(total / pageSize))}`}
+            </span>
             <button
               type="button"
               className="button-secondary"
@@ -141,46 +236,72 @@ function AllDeliveries({ names }: { names: ReadonlyMap<string, string> }) {
   )
 }
 
+/** A replay, and which control started it: its progress is shown there. */
+interface StartedReplay {
+  readonly origin: string
+  readonly result?: ReplayResult
+  readonly error?: string
+}
+
 export function DeliveriesPage() {
   const api = useApi()
-  const mayReplay = useCan('editor')
   const [round, setRound] = useState(0)
   const destinations = useLoad(`destinations:${round}`, () => api.listDestinations())
-  const troubles = useLoad(`troubles:${round}`, async () => {
-    const [dead, queued, sending] = await Promise.all([
-      listAll(api.listDeliveries, { state: 'dead' }),
-      listAll(api.listDeliveries, { state: 'queued' }),
-      listAll(api.listDeliveries, { state: 'in_flight' }),
-    ])
-    return groupTroubles([...dead, ...queued, ...sending])
-  })
-  const [replay, setReplay] = useState<ReplayResult>()
-  const [replayError, setReplayError] = useState<string>()
+  const troubles = useLoad(`troubles:${round}`, () => api.deliveryTroubles())
+  const [replay, setReplay] = useState<StartedReplay>()
   const [busy, setBusy] = useState(false)
+  const [tableFilter, setTableFilter] = useState<TableFilter>(anyDelivery)
   const refresh = useCallback(() => setRound((n) => n + 1), [])
 
   const byId = new Map((destinations.data?.items ?? []).map((item) => [item.id, item]))
   const names = new Map((destinations.data?.items ?? []).map((item) => [item.id, item.name]))
   const unwell = (destinations.data?.items ?? []).filter((item) => healthOf(item) !== 'healthy')
 
-  async function run(selector: { ids: string[] } | { filter: DeliveryFilter }) {
+  async function run(origin: string, selector: { ids: string[] } | { filter: DeliveryFilter }) {
     setBusy(true)
-    setReplay(undefined)
-    setReplayError(undefined)
+    setReplay({ origin })
     try {
-      setReplay(await api.replay(selector))
+      setReplay({ origin, result: await api.replay(selector) })
+      // The lists show the replayed deliveries as queued at once, not only once they settle.
+      refresh()
     } catch (error) {
-      setReplayError(describeError(error))
+      setReplay({ origin, error: describeError(error) })
     } finally {
       setBusy(false)
     }
   }
 
-  const groups = troubles.data ?? []
-  const leadNames = useLeadNames(
-    api,
-    groups.flatMap((group) => group.deliveries.map((delivery) => delivery.leadId)),
-  )
+  /** The replay's progress or failure, shown beside the control that started it. */
+  function progressFor(origin: string) {
+    if (replay?.origin !== origin) return null
+    return (
+      <>
+        {replay.error && (
+          <p className="notice notice-error" role="alert">
+            {replay.error}
+          </p>
+        )}
+        {replay.result && (
+          <ReplayStatus result={replay.result} listDeliveries={api.listDeliveries} onSettled={refresh} />
+        )}
+      </>
+    )
+  }
+
+  function show(group: DeliveryTroubleGroup) {
+    setTableFilter({
+      state: group.trouble === 'dead' ? 'dead' : 'queued',
+      destination: group.destinationId,
+      reason: group.reason,
+    })
+    document.getElementById('all-deliveries-title')?.focus()
+  }
+
+  const groups = troubles.data?.items ?? []
+  const groupKey = (group: DeliveryTroubleGroup) => `${group.trouble}|${group.destinationId}|${group.reason}`
+  // A replayed group leaves the list (its deliveries are queued again): its progress stays at the top of the section.
+  const orphanedReplay =
+    replay !== undefined && replay.origin !== 'filter' && !groups.some((group) => groupKey(group) === replay.origin)
   return (
     <>
       <PageHeader title="Deliveries">
@@ -212,15 +333,9 @@ export function DeliveriesPage() {
         </section>
       )}
 
-      {replayError && (
-        <p className="notice notice-error" role="alert">
-          {replayError}
-        </p>
-      )}
-      {replay && <ReplayStatus result={replay} listDeliveries={api.listDeliveries} onSettled={refresh} />}
-
       <section aria-labelledby="attention-title">
         <h2 id="attention-title">Needs attention</h2>
+        {orphanedReplay && progressFor(replay.origin)}
         <ErrorNotice error={troubles.error} onRetry={troubles.reload} />
         {!troubles.data ? (
           troubles.loading && <Loading what="failing deliveries" />
@@ -232,39 +347,81 @@ export function DeliveriesPage() {
             </p>
           </EmptyState>
         ) : (
-          <>
+          <div className="trouble-groups">
             <p className="hint">
-              {groups.length} {groups.length === 1 ? 'group' : 'groups'}: fix the cause (see the reason), then replay
-              the dead deliveries. Destinations:{' '}
-              {[...new Set(groups.map((group) => destinationName(byId, group.destinationId)))].join(', ')}.
+              {plural(groups.length, 'group', 'groups')}: fix the cause (see the reason), then replay the dead
+              deliveries.
             </p>
-            <TroubleGroups
-              groups={groups}
-              destinations={byId}
-              onReplay={(ids) => run({ ids })}
-              busy={busy}
-              leadNames={leadNames}
-            />
-          </>
+            {groups.map((group, index) => {
+              const key = groupKey(group)
+              const destination = byId.get(group.destinationId)
+              const headingId = `group-${index}`
+              return (
+                <section
+                  key={key}
+                  className={`card group-card group-${group.trouble}`}
+                  aria-labelledby={`${headingId} ${headingId}-reason`}
+                >
+                  <div className="group-head">
+                    <h3 id={headingId}>
+                      <span className={`badge delivery-${group.trouble === 'dead' ? 'dead' : 'queued'}`}>
+                        {group.trouble === 'dead' ? 'Dead' : 'Failing'}
+                      </span>{' '}
+                      {destinationName(byId, group.destinationId)}{' '}
+                      <span className="count">· {plural(group.count, 'delivery', 'deliveries')}</span>
+                    </h3>
+                    {destination && <HealthBadge destination={destination} />}
+                  </div>
+                  <p className="reason" id={`${headingId}-reason`}>
+                    {group.reason}
+                  </p>
+                  {group.trouble === 'failing' && (
+                    <p className="hint">
+                      Leadrelay retries these on its schedule; they can be replayed once they are dead. Fix the endpoint
+                      and they go through on the next attempt, or use Retry now on one of them.
+                    </p>
+                  )}
+                  <div className="group-actions">
+                    <button type="button" className="button-secondary" onClick={() => show(group)}>
+                      Show {group.count === 1 ? 'it' : `these ${group.count}`}
+                    </button>
+                    {group.trouble === 'dead' && (
+                      <button
+                        type="button"
+                        disabled={busy}
+                        onClick={() =>
+                          run(key, {
+                            filter: { state: 'dead', destination: group.destinationId, reason: group.reason },
+                          })
+                        }
+                      >
+                        Replay {group.count === 1 ? 'it' : `all ${group.count}`}
+                      </button>
+                    )}
+                  </div>
+                  {progressFor(key)}
+                </section>
+              )
+            })}
+          </div>
         )}
       </section>
 
-      {mayReplay && (
-        <section aria-labelledby="replay-filter-title" className="card">
-          <h2 id="replay-filter-title">Replay by filter</h2>
-          <p className="hint">
-            Replays every matching delivery at once, e.g. all dead deliveries to a destination after fixing it. Queued
-            ones are skipped: they are still being retried.
-          </p>
-          <ReplayByFilter
-            destinations={destinations.data?.items ?? []}
-            onReplay={(filter) => run({ filter })}
-            busy={busy}
-          />
-        </section>
-      )}
+      <section aria-labelledby="replay-filter-title" className="card">
+        <h2 id="replay-filter-title">Replay by filter</h2>
+        <p className="hint">
+          Replays every matching delivery at once, e.g. all dead deliveries to a destination after fixing it. Queued
+          ones are skipped: they are still being retried.
+        </p>
+        <ReplayByFilter
+          destinations={destinations.data?.items ?? []}
+          onReplay={(filter) => run('filter', { filter })}
+          busy={busy}
+        />
+        {progressFor('filter')}
+      </section>
 
-      <AllDeliveries key={round} names={names} />
+      <AllDeliveries names={names} filter={tableFilter} onFilter={setTableFilter} round={round} />
     </>
   )
 }
