@@ -8,6 +8,7 @@ import { ApiContext } from './lib/api-context.ts'
 import { forgetLeadNames } from './lib/lead-names.ts'
 import { Link, matchPath, navigate, usePath } from './lib/router.tsx'
 import { clearSession, loadSession, type Session, saveSession } from './lib/session.ts'
+import { AlertsPage } from './pages/alerts.tsx'
 import { DeliveriesPage } from './pages/deliveries.tsx'
 import { DestinationPage, NewDestinationPage } from './pages/destination.tsx'
 import { DestinationsPage } from './pages/destinations.tsx'
@@ -26,6 +27,7 @@ const sections = [
   { path: '/offers', label: 'Offers' },
   { path: '/destinations', label: 'Destinations' },
   { path: '/deliveries', label: 'Deliveries' },
+  { path: '/alerts', label: 'Alerts' },
   { path: '/people', label: 'People', role: 'admin' },
   { path: '/settings', label: 'Settings' },
 ] as const
@@ -44,6 +46,7 @@ function pageFor(path: string): ReactNode {
   params = matchPath('/destinations/:destinationId', path)
   if (params) return <DestinationPage destinationId={params.destinationId!} />
   if (path === '/deliveries') return <DeliveriesPage />
+  if (path === '/alerts') return <AlertsPage />
   if (path === '/settings') return <SettingsPage />
   if (path === '/people') return <PeoplePage />
   return (

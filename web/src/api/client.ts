@@ -4,6 +4,16 @@
  */
 
 import type {
+  AlertChannel,
+  AlertChannelInput,
+  AlertChannelKind,
+  AlertRule,
+  AlertRuleInput,
+  AlertSend,
+  AlertTestResult,
+  CreatedAlertChannel,
+} from './alert-types.ts'
+import type {
   ApiKey,
   ApiKeyScope,
   ApiKeyWithSecret,
@@ -272,6 +282,25 @@ export function createApiClient(options: ApiClientOptions) {
     replay: (selector: { ids: string[] } | { filter: DeliveryFilter }) =>
       request<ReplayResult>('POST', '/v1/deliveries/replay', undefined, selector),
     audit: () => request<Page<AuditEntry>>('GET', '/v1/audit'),
+
+    alertChannelKinds: () => request<Page<AlertChannelKind>>('GET', '/v1/alert-channel-kinds'),
+    listAlertChannels: () => request<Page<AlertChannel>>('GET', '/v1/alert-channels'),
+    createAlertChannel: (input: AlertChannelInput) =>
+      request<CreatedAlertChannel>('POST', '/v1/alert-channels', undefined, input),
+    updateAlertChannel: (channelId: string, patch: Partial<Omit<AlertChannelInput, 'kind'>>) =>
+      request<AlertChannel>('PATCH', `/v1/alert-channels/${id(channelId)}`, undefined, patch),
+    deleteAlertChannel: (channelId: string) => request<void>('DELETE', `/v1/alert-channels/${id(channelId)}`),
+    testAlertChannel: (channelId: string) =>
+      request<AlertTestResult>('POST', `/v1/alert-channels/${id(channelId)}/test`),
+    listAlertRules: () => request<Page<AlertRule>>('GET', '/v1/alert-rules'),
+    createAlertRule: (input: AlertRuleInput) => request<AlertRule>('POST', '/v1/alert-rules', undefined, input),
+    updateAlertRule: (ruleId: string, patch: Partial<AlertRuleInput>) =>
+      request<AlertRule>('PATCH', `/v1/alert-rules/${id(ruleId)}`, undefined, patch),
+    deleteAlertRule: (ruleId: string) => request<void>('DELETE', `/v1/alert-rules/${id(ruleId)}`),
+    testAlertRule: (ruleId: string) =>
+      request<{ ok: boolean; results: AlertTestResult[] }>('POST', `/v1/alert-rules/${id(ruleId)}/test`),
+    leadAlerts: (leadId: string) => request<Page<AlertSend>>('GET', `/v1/leads/${id(leadId)}/alerts`),
+    replayAlertSend: (sendId: string) => request<AlertSend>('POST', `/v1/alert-sends/${id(sendId)}/replay`),
 
     listKeys: () => request<Page<ApiKey>>('GET', '/v1/keys'),
     createKey: (input: { name: string; scopes: ApiKeyScope[] }) =>
