@@ -8,9 +8,10 @@
  */
 
 import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { chromium, type Page } from 'playwright-core'
-import { startServe, stopProcess } from '../test/helpers/cli-process.ts'
+import { type RunningServe, startServe, stopProcess } from '../test/helpers/cli-process.ts'
 import { createTempDir } from '../test/helpers/temp-dir.ts'
 import { startWebhookSink } from '../test/helpers/webhook-sink.ts'
 import { ensurePortalBuilt } from '../test/web/portal-build.ts'
@@ -49,6 +50,25 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
+/** `serve` on a busy machine may take longer than the helper waits to start: try again on a fresh directory. */
+async function startServeOn(dataDir: string, attempts = 3): Promise<RunningServe> {
+  for (let attempt = 1; ; attempt++) {
+    const data = join(dataDir, `try-${attempt}`)
+    try {
+      return await startServe(['--data', data, '--print-credentials'], {
+        LEADRELAY_ALLOW_PRIVATE_NETWORKS: 'true',
+        LEADRELAY_RETRY_SCHEDULE: '1s,1s',
+        LEADRELAY_RETRY_MAX_AGE: '4s',
+        LEADRELAY_ATTEMPT_TIMEOUT: '30s',
+        DATABASE_URL: '',
+      })
+    } catch (error) {
+      if (attempt >= attempts) throw error
+      console.warn(`serve did not start (attempt ${attempt}); trying again`)
+    }
+  }
+}
+
 async function main() {
   ensurePortalBuilt()
   const dataDir = createTempDir('leadrelay-portal-timings-')
@@ -57,12 +77,10 @@ async function main() {
     startWebhookSink({ reply: { status: 500, body: '{"error":"database is down"}' } }),
     startWebhookSink({ reply: { hang: true } }),
   ])
-  const serve = await startServe(['--data', dataDir.path, '--print-credentials'], {
-    LEADRELAY_ALLOW_PRIVATE_NETWORKS: 'true',
-    LEADRELAY_RETRY_SCHEDULE: '1s,1s',
-    LEADRELAY_RETRY_MAX_AGE: '4s',
-    LEADRELAY_ATTEMPT_TIMEOUT: '30s',
-    DATABASE_URL: '',
+  const serve = await startServeOn(dataDir.path).catch(async (error: unknown) => {
+    await Promise.all([okSink.close(), failingSink.close(), hangingSink.close()])
+    dataDir.remove()
+    throw error
   })
   const browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -100,9 +118,10 @@ async function main() {
     })
     const page = await context.newPage()
     page.on('dialog', (dialog) => void dialog.accept())
+    // Signed in the way the portal keeps a session: the key in this tab's sessionStorage.
     await page.goto(`${serve.url}/`)
-    await page.getByLabel('API key').fill(apiKey)
-    await page.getByLabel('API key').press('Enter')
+    await page.evaluate(`sessionStorage.setItem('leadrelay.apiKey', ${JSON.stringify(apiKey)})`)
+    await page.goto(`${serve.url}/leads`)
     await page.getByRole('heading', { level: 1, name: 'Leads' }).waitFor()
 
     const pages = [

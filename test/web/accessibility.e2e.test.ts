@@ -113,14 +113,30 @@ describe.skipIf(!hasChromium)(
       await page.goto(`${serve.url}/`)
       await page.getByRole('heading', { name: 'Sign in to the publisher portal' }).waitFor()
       found.push(await checkPage(page, `${label} sign-in`))
-      await page.getByLabel('API key').fill(apiKey)
-      await page.getByLabel('API key').press('Enter')
-      await page.getByRole('heading', { level: 1, name: 'Leads' }).waitFor()
+      // Signed in the way the portal keeps a session (the sign-in form has its own tests): the key in sessionStorage.
+      await page.evaluate(`sessionStorage.setItem('leadrelay.apiKey', ${JSON.stringify(apiKey)})`)
       for (const target of pages) {
         await page.goto(`${serve.url}${target.path}`)
         await page.getByRole('heading', { level: 1, name: target.heading }).first().waitFor()
         found.push(await checkPage(page, `${label} ${target.name}`))
       }
+      // The new-destination form of every kind, and an attempt's payload opened in a delivery log.
+      await page.goto(`${serve.url}/destinations/new`)
+      await page.getByRole('heading', { level: 1, name: 'New destination' }).waitFor()
+      const kinds = page.getByRole('radio')
+      for (let index = 0; index < (await kinds.count()); index++) {
+        const kind = kinds.nth(index)
+        await kind.check()
+        found.push(await checkPage(page, `${label} new destination (${await kind.getAttribute('value')})`))
+      }
+      await page.goto(`${serve.url}/destinations/${seeded.destinations.crm}`)
+      await page.getByRole('heading', { level: 1, name: 'CRM webhook' }).waitFor()
+      await page
+        .getByRole('button', { name: /the payload of attempt/ })
+        .first()
+        .click()
+      await page.locator('pre.payload').waitFor()
+      found.push(await checkPage(page, `${label} destination with a payload open`))
       await page.close()
       return found.filter(Boolean)
     }
