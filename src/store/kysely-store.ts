@@ -13,7 +13,6 @@ import {
   createDeliveryQueries,
   type Executor,
 } from './delivery-queries.ts'
-import { createDeliveryListQueries } from './delivery-list-queries.ts'
 import { createKeyQueries } from './key-queries.ts'
 import { createLeadListQueries } from './lead-list-queries.ts'
 import { type Migration, pendingMigrations, runMigrations } from './migrations.ts'
@@ -21,6 +20,7 @@ import { createPeopleQueries } from './people-queries.ts'
 import { createPrivacyQueries } from './privacy-queries.ts'
 import { customerOfRow, type LeadRow } from './record-lead-event.ts'
 import { recordLeadEventBatch } from './record-lead-event-batch.ts'
+import { createRetentionQueries } from './retention-queries.ts'
 import { createRoutingQueries } from './routing-queries.ts'
 import type { Database } from './schema.ts'
 import type {
@@ -175,6 +175,10 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     ...createPeopleQueries(db),
     eraseCustomer: privacy.eraseCustomer,
     findErasure: privacy.findErasure,
+    ...createRetentionQueries({
+      db,
+      ...(options.bookkeepingTransaction && { writeTransaction: options.bookkeepingTransaction }),
+    }),
     ...alerts,
     ...createRoutingQueries({
       db,

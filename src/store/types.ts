@@ -9,8 +9,8 @@ import type { LeadEventDraft } from '../core/lead.ts'
 import type { AlertStore } from './alert-queries.ts'
 import type { DeliveryListQueries } from './delivery-list-queries.ts'
 import type { PeopleStore } from './people-queries.ts'
-import type { DeliveryListQueries } from './delivery-list-queries.ts'
 import type { PrivacyStore } from './privacy-queries.ts'
+import type { RetentionStore } from './retention-queries.ts'
 import type { RoutingStore } from './routing-queries.ts'
 
 /** What a dialect can do; callers branch on these, never on the dialect's name. */
@@ -225,7 +225,8 @@ export interface Store
     RoutingStore,
     AlertStore,
     PeopleStore,
-    PrivacyStore {
+    PrivacyStore,
+    RetentionStore {
   readonly capabilities: StoreCapabilities
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<MigrationReport>
