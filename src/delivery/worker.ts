@@ -40,7 +40,10 @@ export interface WorkerOptions {
   readonly leaseMs: number
   /** How often an idle worker looks for work it was not woken for (retries coming due, other nodes' leads). */
   readonly pollIntervalMs: number
-  /** While attempts are running, how long a woken worker waits for more slots to free before it claims. */
+  /**
+   * While attempts are running, or work keeps coming (a claim started something within the last 100 ms), how long a
+   * woken worker waits for more slots to free and more commits to land before it claims.
+   */
   readonly claimWindowMs: number
   /** How often paused destinations are re-verified, so fixed credentials resume delivery by themselves. */
   readonly probeIntervalMs: number
@@ -55,7 +58,7 @@ export const defaultWorkerOptions: WorkerOptions = {
   attemptTimeoutMs: 15_000,
   leaseMs: 60_000,
   pollIntervalMs: 1_000,
-  claimWindowMs: 3,
+  claimWindowMs: 5,
   probeIntervalMs: 5 * 60_000,
   retryPolicy: defaultRetryPolicy,
   concurrencyPolicy: defaultConcurrencyPolicy,
@@ -450,23 +453,32 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     }
   }
 
+  /** Whether the last claim round got as many deliveries as it asked for: there may be more due right now. */
+  let lastClaimFull = false
+  /** When a claim round last started something (performance.now()); a stream of work is gathered, not chased. */
+  let lastStartedAt = Number.NEGATIVE_INFINITY
+
   /** One claim round. Returns how many deliveries it started. */
   async function claimRound(): Promise<number> {
+    lastClaimFull = false
     const now = clock.now()
     await maintainLeases(now)
     // Attempts whose outcome is still being recorded hold no slot, but a backlog of them stops new claims.
     const free = inFlight.size >= 2 * options.maxInFlight ? 0 : options.maxInFlight - sending
     if (free <= 0) return 0
+    const limit = free * Math.max(1, ...batchSizes.values())
     const claimed = await store.claimDeliveries({
       workerId: deps.workerId,
       now,
       leaseMs: options.leaseMs,
-      limit: free * Math.max(1, ...batchSizes.values()),
+      limit,
       skipDestinations: [...destinations.keys()].filter((id) => limits.slotsFor(id) === 0),
       // Each vendor call takes one slot of its destination and carries up to a batch of deliveries.
       slotsFor: (destinationId) => limits.slotsFor(destinationId) * (batchSizes.get(destinationId) ?? 1),
     })
     if (claimed.length === 0) return 0
+    lastClaimFull = claimed.length >= limit
+    lastStartedAt = performance.now()
     // Every claimed lead in a few queries, not a few per delivery.
     // From here on the claim is committed: a failed read must not leave its deliveries in flight with nobody on them.
     const snapshots = await settle('loading claimed leads', () =>
@@ -507,7 +519,9 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       try {
         await probePausedDestinations()
         const started = await claimRound()
-        if (started > 0) continue
+        // A claim that got less than it asked for took everything due: asking again at once would be one more write
+        // transaction for nothing, taken between two of the ingest thread's commits.
+        if (started > 0 && lastClaimFull) continue
       } catch (error) {
         log.error({ err: error }, 'delivery loop error; retrying')
       }
@@ -519,9 +533,11 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
         }
       })
       wakeUp = undefined
-      // Slots free one at a time as attempts finish; gathering them for a moment lets one claim (one transaction,
-      // one commit) fill several instead of one each.
-      if (woken && sending > 0 && options.claimWindowMs > 0) {
+      // Slots free one at a time as attempts finish, and under load commits wake the worker one after the other;
+      // gathering them for a moment lets one claim (one transaction, one turn at SQLite's lock) take several
+      // instead of one each, leaving the write lock to ingest in between.
+      const streaming = performance.now() - lastStartedAt < 100
+      if (woken && (sending > 0 || streaming) && options.claimWindowMs > 0) {
         await new Promise((resolve) => setTimeout(resolve, options.claimWindowMs))
       }
     }
