@@ -15,6 +15,7 @@ import type { Logger } from '../logger.ts'
 import type { Mailer } from '../notifications/mailer.ts'
 import type { AlertChannelRecord, AlertSendRecord } from '../store/alert-queries.ts'
 import type { LeadHistory, Store } from '../store/types.ts'
+import type { DigestScheduler } from './alert-digest.ts'
 import type { AlertMessage } from './alert-message.ts'
 import { alertChannelOfKind } from './channels/registry.ts'
 import type { AlertSender } from './channels/types.ts'
@@ -35,6 +36,8 @@ export interface AlertDispatcherDeps {
   readonly random?: () => number
   readonly leaseMs?: number
   readonly pollIntervalMs?: number
+  /** Sends the daily or weekly digests that are due, checked at most once a minute by the clock. */
+  readonly digests?: DigestScheduler
 }
 
 export interface AlertDispatcher {
@@ -186,9 +189,17 @@ export function createAlertDispatcher(deps: AlertDispatcherDeps): AlertDispatche
     return claimed.length
   }
 
+  let nextDigestCheck = 0
+  async function runDigestsWhenDue(): Promise<void> {
+    if (!deps.digests || clock.now() < nextDigestCheck) return
+    nextDigestCheck = clock.now() + 60_000
+    await deps.digests.runDue()
+  }
+
   async function runLoop(): Promise<void> {
     while (running) {
       try {
+        await runDigestsWhenDue()
         if ((await runOnce()) > 0) continue
       } catch (error) {
         log.warn({ err: error }, 'alert dispatch failed; trying again')

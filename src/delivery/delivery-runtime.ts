@@ -1,5 +1,6 @@
 /** The delivery side of Leadrelay, as `serve`, its delivery thread and `worker` build it. */
 
+import { createDigestScheduler } from '../alerts/alert-digest.ts'
 import { type AlertDispatcher, createAlertDispatcher } from '../alerts/alert-dispatcher.ts'
 import type { Config } from '../config.ts'
 import type { IdGenerator } from '../core/ids.ts'
@@ -77,6 +78,7 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
       })
     },
   })
+  const mailer = config.smtp && createMailer(config.smtp)
   const alerts = createAlertDispatcher({
     store,
     clock,
@@ -84,9 +86,10 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     log,
     sealer,
     http,
-    ...(config.smtp && { mailer: createMailer(config.smtp) }),
+    ...(mailer && { mailer }),
     publicUrl: config.publicUrl,
     retryPolicy: config.retryPolicy,
+    digests: createDigestScheduler({ store, clock, log, publicUrl: config.publicUrl, ...(mailer && { mailer }) }),
     // The same lease as deliveries: an alert a killed process held is sent again once it runs out.
     leaseMs: config.worker.leaseMs,
     ...(deps.random && { random: deps.random }),
