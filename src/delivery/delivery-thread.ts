@@ -70,6 +70,7 @@ export function startDeliveryThread({
   let restartTimer: NodeJS.Timeout | undefined
   let stopped: (() => void) | undefined
   let windows: ReadonlyMap<string, WindowView> = new Map()
+  let wakeQueued = false
 
   function start(): void {
     thread = spawn(config)
@@ -98,7 +99,13 @@ export function startDeliveryThread({
   return {
     windows: () => windows,
     wake() {
-      if (!stopping) send({ type: 'wake' })
+      // Commits answered in the same turn of the event loop wake the thread once, not once each.
+      if (stopping || wakeQueued) return
+      wakeQueued = true
+      setImmediate(() => {
+        wakeQueued = false
+        if (!stopping) send({ type: 'wake' })
+      })
     },
     async stop() {
       if (stopping) return exited
