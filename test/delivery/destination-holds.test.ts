@@ -5,7 +5,11 @@
  */
 
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import { concurrencyLimitWaitMs, dailyLimitWaitMs } from '../../src/destinations/salesforce/errors.ts'
+import { rateLimited, startDataverseFake } from '../fakes/dynamics365-fake.ts'
+import { fakeToken, startHubSpotFake } from '../fakes/hubspot-fake.ts'
 import { startMarketoFake } from '../fakes/marketo-fake.ts'
+import { type FakeFailure, startSalesforceFake } from '../fakes/salesforce-fake.ts'
 import { johnSmith, seedLead } from '../helpers/leads.ts'
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts'
 import { startWebhookSink, type WebhookSink } from '../helpers/webhook-sink.ts'
@@ -114,6 +118,140 @@ describe('a rate limit holds the whole destination', () => {
       t.clock.advance(1)
       await t.server.worker.runUntilIdle()
       expect((await api('GET', '/v1/deliveries?state=delivered')).json.items).toHaveLength(4)
+    } finally {
+      await fake.close()
+    }
+  })
+})
+
+/** Deliveries in `state`, as the API lists them. */
+async function countDeliveries(state: string): Promise<number> {
+  return (await api('GET', `/v1/deliveries?state=${state}&limit=100`)).json.items.length
+}
+
+/** What another node (another worker on the same store) would claim at `now`. */
+function claimedElsewhere(now: number) {
+  return t.store.claimDeliveries({ workerId: 'another-node', now, leaseMs: 60_000, limit: 10, slotsFor: () => 10 })
+}
+
+/**
+ * The vendor's rate-limit answer, then more leads while it holds: the fake sees no request at all (a lead's, a
+ * token's, a lookup's) until the wait is over, and nothing is claimed elsewhere; then every lead goes through.
+ * `requestCount` counts every request the fake received; `arm` makes its next API call answer the rate limit.
+ */
+async function expectHeldForWholeWait(vendor: {
+  readonly waitMs: number
+  readonly requestCount: () => number
+  readonly arm: () => void
+}): Promise<void> {
+  // A first lead delivered: the worker knows the destination, its limits and its token before the limit comes.
+  await sendLead(0)
+  await t.server.worker.runUntilIdle()
+  expect(await countDeliveries('delivered')).toBe(1)
+  // Leads queued before the answer, one at a time through maxConcurrency 1: the first call gets the rate limit.
+  vendor.arm()
+  for (let n = 1; n <= 3; n++) await sendLead(n)
+  const beforeLimit = vendor.requestCount()
+  await t.server.worker.runUntilIdle()
+  const atLimit = vendor.requestCount()
+  expect(atLimit).toBe(beforeLimit + 1)
+  const limitedAt = t.clock.now()
+  // More leads while the destination is held: none of them is sent either.
+  for (let n = 4; n <= 5; n++) await sendLead(n)
+  for (const step of [1, vendor.waitMs / 2, vendor.waitMs - 1]) {
+    t.clock.set(limitedAt + step)
+    await t.server.worker.runUntilIdle()
+    expect(vendor.requestCount()).toBe(atLimit)
+    expect(await claimedElsewhere(t.clock.now())).toEqual([])
+  }
+  expect(await countDeliveries('in_flight')).toBe(0)
+  expect(await countDeliveries('delivered')).toBe(1)
+
+  t.clock.set(limitedAt + vendor.waitMs)
+  await t.server.worker.runUntilIdle()
+  expect(vendor.requestCount()).toBeGreaterThan(atLimit)
+  expect(await countDeliveries('delivered')).toBe(6)
+  expect(await countDeliveries('queued')).toBe(0)
+  // The held leads made no attempt of their own; the one that got the answer made it without using one up.
+  const delivered = (await api('GET', '/v1/deliveries?state=delivered&limit=100')).json.items as {
+    attempts: number
+  }[]
+  expect(delivered.map((delivery) => delivery.attempts)).toEqual([1, 1, 1, 1, 1, 1])
+}
+
+describe("every CRM's documented rate limit holds the whole destination", () => {
+  // 403 REQUEST_LIMIT_EXCEEDED carries no Retry-After: Leadrelay waits 1 h when Sforce-Limit-Info shows the org's
+  // rolling 24 h allocation used up, else 1 min (the concurrent long-request cap clears in seconds); see
+  // src/destinations/salesforce/README.md.
+  test.each<[string, FakeFailure, number]>([
+    ['TotalRequests (daily allocation used up) holds every lead for 1 h', 'rate-limit', dailyLimitWaitMs],
+    ['ConcurrentPerOrgLongTxn holds every lead for 1 min', 'concurrent-limit', concurrencyLimitWaitMs],
+  ])('Salesforce: 403 REQUEST_LIMIT_EXCEEDED %s', async (_what, failure, waitMs) => {
+    const fake = await startSalesforceFake({ now: () => t.clock.now() })
+    try {
+      await routeTo({
+        kind: 'salesforce',
+        name: 'Salesforce',
+        config: { loginUrl: fake.url, timeoutMs: 5000 },
+        secrets: { clientId: fake.clientId, clientSecret: fake.clientSecret },
+        limits: { maxConcurrency: 1 },
+      })
+      await expectHeldForWholeWait({
+        waitMs,
+        requestCount: () => fake.requests.length,
+        arm: () => fake.failNext(failure),
+      })
+      expect(fake.leads.size).toBe(6)
+    } finally {
+      await fake.close()
+    }
+  })
+
+  test.each(['0x80072322', '0x80072321', '0x80072326'])(
+    'Dynamics 365: 429 %s with Retry-After: 3 holds every lead for 3 s',
+    async (code) => {
+      const fake = await startDataverseFake()
+      try {
+        await routeTo({
+          kind: 'dynamics365',
+          name: 'Dynamics 365 Sales',
+          config: {
+            environmentUrl: fake.url,
+            authorityHost: fake.authorityHost,
+            tenantId: fake.tenantId,
+            clientId: fake.clientId,
+          },
+          secrets: { clientSecret: fake.clientSecret },
+          limits: { maxConcurrency: 1 },
+        })
+        await expectHeldForWholeWait({
+          waitMs: 3000,
+          requestCount: () => fake.requests.length,
+          arm: () => fake.when('api', rateLimited(3, code), 1),
+        })
+        expect(fake.leads).toHaveLength(6)
+      } finally {
+        await fake.close()
+      }
+    },
+  )
+
+  test('HubSpot: 429 TEN_SECONDLY_ROLLING without Retry-After holds every lead for the 10 s window', async () => {
+    const fake = await startHubSpotFake()
+    try {
+      await routeTo({
+        kind: 'hubspot',
+        name: 'HubSpot',
+        config: { baseUrl: fake.url, timeoutMs: 5000 },
+        secrets: { accessToken: fakeToken },
+        limits: { maxConcurrency: 1 },
+      })
+      await expectHeldForWholeWait({
+        waitMs: 10_000,
+        requestCount: () => fake.requests.length,
+        arm: () => fake.fail({ kind: 'rateLimit', policy: 'TEN_SECONDLY_ROLLING' }),
+      })
+      expect(fake.contacts.size).toBe(6)
     } finally {
       await fake.close()
     }

@@ -114,7 +114,11 @@ export function dataverseError(status: number, code: string, message: string, he
   } satisfies FakeReply
 }
 
-/** Service protection limit: 429 with `Retry-After` in seconds. */
+/**
+ * Service protection limit: 429 with `Retry-After` in seconds and one of the three documented codes (number of
+ * requests, execution time, concurrent requests), per
+ * https://learn.microsoft.com/en-us/power-apps/developer/data-platform/api-limits#service-protection-api-limit-errors-returned
+ */
 export function rateLimited(seconds: number, code = '0x80072322'): FakeReply {
   const messages: Record<string, string> = {
     '0x80072322': 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.',

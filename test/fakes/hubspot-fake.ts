@@ -379,6 +379,8 @@ export async function startHubSpotFake(): Promise<HubSpotFake> {
           status: 409,
           body: error('CONFLICT', `Contact already exists. Existing ID: ${fault.existingId ?? '512'}`),
         }
+      // https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines: 429 with `policyName`
+      // (TEN_SECONDLY_ROLLING for the burst limit, DAILY); the X-HubSpot-RateLimit-* headers come with every answer.
       case 'rateLimit':
         return {
           status: 429,

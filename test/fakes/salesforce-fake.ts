@@ -563,6 +563,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
         }
       case 'duplicate':
         return { status: 400, body: [apiError('DUPLICATES_DETECTED', 'Use one of these records?')] }
+      // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm: 403 "If the error
+      // code is REQUEST_LIMIT_EXCEEDED, you've exceeded API request limits in your org"; no Retry-After is sent.
       case 'rate-limit':
         return {
           status: 403,
