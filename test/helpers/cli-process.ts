@@ -40,7 +40,11 @@ export function printedApiKey(serve: RunningServe): string | undefined {
 }
 
 /** Starts `leadrelay serve --port 0` and resolves once it prints where it listens. */
-export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunningServe> {
+export async function startServe(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  { startTimeoutMs = 20_000 }: { readonly startTimeoutMs?: number } = {},
+): Promise<RunningServe> {
   const child = spawn(process.execPath, [binPath, 'serve', '--port', '0', ...args], {
     env: { ...process.env, LEADRELAY_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,7 +58,7 @@ export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv
     stderr += String(chunk)
   })
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout} ${stderr}`)), 20_000)
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout} ${stderr}`)), startTimeoutMs)
     const check = () => {
       const match = stdout.match(/listening on (http:\/\/\S+)/)
       if (match?.[1]) {

@@ -148,13 +148,18 @@ describe.skipIf(!hasChromium)(
         startWebhookSink({ reply: { status: 500, body: '{"error":"database is down"}' } }),
         startWebhookSink({ reply: { hang: true } }),
       ])
-      serve = await startServe(['--data', dataDir.path, '--print-credentials'], {
-        LEADRELAY_ALLOW_PRIVATE_NETWORKS: 'true',
-        LEADRELAY_RETRY_SCHEDULE: '1s,1s',
-        LEADRELAY_RETRY_MAX_AGE: '4s',
-        LEADRELAY_ATTEMPT_TIMEOUT: '30s',
-        DATABASE_URL: '',
-      })
+      serve = await startServe(
+        ['--data', dataDir.path, '--print-credentials'],
+        {
+          LEADRELAY_ALLOW_PRIVATE_NETWORKS: 'true',
+          LEADRELAY_RETRY_SCHEDULE: '1s,1s',
+          LEADRELAY_RETRY_MAX_AGE: '4s',
+          LEADRELAY_ATTEMPT_TIMEOUT: '30s',
+          DATABASE_URL: '',
+        },
+        // Started from the TypeScript sources through tsx, which takes longer on a busy machine.
+        { startTimeoutMs: 90_000 },
+      )
       apiKey = serve.errorOutput().match(/API key:\s+(\S+)/)![1]!
       const ingestUrl = serve.errorOutput().match(/Ingest URL:\s+(\S+)/)![1]!
       seeded = await seedPortal({
