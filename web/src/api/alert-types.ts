@@ -85,3 +85,8 @@ export interface AlertSend {
   readonly lastError: string | null
   readonly lastStatus: number | null
 }
+
+export interface DigestSettings {
+  readonly frequency: 'daily' | 'weekly' | 'off'
+  readonly emails: readonly string[]
+}

@@ -12,6 +12,7 @@ import type {
   AlertSend,
   AlertTestResult,
   CreatedAlertChannel,
+  DigestSettings,
 } from './alert-types.ts'
 import type {
   ApiKey,
@@ -301,6 +302,9 @@ export function createApiClient(options: ApiClientOptions) {
       request<{ ok: boolean; results: AlertTestResult[] }>('POST', `/v1/alert-rules/${id(ruleId)}/test`),
     leadAlerts: (leadId: string) => request<Page<AlertSend>>('GET', `/v1/leads/${id(leadId)}/alerts`),
     replayAlertSend: (sendId: string) => request<AlertSend>('POST', `/v1/alert-sends/${id(sendId)}/replay`),
+    getAlertDigest: () => request<DigestSettings>('GET', '/v1/alert-digest'),
+    putAlertDigest: (settings: DigestSettings) =>
+      request<DigestSettings>('PUT', '/v1/alert-digest', undefined, settings),
 
     listKeys: () => request<Page<ApiKey>>('GET', '/v1/keys'),
     createKey: (input: { name: string; scopes: ApiKeyScope[] }) =>

@@ -30,6 +30,8 @@ function portal(role: 'viewer' | 'editor' = 'editor') {
     'GET /v1/alert-channel-kinds': () => ({ items: kinds }),
     'GET /v1/alert-channels': () => ({ items: channels }),
     'GET /v1/alert-rules': () => ({ items: rules }),
+    'GET /v1/alert-digest': () => ({ frequency: 'off', emails: [] }),
+    'PUT /v1/alert-digest': (body) => body,
     'POST /v1/alert-channels': (body) => {
       const input = body as { kind: string; name: string; config: Record<string, unknown> }
       const channel = {
@@ -130,4 +132,16 @@ test('a viewer sees rules and channels and may test, but gets no forms', async (
   await screen.findByText('No channels yet')
   expect(screen.queryByRole('form', { name: 'New channel' })).toBeNull()
   expect(screen.queryByRole('form', { name: 'New rule' })).toBeNull()
+})
+
+test('the digest: how often and to whom', async () => {
+  const fake = portal()
+  const user = userEvent.setup()
+  const form = await screen.findByRole('form', { name: 'Digest' })
+  await user.selectOptions(within(form).getByLabelText('How often'), 'daily')
+  await user.type(within(form).getByLabelText(/^Send to/), 'sales@contoso.com, ceo@contoso.com')
+  await user.click(within(form).getByRole('button', { name: 'Save digest' }))
+  await screen.findByText('The daily digest goes to sales@contoso.com, ceo@contoso.com.')
+  const put = fake.calls.find((call) => call.method === 'PUT' && call.url.pathname === '/v1/alert-digest')
+  expect(put?.body).toEqual({ frequency: 'daily', emails: ['sales@contoso.com', 'ceo@contoso.com'] })
 })

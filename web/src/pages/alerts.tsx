@@ -11,6 +11,7 @@ import {
   type AlertStage,
   type AlertTestResult,
   alertStages,
+  type DigestSettings,
 } from '../api/alert-types.ts'
 import { describeError, EmptyState, ErrorNotice, Loading, PageHeader, SecretReveal } from '../components/ui.tsx'
 import { useCan } from '../lib/access.ts'
@@ -309,6 +310,61 @@ function RuleForm({
   )
 }
 
+function DigestForm({ settings, onSaved }: { settings: DigestSettings; onSaved(status: Status): void }) {
+  const api = useApi()
+  const [frequency, setFrequency] = useState<DigestSettings['frequency']>(settings.frequency)
+  const [emails, setEmails] = useState(settings.emails.join(', '))
+  const [error, setError] = useState<string>()
+  const [busy, setBusy] = useState(false)
+
+  async function save(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    setBusy(true)
+    setError(undefined)
+    try {
+      const saved = await api.putAlertDigest({ frequency, emails: listOf(emails) })
+      onSaved({
+        ok: true,
+        text:
+          saved.frequency === 'off'
+            ? 'The digest is off.'
+            : `The ${saved.frequency} digest goes to ${saved.emails.join(', ')}.`,
+      })
+    } catch (caught) {
+      setError(describeError(caught))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <form className="card form" onSubmit={save} aria-label="Digest">
+      <label>
+        How often
+        <select value={frequency} onChange={(event) => setFrequency(event.target.value as DigestSettings['frequency'])}>
+          <option value="weekly">Weekly (Mondays, for the week before)</option>
+          <option value="daily">Daily (for the day before)</option>
+          <option value="off">Off</option>
+        </select>
+      </label>
+      <label>
+        Send to <span className="hint">(email addresses, separated by commas)</span>
+        <input value={emails} onChange={(event) => setEmails(event.target.value)} />
+      </label>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          Save digest
+        </button>
+      </div>
+    </form>
+  )
+}
+
 function describeRule(rule: AlertRule): string {
   const { criteria } = rule
   return [
@@ -326,6 +382,7 @@ export function AlertsPage() {
   const kinds = useLoad('alert-kinds', () => api.alertChannelKinds())
   const channels = useLoad('alert-channels', () => api.listAlertChannels())
   const rules = useLoad('alert-rules', () => api.listAlertRules())
+  const digest = useLoad('alert-digest', () => api.getAlertDigest())
   const [status, setStatus] = useState<Status>()
   const [revealed, setRevealed] = useState<Readonly<Record<string, string>>>()
   const [editing, setEditing] = useState<string>()
@@ -539,6 +596,24 @@ export function AlertsPage() {
               />
             ))}
         {canEdit && <RuleForm channels={channelList} onSaved={saved} />}
+      </section>
+
+      <section aria-labelledby="alert-digest">
+        <h2 id="alert-digest">Digest</h2>
+        <p>
+          An email with the funnel of the period per offer, next to the period before, and the leads still waiting for a
+          destination.
+        </p>
+        {digest.data &&
+          (canEdit ? (
+            <DigestForm settings={digest.data} onSaved={saved} />
+          ) : (
+            <p>
+              {digest.data.frequency === 'off'
+                ? 'The digest is off.'
+                : `The ${digest.data.frequency} digest goes to ${digest.data.emails.join(', ')}.`}
+            </p>
+          ))}
       </section>
     </>
   )
