@@ -100,15 +100,14 @@ export function createPeopleService(deps: PeopleServiceDeps): PeopleService {
       }
       const tid = claims.tid ?? issuerTenant
       const boundTenants = tid === undefined ? [] : await store.tenantsOfEntraTenant(tid)
-      if (tid !== undefined && !signIn.oidc?.allowedTenants.includes(tid) && boundTenants.length === 0) {
-        throw refuse(`People of Entra tenant ${tid} may not sign in here`)
-      }
       const email = (claims.email ?? claims.preferredUsername)?.toLowerCase()
       const verifiedDomain = claims.emailVerified === true ? claims.email?.toLowerCase().split('@')[1] : undefined
+      // Entra does not vouch for email: an operator's address counts only from an allowed or bound Entra tenant.
+      const trustedTenant = tid !== undefined && (signIn.oidc?.allowedTenants.includes(tid) || boundTenants.length > 0)
       const operator =
         email !== undefined &&
         signIn.operatorEmails.includes(email) &&
-        (tid !== undefined || claims.emailVerified === true)
+        (trustedTenant === true || claims.emailVerified === true)
       const person = await store.savePerson({
         id: ids.next('per'),
         issuer: claims.iss,
@@ -170,7 +169,12 @@ export function createPeopleService(deps: PeopleServiceDeps): PeopleService {
         return { person, tenant: oldest }
       }
       if (operator && oldest) return { person, tenant: oldest }
-      throw refuse('You have no invitation to Leadrelay, and your organisation or email domain is not admitted')
+      // An invitation admits anyone it names; without one, only an allowed organisation or domain gets in.
+      throw refuse(
+        tid !== undefined
+          ? `People of Entra tenant ${tid} may not sign in here without an invitation`
+          : 'You have no invitation to Leadrelay, and your email domain is not admitted',
+      )
     },
 
     listMembers: (tenant) => store.listMembers(tenant.id),

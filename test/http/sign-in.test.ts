@@ -322,3 +322,140 @@ describe('CSRF', () => {
     expect(read.statusCode).toBe(200)
   })
 })
+
+describe('sign-in settings', () => {
+  /** A second server with other settings, for the tests below; closed by the test. */
+  async function serverWith(env: NodeJS.ProcessEnv): Promise<TestServer> {
+    await t.close()
+    t = await startTestServer({
+      LEADRELAY_OIDC_ISSUER: fake.issuer,
+      LEADRELAY_OIDC_CLIENT_ID: fake.clientId,
+      LEADRELAY_OIDC_CLIENT_SECRET: fake.clientSecret,
+      ...env,
+    })
+    return t
+  }
+
+  test('on an https public URL the cookies are __Host- and Secure, and the Origin must be that URL', async () => {
+    await serverWith({
+      LEADRELAY_PUBLIC_URL: 'https://leads.contoso.com',
+      LEADRELAY_OIDC_ALLOWED_TENANTS: fake.tenantId,
+    })
+    const login = await t.server.app.inject({ method: 'GET', url: '/auth/login' })
+    const setLogin = String(login.headers['set-cookie'])
+    expect(setLogin).toMatch(/^__Host-leadrelay-login=.*; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600; Secure$/)
+    expect(new URL(login.headers.location!).searchParams.get('redirect_uri')).toBe(
+      'https://leads.contoso.com/auth/callback',
+    )
+    const { code, state } = fake.approve(login.headers.location!, ada)
+    const callback = await t.server.app.inject({
+      method: 'GET',
+      url: `/auth/callback?code=${code}&state=${state}`,
+      headers: { cookie: `__Host-leadrelay-login=${cookieOf(login, '__Host-leadrelay-login')}` },
+    })
+    const setSession = (callback.headers['set-cookie'] as string[]).find((c) =>
+      c.startsWith('__Host-leadrelay-session'),
+    )
+    expect(setSession).toMatch(/; HttpOnly; SameSite=Lax; Max-Age=604800; Secure$/)
+    const session = cookieOf(callback, '__Host-leadrelay-session')!
+    const change = (origin: string) =>
+      t.server.app.inject({
+        method: 'POST',
+        url: '/v1/sessions/revoke-all',
+        headers: { cookie: `__Host-leadrelay-session=${session}`, origin },
+      })
+    expect((await change('http://leads.contoso.com')).json().code).toBe('CROSS_SITE_REQUEST')
+    expect((await change('https://leads.contoso.com')).json()).toEqual({ revoked: 1 })
+  })
+
+  test('an operator is owner of every tenant and picks one with Leadrelay-Tenant', async () => {
+    await serverWith({ LEADRELAY_OIDC_ALLOWED_TENANTS: fake.tenantId, LEADRELAY_OPERATOR_EMAILS: 'ops@contoso.com' })
+    t.clock.advance(1000)
+    const other = await t.addTenant('fabrikam')
+    const { session } = await signIn({ sub: 'sub-ops', name: 'Olga Ops', email: 'ops@contoso.com' })
+    const here = (await asPerson(session!, 'GET', '/v1/tenant')).json()
+    expect(here.person).toMatchObject({ role: 'owner', operator: true })
+    const there = await asPerson(session!, 'GET', '/v1/tenant', undefined, { 'leadrelay-tenant': other.tenant.id })
+    expect(there.json()).toMatchObject({ id: other.tenant.id, person: { role: 'owner' } })
+    const invited = await asPerson(
+      session!,
+      'POST',
+      '/v1/invitations',
+      { email: 'x@fabrikam.com', role: 'owner' },
+      {
+        'leadrelay-tenant': other.tenant.id,
+      },
+    )
+    expect(invited.statusCode).toBe(201)
+    // Anyone else of the same organisation is a plain member of the first tenant, and cannot pick another.
+    const { session: plain } = await signIn(ada)
+    const refused = await asPerson(plain!, 'GET', '/v1/tenant', undefined, { 'leadrelay-tenant': other.tenant.id })
+    expect(refused.json()).toMatchObject({ id: t.tenant.tenant.id, person: { role: 'viewer', operator: false } })
+  })
+
+  test("a tenant bound to its Entra tenant admits that tenant's people with its role, and only them", async () => {
+    // Nothing is allowed by the operator's configuration: only the tenant's own binding lets people in.
+    await serverWith({})
+    expect((await signIn(ada)).session).toBeUndefined()
+    const bound = await t.server.app.inject({
+      method: 'PUT',
+      url: '/v1/tenant/sign-in',
+      headers: { ...bearer(t.tenant), 'content-type': 'application/json' },
+      payload: JSON.stringify({ entraTenantId: fake.tenantId, role: 'editor' }),
+    })
+    expect(bound.json()).toEqual({ entraTenantId: fake.tenantId, role: 'editor' })
+    const { session } = await signIn(ada)
+    expect((await asPerson(session!, 'GET', '/v1/tenant')).json()).toMatchObject({
+      id: t.tenant.tenant.id,
+      person: { role: 'editor' },
+    })
+  })
+})
+
+describe('invitation email', () => {
+  test('goes out through the SMTP server with the link, which the answer then leaves out', async () => {
+    const { SMTPServer } = await import('smtp-server')
+    const mails: string[] = []
+    const smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData(stream, _session, callback) {
+        const chunks: Buffer[] = []
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+        stream.on('end', () => {
+          mails.push(Buffer.concat(chunks).toString('utf8'))
+          callback()
+        })
+      },
+    })
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve))
+    const port = (smtp.server.address() as { port: number }).port
+    try {
+      await t.close()
+      t = await startTestServer({
+        LEADRELAY_OIDC_ISSUER: fake.issuer,
+        LEADRELAY_OIDC_CLIENT_ID: fake.clientId,
+        LEADRELAY_OIDC_CLIENT_SECRET: fake.clientSecret,
+        LEADRELAY_SMTP_URL: `smtp://127.0.0.1:${port}?ignoreTLS=true`,
+      })
+      const response = await t.server.app.inject({
+        method: 'POST',
+        url: '/v1/invitations',
+        headers: { ...bearer(t.tenant), 'content-type': 'application/json' },
+        payload: JSON.stringify({ email: 'ada@contoso.com', role: 'editor' }),
+      })
+      expect(response.json()).toMatchObject({ email: 'ada@contoso.com', role: 'editor', emailed: true, link: null })
+      expect(mails).toHaveLength(1)
+      const link = /http:\/\/127\.0\.0\.1:8080\/auth\/login\?invitation=[\w-]+/.exec(
+        mails[0]!.replace(/=\r?\n/g, '').replace(/=3D/g, '='),
+      )
+      expect(link).not.toBeNull()
+      const token = new URL(link![0]).searchParams.get('invitation')!
+      const { session } = await signIn(ada, { invitation: token })
+      expect((await asPerson(session!, 'GET', '/v1/tenant')).json().person.role).toBe('editor')
+    } finally {
+      await new Promise<void>((resolve) => smtp.close(() => resolve()))
+    }
+  })
+})
