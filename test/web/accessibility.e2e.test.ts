@@ -210,6 +210,7 @@ describe.skipIf(!hasChromium)(
         { name: 'HubSpot destination', path: `/destinations/${seeded.destinations.hubspot}`, heading: /HubSpot/ },
         { name: 'new destination', path: '/destinations/new', heading: 'New destination' },
         { name: 'deliveries', path: '/deliveries', heading: 'Deliveries' },
+        { name: 'alerts', path: '/alerts', heading: 'Alerts' },
         { name: 'settings', path: '/settings', heading: 'Settings' },
         { name: 'not found', path: '/nowhere', heading: 'Page not found' },
       ]
