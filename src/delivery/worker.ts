@@ -320,11 +320,13 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     // A rate limit answered while these waited for their turn holds them too: back to the queue, no attempt made.
     const heldUntil = Math.max(limits.heldUntil(destinationId) ?? 0, destination.heldUntil ?? 0)
     if (heldUntil > clock.now()) {
-      await store.releaseDeliveries(
-        ready.map(({ delivery }) => delivery.id),
-        deps.workerId,
-        heldUntil,
-        clock.now(),
+      await settle('returning held deliveries to the queue', () =>
+        store.releaseDeliveries(
+          ready.map(({ delivery }) => delivery.id),
+          deps.workerId,
+          heldUntil,
+          clock.now(),
+        ),
       )
       return 'neutral'
     }

@@ -64,8 +64,12 @@ function workerOver(store: Store) {
   return { worker: runtime.worker, lines }
 }
 
+type StoreMethod = {
+  [K in keyof Store]-?: Store[K] extends (...args: never[]) => Promise<unknown> ? K : never
+}[keyof Store]
+
 /** Fails the next `times` calls of `method` with the error SQLite gives when another connection holds the lock. */
-function failing<K extends 'completeAttempts' | 'loadLeadHistories'>(store: Store, method: K, times: number): Store {
+function failing(store: Store, method: StoreMethod, times: number): Store {
   let left = times
   const original = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>
   return {
@@ -79,7 +83,12 @@ function failing<K extends 'completeAttempts' | 'loadLeadHistories'>(store: Stor
 
 async function deliveryOf(leadId: string) {
   const lead = (await api('GET', `/v1/leads/${leadId}`)).json
-  return lead.deliveries[0] as { state: string; attemptLog: { outcome: string }[] }
+  return lead.deliveries[0] as {
+    state: string
+    attempts: number
+    nextAttemptAt: string | null
+    attemptLog: { outcome: string }[]
+  }
 }
 
 test('an outcome the store could not record at first is recorded when it can: delivered, sent once', async () => {
@@ -98,6 +107,37 @@ test('an outcome the store could not record at first is recorded when it can: de
 test('a read failing right after a claim does not leave the claimed delivery in flight', async () => {
   const leadId = await leadWaitingForDelivery()
   const { worker } = workerOver(failing(t.store, 'loadLeadHistories', 2))
+  expect(await worker.runUntilIdle()).toBe(1)
+  expect(sink.received).toHaveLength(1)
+  expect((await deliveryOf(leadId)).state).toBe('delivered')
+})
+
+test('deliveries returned to the queue because of a hold are returned when the store lets them, not left in flight', async () => {
+  const leadId = await leadWaitingForDelivery()
+  // Another node recorded a rate limit on the destination between this worker's claim and its read of the destination.
+  const heldUntil = t.clock.now() + 3000
+  const store = failing(t.store, 'releaseDeliveries', 2)
+  const { worker, lines } = workerOver({
+    ...store,
+    getDestinationById: async (id) => {
+      const destination = await t.store.getDestinationById(id)
+      return destination && { ...destination, heldUntil }
+    },
+  })
+  await worker.runUntilIdle()
+  expect(sink.received).toHaveLength(0)
+  expect((await t.store.listDeliveries(t.tenant.tenant.id, { state: 'in_flight' }, { limit: 10 })).items).toEqual([])
+  expect(await deliveryOf(leadId)).toMatchObject({
+    state: 'queued',
+    attempts: 0,
+    nextAttemptAt: new Date(heldUntil).toISOString(),
+  })
+  expect(
+    lines.filter((line) => line.msg === 'returning held deliveries to the queue failed; trying again'),
+  ).toHaveLength(2)
+  expect(lines.some((line) => line.msg === 'attempt could not be recorded')).toBe(false)
+
+  t.clock.set(heldUntil)
   expect(await worker.runUntilIdle()).toBe(1)
   expect(sink.received).toHaveLength(1)
   expect((await deliveryOf(leadId)).state).toBe('delivered')
