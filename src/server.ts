@@ -8,11 +8,11 @@ import { startDeliveryThread } from './delivery/delivery-thread.ts'
 import type { DeliveryWorker } from './delivery/worker.ts'
 import { createApp } from './http/app.ts'
 import { createAuthenticator } from './http/auth.ts'
+import { registerMetricsRoute } from './http/routes/metrics.ts'
 import { createLogger, type Logger } from './logger.ts'
+import { createMetrics } from './metrics/metrics.ts'
 import { createInvitationMailer } from './notifications/invitation-mailer.ts'
 import { createDestinationService, type DestinationService } from './services/destinations.ts'
-import { registerMetricsRoute } from './http/routes/metrics.ts'
-import { createMetrics } from './metrics/metrics.ts'
 import { createIngestService, type IngestService } from './services/ingest.ts'
 import { version } from './version.ts'
 
@@ -113,6 +113,7 @@ export function createServer(deps: ServerDeps): Server {
   if (placement === 'in-process') {
     runtime.worker.start()
     runtime.alerts.start()
+    runtime.retention.start()
   }
   return {
     app,
@@ -127,6 +128,7 @@ export function createServer(deps: ServerDeps): Server {
       await ingest.drain()
       await runtime.worker.stop()
       await runtime.alerts.stop()
+      await runtime.retention.stop()
       await thread?.stop()
     },
   }

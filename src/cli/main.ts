@@ -7,7 +7,6 @@ import type { Command, CommandIo } from './command.ts'
 import { alertsListCommand, alertsTestCommand } from './commands/alerts.ts'
 import { customersEraseCommand } from './commands/customers-erase.ts'
 import { deliveriesReplayCommand } from './commands/deliveries-replay.ts'
-import { doctorCommand } from './commands/doctor.ts'
 import {
   destinationsListCommand,
   destinationsPreviewCommand,
@@ -27,6 +26,7 @@ import { leadsImportCommand } from './commands/leads-import.ts'
 import { leadsListCommand } from './commands/leads-list.ts'
 import { migrateCommand } from './commands/migrate.ts'
 import { offersPublishCommand } from './commands/offers-publish.ts'
+import { retentionRunCommand } from './commands/retention-run.ts'
 import { secretsRotateCommand } from './commands/secrets-rotate.ts'
 import { serveCommand } from './commands/serve.ts'
 import { tenantsCreateCommand } from './commands/tenants-create.ts'
@@ -50,6 +50,7 @@ export const commands: readonly Command[] = [
   alertsListCommand,
   alertsTestCommand,
   customersEraseCommand,
+  retentionRunCommand,
   secretsRotateCommand,
   keysListCommand,
   keysCreateCommand,

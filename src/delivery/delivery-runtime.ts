@@ -15,6 +15,7 @@ import { loadKeyring } from '../secrets/keyring.ts'
 import { createSecretBox } from '../secrets/secret-box.ts'
 import type { Store } from '../store/types.ts'
 import { type ConnectorFactory, createConnectorFactory } from './connectors.ts'
+import { createRetentionTask, type RetentionTask } from './retention-task.ts'
 import { createDeliveryWorker, type DeliveryWorker } from './worker.ts'
 
 export interface DeliveryRuntimeDeps {
@@ -38,6 +39,8 @@ export interface DeliveryRuntime {
   readonly registry: DestinationRegistry
   /** Sends queued alerts (docs/decisions/0007-alerts.md); started and stopped with the worker. */
   readonly alerts: AlertDispatcher
+  /** Deletes and reduces what each tenant's retention settings say to (docs/privacy.md); started with the worker. */
+  readonly retention: RetentionTask
 }
 
 /** The parts `serve` and `worker` share: secrets, connectors and a worker with notifications wired in. */
@@ -94,5 +97,6 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     leaseMs: config.worker.leaseMs,
     ...(deps.random && { random: deps.random }),
   })
-  return { sealer, connectors, worker, registry, alerts }
+  const retention = createRetentionTask({ store, clock, log: log.child({ task: 'retention' }) })
+  return { sealer, connectors, worker, registry, alerts, retention }
 }

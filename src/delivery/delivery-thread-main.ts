@@ -33,6 +33,7 @@ const runtime = createDeliveryRuntime({
 })
 runtime.worker.start()
 runtime.alerts.start()
+runtime.retention.start()
 reply({ type: 'started' })
 
 // The destinations' pages show the window; a message every few seconds, only when it moved, costs nothing under load.
@@ -54,6 +55,7 @@ port.on('message', (message: ToDeliveryThread) => {
     runtime.worker
       .stop(config.shutdownGraceMs)
       .then(() => runtime.alerts.stop())
+      .then(() => runtime.retention.stop())
       .then(() => store.close())
       .catch((error: unknown) => log.error({ err: error }, 'delivery thread did not stop cleanly'))
       .finally(() => {

@@ -22,7 +22,7 @@ import { destinationAttemptsQuery, routeBody } from './routes/destinations.ts'
 import { funnelQuery, leadExportQuery, leadListQuery } from './routes/leads.ts'
 import { offerBody } from './routes/offers.ts'
 import { tenantSignInInput } from './routes/people.ts'
-import { customerErasureQuery } from './routes/privacy.ts'
+import { customerErasureQuery, retentionInput } from './routes/privacy.ts'
 
 const customerSchema = {
   type: 'object',
@@ -386,6 +386,17 @@ function managementPaths() {
     '/v1/customers',
     'Erase a customer (GDPR Art. 17): their personal data leaves every lead, event and delivery record of the tenant, each destination holding a record is asked to delete it, and a tombstone (a keyed hash of the email, the time, who asked) keeps old events from coming back (docs/privacy.md)',
     { query: customerErasureQuery },
+  )
+  add(
+    'get',
+    '/v1/tenant/retention',
+    "How long the tenant keeps delivery attempts, idle leads' events and the audit log, with the defaults and limits",
+  )
+  add(
+    'put',
+    '/v1/tenant/retention',
+    "Set retention (audited): attempts older than attemptsDays deleted, the events of leads idle for leadEventsIdleMonths reduced to their merged lead, audit entries older than auditMonths deleted; applied by the worker's next retention run (docs/privacy.md)",
+    { body: retentionInput },
   )
   return paths
 }

@@ -16,6 +16,7 @@ export const routeScopes: Readonly<Record<string, ApiKeyScope>> = {
 
   'GET /v1/tenant': 'read',
   'GET /v1/tenant/notifications': 'read',
+  'GET /v1/tenant/retention': 'read',
   'GET /v1/leads': 'read',
   'GET /v1/leads/:leadId': 'read',
   'GET /v1/leads/export.csv': 'read',
@@ -74,6 +75,8 @@ export const routeScopes: Readonly<Record<string, ApiKeyScope>> = {
   'DELETE /v1/tenant/ingest-tokens/:tokenId': 'admin',
   // Erasure removes a customer's personal data for good and asks every destination to delete theirs.
   'DELETE /v1/customers': 'admin',
+  // Retention decides what is deleted, for every lead of the tenant.
+  'PUT /v1/tenant/retention': 'admin',
   'GET /v1/tenant/sign-in': 'admin',
   'PUT /v1/tenant/sign-in': 'admin',
   'GET /v1/people': 'admin',

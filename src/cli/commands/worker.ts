@@ -23,11 +23,13 @@ export const workerCommand: Command = {
     const runtime = createDeliveryRuntime({ ...context, log })
     runtime.worker.start()
     runtime.alerts.start()
+    runtime.retention.start()
     io.stdout.write(`Leadrelay worker delivering from ${describeStore(context.config)}\n`)
     await io.stopSignal
     log.info('worker stopping')
     await runtime.worker.stop(context.config.shutdownGraceMs)
     await runtime.alerts.stop()
+    await runtime.retention.stop()
     await context.store.close()
     return 0
   },
