@@ -43,6 +43,8 @@ export interface Config {
   /** How people sign in to the portal (docs/decisions/0008-sign-in-for-people.md). */
   readonly signIn: SignInConfig
   readonly retryPolicy: RetryPolicy
+  /** Marketplace subscriptions (docs/decisions/0010-marketplace-subscriptions.md). */
+  readonly subscriptions: SubscriptionsConfig
   readonly worker: {
     readonly maxInFlight: number
     readonly attemptTimeoutMs: number
@@ -228,7 +230,43 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     }),
     signIn: parseSignIn(env),
     retryPolicy: parseRetryPolicy(env),
+    subscriptions: parseSubscriptions(env),
     worker: workerSettings(env),
+  }
+}
+
+/** Where the SaaS Fulfillment API and Microsoft Entra are, and how often subscriptions are read. */
+export interface SubscriptionsConfig {
+  /** LEADRELAY_SUBSCRIPTION_POLL: how often each tenant's subscriptions are read (default 15m); 0 for never. */
+  readonly pollIntervalMs: number
+  /** LEADRELAY_ENTRA_LOGIN_URL: the token endpoint's base (default https://login.microsoftonline.com). */
+  readonly loginUrl: string
+  /** LEADRELAY_MARKETPLACE_API_URL: the fulfillment API's base (default https://marketplaceapi.microsoft.com). */
+  readonly apiUrl: string
+  /** LEADRELAY_SAAS_WEBHOOK_JWKS_URL: the keys SaaS webhook tokens are signed with (Entra's common JWKS by default). */
+  readonly webhookJwksUrl: string
+  /**
+   * LEADRELAY_SAAS_WEBHOOK_ISSUERS: the issuers accepted on SaaS webhook tokens, comma-separated; `{tenantId}` stands
+   * for the publisher's Entra tenant (default: Entra's v1 and v2 issuers).
+   */
+  readonly webhookIssuers: readonly string[]
+}
+
+function parseSubscriptions(env: NodeJS.ProcessEnv): SubscriptionsConfig {
+  const poll = env.LEADRELAY_SUBSCRIPTION_POLL ?? '15m'
+  return {
+    pollIntervalMs: poll === '0' ? 0 : parseDuration('LEADRELAY_SUBSCRIPTION_POLL', poll),
+    loginUrl: (env.LEADRELAY_ENTRA_LOGIN_URL || 'https://login.microsoftonline.com').replace(/\/+$/, ''),
+    apiUrl: (env.LEADRELAY_MARKETPLACE_API_URL || 'https://marketplaceapi.microsoft.com').replace(/\/+$/, ''),
+    webhookJwksUrl:
+      env.LEADRELAY_SAAS_WEBHOOK_JWKS_URL || 'https://login.microsoftonline.com/common/discovery/v2.0/keys',
+    webhookIssuers: (
+      env.LEADRELAY_SAAS_WEBHOOK_ISSUERS ||
+      'https://sts.windows.net/{tenantId}/,https://login.microsoftonline.com/{tenantId}/v2.0'
+    )
+      .split(',')
+      .map((issuer) => issuer.trim())
+      .filter((issuer) => issuer !== ''),
   }
 }
 

@@ -28,6 +28,9 @@ const stageNames: Readonly<Record<Stage, string>> = {
   trial: 'Trial',
   initial_interest: 'Initial interest',
   active: 'Active',
+  customer: 'Customer',
+  suspended: 'Suspended',
+  churned: 'Churned',
 }
 
 export function stageName(stage: Stage): string {

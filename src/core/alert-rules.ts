@@ -7,8 +7,14 @@
 import { type Stage, stageRank } from './funnel.ts'
 import type { LeadState } from './lead.ts'
 
-/** The stages a rule can wait for: the ones that advance the funnel. */
-export const alertStages = ['trial', 'initial_interest', 'active'] as const satisfies readonly Stage[]
+/** The stages a rule can wait for: the ones that advance the funnel, and a customer leaving. */
+export const alertStages = [
+  'trial',
+  'initial_interest',
+  'active',
+  'customer',
+  'churned',
+] as const satisfies readonly Stage[]
 export type AlertStage = (typeof alertStages)[number]
 
 /** Which leads a rule is about. Empty lists mean "any". */
@@ -51,6 +57,8 @@ export interface FiredAlert {
 }
 
 function reached(stage: Stage | undefined, wanted: AlertStage): boolean {
+  // Churned is a state a customer can leave again (decision 0010), not a step every later stage has passed.
+  if (wanted === 'churned') return stage === 'churned'
   return stage !== undefined && stageRank[stage] >= stageRank[wanted]
 }
 

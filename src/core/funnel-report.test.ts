@@ -33,8 +33,8 @@ describe('buildFunnelReport', () => {
 
   test('trial counts only customers who had a trial; conversion from trial is among them', () => {
     const report = buildFunnelReport(counts)
-    expect(report.reached).toEqual({ trial: 2, initial_interest: 3, active: 2 })
-    expect(report.conversion).toEqual([
+    expect(report.reached).toEqual({ trial: 2, initial_interest: 3, active: 2, customer: 0, churned: 0 })
+    expect(report.conversion.slice(0, 2)).toEqual([
       { from: 'trial', to: 'initial_interest', rate: 0.5 },
       { from: 'initial_interest', to: 'active', rate: 2 / 3 },
     ])
@@ -98,5 +98,44 @@ describe('leads over time', () => {
     expect(overTime.buckets.map((bucket) => bucket.leads)).toEqual([2, 0, 1])
     expect(overTime.buckets[0]?.stages.active).toBe(2)
     expect(overTime.buckets[1]?.start).toBe('1970-01-02T00:00:00.000Z')
+  })
+})
+
+describe('customers and churn', () => {
+  // Six leads: two still customers (one came through a trial), one suspended, one churned, one active, one trial only.
+  const counts: FunnelCounts = {
+    bySourceAndStage: [],
+    byStage: [],
+    byFurthestStage: [
+      { stage: 'trial', leads: 1 },
+      { stage: 'active', leads: 1 },
+      { stage: 'customer', leads: 2 },
+      { stage: 'suspended', leads: 1 },
+      { stage: 'churned', leads: 1 },
+    ],
+    trialedByFurthestStage: [
+      { stage: 'trial', leads: 1 },
+      { stage: 'customer', leads: 1 },
+    ],
+  }
+
+  test('a suspended or churned lead was a customer; churned counts only those who left', () => {
+    const report = buildFunnelReport(counts)
+    expect(report.reached).toEqual({ trial: 2, initial_interest: 5, active: 5, customer: 4, churned: 1 })
+    expect(report.stages).toMatchObject({ customer: 2, suspended: 1, churned: 1 })
+  })
+
+  test('conversion to customer from each earlier step, and from customer to churned', () => {
+    const rates = Object.fromEntries(
+      buildFunnelReport(counts).conversion.map((entry) => [`${entry.from}>${entry.to}`, entry.rate]),
+    )
+    expect(rates).toEqual({
+      'trial>initial_interest': 0.5,
+      'initial_interest>active': 1,
+      'active>customer': 0.8,
+      'customer>churned': 0.25,
+      'trial>customer': 0.5,
+      'initial_interest>customer': 0.8,
+    })
   })
 })

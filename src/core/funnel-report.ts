@@ -2,8 +2,14 @@
 
 import { type Stage, stageRank, stages } from './funnel.ts'
 
-/** Stages in funnel order, the ones a customer moves through. */
-export const funnelSteps = ['trial', 'initial_interest', 'active'] as const satisfies readonly Stage[]
+/** Stages in funnel order, the ones a customer moves through; a churned customer was a customer first. */
+export const funnelSteps = [
+  'trial',
+  'initial_interest',
+  'active',
+  'customer',
+  'churned',
+] as const satisfies readonly Stage[]
 
 export interface FunnelCounts {
   /** Distinct (non-test) leads with an event of this stage in the period, per source. */
@@ -60,7 +66,14 @@ export function timeBucketsFor(
 }
 
 /** The stages charted over time: the funnel's steps and do-not-contact notices. */
-export const timeStages = ['trial', 'initial_interest', 'active', 'do_not_contact'] as const satisfies readonly Stage[]
+export const timeStages = [
+  'trial',
+  'initial_interest',
+  'active',
+  'customer',
+  'churned',
+  'do_not_contact',
+] as const satisfies readonly Stage[]
 
 export interface FunnelOverTime {
   readonly unit: TimeUnit
@@ -78,7 +91,7 @@ export function buildOverTime(buckets: TimeBuckets, counts: FunnelTimeCounts): F
   const rows = Array.from({ length: buckets.count }, (_, index) => ({
     start: new Date(buckets.origin + index * buckets.sizeMs).toISOString(),
     leads: 0,
-    stages: { trial: 0, initial_interest: 0, active: 0, do_not_contact: 0 } as Record<
+    stages: { trial: 0, initial_interest: 0, active: 0, customer: 0, churned: 0, do_not_contact: 0 } as Record<
       (typeof timeStages)[number],
       number
     >,
@@ -100,8 +113,9 @@ export interface FunnelReport {
   /** Leads whose furthest stage is this one. */
   readonly stages: Readonly<Record<Stage, number>>
   /**
-   * Trial: leads with a trial event in the period (a test drive is optional: buyers often skip it). Initial interest
-   * and active: leads that reached this step or a later one.
+   * Trial: leads with a trial event in the period (a test drive is optional: buyers often skip it). Initial interest,
+   * active and customer: leads that reached this step or a later one (a suspended or churned lead was a customer).
+   * Churned: leads whose subscription is cancelled now.
    */
   readonly reached: Readonly<Record<(typeof funnelSteps)[number], number>>
   /** Share of leads that went on from one step to the next (or further), 0..1; null when none reached the first. */
@@ -132,15 +146,20 @@ export function buildFunnelReport(counts: FunnelCounts, overTime?: FunnelOverTim
     trial: trialed,
     initial_interest: reaching(counts.byFurthestStage, 'initial_interest'),
     active: reaching(counts.byFurthestStage, 'active'),
+    customer: reaching(counts.byFurthestStage, 'customer'),
+    churned: counts.byFurthestStage.filter((row) => row.stage === 'churned').reduce((sum, row) => sum + row.leads, 0),
   } satisfies FunnelReport['reached']
   const wentOnFromTrial = reaching(counts.trialedByFurthestStage, 'initial_interest')
+  const boughtAfterTrial = reaching(counts.trialedByFurthestStage, 'customer')
+  const rate = (part: number, whole: number) => (whole === 0 ? null : part / whole)
+  // Step to step first (the chart reads them in order), then to customer from each earlier step.
   const conversion = [
-    { from: 'trial', to: 'initial_interest', rate: trialed === 0 ? null : wentOnFromTrial / trialed },
-    {
-      from: 'initial_interest',
-      to: 'active',
-      rate: reached.initial_interest === 0 ? null : reached.active / reached.initial_interest,
-    },
+    { from: 'trial', to: 'initial_interest', rate: rate(wentOnFromTrial, trialed) },
+    { from: 'initial_interest', to: 'active', rate: rate(reached.active, reached.initial_interest) },
+    { from: 'active', to: 'customer', rate: rate(reached.customer, reached.active) },
+    { from: 'customer', to: 'churned', rate: rate(reached.churned, reached.customer) },
+    { from: 'trial', to: 'customer', rate: rate(boughtAfterTrial, trialed) },
+    { from: 'initial_interest', to: 'customer', rate: rate(reached.customer, reached.initial_interest) },
   ]
   const sources = new Map<string, Record<Stage, number>>()
   for (const row of counts.bySourceAndStage) {

@@ -6,6 +6,7 @@ import {
   furtherStage,
   isStage,
   meaningOf,
+  nextStage,
   type Stage,
   stages,
 } from './funnel.ts'
@@ -132,4 +133,23 @@ describe('isStage', () => {
       expect(isStage(value)).toBe(false)
     },
   )
+})
+
+describe('subscription stages', () => {
+  test('statuses of a SaaS subscription map to customer, suspended and churned', () => {
+    expect(meaningOf('Subscribed').stage).toBe('customer')
+    expect(meaningOf('Suspended').stage).toBe('suspended')
+    expect(meaningOf('Unsubscribed').stage).toBe('churned')
+    expect(meaningOf('PendingFulfillmentStart').stage).toBe('active')
+  })
+
+  test('a customer is further than active; among subscription stages the newer event wins', () => {
+    expect(nextStage('active', 'customer', false)).toBe('customer')
+    expect(nextStage('customer', 'active', true)).toBe('customer')
+    expect(nextStage('churned', 'customer', true)).toBe('customer')
+    expect(nextStage('customer', 'churned', true)).toBe('churned')
+    // An older status arriving late does not undo a newer one.
+    expect(nextStage('churned', 'customer', false)).toBe('churned')
+    expect(nextStage('suspended', 'initial_interest', true)).toBe('suspended')
+  })
 })

@@ -1,16 +1,38 @@
 /** Funnel stages and how marketplace actions map onto them. The single place that knows what an action means. */
 
 /** The stage an event puts a customer in. `do_not_contact` and `unclassified` never advance the funnel. */
-export const stages = ['unclassified', 'do_not_contact', 'trial', 'initial_interest', 'active'] as const
+export const stages = [
+  'unclassified',
+  'do_not_contact',
+  'trial',
+  'initial_interest',
+  'active',
+  'customer',
+  'suspended',
+  'churned',
+] as const
 export type Stage = (typeof stages)[number]
 
-/** How far along the funnel a stage is; a lead shows the furthest stage any of its events reached. */
+/**
+ * How far along the funnel a stage is; a lead shows the furthest stage any of its events reached. The subscription
+ * stages (a marketplace purchase and what became of it, docs/decisions/0010) share the top rank.
+ */
 export const stageRank: Readonly<Record<Stage, number>> = {
   unclassified: 0,
   do_not_contact: 0,
   trial: 1,
   initial_interest: 2,
   active: 3,
+  customer: 4,
+  suspended: 4,
+  churned: 4,
+}
+
+/** The stages a SaaS subscription's status puts its lead in: the newest of them wins, whichever it is. */
+export const subscriptionStages = ['customer', 'suspended', 'churned'] as const satisfies readonly Stage[]
+
+export function isSubscriptionStage(stage: Stage): boolean {
+  return (subscriptionStages as readonly Stage[]).includes(stage)
 }
 
 /** Per action: the stage it means and whether it is the customer acting (which lifts a do-not-contact notice). */
@@ -32,6 +54,11 @@ export const defaultActionMeanings: ActionMeanings = {
   PLT: { stage: 'active', byCustomer: true },
   CREATE: { stage: 'active', byCustomer: true },
   DNC: { stage: 'do_not_contact', byCustomer: false },
+  // SaaS subscription statuses (SaaS Fulfillment API v2), as `leadrelay` records them (docs/decisions/0010).
+  PENDINGFULFILLMENTSTART: { stage: 'active', byCustomer: true },
+  SUBSCRIBED: { stage: 'customer', byCustomer: true },
+  SUSPENDED: { stage: 'suspended', byCustomer: false },
+  UNSUBSCRIBED: { stage: 'churned', byCustomer: false },
 }
 
 const unknownAction: ActionMeaning = { stage: 'unclassified', byCustomer: false }
@@ -54,6 +81,15 @@ export function meaningOf(action: string | undefined, table: ActionMeanings = de
 /** The further of two stages; on a tie the current one stays. */
 export function furtherStage(current: Stage, next: Stage): Stage {
   return stageRank[next] > stageRank[current] ? next : current
+}
+
+/**
+ * The stage a lead moves to when an event of stage `next` arrives: the further one, except that between two
+ * subscription stages the newer event wins (a suspended customer who pays again is a customer again).
+ */
+export function nextStage(current: Stage, next: Stage, nextIsNewer: boolean): Stage {
+  if (isSubscriptionStage(current) && isSubscriptionStage(next)) return nextIsNewer ? next : current
+  return furtherStage(current, next)
 }
 
 export function isStage(value: string): value is Stage {

@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto'
 import { type Customer, type CustomerField, customerFields, normaliseCustomer } from './customer.ts'
-import { type ActionMeanings, defaultActionMeanings, furtherStage, meaningOf, type Stage, stageRank } from './funnel.ts'
+import { type ActionMeanings, defaultActionMeanings, meaningOf, nextStage, type Stage, stageRank } from './funnel.ts'
 import type { InboundFormat, IncomingLead } from './inbound.ts'
 import { canonicalAction, canonicalSource, parseLeadSource } from './lead-source.ts'
 import { isTestLead } from './test-lead.ts'
@@ -58,7 +58,8 @@ export function interpretLead(incoming: IncomingLead, options: InterpretOptions)
     ...(incoming.description !== undefined && { description: incoming.description }),
     customer,
     invalid: incoming.unusableTime === undefined ? invalid : { ...invalid, occurredAt: incoming.unusableTime.value },
-    isTest: isTestLead(customer, incoming.description, incoming.leadSource),
+    // `isTest: true` is how Leadrelay's own senders flag a test (a SaaS subscription with `isTest`, decision 0010).
+    isTest: incoming.extra.isTest === true || isTestLead(customer, incoming.description, incoming.leadSource),
     extra: incoming.extra,
   }
 }
@@ -122,7 +123,7 @@ export function applyEvent(state: LeadState | undefined, event: LeadEventDraft):
   const doNotContact =
     doNotContactAt !== undefined && (customerActedAt === undefined || doNotContactAt > customerActedAt)
   return {
-    stage: state ? furtherStage(state.stage, event.stage) : event.stage,
+    stage: state ? nextStage(state.stage, event.stage, isNewest) : event.stage,
     doNotContact,
     ...(doNotContactAt !== undefined && { doNotContactAt }),
     ...(customerActedAt !== undefined && { customerActedAt }),
@@ -160,7 +161,7 @@ export function foldRecordedEvents(events: readonly RecordedEvent[]): LeadState 
       occurredAt: event.occurredAt,
       stage: event.stage,
       // Only an action by the customer advances the funnel (funnel.ts), so the stage tells who acted.
-      byCustomer: stageRank[event.stage] > 0,
+      byCustomer: stageRank[event.stage] > 0 && event.stage !== 'suspended' && event.stage !== 'churned',
       customer: event.customer,
       invalid: {},
       isTest: event.isTest,

@@ -23,6 +23,7 @@ import { recordLeadEventBatch } from './record-lead-event-batch.ts'
 import { createRetentionQueries } from './retention-queries.ts'
 import { createRoutingQueries } from './routing-queries.ts'
 import type { Database } from './schema.ts'
+import { createSubscriptionQueries } from './subscription-queries.ts'
 import type {
   IngestItem,
   IngestOutcome,
@@ -180,6 +181,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
       ...(options.bookkeepingTransaction && { writeTransaction: options.bookkeepingTransaction }),
     }),
     ...alerts,
+    ...createSubscriptionQueries(db),
     ...createRoutingQueries({
       db,
       rowLocks: capabilities.dialect === 'postgres',

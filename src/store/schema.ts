@@ -268,6 +268,55 @@ export interface Database {
     updated_at: number
   }
   memberships: { tenant_id: string; person_id: string; role: string; created_at: number }
+  /** Marketplace subscriptions (docs/decisions/0010-marketplace-subscriptions.md). */
+  subscription_sources: {
+    tenant_id: string
+    entra_tenant_id: string
+    client_id: string
+    sealed_secret: string
+    enabled: number
+    relay_token_hash: string | null
+    relay_url: string | null
+    last_poll_at: number | null
+    last_poll_error: string | null
+    last_poll_count: number | null
+    created_at: number
+    updated_at: number
+  }
+  subscriptions: {
+    tenant_id: string
+    id: string
+    lead_id: string
+    email: string | null
+    offer_ref: string
+    name: string | null
+    status: string
+    plan_id: string | null
+    quantity: number | null
+    is_test: number
+    is_free_trial: number
+    term_start: string | null
+    term_end: string | null
+    term_unit: string | null
+    created: string | null
+    last_modified: string | null
+    seen_at: number
+  }
+  saas_relay_calls: {
+    id: string
+    tenant_id: string
+    body: string
+    authorization_header: string
+    content_type: string | null
+    state: string
+    attempts: number
+    run_at: number
+    locked_until: number | null
+    last_error: string | null
+    last_status: number | null
+    relayed_at: number | null
+    received_at: number
+  }
   invitations: {
     id: string
     tenant_id: string

@@ -43,8 +43,8 @@ test('the funnel counts a known data set: stages, sources, conversion, test lead
   expect(report.leads).toBe(5)
   expect(report.stages).toMatchObject({ trial: 1, initial_interest: 2, active: 2 })
   // Trial counts only the four who had a test drive (c5 went straight to "Contact me"); three of them went on.
-  expect(report.reached).toEqual({ trial: 4, initial_interest: 4, active: 2 })
-  expect(report.conversion).toEqual([
+  expect(report.reached).toEqual({ trial: 4, initial_interest: 4, active: 2, customer: 0, churned: 0 })
+  expect(report.conversion.slice(0, 2)).toEqual([
     { from: 'trial', to: 'initial_interest', rate: 0.75 },
     { from: 'initial_interest', to: 'active', rate: 0.5 },
   ])
@@ -97,6 +97,20 @@ test('leads over time: distinct customers per day of the period, per stage, empt
     '2026-11-27T00:00:00.000Z',
   ])
   expect(overTime.buckets.map((bucket: { leads: number }) => bucket.leads)).toEqual([2, 0, 1])
-  expect(overTime.buckets[0].stages).toEqual({ trial: 0, initial_interest: 2, active: 1, do_not_contact: 0 })
-  expect(overTime.buckets[2].stages).toEqual({ trial: 1, initial_interest: 0, active: 0, do_not_contact: 0 })
+  expect(overTime.buckets[0].stages).toEqual({
+    trial: 0,
+    initial_interest: 2,
+    active: 1,
+    customer: 0,
+    churned: 0,
+    do_not_contact: 0,
+  })
+  expect(overTime.buckets[2].stages).toEqual({
+    trial: 1,
+    initial_interest: 0,
+    active: 0,
+    customer: 0,
+    churned: 0,
+    do_not_contact: 0,
+  })
 })

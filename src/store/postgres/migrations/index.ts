@@ -8,6 +8,7 @@ import * as leadList from './0006-lead-list.ts'
 import * as alerts from './0007-alerts.ts'
 import * as people from './0008-people.ts'
 import * as privacy from './0009-privacy.ts'
+import * as subscriptions from './0010-subscriptions.ts'
 
 export const postgresMigrations: readonly Migration[] = [
   { version: 1, ...init },
@@ -19,4 +20,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 7, ...alerts },
   { version: 8, ...people },
   { version: 9, ...privacy },
+  { version: 10, ...subscriptions },
 ]

@@ -7,6 +7,7 @@ import * as leadList from './0005-lead-list.ts'
 import * as alerts from './0006-alerts.ts'
 import * as people from './0007-people.ts'
 import * as privacy from './0008-privacy.ts'
+import * as subscriptions from './0009-subscriptions.ts'
 
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, ...init },
@@ -17,4 +18,5 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 6, ...alerts },
   { version: 7, ...people },
   { version: 8, ...privacy },
+  { version: 9, ...subscriptions },
 ]

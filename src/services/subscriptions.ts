@@ -1,0 +1,259 @@
+/**
+ * Marketplace subscriptions, shared by HTTP and CLI: the tenant's subscription source (its Entra app, the secret sealed
+ * and never shown) and a poll that records each subscription's news as lead events through ingest.
+ * See docs/decisions/0010-marketplace-subscriptions.md.
+ */
+
+import { AppError } from '../core/errors.ts'
+import type { Clock, SecretSealer } from '../core/ports.ts'
+import {
+  linkSubscription,
+  type MarketplaceSubscription,
+  offerRefOf,
+  parseSubscription,
+  subscriptionEventOf,
+} from '../core/subscription-link.ts'
+import type { Logger } from '../logger.ts'
+import type { SubscriptionRecord, SubscriptionSourceRecord } from '../store/subscription-queries.ts'
+import type { Store } from '../store/types.ts'
+import type { FulfillmentClient } from '../subscriptions/fulfillment-client.ts'
+import type { IngestService } from './ingest.ts'
+
+/** The source as the API shows it: never the secret. */
+export interface SubscriptionSourceView {
+  readonly entraTenantId: string
+  readonly clientId: string
+  readonly hasSecret: boolean
+  readonly enabled: boolean
+  readonly lastPollAt?: number
+  readonly lastPollError?: string
+  readonly lastPollCount?: number
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+export interface SubscriptionSourceInput {
+  readonly entraTenantId: string
+  readonly clientId: string
+  /** Required when creating; omitted on an edit keeps the stored one. */
+  readonly clientSecret?: string
+  readonly enabled?: boolean
+}
+
+/** What one poll did. */
+export interface SubscriptionPollSummary {
+  /** Subscriptions the API listed. */
+  readonly read: number
+  /** Events recorded now (first sight, status, plan or quantity changes). */
+  readonly recorded: number
+  /** Events an earlier, interrupted poll had recorded already (same idempotency key). */
+  readonly duplicates: number
+  /** Subscriptions unchanged since the last poll. */
+  readonly unchanged: number
+  /** API entries that lack an id, offer or known status, or could not be ingested. */
+  readonly skipped: number
+  /** Set when the poll stopped early; what it recorded before stays recorded. */
+  readonly error?: string
+}
+
+export interface SubscriptionService {
+  getSource(tenantId: string): Promise<SubscriptionSourceView | undefined>
+  putSource(tenantId: string, input: SubscriptionSourceInput): Promise<SubscriptionSourceView>
+  deleteSource(tenantId: string): Promise<boolean>
+  /** Reads the tenant's subscriptions now. Throws NOT_FOUND when the tenant has no source. */
+  poll(tenantId: string): Promise<SubscriptionPollSummary>
+  /** Polls every tenant with an enabled source, one after the other. */
+  pollAll(): Promise<void>
+}
+
+export interface SubscriptionServiceDeps {
+  readonly store: Store
+  readonly ingest: IngestService
+  readonly sealer: SecretSealer
+  readonly clock: Clock
+  readonly client: FulfillmentClient
+  readonly log?: Logger
+}
+
+/** Binds a sealed secret to its tenant's source: copied to another row, it does not open. */
+export function subscriptionSecretContext(tenantId: string): string {
+  return `subscription-source:${tenantId}`
+}
+
+function viewOf(record: SubscriptionSourceRecord): SubscriptionSourceView {
+  return {
+    entraTenantId: record.entraTenantId,
+    clientId: record.clientId,
+    hasSecret: record.sealedSecret !== '',
+    enabled: record.enabled,
+    ...(record.lastPollAt !== undefined && { lastPollAt: record.lastPollAt }),
+    ...(record.lastPollError !== undefined && { lastPollError: record.lastPollError }),
+    ...(record.lastPollCount !== undefined && { lastPollCount: record.lastPollCount }),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  }
+}
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+export function createSubscriptionService(deps: SubscriptionServiceDeps): SubscriptionService {
+  const { store, clock } = deps
+  // One poll per tenant at a time in this process: the schedule and an on-demand poll would only race each other.
+  const running = new Map<string, Promise<SubscriptionPollSummary>>()
+
+  async function recordSubscription(
+    tenantId: string,
+    subscription: MarketplaceSubscription,
+    seen: SubscriptionRecord | undefined,
+  ): Promise<'recorded' | 'duplicate' | 'unchanged'> {
+    const offerRef = offerRefOf(subscription)
+    const candidates = [subscription.purchaser?.emailId, subscription.beneficiary?.emailId]
+      .map((email) => email?.trim().toLowerCase())
+      .filter((email): email is string => email !== undefined && email !== '')
+    const withLead = new Set<string>()
+    if (seen === undefined) {
+      for (const email of candidates) {
+        const page = await store.listLeads(tenantId, { offerId: offerRef, email }, { limit: 1 })
+        if (page.items.length > 0) withLead.add(email)
+      }
+    }
+    const link = linkSubscription(subscription, {
+      ...(seen?.email !== undefined && { rememberedEmail: seen.email }),
+      hasLead: (email) => withLead.has(email),
+    })
+    const event = subscriptionEventOf(subscription, link, seen)
+    let leadId = seen?.leadId
+    let outcome: 'recorded' | 'duplicate' | 'unchanged' = 'unchanged'
+    if (event) {
+      const response = await deps.ingest.ingest({
+        tenantId,
+        format: 'api',
+        body: event.body,
+        idempotencyKey: event.idempotencyKey,
+      })
+      leadId = response.receipt.leadId
+      outcome = response.duplicate ? 'duplicate' : 'recorded'
+    }
+    if (leadId === undefined) return outcome
+    // After the event's commit: a crash before this line makes the next poll send the same key again, a duplicate.
+    await store.putSubscription({
+      tenantId,
+      id: subscription.id,
+      leadId,
+      ...(link.email !== undefined && { email: link.email }),
+      offerRef,
+      ...(subscription.name !== undefined && { name: subscription.name }),
+      status: subscription.status,
+      ...(subscription.planId !== undefined && { planId: subscription.planId }),
+      ...(subscription.quantity !== undefined && { quantity: subscription.quantity }),
+      isTest: subscription.isTest,
+      isFreeTrial: subscription.isFreeTrial,
+      ...(subscription.term?.startDate !== undefined && { termStart: subscription.term.startDate }),
+      ...(subscription.term?.endDate !== undefined && { termEnd: subscription.term.endDate }),
+      ...(subscription.term?.termUnit !== undefined && { termUnit: subscription.term.termUnit }),
+      ...(subscription.created !== undefined && { created: subscription.created }),
+      ...(subscription.lastModified !== undefined && { lastModified: subscription.lastModified }),
+      seenAt: clock.now(),
+    })
+    return outcome
+  }
+
+  async function pollSource(source: SubscriptionSourceRecord): Promise<SubscriptionPollSummary> {
+    const tenantId = source.tenantId
+    const counts = { read: 0, recorded: 0, duplicates: 0, unchanged: 0, skipped: 0 }
+    try {
+      const clientSecret = deps.sealer.open(source.sealedSecret, subscriptionSecretContext(tenantId))
+      const app = { entraTenantId: source.entraTenantId, clientId: source.clientId, clientSecret }
+      // Page by page, so what one page recorded stays recorded when a later page fails or the process dies.
+      await deps.client.listSubscriptions(app, async (page) => {
+        counts.read += page.length
+        const parsed = page.map(parseSubscription)
+        const ids = parsed.flatMap((subscription) => (subscription ? [subscription.id] : []))
+        const seen = await store.getSubscriptions(tenantId, ids)
+        for (const [index, subscription] of parsed.entries()) {
+          if (!subscription) {
+            counts.skipped++
+            deps.log?.warn({ tenantId, index }, 'subscription without id, offer or known status skipped')
+            continue
+          }
+          try {
+            const outcome = await recordSubscription(tenantId, subscription, seen.get(subscription.id))
+            if (outcome === 'recorded') counts.recorded++
+            else if (outcome === 'duplicate') counts.duplicates++
+            else counts.unchanged++
+          } catch (error) {
+            if (!(error instanceof AppError)) throw error
+            counts.skipped++
+            deps.log?.warn(
+              { tenantId, subscriptionId: subscription.id, code: error.code, err: error },
+              'subscription could not be recorded',
+            )
+          }
+        }
+      })
+      await store.recordSubscriptionPoll(tenantId, { at: clock.now(), count: counts.read })
+      deps.log?.info({ tenantId, ...counts }, 'subscriptions polled')
+      return counts
+    } catch (error) {
+      const message = errorText(error)
+      await store.recordSubscriptionPoll(tenantId, { at: clock.now(), error: message })
+      deps.log?.warn({ tenantId, err: error, ...counts }, 'subscription poll failed')
+      return { ...counts, error: message }
+    }
+  }
+
+  function pollOnce(source: SubscriptionSourceRecord): Promise<SubscriptionPollSummary> {
+    const current = running.get(source.tenantId)
+    if (current) return current
+    const next = pollSource(source).finally(() => running.delete(source.tenantId))
+    running.set(source.tenantId, next)
+    return next
+  }
+
+  return {
+    async getSource(tenantId) {
+      const record = await store.getSubscriptionSource(tenantId)
+      return record && viewOf(record)
+    },
+    async putSource(tenantId, input) {
+      const entraTenantId = input.entraTenantId.trim()
+      const clientId = input.clientId.trim()
+      if (!guid.test(entraTenantId)) {
+        throw new AppError('VALIDATION_FAILED', 'entraTenantId must be the Entra tenant id (a GUID)', {
+          field: 'entraTenantId',
+        })
+      }
+      if (!guid.test(clientId)) {
+        throw new AppError('VALIDATION_FAILED', 'clientId must be the app registration’s client id (a GUID)', {
+          field: 'clientId',
+        })
+      }
+      const current = await store.getSubscriptionSource(tenantId)
+      const secret = input.clientSecret?.trim()
+      if (!current && !secret) {
+        throw new AppError('VALIDATION_FAILED', 'clientSecret is required', { field: 'clientSecret' })
+      }
+      const sealedSecret = secret
+        ? deps.sealer.seal(secret, subscriptionSecretContext(tenantId))
+        : (current?.sealedSecret ?? '')
+      const stored = await store.putSubscriptionSource(
+        { tenantId, entraTenantId, clientId, sealedSecret, enabled: input.enabled ?? current?.enabled ?? true },
+        clock.now(),
+      )
+      return viewOf(stored)
+    },
+    deleteSource: (tenantId) => store.deleteSubscriptionSource(tenantId),
+    async poll(tenantId) {
+      const source = await store.getSubscriptionSource(tenantId)
+      if (!source) throw new AppError('NOT_FOUND', 'No subscription source is set up for this tenant')
+      return pollOnce(source)
+    },
+    async pollAll() {
+      for (const source of await store.listSubscriptionSources()) await pollOnce(source)
+    },
+  }
+}
