@@ -3,15 +3,18 @@
  * lower-casing, collapsed whitespace, the email's domain), so search finds old and new leads alike.
  */
 
-import type { Kysely } from 'kysely'
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
 import { afterEach, describe, expect, test } from 'vitest'
 import { searchColumnsOf } from '../../src/core/lead-search.ts'
 import { createLeadListQueries } from '../../src/store/lead-list-queries.ts'
-import { runMigrations } from '../../src/store/migrations.ts'
+import { type Migration, runMigrations } from '../../src/store/migrations.ts'
+import { postgresMigrations } from '../../src/store/postgres/migrations/index.ts'
 import type { Database } from '../../src/store/schema.ts'
 import { sqliteMigrations } from '../../src/store/sqlite/migrations/index.ts'
 import { openSqliteDatabase } from '../../src/store/sqlite/open-database.ts'
 import { createSqliteKysely } from '../../src/store/sqlite/sqlite-kysely.ts'
+import { dropSchema, newSchemaName, postgresSkipReason, postgresUrl } from '../helpers/postgres.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 
 const customers = [
@@ -49,6 +52,46 @@ async function seedOldLeads(db: Kysely<any>) {
   }
 }
 
+async function fillsKeys(db: Kysely<Database>, migrations: readonly Migration[], dialect: 'sqlite' | 'postgres') {
+  const version = migrations.find((migration) => migration.name === 'lead-list')!.version
+  await runMigrations(
+    db,
+    migrations.filter((migration) => migration.version < version),
+    () => 1,
+  )
+  await seedOldLeads(db)
+  await runMigrations(
+    db,
+    migrations.filter((migration) => migration.version <= version),
+    () => 2,
+  )
+  const rows = await db
+    .selectFrom('leads')
+    .select(['first_name', 'last_name', 'email', 'company', 'name_key', 'last_name_key', 'company_key', 'email_domain'])
+    .orderBy('id')
+    .execute()
+  for (const row of rows) {
+    const expected = searchColumnsOf({
+      ...(row.first_name !== null && { firstName: row.first_name }),
+      ...(row.last_name !== null && { lastName: row.last_name }),
+      ...(row.email !== null && { email: row.email }),
+      ...(row.company !== null && { company: row.company }),
+    })
+    expect(row).toMatchObject(expected)
+  }
+  expect(rows.map((row) => row.name_key)).toEqual(['jörg müller', 'émile', 'de la cruz'])
+  expect(rows.map((row) => row.company_key)).toEqual(['ümlaut gmbh', '', 'fabrikam'])
+  expect(rows.map((row) => row.email_domain)).toEqual(['beispiel.de', '', 'fabrikam.com'])
+
+  const list = createLeadListQueries({ db, dialect })
+  const found = async (search: string) =>
+    (await list.listLeads('tnt_old', { search }, { limit: 10 })).rows.map((row) => row.name_key)
+  expect(await found('MÜLL')).toEqual(['jörg müller'])
+  expect(await found('ümlaut g')).toEqual(['jörg müller'])
+  expect(await found('É')).toEqual(['émile'])
+  expect(await found('Fabrikam.c')).toEqual(['de la cruz'])
+}
+
 describe('SQLite migration 0005', () => {
   const dir = createTempDir()
   let db: Kysely<Database> | undefined
@@ -58,51 +101,28 @@ describe('SQLite migration 0005', () => {
 
   test('fills the keys of earlier leads as ingest would, and search finds them', async () => {
     db = createSqliteKysely(openSqliteDatabase(`${dir.path}/old.db`))
-    const version = sqliteMigrations.find((migration) => migration.name === 'lead-list')!.version
-    await runMigrations(
-      db,
-      sqliteMigrations.filter((migration) => migration.version < version),
-      () => 1,
-    )
-    await seedOldLeads(db)
-    await runMigrations(
-      db,
-      sqliteMigrations.filter((migration) => migration.version <= version),
-      () => 2,
-    )
-    const rows = await db
-      .selectFrom('leads')
-      .select([
-        'first_name',
-        'last_name',
-        'email',
-        'company',
-        'name_key',
-        'last_name_key',
-        'company_key',
-        'email_domain',
-      ])
-      .orderBy('id')
-      .execute()
-    for (const row of rows) {
-      const expected = searchColumnsOf({
-        ...(row.first_name !== null && { firstName: row.first_name }),
-        ...(row.last_name !== null && { lastName: row.last_name }),
-        ...(row.email !== null && { email: row.email }),
-        ...(row.company !== null && { company: row.company }),
-      })
-      expect(row).toMatchObject(expected)
-    }
-    expect(rows.map((row) => row.name_key)).toEqual(['jörg müller', 'émile', 'de la cruz'])
-    expect(rows.map((row) => row.company_key)).toEqual(['ümlaut gmbh', '', 'fabrikam'])
-    expect(rows.map((row) => row.email_domain)).toEqual(['beispiel.de', '', 'fabrikam.com'])
+    await fillsKeys(db, sqliteMigrations, 'sqlite')
+  })
+})
 
-    const list = createLeadListQueries({ db, dialect: 'sqlite' })
-    const found = async (search: string) =>
-      (await list.listLeads('tnt_old', { search }, { limit: 10 })).rows.map((row) => row.name_key)
-    expect(await found('MÜLL')).toEqual(['jörg müller'])
-    expect(await found('ümlaut g')).toEqual(['jörg müller'])
-    expect(await found('É')).toEqual(['émile'])
-    expect(await found('Fabrikam.c')).toEqual(['de la cruz'])
+describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL migration 0006', () => {
+  const schema = newSchemaName()
+  let db: Kysely<Database> | undefined
+  afterEach(async () => {
+    await db?.destroy()
+    await dropSchema(schema)
+  })
+
+  test('fills the keys of earlier leads as ingest would, and search finds them', async () => {
+    const setup = new pg.Client({ connectionString: postgresUrl })
+    await setup.connect()
+    await setup.query(`create schema "${schema}"`)
+    await setup.end()
+    db = new Kysely<Database>({
+      dialect: new PostgresDialect({
+        pool: new pg.Pool({ connectionString: postgresUrl, max: 1, options: `-c search_path=${schema}` }),
+      }),
+    })
+    await fillsKeys(db, postgresMigrations, 'postgres')
   })
 })
