@@ -93,6 +93,7 @@ export const routeRoles: Readonly<Record<string, Role>> = {
   'PUT /v1/offers/:offerId': 'editor',
   'POST /v1/offers/:offerId/publish': 'editor',
   'POST /v1/deliveries/replay': 'editor',
+  'POST /v1/deliveries/:deliveryId/retry': 'editor',
   'POST /v1/sessions/revoke-all': 'viewer',
 }
 

@@ -17,6 +17,7 @@ import {
   PageHeader,
   StateBadge,
 } from '../components/ui.tsx'
+import { useCan } from '../lib/access.ts'
 import { useApi } from '../lib/api-context.ts'
 import { healthAdvice, healthOf } from '../lib/deliveries.ts'
 import { customerName, deliveryStateLabels, formatTime, plural } from '../lib/format.ts'
@@ -55,6 +56,7 @@ function AllDeliveries({
   round: number
 }) {
   const api = useApi()
+  const mayRetry = useCan('editor')
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined])
   const [retried, setRetried] = useState<{ id: string; text: string; error?: boolean }>()
   const [retrying, setRetrying] = useState<string>()
@@ -185,7 +187,7 @@ function AllDeliveries({
                   <td data-label="Attempts">{delivery.attempts}</td>
                   <td data-label="Updated">{formatTime(delivery.updatedAt, true)}</td>
                   <td data-label="Actions">
-                    {delivery.state === 'queued' && (
+                    {mayRetry && delivery.state === 'queued' && (
                       <button
                         type="button"
                         className="button-secondary"
@@ -245,6 +247,7 @@ interface StartedReplay {
 
 export function DeliveriesPage() {
   const api = useApi()
+  const mayReplay = useCan('editor')
   const [round, setRound] = useState(0)
   const destinations = useLoad(`destinations:${round}`, () => api.listDestinations())
   const troubles = useLoad(`troubles:${round}`, () => api.deliveryTroubles())
@@ -385,7 +388,7 @@ export function DeliveriesPage() {
                     <button type="button" className="button-secondary" onClick={() => show(group)}>
                       Show {group.count === 1 ? 'it' : `these ${group.count}`}
                     </button>
-                    {group.trouble === 'dead' && (
+                    {mayReplay && group.trouble === 'dead' && (
                       <button
                         type="button"
                         disabled={busy}
@@ -407,19 +410,21 @@ export function DeliveriesPage() {
         )}
       </section>
 
-      <section aria-labelledby="replay-filter-title" className="card">
-        <h2 id="replay-filter-title">Replay by filter</h2>
-        <p className="hint">
-          Replays every matching delivery at once, e.g. all dead deliveries to a destination after fixing it. Queued
-          ones are skipped: they are still being retried.
-        </p>
-        <ReplayByFilter
-          destinations={destinations.data?.items ?? []}
-          onReplay={(filter) => run('filter', { filter })}
-          busy={busy}
-        />
-        {progressFor('filter')}
-      </section>
+      {mayReplay && (
+        <section aria-labelledby="replay-filter-title" className="card">
+          <h2 id="replay-filter-title">Replay by filter</h2>
+          <p className="hint">
+            Replays every matching delivery at once, e.g. all dead deliveries to a destination after fixing it. Queued
+            ones are skipped: they are still being retried.
+          </p>
+          <ReplayByFilter
+            destinations={destinations.data?.items ?? []}
+            onReplay={(filter) => run('filter', { filter })}
+            busy={busy}
+          />
+          {progressFor('filter')}
+        </section>
+      )}
 
       <AllDeliveries names={names} filter={tableFilter} onFilter={setTableFilter} round={round} />
     </>
