@@ -125,10 +125,16 @@ describe('scopes', () => {
 
   test('the OpenAPI document names the scope of each operation', async () => {
     const document = (await call({}, 'GET', '/openapi.json')).json()
-    expect(document.paths['/v1/keys'].get.security).toEqual([{ apiKey: ['admin'] }])
-    expect(document.paths['/v1/leads'].post.security).toEqual([{ apiKey: ['ingest'] }])
-    expect(document.paths['/v1/leads'].get.security).toEqual([{ apiKey: ['read'] }])
-    expect(document.paths['/v1/tenant/ingest-token/rotate'].post.security).toEqual([{ apiKey: ['admin'] }])
+    // A key with the scope, or a signed-in person (session cookie) with the role in x-leadrelay-role.
+    const either = (scope: string) => [{ apiKey: [scope] }, { session: [] }]
+    expect(document.paths['/v1/keys'].get.security).toEqual(either('admin'))
+    expect(document.paths['/v1/leads'].post.security).toEqual(either('ingest'))
+    expect(document.paths['/v1/leads'].get.security).toEqual(either('read'))
+    expect(document.paths['/v1/tenant/ingest-token/rotate'].post.security).toEqual(either('admin'))
+    expect(document.paths['/v1/leads'].get['x-leadrelay-role']).toBe('viewer')
+    expect(document.paths['/v1/deliveries/replay'].post['x-leadrelay-role']).toBe('editor')
+    expect(document.paths['/v1/destinations'].post['x-leadrelay-role']).toBe('admin')
+    expect(document.components.securitySchemes.session).toMatchObject({ type: 'apiKey', in: 'cookie' })
     expect(document.paths['/ingest/microsoft/{token}'].post.security).toBeUndefined()
   })
 })
