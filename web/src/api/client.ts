@@ -14,6 +14,7 @@ import type {
   CreatedAlertChannel,
   DigestSettings,
 } from './alert-types.ts'
+import type { ErasureResult, RetentionSettings, RetentionValues } from './privacy-types.ts'
 import type {
   ApiKey,
   ApiKeyScope,
@@ -213,6 +214,11 @@ export function createApiClient(options: ApiClientOptions) {
     getNotifications: () => request<NotificationContacts>('GET', '/v1/tenant/notifications'),
     putNotifications: (contacts: NotificationContacts) =>
       request<NotificationContacts>('PUT', '/v1/tenant/notifications', undefined, contacts),
+    getRetention: () => request<RetentionSettings>('GET', '/v1/tenant/retention'),
+    putRetention: (values: RetentionValues) =>
+      request<RetentionSettings>('PUT', '/v1/tenant/retention', undefined, values),
+    /** Erases the customer's personal data in every offer of the tenant and asks destinations to delete theirs. */
+    eraseCustomer: (email: string) => request<ErasureResult>('DELETE', '/v1/customers', { email }),
 
     listLeads: (query: LeadQuery = {}) => request<LeadPage>('GET', '/v1/leads', { ...query }),
     /** The leads of these filters as CSV (one row per event), for a download. */

@@ -4,6 +4,7 @@ import { type FormEvent, useEffect, useState } from 'react'
 import { ApiError } from '../api/client.ts'
 import type { AuditEntry } from '../api/types.ts'
 import { ApiKeys, IngestUrl } from '../components/api-keys.tsx'
+import { RetentionSettings } from '../components/retention-settings.tsx'
 import { describeError, ErrorNotice, Loading, PageHeader } from '../components/ui.tsx'
 import { holds, roleOf } from '../lib/access.ts'
 import { useApi } from '../lib/api-context.ts'
@@ -275,6 +276,7 @@ export function SettingsPage() {
       {isAdmin && <ApiKeys api={api} signedInKeyId={tenant.data?.key?.id} />}
       {isAdmin && <IngestUrl api={api} />}
       <Notifications />
+      <RetentionSettings api={api} canEdit={isAdmin} />
       <AuditLog />
     </>
   )
