@@ -7,13 +7,13 @@
  * Reported, not asserted: the figures depend on the machine.
  */
 
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { chromium, type Page } from 'playwright-core'
 import { type RunningServe, startServe, stopProcess } from '../test/helpers/cli-process.ts'
 import { createTempDir } from '../test/helpers/temp-dir.ts'
-import { startWebhookSink } from '../test/helpers/webhook-sink.ts'
+import { startWebhookSink, type WebhookSink } from '../test/helpers/webhook-sink.ts'
 import { ensurePortalBuilt } from '../test/web/portal-build.ts'
 import { seededOffers, seedPortal } from '../test/web/portal-seed.ts'
 
@@ -23,6 +23,8 @@ const { values: flags } = parseArgs({
     customers: { type: 'string', default: '20000' },
     runs: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '16' },
+    /** Keep the seeded data here and reuse it on the next run (seeding 20,000 customers takes minutes). */
+    data: { type: 'string' },
   },
 })
 const customers = Number(flags.customers)
@@ -37,11 +39,26 @@ const shown = `(() => {
   return Boolean(heading) && !document.querySelector('.loading, [aria-busy="true"]')
 })()`
 
-async function timeToShow(page: Page, url: string): Promise<number> {
+/** Milliseconds until the page shows; undefined (with what it shows instead) after 60 s. */
+async function timeToShow(page: Page, url: string): Promise<number | undefined> {
   const started = performance.now()
   await page.goto(url, { waitUntil: 'commit' })
-  await page.waitForFunction(shown, undefined, { polling: 'raf', timeout: 60_000 })
+  try {
+    await page.waitForFunction(shown, undefined, { polling: 'raf', timeout: 60_000 })
+  } catch {
+    console.warn(`${url} did not show in 60 s: ${((await page.locator('body').textContent()) ?? '').slice(0, 200)}`)
+    return undefined
+  }
   return performance.now() - started
+}
+
+interface Seeded {
+  readonly apiKey: string
+  readonly leadIds: readonly string[]
+  readonly destinations: Readonly<Record<string, string>>
+  readonly customers: number
+  /** The data directory serve ran on. */
+  readonly data?: string
 }
 
 function median(values: readonly number[]): number {
@@ -51,17 +68,26 @@ function median(values: readonly number[]): number {
 }
 
 /** `serve` on a busy machine may take longer than the helper waits to start: try again on a fresh directory. */
-async function startServeOn(dataDir: string, attempts = 3): Promise<RunningServe> {
+async function startServeOn(
+  dataDir: string,
+  reuse: string | undefined,
+  attempts = 3,
+): Promise<{ serve: RunningServe; data: string }> {
   for (let attempt = 1; ; attempt++) {
-    const data = join(dataDir, `try-${attempt}`)
+    const data = reuse ?? join(dataDir, `try-${attempt}`)
     try {
-      return await startServe(['--data', data, '--print-credentials'], {
-        LEADRELAY_ALLOW_PRIVATE_NETWORKS: 'true',
-        LEADRELAY_RETRY_SCHEDULE: '1s,1s',
-        LEADRELAY_RETRY_MAX_AGE: '4s',
-        LEADRELAY_ATTEMPT_TIMEOUT: '30s',
-        DATABASE_URL: '',
-      })
+      const serve = await startServe(
+        ['--data', data, '--print-credentials'],
+        {
+          LEADRELAY_ALLOW_PRIVATE_NETWORKS: 'true',
+          LEADRELAY_RETRY_SCHEDULE: '1s,1s',
+          LEADRELAY_RETRY_MAX_AGE: '4s',
+          LEADRELAY_ATTEMPT_TIMEOUT: '30s',
+          DATABASE_URL: '',
+        },
+        { startTimeoutMs: 90_000 },
+      )
+      return { serve, data }
     } catch (error) {
       if (attempt >= attempts) throw error
       console.warn(`serve did not start (attempt ${attempt}); trying again`)
@@ -69,15 +95,45 @@ async function startServeOn(dataDir: string, attempts = 3): Promise<RunningServe
   }
 }
 
+async function seed(
+  serve: RunningServe,
+  sinks: Readonly<Record<'okSink' | 'failingSink' | 'hangingSink', WebhookSink>>,
+): Promise<Seeded> {
+  const apiKey = serve.errorOutput().match(/API key:\s+(\S+)/)?.[1]
+  const ingestUrl = serve.errorOutput().match(/Ingest URL:\s+(\S+)/)?.[1]
+  if (!apiKey || !ingestUrl) throw new Error(`serve printed no credentials: ${serve.errorOutput()}`)
+  const started = performance.now()
+  const seeded = await seedPortal({
+    baseUrl: serve.url,
+    apiKey,
+    ingestUrl,
+    customers,
+    concurrency: Number(flags.concurrency),
+    endpoints: {
+      okUrl: sinks.okSink.url,
+      failingUrl: sinks.failingSink.url,
+      hangingUrl: sinks.hangingSink.url,
+      unreachableUrl: 'http://127.0.0.1:9',
+    },
+  })
+  const seconds = (performance.now() - started) / 1000
+  console.info(`seeded ${seeded.leadIds.length} leads over ${seededOffers.length} offers in ${seconds.toFixed(0)} s`)
+  return { apiKey, leadIds: seeded.leadIds, destinations: seeded.destinations, customers }
+}
+
 async function main() {
   ensurePortalBuilt()
-  const dataDir = createTempDir('leadrelay-portal-timings-')
+  const dataDir = flags.data
+    ? { path: resolve(flags.data), remove: () => undefined }
+    : createTempDir('leadrelay-portal-timings-')
+  const savedPath = join(dataDir.path, 'portal-timings.json')
+  const saved = existsSync(savedPath) ? (JSON.parse(readFileSync(savedPath, 'utf8')) as Seeded) : undefined
   const [okSink, failingSink, hangingSink] = await Promise.all([
     startWebhookSink(),
     startWebhookSink({ reply: { status: 500, body: '{"error":"database is down"}' } }),
     startWebhookSink({ reply: { hang: true } }),
   ])
-  const serve = await startServeOn(dataDir.path).catch(async (error: unknown) => {
+  const { serve, data } = await startServeOn(dataDir.path, saved?.data).catch(async (error: unknown) => {
     await Promise.all([okSink.close(), failingSink.close(), hangingSink.close()])
     dataDir.remove()
     throw error
@@ -88,27 +144,9 @@ async function main() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
   })
   try {
-    const apiKey = serve.errorOutput().match(/API key:\s+(\S+)/)?.[1]
-    const ingestUrl = serve.errorOutput().match(/Ingest URL:\s+(\S+)/)?.[1]
-    if (!apiKey || !ingestUrl) throw new Error(`serve printed no credentials: ${serve.errorOutput()}`)
-    const seedingStarted = performance.now()
-    const seeded = await seedPortal({
-      baseUrl: serve.url,
-      apiKey,
-      ingestUrl,
-      customers,
-      concurrency: Number(flags.concurrency),
-      endpoints: {
-        okUrl: okSink.url,
-        failingUrl: failingSink.url,
-        hangingUrl: hangingSink.url,
-        unreachableUrl: 'http://127.0.0.1:9',
-      },
-    })
-    const seedSeconds = (performance.now() - seedingStarted) / 1000
-    console.info(
-      `seeded ${seeded.leadIds.length} leads (${customers} customers) over ${seededOffers.length} offers in ${seedSeconds.toFixed(0)} s`,
-    )
+    const seeded = saved ?? (await seed(serve, { okSink, failingSink, hangingSink }))
+    if (flags.data && !saved) writeFileSync(savedPath, JSON.stringify({ ...seeded, data }))
+    const { apiKey } = seeded
 
     // The portal's CSP forbids eval, which a string predicate needs; the page itself is unchanged.
     const context = await browser.newContext({
@@ -122,7 +160,7 @@ async function main() {
     await page.goto(`${serve.url}/`)
     await page.evaluate(`sessionStorage.setItem('leadrelay.apiKey', ${JSON.stringify(apiKey)})`)
     await page.goto(`${serve.url}/leads`)
-    await page.getByRole('heading', { level: 1, name: 'Leads' }).waitFor()
+    await page.getByRole('heading', { level: 1, name: 'Leads' }).waitFor({ timeout: 120_000 })
 
     const pages = [
       ['Leads', '/leads'],
@@ -131,7 +169,7 @@ async function main() {
       ['Offers', '/offers'],
       ['Offer', `/offers/${seededOffers[0].id}`],
       ['Destinations', '/destinations'],
-      ['Destination', `/destinations/${seeded.destinations.crm}`],
+      ['Destination', `/destinations/${seeded.destinations.crm ?? ''}`],
       ['Deliveries', '/deliveries'],
       ['Settings', '/settings'],
     ] as const
@@ -139,7 +177,14 @@ async function main() {
     for (const [name, path] of pages) {
       await timeToShow(page, `${serve.url}${path}`)
       const times: number[] = []
-      for (let run = 0; run < runs; run++) times.push(await timeToShow(page, `${serve.url}${path}`))
+      for (let run = 0; run < runs; run++) {
+        const time = await timeToShow(page, `${serve.url}${path}`)
+        if (time !== undefined) times.push(time)
+      }
+      if (times.length === 0) {
+        rows.push(`| ${name.padEnd(12)} | not shown in 60 s |`)
+        continue
+      }
       rows.push(
         `| ${name.padEnd(12)} | ${median(times).toFixed(0).padStart(6)} ms | ${Math.max(...times)
           .toFixed(0)
