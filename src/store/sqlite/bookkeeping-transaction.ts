@@ -11,21 +11,22 @@ import type { Database } from '../schema.ts'
 import type { WriteTurn } from './write-turn.ts'
 
 export function sqliteBookkeepingTransaction(db: Kysely<Database>, turn?: WriteTurn): BookkeepingTransaction {
-  return async (work) => {
-    // In line with the ingest thread's commits (write-turn.ts) rather than polling for SQLite's lock against them.
-    const release = turn?.take()
-    try {
-      // The pragma belongs to the connection, and SQLite has one: nothing else runs on it until FULL is back.
-      return await db.connection().execute(async (connection) => {
+  return (work) =>
+    // The pragma belongs to the connection, and SQLite has one: nothing else runs on it until FULL is back.
+    db.connection().execute(async (connection) => {
+      // In line with the ingest thread's commits (write-turn.ts) rather than polling for SQLite's lock against them.
+      // Taken once this thread holds its connection: a second transaction of the same thread waits for the
+      // connection without blocking the thread, so the turn it would wait for is always another thread's.
+      const release = turn?.take()
+      try {
         await sql`pragma synchronous = normal`.execute(connection)
         try {
           return await connection.transaction().execute(work)
         } finally {
           await sql`pragma synchronous = full`.execute(connection)
         }
-      })
-    } finally {
-      release?.()
-    }
-  }
+      } finally {
+        release?.()
+      }
+    })
 }

@@ -1,5 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
+import { sql } from 'kysely'
 import { expect, test } from 'vitest'
+import { sqliteBookkeepingTransaction } from './bookkeeping-transaction.ts'
+import { openSqliteDatabase } from './open-database.ts'
+import { createSqliteKysely } from './sqlite-kysely.ts'
 import { adoptWriteTurn, writeTurnOf } from './write-turn.ts'
 
 /**
@@ -61,3 +68,29 @@ test('a turn never handed on is skipped after the longest wait, so a dead holder
   const later = turns.take()
   later()
 })
+
+test('two bookkeeping transactions of one thread at once: the second waits for the connection, not for a turn it cannot get', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'leadrelay-turns-'))
+  const file = join(dir, 'turns.db')
+  const database = openSqliteDatabase(file)
+  try {
+    // A turn that is never skipped within the test: waiting for one this thread holds would block it for good.
+    const transaction = sqliteBookkeepingTransaction(createSqliteKysely(database), writeTurnOf(file, 60_000))
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => {
+      open = resolve
+    })
+    const first = transaction(async (trx) => {
+      await sql`select 1`.execute(trx)
+      await gate
+      return 'first'
+    })
+    const second = transaction(async () => 'second')
+    // A timer fires only while the thread is free: blocked in a wait for its own turn, it never would.
+    setTimeout(open, 10)
+    expect(await Promise.all([first, second])).toEqual(['first', 'second'])
+  } finally {
+    database.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}, 20_000)
