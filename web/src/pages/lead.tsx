@@ -2,6 +2,7 @@
 
 import { useState } from 'react'
 import type { Customer, Delivery, Destination, ReplayResult } from '../api/types.ts'
+import { EraseCustomer } from '../components/erase-customer.tsx'
 import { LeadAlerts } from '../components/lead-alerts.tsx'
 import { ReplayStatus } from '../components/replay.tsx'
 import {
@@ -164,6 +165,7 @@ export function LeadPage({ leadId }: { leadId: string }) {
   const destinations = useLoad('destinations', () => api.listDestinations())
   const [replay, setReplay] = useState<ReplayResult>()
   const [replayError, setReplayError] = useState<string>()
+  const canErase = useCan('admin')
 
   async function replayOne(id: string) {
     setReplayError(undefined)
@@ -322,6 +324,7 @@ export function LeadPage({ leadId }: { leadId: string }) {
       </section>
 
       <LeadAlerts leadId={leadId} />
+      {canErase && <EraseCustomer api={api} email={data.customer.email} onErased={lead.reload} />}
     </>
   )
 }
