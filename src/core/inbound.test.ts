@@ -491,3 +491,21 @@ describe('empty leads throw LEAD_EMPTY', () => {
     expect(() => parseInboundLead(body, 'api')).not.toThrow()
   })
 })
+
+describe('NUL characters (U+0000) are dropped from lead text, never the lead', () => {
+  test('in fields, in customer values, and inside a CustomerInfo sent as a JSON string', () => {
+    const lead = parseInboundLead(
+      {
+        LeadSource: 'AzureMarketplace-INS|contoso.a\u0000',
+        Description: 'padded\u0000\u0000',
+        CustomerInfo: JSON.stringify({ FirstName: 'Jo\u0000hn', Email: 'john@contoso.com\u0000' }),
+      },
+      'microsoft',
+    )
+    expect(lead.leadSource).toBe('AzureMarketplace-INS|contoso.a')
+    expect(lead.description).toBe('padded')
+    expect(lead.customer).toEqual({ firstName: 'John', email: 'john@contoso.com' })
+    const own = parseInboundLead({ source: 'api', customer: { lastName: '\u0000Smith' } }, 'api')
+    expect(own.customer).toEqual({ lastName: 'Smith' })
+  })
+})

@@ -93,7 +93,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function asText(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined
-  if (typeof value === 'string') return value
+  // PostgreSQL text cannot hold U+0000, and in a lead's text it carries nothing: dropped, the lead kept. Here, not
+  // only at the HTTP edge, so lead files and Azure Table imports are covered too.
+  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value
   throw new AppError('LEAD_INVALID', `${field} must be a string`, { field })
 }
 

@@ -15,6 +15,7 @@ import { createAuthFailureLimiter, registerAuthFailureBrake } from './auth-failu
 import type { HttpDeps } from './deps.ts'
 import { registerJsonBodyParser } from './json-body.ts'
 import { notificationContacts } from './notification-contacts.ts'
+import { registerNullCharacterGuard } from './null-character-guard.ts'
 import { buildOpenApiDocument } from './openapi.ts'
 import { sendProblem } from './problem.ts'
 import { registerApiResponseHeaders, withApiResponseHeaders } from './response-headers.ts'
@@ -22,11 +23,13 @@ import { registerAlertRoutes } from './routes/alerts.ts'
 import { registerDeliveryRoutes } from './routes/deliveries.ts'
 import { registerDestinationRoutes } from './routes/destinations.ts'
 import { registerIngestRoutes } from './routes/ingest.ts'
+import { registerKeyRoutes } from './routes/keys.ts'
 import { registerLeadRoutes } from './routes/leads.ts'
 import { registerOfferRoutes } from './routes/offers.ts'
 import { registerPeopleRoutes } from './routes/people.ts'
 import { registerPrivacyRoutes } from './routes/privacy.ts'
 import { registerSignInRoutes } from './routes/sign-in.ts'
+import { registerSubscriptionRoutes } from './routes/subscriptions.ts'
 import { registerCrossSiteCheck } from './session-cookies.ts'
 import { parseWith } from './validate.ts'
 
@@ -91,6 +94,7 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
     for (const method of [route.method].flat()) routes.push({ method, url: route.url })
   })
   registerJsonBodyParser(app)
+  registerNullCharacterGuard(app)
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error))
   const portal = existsSync(`${portalDir}index.html`)
   app.setNotFoundHandler((request, reply) => {
@@ -173,7 +177,9 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
   })
   registerSignInRoutes(app, deps, people)
   registerPeopleRoutes(app, deps, people)
+  registerKeyRoutes(app, deps)
   registerPrivacyRoutes(app, deps)
+  registerSubscriptionRoutes(app, deps)
   return app
 }
 

@@ -257,6 +257,144 @@ describe('paths', () => {
   })
 })
 
+describe('NUL characters (U+0000, which PostgreSQL text cannot hold)', () => {
+  async function send(method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, body?: string, headers = {}) {
+    return t.server.app.inject({
+      method,
+      url,
+      headers: { ...bearer(t.tenant), ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+      ...(body !== undefined && { payload: body }),
+    })
+  }
+
+  test.each<[string, string, string]>([
+    ['GET', '/v1/leads/lead_%00', 'leadId'],
+    ['GET', '/v1/leads/lead_1%00/alerts', 'leadId'],
+    ['GET', '/v1/offers/contoso%00.a', 'offerId'],
+    ['PUT', '/v1/offers/contoso%00.a', 'offerId'],
+    ['POST', '/v1/offers/contoso%00.a/publish', 'offerId'],
+    ['GET', '/v1/destinations/dst_%00', 'destinationId'],
+    ['POST', '/v1/destinations/dst_%00/rotate-secrets', 'destinationId'],
+    ['GET', '/v1/destinations/dst_1/preview/lead_%00', 'leadId'],
+    ['GET', '/v1/deliveries/dlv_%00', 'deliveryId'],
+    ['POST', '/v1/deliveries/dlv_%00/retry', 'deliveryId'],
+    ['POST', '/v1/keys/key_%00/rotate', 'keyId'],
+    ['POST', '/ingest/microsoft/%00', 'token'],
+  ])('%s %s is VALIDATION_FAILED naming the path parameter', async (method, url, field) => {
+    const body = method === 'GET' ? undefined : method === 'POST' && url.startsWith('/ingest') ? lead() : '{}'
+    const response = await send(method as 'GET', url, body)
+    const problem = expectProblem(response, 400, 'VALIDATION_FAILED', field)
+    expect(problem.detail).toContain('U+0000')
+  })
+
+  test.each<[string, string]>([
+    ['/v1/leads?q=smith%00', 'q'],
+    ['/v1/leads?email=a%00%40contoso.com', 'email'],
+    ['/v1/deliveries?state=queued%00', 'state'],
+    ['/v1/leads?x%00=1', 'x\\u0000'],
+  ])('GET %s is VALIDATION_FAILED naming the query parameter', async (url, field) => {
+    expectProblem(await send('GET', url), 400, 'VALIDATION_FAILED', field)
+  })
+
+  test('an Idempotency-Key holding a NUL is refused before anything is stored', async () => {
+    const before = await t.store.countLeadEvents(t.tenant.tenant.id)
+    const response = await send('POST', '/v1/leads', lead(), { 'idempotency-key': 'key\u0000' })
+    expectProblem(response, 400, 'VALIDATION_FAILED', 'Idempotency-Key')
+    expect(await t.store.countLeadEvents(t.tenant.tenant.id)).toBe(before)
+  })
+
+  test('a Microsoft lead with NULs in its text is kept without them, and reads, lists and exports', async () => {
+    const email = `nul${Math.random().toString(36).slice(2)}@contoso.com`
+    const payload = JSON.stringify({
+      LeadSource: 'AzureMarketplace-INS|contoso.nul\u0000',
+      ActionCode: 'INS',
+      OfferTitle: 'Contoso\u0000 NUL',
+      Description: 'padded\u0000\u0000',
+      UserDetails: { FirstName: 'Jo\u0000hn', LastName: 'Smith\u0000', Email: `${email}\u0000`, Company: '\u0000' },
+      Extras: { 'note\u0000': ['a\u0000b', { deep: '\u0000' }] },
+    })
+    const response = await postLead(ingestPath(t.tenant), payload, { 'content-type': 'application/json' })
+    expect(response.statusCode).toBe(202)
+    const { leadId } = response.json()
+
+    const one = await send('GET', `/v1/leads/${leadId}`)
+    expect(one.statusCode).toBe(200)
+    expect(one.body).not.toContain('\\u0000')
+    const read = one.json()
+    expect(read.customer).toMatchObject({ firstName: 'John', lastName: 'Smith', email })
+    expect(read.offerName).toBe('contoso.nul')
+    expect(read.events[0]).toMatchObject({ description: 'padded', extra: { Extras: { note: ['ab', { deep: '' }] } } })
+    const list = await send('GET', `/v1/leads?email=${encodeURIComponent(email)}`)
+    expect(list.statusCode).toBe(200)
+    expect(list.json().items.map((item: { id: string }) => item.id)).toEqual([leadId])
+    const output = new PassThrough()
+    let text = ''
+    output.on('data', (chunk: Buffer) => {
+      text += chunk.toString()
+    })
+    await exportLeads(t.store, { tenantId: t.tenant.tenant.id, format: 'jsonl', output })
+    expect(text).toContain(email)
+
+    // The same lead sent again without the NULs is the same lead.
+    const again = await postLead(
+      ingestPath(t.tenant),
+      JSON.stringify({ LeadSource: 'AzureMarketplace-PLT|contoso.nul', UserDetails: { Email: email } }),
+      { 'content-type': 'application/json' },
+    )
+    expect(again.json().leadId).toBe(leadId)
+  })
+
+  test('a lead on the own API with NULs in its description and a customer field is kept without them', async () => {
+    const email = `api${Math.random().toString(36).slice(2)}@contoso.com`
+    const response = await postLead(
+      '/v1/leads',
+      JSON.stringify({
+        LeadSource: 'AzureMarketplace-INS|contoso.a',
+        description: 'from\u0000 the API',
+        customer: { email, firstName: 'Ann\u0000' },
+      }),
+      { 'content-type': 'application/json' },
+    )
+    expect(response.statusCode).toBe(202)
+    const read = (await send('GET', `/v1/leads/${response.json().leadId}`)).json()
+    expect(read.customer).toMatchObject({ email, firstName: 'Ann' })
+    expect(read.events[0].description).toBe('from the API')
+  })
+
+  test.each<[string, string, unknown, string]>([
+    ['PUT', '/v1/offers/contoso.nul-title', { title: 'Contoso\u0000' }, 'title'],
+    ['PUT', '/v1/offers/contoso.nul-alias', { title: 'Contoso', aliases: ['ok', 'b\u0000'] }, 'aliases.1'],
+    ['POST', '/v1/destinations', { kind: 'webhook', name: 'hook\u0000', config: { url: 'https://x.example' } }, 'name'],
+    [
+      'POST',
+      '/v1/destinations',
+      { kind: 'webhook', name: 'hook', config: { url: 'https://x.example', headers: { 'X-Tag': 'a\u0000' } } },
+      'config.headers.X-Tag',
+    ],
+    ['POST', '/v1/keys', { name: 'script\u0000', scopes: ['read'] }, 'name'],
+    ['PUT', '/v1/tenant/notifications', { emails: ['ops\u0000@contoso.com'] }, 'emails.0'],
+    ['PUT', '/v1/routes/default', { destinations: ['dst_\u0000'] }, 'destinations.0'],
+    ['POST', '/v1/deliveries/replay', { ids: ['dlv_\u0000'] }, 'ids.0'],
+  ])(
+    '%s %s with a NUL in a body field is VALIDATION_FAILED naming it, nothing stored',
+    async (method, url, body, field) => {
+      const offersBefore = (await send('GET', '/v1/offers')).body
+      const destinationsBefore = (await send('GET', '/v1/destinations')).body
+      const keysBefore = (await send('GET', '/v1/keys')).body
+      const problem = expectProblem(
+        await send(method as 'PUT', url, JSON.stringify(body)),
+        400,
+        'VALIDATION_FAILED',
+        field,
+      )
+      expect(problem.detail).toContain('U+0000')
+      expect((await send('GET', '/v1/offers')).body).toBe(offersBefore)
+      expect((await send('GET', '/v1/destinations')).body).toBe(destinationsBefore)
+      expect((await send('GET', '/v1/keys')).body).toBe(keysBefore)
+    },
+  )
+})
+
 describe('API answers are not cached or sniffed', () => {
   test.each<[string, string, string, Record<string, string>, string | undefined]>([
     ['a lead received', 'POST', '/v1/leads', { 'content-type': 'application/json' }, 'lead'],
