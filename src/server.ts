@@ -6,6 +6,7 @@ import type { SecretSealer } from './core/ports.ts'
 import { createDeliveryRuntime, type DeliveryRuntimeDeps } from './delivery/delivery-runtime.ts'
 import { startDeliveryThread } from './delivery/delivery-thread.ts'
 import type { DeliveryWorker } from './delivery/worker.ts'
+import { createNodeHttpClient } from './destinations/http-client-node.ts'
 import { createApp } from './http/app.ts'
 import { createAuthenticator } from './http/auth.ts'
 import { registerMetricsRoute } from './http/routes/metrics.ts'
@@ -14,6 +15,9 @@ import { createMetrics } from './metrics/metrics.ts'
 import { createInvitationMailer } from './notifications/invitation-mailer.ts'
 import { createDestinationService, type DestinationService } from './services/destinations.ts'
 import { createIngestService, type IngestService } from './services/ingest.ts'
+import { createSubscriptionService, type SubscriptionService } from './services/subscriptions.ts'
+import { createFulfillmentClient } from './subscriptions/fulfillment-client.ts'
+import { createSubscriptionPoller } from './subscriptions/subscription-poller.ts'
 import { version } from './version.ts'
 
 /**
@@ -38,6 +42,8 @@ export interface Server {
   readonly sealer: SecretSealer
   /** The in-process alert dispatcher: running with placement `in-process`; tests drive it with their clock. */
   readonly alerts: AlertDispatcher
+  /** Marketplace subscriptions; polled on the schedule only in `serve` (placement `thread`), on demand everywhere. */
+  readonly subscriptions: SubscriptionService
   /** Stops taking requests, commits what was accepted, stops the worker. Does not close the store. */
   close(): Promise<void>
 }
@@ -72,6 +78,25 @@ export function createServer(deps: ServerDeps): Server {
     checkTimeoutMs: deps.config.worker.attemptTimeoutMs,
     onReplay: wakeWorker,
   })
+  const subscriptions = createSubscriptionService({
+    store: deps.store,
+    ingest,
+    sealer: runtime.sealer,
+    clock: deps.clock,
+    client: createFulfillmentClient({
+      http: deps.http ?? createNodeHttpClient({ allowPrivateNetworks: deps.config.allowPrivateNetworks }),
+      clock: deps.clock,
+      loginUrl: deps.config.subscriptions.loginUrl,
+      apiUrl: deps.config.subscriptions.apiUrl,
+    }),
+    log,
+  })
+  // Beside the ingest service it records through; tests (other placements) poll on demand with their clock.
+  const subscriptionPoller = createSubscriptionPoller({
+    service: subscriptions,
+    intervalMs: placement === 'thread' ? deps.config.subscriptions.pollIntervalMs : 0,
+    log,
+  })
   const app = createApp(
     {
       store: deps.store,
@@ -89,6 +114,7 @@ export function createServer(deps: ServerDeps): Server {
       sealer: runtime.sealer,
       ...(deps.config.smtp && { sendInvitation: createInvitationMailer(deps.config.smtp, log) }),
       alertDispatcher: runtime.alerts,
+      subscriptions,
       deliveryWindows: thread ? () => thread.windows() : () => runtime.worker.windows(),
     },
     {
@@ -122,8 +148,10 @@ export function createServer(deps: ServerDeps): Server {
     worker: runtime.worker,
     sealer: runtime.sealer,
     alerts: runtime.alerts,
+    subscriptions,
     async close() {
       closing = true
+      await subscriptionPoller.stop()
       await app.close()
       await ingest.drain()
       await runtime.worker.stop()

@@ -29,6 +29,7 @@ import { offersPublishCommand } from './commands/offers-publish.ts'
 import { retentionRunCommand } from './commands/retention-run.ts'
 import { secretsRotateCommand } from './commands/secrets-rotate.ts'
 import { serveCommand } from './commands/serve.ts'
+import { subscriptionsPollCommand } from './commands/subscriptions-poll.ts'
 import { tenantsCreateCommand } from './commands/tenants-create.ts'
 import { workerCommand } from './commands/worker.ts'
 
@@ -49,6 +50,7 @@ export const commands: readonly Command[] = [
   deliveriesReplayCommand,
   alertsListCommand,
   alertsTestCommand,
+  subscriptionsPollCommand,
   customersEraseCommand,
   retentionRunCommand,
   secretsRotateCommand,

@@ -2,7 +2,15 @@
 
 import { createHash } from 'node:crypto'
 import { type Customer, type CustomerField, customerFields, normaliseCustomer } from './customer.ts'
-import { type ActionMeanings, defaultActionMeanings, meaningOf, nextStage, type Stage, stageRank } from './funnel.ts'
+import {
+  type ActionMeanings,
+  defaultActionMeanings,
+  isSubscriptionStage,
+  meaningOf,
+  nextStage,
+  type Stage,
+  stageRank,
+} from './funnel.ts'
 import type { InboundFormat, IncomingLead } from './inbound.ts'
 import { canonicalAction, canonicalSource, parseLeadSource } from './lead-source.ts'
 import { isTestLead } from './test-lead.ts'
@@ -83,6 +91,8 @@ export interface LeadState {
   readonly doNotContactAt?: number
   /** When the customer last acted themself, if ever. */
   readonly customerActedAt?: number
+  /** When the newest subscription status (customer, suspended, churned) happened, if any. */
+  readonly subscriptionStageAt?: number
   readonly isTest: boolean
   /** The newest non-empty value of each field. */
   readonly customer: Customer
@@ -122,11 +132,16 @@ export function applyEvent(state: LeadState | undefined, event: LeadEventDraft):
   const customerActedAt = laterOf(state?.customerActedAt, event.byCustomer ? at : undefined)
   const doNotContact =
     doNotContactAt !== undefined && (customerActedAt === undefined || doNotContactAt > customerActedAt)
+  // Subscription statuses compare with each other only: a lead event newer than a status must not make it stale.
+  const isSubscription = isSubscriptionStage(event.stage)
+  const subscriptionIsNewest = state?.subscriptionStageAt === undefined || at >= state.subscriptionStageAt
+  const subscriptionStageAt = laterOf(state?.subscriptionStageAt, isSubscription ? at : undefined)
   return {
-    stage: state ? nextStage(state.stage, event.stage, isNewest) : event.stage,
+    stage: state ? nextStage(state.stage, event.stage, subscriptionIsNewest) : event.stage,
     doNotContact,
     ...(doNotContactAt !== undefined && { doNotContactAt }),
     ...(customerActedAt !== undefined && { customerActedAt }),
+    ...(subscriptionStageAt !== undefined && { subscriptionStageAt }),
     isTest: (state?.isTest ?? false) || event.isTest,
     customer: customer as Customer,
     eventCount: (state?.eventCount ?? 0) + 1,

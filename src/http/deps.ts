@@ -8,6 +8,7 @@ import type { WindowView } from '../delivery/destination-limits.ts'
 import type { DestinationService } from '../services/destinations.ts'
 import type { IngestService } from '../services/ingest.ts'
 import type { InvitationMailer } from '../services/people.ts'
+import type { SubscriptionService } from '../services/subscriptions.ts'
 import type { Store } from '../store/types.ts'
 import type { Authenticator } from './auth.ts'
 
@@ -28,4 +29,6 @@ export interface HttpDeps {
   readonly sendInvitation?: InvitationMailer
   /** Sends test alerts and is woken by a replay; absent: alert tests answer NOT_READY. */
   readonly alertDispatcher?: Pick<AlertDispatcher, 'sendTest' | 'wake'>
+  /** Marketplace subscriptions (docs/decisions/0010); absent: their routes answer NOT_READY. */
+  readonly subscriptions?: SubscriptionService
 }

@@ -23,6 +23,7 @@ import { funnelQuery, leadExportQuery, leadListQuery } from './routes/leads.ts'
 import { offerBody } from './routes/offers.ts'
 import { tenantSignInInput } from './routes/people.ts'
 import { customerErasureQuery, retentionInput } from './routes/privacy.ts'
+import { subscriptionSourceInput } from './routes/subscriptions.ts'
 
 const customerSchema = {
   type: 'object',
@@ -398,6 +399,26 @@ function managementPaths() {
     "Set retention (audited): attempts older than attemptsDays deleted, the events of leads idle for leadEventsIdleMonths reduced to their merged lead, audit entries older than auditMonths deleted; applied by the worker's next retention run (docs/privacy.md)",
     { body: retentionInput },
   )
+  add(
+    'get',
+    '/v1/subscription-source',
+    "The tenant's marketplace subscription source: its Entra app (never the secret) and the last poll's outcome",
+  )
+  add(
+    'put',
+    '/v1/subscription-source',
+    'Set the Entra app Leadrelay reads SaaS subscriptions with (read only; the secret is sealed and never shown); audited',
+    { body: subscriptionSourceInput },
+  )
+  add('delete', '/v1/subscription-source', 'Stop reading SaaS subscriptions; what was recorded stays', {
+    status: 204,
+  })
+  add(
+    'post',
+    '/v1/subscription-source/poll',
+    'Read the SaaS subscriptions now: each new subscription, status, plan or quantity change becomes a lead event (docs/decisions/0010)',
+  )
+  add('get', '/v1/leads/{leadId}/subscriptions', "The lead's SaaS subscriptions: plan, quantity, status and term")
   return paths
 }
 

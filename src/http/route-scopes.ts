@@ -19,6 +19,7 @@ export const routeScopes: Readonly<Record<string, ApiKeyScope>> = {
   'GET /v1/tenant/retention': 'read',
   'GET /v1/leads': 'read',
   'GET /v1/leads/:leadId': 'read',
+  'GET /v1/leads/:leadId/subscriptions': 'read',
   'GET /v1/leads/export.csv': 'read',
   'GET /v1/funnel': 'read',
   'GET /v1/offers': 'read',
@@ -77,6 +78,11 @@ export const routeScopes: Readonly<Record<string, ApiKeyScope>> = {
   'DELETE /v1/customers': 'admin',
   // Retention decides what is deleted, for every lead of the tenant.
   'PUT /v1/tenant/retention': 'admin',
+  // The publisher's Entra app reads every SaaS subscription of their offers.
+  'GET /v1/subscription-source': 'admin',
+  'PUT /v1/subscription-source': 'admin',
+  'DELETE /v1/subscription-source': 'admin',
+  'POST /v1/subscription-source/poll': 'admin',
   'GET /v1/tenant/sign-in': 'admin',
   'PUT /v1/tenant/sign-in': 'admin',
   'GET /v1/people': 'admin',

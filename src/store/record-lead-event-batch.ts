@@ -29,6 +29,7 @@ const updatedLeadColumns = [
   'do_not_contact',
   'do_not_contact_at',
   'customer_acted_at',
+  'subscription_stage_at',
   'is_test',
   'first_name',
   'last_name',

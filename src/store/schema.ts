@@ -63,6 +63,8 @@ export interface Database {
     do_not_contact: number
     do_not_contact_at: number | null
     customer_acted_at: number | null
+    /** When the newest subscription status (customer, suspended, churned) happened; decision 0010. */
+    subscription_stage_at: number | null
     is_test: number
     first_name: string | null
     last_name: string | null

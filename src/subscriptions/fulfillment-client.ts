@@ -133,13 +133,18 @@ export function createFulfillmentClient(deps: FulfillmentClientDeps): Fulfillmen
           url,
           headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
           timeoutMs,
+          // A page holds up to a hundred subscriptions of about a kilobyte each.
+          maxResponseBytes: 8 * 1024 * 1024,
         })
       } catch (error) {
         if (retries++ >= maxRetries) throw error
         await sleep(1000 * 2 ** Math.min(retries, 5))
         continue
       }
-      if (response.status === 200) return parseJson(response, 'The subscriptions API')
+      if (response.status === 200) {
+        if (response.truncated) throw new FulfillmentError('A page of subscriptions was larger than 8 MiB')
+        return parseJson(response, 'The subscriptions API')
+      }
       if (response.status === 401 && !refreshed) {
         // The token expired or was revoked early: one fresh token, then the same page again.
         refreshed = true

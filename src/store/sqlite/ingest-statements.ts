@@ -15,6 +15,7 @@ const leadStateColumns = [
   'do_not_contact',
   'do_not_contact_at',
   'customer_acted_at',
+  'subscription_stage_at',
   'is_test',
   'first_name',
   'last_name',

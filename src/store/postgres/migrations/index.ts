@@ -9,6 +9,7 @@ import * as alerts from './0007-alerts.ts'
 import * as people from './0008-people.ts'
 import * as privacy from './0009-privacy.ts'
 import * as subscriptions from './0010-subscriptions.ts'
+import * as subscriptionStageTime from './0011-subscription-stage-time.ts'
 
 export const postgresMigrations: readonly Migration[] = [
   { version: 1, ...init },
@@ -21,4 +22,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 8, ...people },
   { version: 9, ...privacy },
   { version: 10, ...subscriptions },
+  { version: 11, ...subscriptionStageTime },
 ]

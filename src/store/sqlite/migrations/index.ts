@@ -8,6 +8,7 @@ import * as alerts from './0006-alerts.ts'
 import * as people from './0007-people.ts'
 import * as privacy from './0008-privacy.ts'
 import * as subscriptions from './0009-subscriptions.ts'
+import * as subscriptionStageTime from './0010-subscription-stage-time.ts'
 
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, ...init },
@@ -19,4 +20,5 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 7, ...people },
   { version: 8, ...privacy },
   { version: 9, ...subscriptions },
+  { version: 10, ...subscriptionStageTime },
 ]
