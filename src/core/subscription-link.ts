@@ -164,6 +164,9 @@ export function subscriptionIdempotencyKey(subscription: MarketplaceSubscription
 }
 
 /**
+ * The body is the same whenever the key is (how the lead was found is left out: after a crash the subscription's own
+ * new lead is found by email), so a poll repeated after a crash is a duplicate, never an idempotency conflict.
+ *
  * The event a subscription's current state records, or undefined when an earlier poll saw the same status, plan and
  * quantity (nothing happened). The first sight of a subscription, a status change, a plan change and a quantity
  * change each record one; the changes are named in the description and in `subscriptionChange`.
@@ -218,7 +221,6 @@ export function subscriptionEventOf(
         ...(subscription.quantity !== undefined && { quantity: subscription.quantity }),
         ...(subscription.term && { term: subscription.term }),
         isFreeTrial: subscription.isFreeTrial,
-        linkedBy: link.reason,
       },
       ...(Object.keys(changes).length > 0 && { subscriptionChange: changes }),
     },

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { systemClock } from '../../src/core/ports.ts'
 import { createNodeHttpClient } from '../../src/destinations/http-client-node.ts'
@@ -18,8 +19,8 @@ let service: SubscriptionService
 let waits: number[]
 
 beforeEach(async () => {
-  t = await startTestServer()
   fake = await startSaasFulfillmentFake({ app, pageSize: 2 })
+  t = await startTestServer({ LEADRELAY_ENTRA_LOGIN_URL: fake.url, LEADRELAY_MARKETPLACE_API_URL: fake.url })
   waits = []
   const client = createFulfillmentClient({
     http: createNodeHttpClient({ allowPrivateNetworks: true }),
@@ -184,5 +185,66 @@ describe('polling the SaaS Fulfillment API', () => {
     expect(summary.error).toMatch(/401.*invalid_client/)
     expect(await eventCount()).toBe(before)
     expect((await service.getSource(t.tenant.tenant.id))?.lastPollError).toMatch(/invalid_client/)
+  })
+
+  test('a crash after the commit and before the subscription was remembered: the same keys, no second event', async () => {
+    fake.add({ emailId: 'a@example.com', saasSubscriptionStatus: 'Subscribed' })
+    fake.add({ emailId: 'b@example.com', saasSubscriptionStatus: 'Unsubscribed' })
+    fake.add({ emailId: 'c@example.com', saasSubscriptionStatus: 'Suspended' })
+    await service.poll(t.tenant.tenant.id)
+    const before = await eventCount()
+    if (t.store.capabilities.dialect !== 'sqlite') return
+    // What a crash between the event's commit and `putSubscription` leaves: events without remembered subscriptions.
+    const db = new Database(`${t.dataDir}/leadrelay.db`)
+    db.prepare('delete from subscriptions').run()
+    db.close()
+    const again = await service.poll(t.tenant.tenant.id)
+    expect(again).toMatchObject({ read: 3, recorded: 0, duplicates: 3 })
+    expect(await eventCount()).toBe(before)
+  })
+})
+
+describe('the subscription source API', () => {
+  test('the secret is write-only; a poll on demand; a lead shows its subscription', async () => {
+    const headers = bearer(t.tenant)
+    const source = await t.server.app.inject({ method: 'GET', url: '/v1/subscription-source', headers })
+    expect(source.statusCode).toBe(200)
+    expect(source.json()).toMatchObject({ entraTenantId: app.tenantId, clientId: app.clientId, hasSecret: true })
+    expect(source.body).not.toContain(app.clientSecret)
+    expect((await t.rawContents()).includes(app.clientSecret)).toBe(false)
+    // An edit without the secret keeps it.
+    const edited = await t.server.app.inject({
+      method: 'PUT',
+      url: '/v1/subscription-source',
+      headers,
+      payload: { entraTenantId: app.tenantId, clientId: app.clientId },
+    })
+    expect(edited.statusCode).toBe(200)
+    const bad = await t.server.app.inject({
+      method: 'PUT',
+      url: '/v1/subscription-source',
+      headers,
+      payload: { entraTenantId: 'contoso', clientId: app.clientId },
+    })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.headers['content-type']).toContain('application/problem+json')
+
+    const subscription = fake.add({ emailId: 'ann@example.com', planId: 'gold', quantity: 3 })
+    const poll = await t.server.app.inject({ method: 'POST', url: '/v1/subscription-source/poll', headers })
+    expect(poll.statusCode).toBe(200)
+    expect(poll.json()).toMatchObject({ read: 1, recorded: 1 })
+    const leadId = (await t.store.getSubscriptions(t.tenant.tenant.id, [subscription.id])).get(subscription.id)?.leadId
+    const listed = await t.server.app.inject({ method: 'GET', url: `/v1/leads/${leadId}/subscriptions`, headers })
+    expect(listed.json().items).toEqual([
+      expect.objectContaining({
+        id: subscription.id,
+        status: 'Subscribed',
+        planId: 'gold',
+        quantity: 3,
+        offer: 'contoso.crm',
+        termStart: subscription.term.startDate,
+        termEnd: subscription.term.endDate,
+      }),
+    ])
   })
 })

@@ -16,14 +16,18 @@ export const hubspotLifecycleOrder = [
   'evangelist',
 ] as const
 
-/** Funnel stages that set a lifecycle stage; `unclassified` and `do_not_contact` never do. */
-export const lifecycleFunnelStages = ['trial', 'initial_interest', 'active'] as const
+/**
+ * Funnel stages that set a lifecycle stage; `unclassified` and `do_not_contact` never do. `customer` also stands for
+ * a suspended or churned subscription: they were customers, and HubSpot's lifecycle stage does not move backwards.
+ */
+export const lifecycleFunnelStages = ['trial', 'initial_interest', 'active', 'customer'] as const
 export type LifecycleFunnelStage = (typeof lifecycleFunnelStages)[number]
 
 export const defaultLifecycleStages: Readonly<Record<LifecycleFunnelStage, string | null>> = {
   trial: 'lead',
   initial_interest: 'marketingqualifiedlead',
   active: 'salesqualifiedlead',
+  customer: 'customer',
 }
 
 /** Properties the connector sets itself from settings; a configured property may not be one of these. */
@@ -68,6 +72,7 @@ export const hubspotConfigSchema = z
         trial: optionValue.nullable().default(defaultLifecycleStages.trial),
         initial_interest: optionValue.nullable().default(defaultLifecycleStages.initial_interest),
         active: optionValue.nullable().default(defaultLifecycleStages.active),
+        customer: optionValue.nullable().default(defaultLifecycleStages.customer),
       })
       .prefault({})
       .meta({

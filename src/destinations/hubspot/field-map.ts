@@ -4,7 +4,7 @@
  */
 
 import { DeliveryError } from '../../core/errors.ts'
-import { type Stage, stageRank } from '../../core/funnel.ts'
+import { isSubscriptionStage, type Stage, stageRank } from '../../core/funnel.ts'
 import {
   applyFieldMap,
   type FieldMap,
@@ -57,7 +57,8 @@ export function furthestStage(snapshot: LeadSnapshot): Stage {
 export function lifecycleStageOf(snapshot: LeadSnapshot, config: HubSpotConfig): string | undefined {
   const stage = furthestStage(snapshot)
   if (stageRank[stage] === 0) return undefined
-  return config.lifecycleStages[stage as LifecycleFunnelStage] ?? undefined
+  const key = isSubscriptionStage(stage) ? 'customer' : stage
+  return config.lifecycleStages[key as LifecycleFunnelStage] ?? undefined
 }
 
 /** Keeps the newest lines of a long history, so the property holds what happened last. */
@@ -92,7 +93,8 @@ export function mappedPropertyNames(config: HubSpotConfig): string[] {
   const fromSettings = [
     config.lifecycleStages.trial !== null ||
     config.lifecycleStages.initial_interest !== null ||
-    config.lifecycleStages.active !== null
+    config.lifecycleStages.active !== null ||
+    config.lifecycleStages.customer !== null
       ? 'lifecyclestage'
       : undefined,
     config.leadStatus !== undefined || config.doNotContactLeadStatus !== undefined ? 'hs_lead_status' : undefined,

@@ -69,7 +69,12 @@ describe('settings', () => {
     expect(hubspotConfigSchema.parse({})).toEqual({
       baseUrl: 'https://api.hubapi.com',
       timeoutMs: 15_000,
-      lifecycleStages: { trial: 'lead', initial_interest: 'marketingqualifiedlead', active: 'salesqualifiedlead' },
+      lifecycleStages: {
+        trial: 'lead',
+        initial_interest: 'marketingqualifiedlead',
+        active: 'salesqualifiedlead',
+        customer: 'customer',
+      },
       accountTimeZone: 'UTC',
       requestsPer10Seconds: 80,
     })
@@ -94,7 +99,12 @@ describe('settings', () => {
 
   test('custom lifecycle stages (numeric ids) and null are accepted', () => {
     const parsed = config({ lifecycleStages: { trial: null, initial_interest: '1234567', active: 'customer' } })
-    expect(parsed.lifecycleStages).toEqual({ trial: null, initial_interest: '1234567', active: 'customer' })
+    expect(parsed.lifecycleStages).toEqual({
+      trial: null,
+      initial_interest: '1234567',
+      active: 'customer',
+      customer: 'customer',
+    })
   })
 })
 
@@ -152,6 +162,9 @@ describe('field map', () => {
     [['initial_interest', 'do_not_contact'], 'initial_interest', 'marketingqualifiedlead'],
     [['do_not_contact'], 'do_not_contact', undefined],
     [['unclassified'], 'unclassified', undefined],
+    // A marketplace subscription: a customer, and still one in HubSpot once suspended or cancelled.
+    [['initial_interest', 'customer'], 'customer', 'customer'],
+    [['customer', 'churned'], 'customer', 'customer'],
   ])('events %j → furthest %s → lifecyclestage %s', (stages, furthest, lifecycle) => {
     // The lead row says `trial` on purpose: the events decide when they went further.
     const events = stages.map((stage, i) => event(`evt_${i}`, t0 + i, 'X', stage))
