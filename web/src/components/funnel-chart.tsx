@@ -111,7 +111,8 @@ export function FunnelChart({ report }: { report: FunnelReport }) {
         <figcaption id="funnel-reached-caption">
           <h2>Trial → initial interest → active</h2>
           <p className="hint">
-            Customers who reached each step (or a later one) in the period; test leads are not counted.
+            Trial: customers who had a test drive. Later steps: customers who reached the step or a later one. In the
+            period, test leads not counted.
           </p>
         </figcaption>
         <Bars id="funnel-reached" title="Customers reaching each step" bars={steps} />
