@@ -96,3 +96,18 @@ describe('ruleCovers', () => {
     expect(ruleCovers(rule().criteria, change(undefined, 'active', { source: undefined, customer: {} }))).toBe(true)
   })
 })
+
+describe('subscription stages', () => {
+  test('customer fires once a lead buys; suspended is past it, so it does not fire again', () => {
+    expect(fired([rule({ stage: 'customer' })], change('active', 'customer'))).toEqual(['customer'])
+    expect(fired([rule({ stage: 'customer' })], change('customer', 'suspended'))).toEqual([])
+    // Buying is also reaching active.
+    expect(fired([rule({ stage: 'active' })], change('initial_interest', 'customer'))).toEqual(['active'])
+  })
+
+  test('churned fires when the customer leaves, not for other subscription stages', () => {
+    expect(fired([rule({ stage: 'churned' })], change('customer', 'churned'))).toEqual(['churned'])
+    expect(fired([rule({ stage: 'churned' })], change('active', 'suspended'))).toEqual([])
+    expect(fired([rule({ stage: 'churned' })], change('churned', 'churned'))).toEqual([])
+  })
+})
