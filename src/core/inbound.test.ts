@@ -507,5 +507,9 @@ describe('NUL characters (U+0000) are dropped from lead text, never the lead', (
     expect(lead.customer).toEqual({ firstName: 'John', email: 'john@contoso.com' })
     const own = parseInboundLead({ source: 'api', customer: { lastName: '\u0000Smith' } }, 'api')
     expect(own.customer).toEqual({ lastName: 'Smith' })
+    // An idempotency key is never altered into another one: it stays as sent, for its own check to refuse.
+    expect(parseInboundLead({ eventId: 'evt\u00001', LeadSource: 'AzureMarketplace' }, 'api').eventId).toBe(
+      'evt\u00001',
+    )
   })
 })

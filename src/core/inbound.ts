@@ -91,11 +91,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/**
+ * PostgreSQL text cannot hold U+0000, and in a lead's text it carries nothing (senders pad C strings with it): it is
+ * dropped and the lead kept, whichever way the lead came (HTTP, a file, Azure Table).
+ */
+function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text
+}
+
 function asText(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined
-  // PostgreSQL text cannot hold U+0000, and in a lead's text it carries nothing: dropped, the lead kept. Here, not
-  // only at the HTTP edge, so lead files and Azure Table imports are covered too.
-  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value
+  if (typeof value === 'string') return value
   throw new AppError('LEAD_INVALID', `${field} must be a string`, { field })
 }
 
@@ -126,7 +132,7 @@ function parseCustomer(value: unknown, field: string): RawCustomer {
     const target = lookup(customerFieldAliases, keyOf(name))
     if (!target) continue
     const text = asText(raw, `${field}.${name}`)
-    if (text !== undefined) customer[target] = text
+    if (text !== undefined) customer[target] = withoutNul(text)
   }
   return customer
 }
@@ -155,7 +161,8 @@ export function parseInboundLead(body: unknown, format: InboundFormat): Incoming
       }
     } else {
       const text = asText(value, name)?.trim()
-      if (text) lead[target] = text
+      // An eventId is an idempotency key: checked as sent (printable ASCII only), never altered into another one.
+      if (text) lead[target] = target === 'eventId' ? text : withoutNul(text)
     }
   }
   if (typeof lead.eventId === 'string' && lead.eventId.length > 200) {

@@ -296,14 +296,7 @@ describe('NUL characters (U+0000, which PostgreSQL text cannot hold)', () => {
     expectProblem(await send('GET', url), 400, 'VALIDATION_FAILED', field)
   })
 
-  test('an Idempotency-Key holding a NUL is refused before anything is stored', async () => {
-    const before = await t.store.countLeadEvents(t.tenant.tenant.id)
-    const response = await send('POST', '/v1/leads', lead(), { 'idempotency-key': 'key\u0000' })
-    expectProblem(response, 400, 'VALIDATION_FAILED', 'Idempotency-Key')
-    expect(await t.store.countLeadEvents(t.tenant.tenant.id)).toBe(before)
-  })
-
-  test('a Microsoft lead with NULs in its text is kept without them, and reads, lists and exports', async () => {
+  test('a Microsoft lead with NULs in its text is kept without them in its text, and reads, lists and exports', async () => {
     const email = `nul${Math.random().toString(36).slice(2)}@contoso.com`
     const payload = JSON.stringify({
       LeadSource: 'AzureMarketplace-INS|contoso.nul\u0000',
@@ -319,11 +312,12 @@ describe('NUL characters (U+0000, which PostgreSQL text cannot hold)', () => {
 
     const one = await send('GET', `/v1/leads/${leadId}`)
     expect(one.statusCode).toBe(200)
-    expect(one.body).not.toContain('\\u0000')
     const read = one.json()
     expect(read.customer).toMatchObject({ firstName: 'John', lastName: 'Smith', email })
     expect(read.offerName).toBe('contoso.nul')
-    expect(read.events[0]).toMatchObject({ description: 'padded', extra: { Extras: { note: ['ab', { deep: '' }] } } })
+    expect(read.events[0]).toMatchObject({ description: 'padded', offerTitle: 'Contoso NUL' })
+    // What Leadrelay keeps as JSON only, it keeps as sent.
+    expect(read.events[0].extra).toEqual({ Extras: { 'note\u0000': ['a\u0000b', { deep: '\u0000' }] } })
     const list = await send('GET', `/v1/leads?email=${encodeURIComponent(email)}`)
     expect(list.statusCode).toBe(200)
     expect(list.json().items.map((item: { id: string }) => item.id)).toEqual([leadId])
