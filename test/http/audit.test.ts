@@ -57,7 +57,7 @@ describe('the audit log', () => {
     expect(entries.map((entry) => entry.action)).not.toContain('offer.published')
     const failure = entries.find((entry) => entry.action === 'offer.publish_failed')
     expect(failure).toMatchObject({ target: 'contoso.crm', targetName: 'Contoso CRM' })
-    const [failedCheck] = failure?.detail?.failed as { destinationId: string; name: string; reason: string }[]
+    const [failedCheck] = (failure?.detail?.failed ?? []) as { destinationId: string; name: string; reason: string }[]
     expect(failedCheck).toMatchObject({ destinationId: id, name: 'CRM hook', step: 'verify', status: 500 })
     expect(failedCheck?.reason).toMatch(/500/)
 

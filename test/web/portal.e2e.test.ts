@@ -434,7 +434,10 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('button', { name: 'Save contacts' }).click()
       await page.getByText('Saved.').waitFor()
       expect((await api('/v1/tenant/notifications')).emails).toEqual(['ops@contoso.com', 'sales@contoso.com'])
-      await page.getByRole('cell', { name: /Deliveries replayed/ }).first().waitFor()
+      await page
+        .getByRole('cell', { name: /Deliveries replayed/ })
+        .first()
+        .waitFor()
       await shot('settings')
     })
 
