@@ -141,6 +141,8 @@ describe('scopes', () => {
 
 describe('named keys', () => {
   test('are listed with name, scopes and a hint, never the secret; the secret is shown once', async () => {
+    // Oldest first: created a second after the tenant's key (ids made in one millisecond sort at random).
+    t.clock.advance(1000)
     const created = await createKey('crm script', ['ingest', 'read'])
     expect(created.key).toMatch(/^lr_key_/)
     const listed = await call(admin(), 'GET', '/v1/keys')
