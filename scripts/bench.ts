@@ -5,12 +5,15 @@
  * Prints them, PASS/MISS per target, and writes docs/benchmarks.md.
  *
  *   npm run bench -- [--duration 10] [--warmup 2] [--connections 50] [--store sqlite|postgres] [--cpu-prof <dir>]
- *                    [--peers | --no-peers] [--only together|ingest|end-to-end|runtime] [--no-write]
+ *                    [--peers | --no-peers] [--only together|ingest|end-to-end|runtime] [--no-write] [--retention]
  *
  * --peers (the default when Node-RED can be installed here) measures the peer; --no-peers leaves it out. --only runs
  * one part. --no-write (implied by --only) leaves docs/benchmarks.md as it is: for runs on a busy machine. The runtime
  * part (scripts/bench/runtime.ts) packs and installs the package and compares its start-up, idle memory and CLI latency
  * with the checkout's; `LEADRELAY_PACKAGE_TARBALL=<file>` reuses a packed tarball.
+ *
+ * --retention runs only the retention phase (scripts/bench/retention-phase.ts): ingest p99 on SQLite with and without
+ * `leadrelay retention run` working through a backlog at the same time; it writes nothing.
  *
  * --cpu-prof writes a V8 CPU profile of the Leadrelay server to <dir> (open it in Chrome DevTools or speedscope). The
  * server then stops with SIGTERM, since a profile is only written on a clean exit, instead of being killed.
@@ -39,6 +42,7 @@ import { endToEndMarkdown, endToEndSummary, runEndToEnd } from './bench/end-to-e
 import { type Acknowledged, type LoadTarget, type PhaseResult, runPhase } from './bench/load.ts'
 import { ensureNodeRed } from './bench/node-red-peer.ts'
 import { consoleSummary, type Durability, markdown, type Report, type TargetRun } from './bench/report.ts'
+import { retentionSummary, runRetentionPhase } from './bench/retention-phase.ts'
 import { type RuntimeResult, runRuntime, runtimeMarkdown, runtimeSummary } from './bench/runtime.ts'
 import { runTogether, type TogetherResult, togetherMarkdown, togetherSummary } from './bench/together.ts'
 
@@ -55,6 +59,8 @@ interface Options {
   readonly peers: boolean
   readonly only?: 'together' | 'ingest' | 'end-to-end' | 'runtime'
   readonly write: boolean
+  /** Only the retention phase. */
+  readonly retention: boolean
 }
 
 function positiveNumber(name: string, text: string | undefined, fallback: number): number {
@@ -78,6 +84,7 @@ function optionsOf(argv: readonly string[]): Options {
       'no-peers': { type: 'boolean' },
       only: { type: 'string' },
       'no-write': { type: 'boolean' },
+      retention: { type: 'boolean' },
     },
     strict: true,
   })
@@ -89,7 +96,8 @@ function optionsOf(argv: readonly string[]): Options {
   return {
     peers: values['no-peers'] !== true,
     ...(only !== undefined && { only }),
-    write: values['no-write'] !== true && only === undefined,
+    write: values['no-write'] !== true && only === undefined && values.retention !== true,
+    retention: values.retention === true,
     durationSeconds: positiveNumber('duration', values.duration, 10),
     warmupSeconds: positiveNumber('warmup', values.warmup, 2),
     connections: Math.round(positiveNumber('connections', values.connections, 50)),
@@ -302,6 +310,25 @@ async function main(): Promise<void> {
       `node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.os}, ` +
       `load average ${loadAtStart.toFixed(2)}\n\n`,
   )
+  if (options.retention) {
+    const result = await runRetentionPhase({
+      root,
+      dataDir: mkdtempSync(join(os.tmpdir(), 'leadrelay-bench-retention-')),
+      connections: options.connections,
+      warmupSeconds: options.warmupSeconds,
+      durationSeconds: options.durationSeconds,
+      attempts: 30_000,
+      auditEntries: 20_000,
+      idleLeads: 20_000,
+      eventsPerIdleLead: 5,
+      say: (line) => process.stdout.write(`${line}\n`),
+    })
+    process.stdout.write(retentionSummary(result))
+    process.stdout.write(
+      `load average ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0]!.toFixed(2)} at the end\n`,
+    )
+    return
+  }
   const date = new Date()
   let runtime: RuntimeResult | undefined
   // First, on a machine not yet warmed by the load phases: start-up and memory are what an operator sees.

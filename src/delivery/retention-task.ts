@@ -32,9 +32,15 @@ export interface RetentionSummary {
 }
 
 export interface RetentionRunOptions {
-  /** Rows per transaction (attempts, audit); idle leads go a fifth of it at a time, each with its events. */
+  /**
+   * The most rows per transaction (attempts, audit); idle leads go a fifth of it at a time, each with its events.
+   * The run starts there and halves it while a batch takes longer than `batchBudgetMs`, doubling it back when one
+   * takes less than half, so the store's write lock is never held for long whatever the machine's load.
+   */
   readonly batchSize?: number
-  /** Pause between two batches, in milliseconds. */
+  /** How long one batch may take, in milliseconds (20 unless told). */
+  readonly batchBudgetMs?: number
+  /** The least pause between two batches, in milliseconds; the pause is also at least thrice the last batch's time. */
   readonly pauseMs?: number
   readonly signal?: AbortSignal
   readonly onProgress?: (progress: RetentionProgress) => void
@@ -44,6 +50,11 @@ export interface RetentionRunOptions {
 
 export const defaultRetentionBatchSize = 500
 const defaultPauseMs = 20
+const defaultBatchBudgetMs = 20
+/** Never below this many rows a batch, however slow the store: the backlog must still shrink. */
+const leastBatchSize = 50
+/** Retention works at most a quarter of the time: the pause after a batch lasts at least this many times as long. */
+const pauseFactor = 3
 
 /** One pass over every tenant (or one); resolves when all is done or `signal` aborted it between two batches. */
 export async function runRetention(
@@ -51,23 +62,30 @@ export async function runRetention(
   options: RetentionRunOptions = {},
 ): Promise<RetentionSummary> {
   const { store, clock } = deps
-  const batchSize = options.batchSize ?? defaultRetentionBatchSize
-  const leadBatchSize = Math.max(1, Math.floor(batchSize / 5))
+  const largest = options.batchSize ?? defaultRetentionBatchSize
+  const least = Math.min(largest, leastBatchSize)
+  const budgetMs = options.batchBudgetMs ?? defaultBatchBudgetMs
   const pauseMs = options.pauseMs ?? defaultPauseMs
   const stopped = () => options.signal?.aborted === true
-  const pause = () => new Promise<void>((resolve) => setTimeout(resolve, pauseMs))
+  const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+  let size = largest
+  const leadBatchSize = () => Math.max(1, Math.floor(size / 5))
   const totals = { tenants: 0, attemptsDeleted: 0, idleLeads: 0, eventsDeleted: 0, eventsReduced: 0, auditDeleted: 0 }
 
-  /** Calls `batch` until it reports less than a full batch; answers false when stopped first. */
-  async function repeat(step: RetentionStep, tenantId: string, batch: () => Promise<number>, full: number) {
+  /** Calls `batch` until it reports less than the batch it was asked for; answers false when stopped first. */
+  async function repeat(step: RetentionStep, tenantId: string, batch: () => Promise<{ count: number; full: boolean }>) {
     let done = 0
     for (;;) {
       if (stopped()) return false
-      const count = await batch()
+      const started = performance.now()
+      const { count, full } = await batch()
+      const elapsed = performance.now() - started
       done += count
       options.onProgress?.({ tenantId, step, done })
-      if (count < full) return true
-      await pause()
+      if (!full) return true
+      if (elapsed > budgetMs) size = Math.max(least, Math.floor(size / 2))
+      else if (elapsed < budgetMs / 2) size = Math.min(largest, size * 2)
+      await pause(Math.max(pauseMs, elapsed * pauseFactor))
     }
   }
 
@@ -76,44 +94,31 @@ export async function runRetention(
   )
   for (const { tenantId, settings } of plan) {
     const cutoffs: RetentionCutoffs = retentionCutoffs(settings, clock.now())
-    const attemptsDone = await repeat(
-      'attempts',
-      tenantId,
-      async () => {
-        const deleted = await store.deleteAttemptsBefore(tenantId, cutoffs.attemptsBefore, batchSize)
-        totals.attemptsDeleted += deleted
-        return deleted
-      },
-      batchSize,
-    )
+    const attemptsDone = await repeat('attempts', tenantId, async () => {
+      const asked = size
+      const deleted = await store.deleteAttemptsBefore(tenantId, cutoffs.attemptsBefore, asked)
+      totals.attemptsDeleted += deleted
+      return { count: deleted, full: deleted === asked }
+    })
     let cursor: IdleLeadCursor | undefined
     const eventsDone =
       attemptsDone &&
-      (await repeat(
-        'events',
-        tenantId,
-        async () => {
-          const batch = await store.reduceIdleLeadEvents(tenantId, cutoffs.idleBefore, leadBatchSize, cursor)
-          totals.idleLeads += batch.leads
-          totals.eventsDeleted += batch.eventsDeleted
-          totals.eventsReduced += batch.eventsReduced
-          cursor = batch.nextCursor
-          return cursor === undefined ? 0 : leadBatchSize
-        },
-        leadBatchSize,
-      ))
+      (await repeat('events', tenantId, async () => {
+        const batch = await store.reduceIdleLeadEvents(tenantId, cutoffs.idleBefore, leadBatchSize(), cursor)
+        totals.idleLeads += batch.leads
+        totals.eventsDeleted += batch.eventsDeleted
+        totals.eventsReduced += batch.eventsReduced
+        cursor = batch.nextCursor
+        return { count: batch.leads, full: cursor !== undefined }
+      }))
     const auditDone =
       eventsDone &&
-      (await repeat(
-        'audit',
-        tenantId,
-        async () => {
-          const deleted = await store.deleteAuditBefore(tenantId, cutoffs.auditBefore, batchSize)
-          totals.auditDeleted += deleted
-          return deleted
-        },
-        batchSize,
-      ))
+      (await repeat('audit', tenantId, async () => {
+        const asked = size
+        const deleted = await store.deleteAuditBefore(tenantId, cutoffs.auditBefore, asked)
+        totals.auditDeleted += deleted
+        return { count: deleted, full: deleted === asked }
+      }))
     if (!auditDone) return { ...totals, complete: false }
     totals.tenants += 1
   }

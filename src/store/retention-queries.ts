@@ -176,84 +176,101 @@ export function createRetentionQueries({ db, writeTransaction }: RetentionQuerie
     },
 
     async reduceIdleLeadEvents(tenantId, idleBefore, limit, after) {
-      return inTransaction(async (trx) => {
-        let leadQuery = trx
-          .selectFrom('leads')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('last_event_at', '<', idleBefore)
-        if (after)
-          leadQuery = leadQuery.where((eb) =>
-            eb.or([
-              eb('last_event_at', '>', after.lastEventAt),
-              eb.and([eb('last_event_at', '=', after.lastEventAt), eb('id', '>', after.leadId)]),
-            ]),
-          )
-        const leads = await leadQuery.orderBy('last_event_at').orderBy('id').limit(limit).execute()
-        if (leads.length === 0) return { leads: 0, eventsDeleted: 0, eventsReduced: 0 }
-        const events = await trx
-          .selectFrom('lead_events')
-          .select(['seq', 'lead_id', 'stage', 'source', 'customer', 'description', 'extra', 'invalid'])
-          .where('tenant_id', '=', tenantId)
-          .where(
-            'lead_id',
-            'in',
-            leads.map((lead) => lead.id),
-          )
-          .orderBy('lead_id')
-          .orderBy('occurred_at')
-          .orderBy('seq')
-          .execute()
-        const eventsOf = new Map<string, typeof events>()
-        for (const event of events) {
-          const list = eventsOf.get(event.lead_id) ?? []
-          list.push(event)
-          eventsOf.set(event.lead_id, list)
+      // Read and decide outside the write transaction (a reader blocks no writer), then write only what changes, in
+      // a short transaction that leaves out any lead changed in between (its version moved on).
+      let leadQuery = db
+        .selectFrom('leads')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('last_event_at', '<', idleBefore)
+      if (after)
+        leadQuery = leadQuery.where((eb) =>
+          eb.or([
+            eb('last_event_at', '>', after.lastEventAt),
+            eb.and([eb('last_event_at', '=', after.lastEventAt), eb('id', '>', after.leadId)]),
+          ]),
+        )
+      const leads = await leadQuery.orderBy('last_event_at').orderBy('id').limit(limit).execute()
+      if (leads.length === 0) return { leads: 0, eventsDeleted: 0, eventsReduced: 0 }
+      const events = await db
+        .selectFrom('lead_events')
+        .select(['seq', 'lead_id', 'stage', 'source', 'customer', 'description', 'extra', 'invalid'])
+        .where('tenant_id', '=', tenantId)
+        .where(
+          'lead_id',
+          'in',
+          leads.map((lead) => lead.id),
+        )
+        .orderBy('lead_id')
+        .orderBy('occurred_at')
+        .orderBy('seq')
+        .execute()
+      const eventsOf = new Map<string, typeof events>()
+      for (const event of events) {
+        const list = eventsOf.get(event.lead_id) ?? []
+        list.push(event)
+        eventsOf.set(event.lead_id, list)
+      }
+      const plans: { leadId: string; version: number; merged: string; deleted: number[]; stale: number[] }[] = []
+      for (const lead of leads) {
+        const own = eventsOf.get(lead.id) ?? []
+        const kept = new Set<(typeof own)[number]>()
+        const seen = new Set<string>()
+        for (const event of own) {
+          const fact = `${event.stage}\u0000${event.source ?? ''}`
+          if (seen.has(fact)) continue
+          seen.add(fact)
+          kept.add(event)
         }
-        const deleted: number[] = []
-        let eventsReduced = 0
-        for (const lead of leads) {
-          const own = eventsOf.get(lead.id) ?? []
-          const kept = new Set<(typeof own)[number]>()
-          const seen = new Set<string>()
-          for (const event of own) {
-            const fact = `${event.stage}\u0000${event.source ?? ''}`
-            if (seen.has(fact)) continue
-            seen.add(fact)
-            kept.add(event)
-          }
-          const latest = own.at(-1)
-          if (latest) kept.add(latest)
-          for (const event of own) if (!kept.has(event)) deleted.push(Number(event.seq))
-          const merged = JSON.stringify(customerOfRow(lead))
-          const stale = [...kept]
-            .filter(
-              (event) =>
-                event.customer !== merged ||
-                event.description !== null ||
-                event.extra !== null ||
-                event.invalid !== null,
+        const latest = own.at(-1)
+        if (latest) kept.add(latest)
+        const merged = JSON.stringify(customerOfRow(lead))
+        const deleted = own.filter((event) => !kept.has(event)).map((event) => Number(event.seq))
+        const stale = [...kept]
+          .filter(
+            (event) =>
+              event.customer !== merged || event.description !== null || event.extra !== null || event.invalid !== null,
+          )
+          .map((event) => Number(event.seq))
+        if (deleted.length > 0 || stale.length > 0)
+          plans.push({ leadId: lead.id, version: Number(lead.version), merged, deleted, stale })
+      }
+      let eventsDeleted = 0
+      let eventsReduced = 0
+      if (plans.length > 0)
+        await inTransaction(async (trx) => {
+          const current = await trx
+            .selectFrom('leads')
+            .select(['id', 'version'])
+            .where(
+              'id',
+              'in',
+              plans.map((plan) => plan.leadId),
             )
-            .map((event) => Number(event.seq))
-          for (const seqs of chunks(stale))
-            await trx
-              .updateTable('lead_events')
-              .set({ customer: merged, description: null, extra: null, invalid: null })
-              .where('seq', 'in', seqs)
-              .execute()
-          eventsReduced += stale.length
-        }
-        for (const seqs of chunks(deleted)) await trx.deleteFrom('lead_events').where('seq', 'in', seqs).execute()
-        const last = leads.at(-1)!
-        return {
-          leads: leads.length,
-          eventsDeleted: deleted.length,
-          eventsReduced,
-          ...(leads.length === limit && {
-            nextCursor: { lastEventAt: Number(last.last_event_at), leadId: last.id },
-          }),
-        }
-      })
+            .execute()
+          const versions = new Map(current.map((row) => [row.id, Number(row.version)]))
+          const unchanged = plans.filter((plan) => versions.get(plan.leadId) === plan.version)
+          for (const plan of unchanged)
+            for (const seqs of chunks(plan.stale))
+              await trx
+                .updateTable('lead_events')
+                .set({ customer: plan.merged, description: null, extra: null, invalid: null })
+                .where('seq', 'in', seqs)
+                .execute()
+          for (const seqs of chunks(unchanged.flatMap((plan) => plan.deleted)))
+            await trx.deleteFrom('lead_events').where('seq', 'in', seqs).execute()
+          eventsDeleted = unchanged.reduce((sum, plan) => sum + plan.deleted.length, 0)
+          eventsReduced = unchanged.reduce((sum, plan) => sum + plan.stale.length, 0)
+        })
+      const last = leads.at(-1)!
+      return {
+        leads: leads.length,
+        eventsDeleted,
+        eventsReduced,
+        ...(leads.length === limit && {
+          nextCursor: { lastEventAt: Number(last.last_event_at), leadId: last.id },
+        }),
+      }
     },
   }
 }

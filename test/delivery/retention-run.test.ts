@@ -68,7 +68,12 @@ for (const factory of [sqliteFactory, postgresFactory]) {
       const progress: RetentionProgress[] = []
       const summary = await runRetention(
         { store, clock },
-        { batchSize: 3, pauseMs: 0, onProgress: (step) => progress.push(step) },
+        {
+          batchSize: 3,
+          batchBudgetMs: Number.POSITIVE_INFINITY,
+          pauseMs: 0,
+          onProgress: (step) => progress.push(step),
+        },
       )
       expect(summary).toMatchObject({ tenants: 2, auditDeleted: 7, idleLeads: 1, eventsDeleted: 1, complete: true })
       const audited = async (tenantId: string) =>
@@ -82,6 +87,24 @@ for (const factory of [sqliteFactory, postgresFactory]) {
       expect(progress.filter((p) => p.tenantId === strict && p.step === 'audit').map((p) => p.done)).toEqual([3, 6, 7])
     })
 
+    test('batches that take longer than the budget are halved, down to 50 rows, so the write lock is never held long', async () => {
+      const tenantId = await createTestTenant(store, { ids, clock })
+      await audit(tenantId, 400, clock.now())
+      clock.set(clock.now() + 1000 * day)
+      const asked: number[] = []
+      const slow: Store = {
+        ...store,
+        async deleteAuditBefore(tenant, before, limit) {
+          asked.push(limit)
+          await new Promise((resolve) => setTimeout(resolve, 15))
+          return store.deleteAuditBefore(tenant, before, limit)
+        },
+      }
+      const summary = await runRetention({ store: slow, clock }, { batchSize: 200, batchBudgetMs: 10, pauseMs: 0 })
+      expect(summary).toMatchObject({ auditDeleted: 400, complete: true })
+      expect(asked).toEqual([200, 100, 50, 50, 50])
+    })
+
     test('an aborted run stops between two batches and says it did not finish', async () => {
       const tenantId = await createTestTenant(store, { ids, clock })
       await audit(tenantId, 10, clock.now())
@@ -91,6 +114,7 @@ for (const factory of [sqliteFactory, postgresFactory]) {
         { store, clock },
         {
           batchSize: 4,
+          batchBudgetMs: Number.POSITIVE_INFINITY,
           pauseMs: 0,
           signal: controller.signal,
           onProgress: (step) => {

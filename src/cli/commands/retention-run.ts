@@ -43,12 +43,18 @@ export const retentionRunCommand: Command = {
       const controller = new AbortController()
       void io.stopSignal.then(() => controller.abort())
       let shown: RetentionProgress | undefined
+      let printedAt = 0
       const line = (progress: RetentionProgress) =>
         `${names.get(progress.tenantId) ?? progress.tenantId}: ${progress.done} ${stepNames[progress.step]}`
       const onProgress = (progress: RetentionProgress) => {
         const sameStep = shown?.tenantId === progress.tenantId && shown.step === progress.step
         if (io.stderr.isTTY) io.stderr.write(`${sameStep ? '\r\x1b[K' : shown ? '\n' : ''}${line(progress)}`)
         else if (shown && !sameStep) io.stderr.write(`${line(shown)}\n`)
+        // Without a terminal (logs, pipes): the end of each step, and a line a second while one goes on.
+        else if (Date.now() - printedAt >= 1000) {
+          io.stderr.write(`${line(progress)}\n`)
+          printedAt = Date.now()
+        }
         shown = progress
       }
       const summary = await runRetention(context, {
