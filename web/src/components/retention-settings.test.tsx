@@ -1,8 +1,11 @@
-import { render, screen, waitFor } from '@testing-library/react'
+import { render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, test, vi } from 'vitest'
-import { ApiError } from '../api/client.ts'
+import { ApiError, createApiClient } from '../api/client.ts'
 import type { RetentionValues, RetentionSettings as Settings } from '../api/privacy-types.ts'
+import { ApiContext } from '../lib/api-context.ts'
+import { AuditLog } from '../pages/settings.tsx'
+import { fakeFetch } from '../test/fixtures.ts'
 import { type RetentionApi, RetentionSettings } from './retention-settings.tsx'
 
 const defaults: RetentionValues = { attemptsDays: 90, leadEventsIdleMonths: 24, auditMonths: 24 }
@@ -65,5 +68,32 @@ describe('Retention on the settings page', () => {
     const attempts = (await screen.findByLabelText(/Delivery attempts/)) as HTMLInputElement
     expect(attempts.disabled).toBe(true)
     expect(screen.queryByRole('button', { name: 'Save retention' })).toBeNull()
+  })
+
+  test('a retention change reads as such in the audit log', async () => {
+    const fake = fakeFetch({
+      'GET /v1/audit': () => ({
+        items: [
+          {
+            id: 'aud_1',
+            actor: 'key:key_admin',
+            action: 'retention.changed',
+            target: 'retention',
+            detail: { before: defaults, after: { ...defaults, attemptsDays: 30 } },
+            at: '2026-11-25T12:00:00.000Z',
+          },
+        ],
+      }),
+    })
+    render(
+      <ApiContext.Provider value={createApiClient({ apiKey: 'lr_key_test', fetch: fake.fetch })}>
+        <AuditLog />
+      </ApiContext.Provider>,
+    )
+    const table = await screen.findByRole('table', { name: 'Audit log, newest first' })
+    const [row] = within(table).getAllByRole('row').slice(1)
+    const cells = within(row!).getAllByRole('cell')
+    expect(cells[1]!.textContent).toBe('Retention changed')
+    expect(cells[2]!.textContent).toBe('Retention')
   })
 })

@@ -155,12 +155,14 @@ const auditActions: Record<string, string> = {
   'earlier_leads.skipped': 'Earlier leads skipped',
   'notifications.changed': 'Notification contacts changed',
   'deliveries.replayed': 'Deliveries replayed',
+  'retention.changed': 'Retention changed',
 }
 
 /** Targets that are not a record with a name of their own. */
 const namedTargets: Record<string, string> = {
   default: 'Default route',
   notifications: 'Notification contacts',
+  retention: 'Retention',
   ids: 'Chosen deliveries',
   filter: 'Deliveries matching a filter',
 }
