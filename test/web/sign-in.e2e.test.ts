@@ -211,7 +211,11 @@ describe.skipIf(!hasChromium)('signing in to the portal with an identity provide
     await admin.waitForSelector('td:has-text("Vera Viewer")')
     // The audit log names the person who made the destination.
     const audit = await fetchFromPortal(admin, 'GET', '/v1/audit')
-    expect(audit.body.items.find((entry: { action: string }) => entry.action === 'destination.created')).toMatchObject({
+    const made = audit.body.items.find(
+      (entry: { action: string; target: string }) =>
+        entry.action === 'destination.created' && entry.target === created.body.id,
+    )
+    expect(made).toMatchObject({
       actorName: 'Ada Admin',
     })
     await admin.context().close()

@@ -6,7 +6,7 @@ import { destination, fakeFetch, problem, webhookKind } from './test/fixtures.ts
 
 const tenant = { id: 'tnt_1', name: 'Contoso', createdAt: '2026-11-01T00:00:00.000Z' }
 const emptyLists = {
-  'GET /v1/leads': () => ({ items: [] }),
+  'GET /v1/leads': () => ({ items: [], total: 0, totalIsEstimate: false }),
   'GET /v1/offers': () => ({ items: [] }),
   'GET /v1/destinations': () => ({ items: [] }),
   'GET /v1/destination-kinds': () => ({ items: [webhookKind] }),
