@@ -273,6 +273,7 @@ describe('the CRM connectors, as the API describes them', () => {
       trial: null,
       initial_interest: 'marketingqualifiedlead',
       active: 'salesqualifiedlead',
+      customer: 'customer',
     })
     expect(onSubmit.mock.calls[0]![0].secrets).toEqual({ accessToken: 'pat-na1-token' })
   })
