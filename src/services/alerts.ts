@@ -16,6 +16,7 @@ import type { Clock, SecretSealer } from '../core/ports.ts'
 import { isoTime } from '../core/time.ts'
 import type { AlertAttemptRecord, AlertChannelRecord, AlertSendRecord, DigestSettings } from '../store/alert-queries.ts'
 import type { Store, Tenant } from '../store/types.ts'
+import { createAuditRecorder } from './audit-log.ts'
 import { checkReason } from './destinations.ts'
 
 export interface AlertServiceDeps {
@@ -169,23 +170,7 @@ export function createAlertService(deps: AlertServiceDeps) {
   const { store, clock, ids } = deps
   const random = deps.random ?? randomBytes
 
-  async function audit(
-    tenant: Tenant,
-    actor: string,
-    action: string,
-    target: string,
-    detail?: Record<string, unknown>,
-  ) {
-    await store.appendAudit({
-      id: ids.next('aud'),
-      tenantId: tenant.id,
-      actor,
-      action,
-      target,
-      ...(detail && { detail }),
-      at: clock.now(),
-    })
-  }
+  const audit = createAuditRecorder(deps)
 
   function validateConfig(kind: string, config: unknown): unknown {
     const result = alertChannelOfKind(kind).configSchema.safeParse(config)

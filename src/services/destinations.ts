@@ -13,6 +13,7 @@ import { storedSettings } from '../delivery/connectors.ts'
 import { type DestinationRegistry, destinationOfKind } from '../destinations/registry.ts'
 import type { LeadSnapshot } from '../destinations/types.ts'
 import type { DeliveryFilter, DestinationRecord, ReplaySelector, RouteScope, Store, Tenant } from '../store/types.ts'
+import { createAuditRecorder } from './audit-log.ts'
 
 export interface DestinationServiceDeps {
   readonly store: Store
@@ -164,23 +165,7 @@ export function createDestinationService(deps: DestinationServiceDeps) {
   const { store, clock, ids } = deps
   const random = deps.random ?? randomBytes
 
-  async function audit(
-    tenant: Tenant,
-    actor: string,
-    action: string,
-    target: string,
-    detail?: Record<string, unknown>,
-  ) {
-    await store.appendAudit({
-      id: ids.next('aud'),
-      tenantId: tenant.id,
-      actor,
-      action,
-      target,
-      ...(detail && { detail }),
-      at: clock.now(),
-    })
-  }
+  const audit = createAuditRecorder(deps)
 
   function validateConfig(kind: string, config: unknown): unknown {
     const definition = destinationOfKind(deps.registry, kind)

@@ -7,6 +7,7 @@ import { AppError } from '../core/errors.ts'
 import type { IdGenerator } from '../core/ids.ts'
 import type { Clock } from '../core/ports.ts'
 import type { ApiKeyRecord, IngestTokenRecord, Store, Tenant } from '../store/types.ts'
+import { createAuditRecorder } from './audit-log.ts'
 import { ingestUrlOf } from './tenants.ts'
 
 export interface KeyServiceDeps {
@@ -80,23 +81,7 @@ export interface KeyService {
 export function createKeyService(deps: KeyServiceDeps): KeyService {
   const { store, clock, ids } = deps
 
-  async function audit(
-    tenant: Tenant,
-    actor: string,
-    action: string,
-    target: string,
-    detail?: Record<string, unknown>,
-  ) {
-    await store.appendAudit({
-      id: ids.next('aud'),
-      tenantId: tenant.id,
-      actor,
-      action,
-      target,
-      ...(detail && { detail }),
-      at: clock.now(),
-    })
-  }
+  const audit = createAuditRecorder(deps)
 
   function keyNotFound(id: string): AppError {
     return new AppError('NOT_FOUND', `No working API key ${id} in this tenant`, { field: 'keyId' })

@@ -14,6 +14,7 @@ import type { Clock } from '../core/ports.ts'
 import { type Role, roles } from '../core/roles.ts'
 import type { Invitation, Member, Person } from '../store/people-queries.ts'
 import type { Store, Tenant } from '../store/types.ts'
+import { createAuditRecorder } from './audit-log.ts'
 import type { IdentityClaims } from './identity-provider.ts'
 
 export const invitationLifetimeMs = 7 * 86_400_000
@@ -64,17 +65,7 @@ export function createPeopleService(deps: PeopleServiceDeps): PeopleService {
   const { store, clock, ids, signIn } = deps
   const refuse = (detail: string) => new AppError('SIGN_IN_REFUSED', detail)
 
-  async function audit(tenant: Tenant, actor: string, action: string, target: string, detail: Record<string, unknown>) {
-    await store.appendAudit({
-      id: ids.next('aud'),
-      tenantId: tenant.id,
-      actor,
-      action,
-      target,
-      detail,
-      at: clock.now(),
-    })
-  }
+  const audit = createAuditRecorder(deps)
 
   /** Only an owner hands out or takes away ownership. */
   function checkMayGrant(actorRole: Role, ...touched: Role[]) {
