@@ -23,8 +23,13 @@ export async function packPackage(root: string, into: string): Promise<string> {
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', into], {
     cwd: root,
     maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
   })
-  const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string }>
+  // The prepack build prints to the same stdout (coloured where CI forces colour), so the report is the array that
+  // starts on a line of its own, the last thing npm prints.
+  const reportStart = stdout.lastIndexOf('\n[\n')
+  const report = reportStart >= 0 ? stdout.slice(reportStart + 1) : stdout.slice(stdout.indexOf('[\n'))
+  const [packed] = JSON.parse(report) as Array<{ filename: string }>
   assert.ok(packed, 'npm pack printed no file')
   return join(into, packed.filename)
 }
