@@ -255,6 +255,7 @@ describe('isOfferId', () => {
     'contoso.app.v2',
     'contoso_inc.app_1',
     '1publisher.2offer',
+    `contoso.${'x'.repeat(248)}`,
   ])('%j is a publisher.offer id', (offer) => {
     expect(isOfferId(offer)).toBe(true)
   })
@@ -277,6 +278,7 @@ describe('isOfferId', () => {
     'contoso.-app',
     "contoso.app'; DROP TABLE leads;--",
     'MSFT_TEST_636573304831318844',
+    `contoso.${'x'.repeat(249)}`,
   ])('%j is a display name', (offer) => {
     expect(isOfferId(offer)).toBe(false)
   })

@@ -68,9 +68,19 @@ export function parseLeadSource(raw: string | undefined): ParsedLeadSource {
   }
 }
 
-/** A `publisher.offer` id: no spaces, a dot between two non-empty parts. Anything else is a display name. */
+/**
+ * How long the offer a lead names may be, as an id and as a display name (title or alias). Every offer text a lead can
+ * arrive under fits one of the two, so every offer a lead names can also be configured: a longer id-shaped text is
+ * taken for a display name.
+ */
+export const offerTextLimits = { idLength: 256, nameLength: 1000 } as const
+
+/**
+ * A `publisher.offer` id: no spaces, a dot between two non-empty parts, at most `offerTextLimits.idLength` characters.
+ * Anything else is a display name.
+ */
 export function isOfferId(offer: string): boolean {
-  return /^[a-z0-9][a-z0-9_-]*\.[a-z0-9][a-z0-9._-]*$/i.test(offer)
+  return offer.length <= offerTextLimits.idLength && /^[a-z0-9][a-z0-9_-]*\.[a-z0-9][a-z0-9._-]*$/i.test(offer)
 }
 
 /** How offers are matched by name: case, surrounding and repeated spaces do not matter. */

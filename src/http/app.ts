@@ -7,6 +7,7 @@ import fastifyStatic from '@fastify/static'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { SignInConfig } from '../config.ts'
 import { AppError } from '../core/errors.ts'
+import { offerTextLimits } from '../core/lead-source.ts'
 import { isoTime } from '../core/time.ts'
 import { redactUrl } from '../logger.ts'
 import { setNotificationContacts } from '../services/notification-contacts.ts'
@@ -49,11 +50,11 @@ export interface AppOptions {
 }
 
 /**
- * Longest path parameter, in characters once percent-decoded (Fastify's default is 100). Above the longest id there
- * is, an offer id of up to 200 characters (`offerIdSchema`), so every offer that can be configured can also be read
- * and published by its id. Longer is URI_TOO_LONG; 201 to 256 characters fail the id's own validation.
+ * Longest path parameter, in characters once percent-decoded (Fastify's default is 100): the longest id there is, an
+ * offer id (`offerTextLimits.idLength`), so every offer that can be configured can also be read and published by its
+ * id. Longer is URI_TOO_LONG.
  */
-export const maxPathParameterLength = 256
+export const maxPathParameterLength = offerTextLimits.idLength
 
 /**
  * Fastify refuses a bare hop count (it cannot check the nearest peer), so a count is handed over as the explicit rule

@@ -2,6 +2,7 @@
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, type ErrorCode, errorCatalogue } from '../core/errors.ts'
+import { offerTextLimits } from '../core/lead-source.ts'
 
 export interface Problem {
   readonly type: string
@@ -49,7 +50,7 @@ const fastifyPathErrors: Readonly<Record<string, AppError>> = {
   FST_ERR_INVALID_URL: new AppError('VALIDATION_FAILED', 'The path is not a valid URL', { field: 'path' }),
   FST_ERR_MAX_PARAM_LENGTH: new AppError(
     'URI_TOO_LONG',
-    'A path parameter is over 256 characters; no id is that long',
+    `A path parameter is over ${offerTextLimits.idLength} characters; no id is that long`,
     { field: 'path' },
   ),
 }

@@ -158,6 +158,35 @@ describe('leads that arrived before their offer was configured', () => {
   })
 })
 
+describe('the longest offer texts a lead can name', () => {
+  test('an offer id of 256 characters and a longer id-shaped name can both be configured, and their leads are delivered', async () => {
+    const longestId = `fabrikam.${'w'.repeat(247)}`
+    const tooLongForAnId = `fabrikam.${'x'.repeat(400)}`
+    expect(longestId).toHaveLength(256)
+    await sendMicrosoft(microsoftById(longestId, 'INS', 'long-id@fabrikam.com'))
+    await sendMicrosoft(microsoftById(tooLongForAnId, 'INS', 'long-name@fabrikam.com'))
+    const hook = await webhook('CRM hook')
+
+    const byId = await api('PUT', `/v1/offers/${longestId}`, { destinations: [hook.id] })
+    expect(byId.status).toBe(200)
+    expect(byId.json.backfill).toMatchObject({ joinedLeads: 1, queued: 1 })
+    // Not an id (over 256 characters): configured as a display name, an alias of an offer with a short id.
+    const byName = await api('PUT', '/v1/offers/fabrikam.long-name', {
+      aliases: [tooLongForAnId],
+      destinations: [hook.id],
+    })
+    expect(byName.status).toBe(200)
+    expect(byName.json.backfill).toMatchObject({ joinedLeads: 1, queued: 1 })
+    await deliverEverything()
+
+    expect(
+      deliveredTo(hook.sink)
+        .map((lead) => lead.customer.email)
+        .sort(),
+    ).toEqual(['long-id@fabrikam.com', 'long-name@fabrikam.com'])
+  })
+})
+
 describe('a destination added to a live offer', () => {
   const offerId = 'fabrikam.widget-saas'
 

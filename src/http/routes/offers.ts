@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
+import { offerTextLimits } from '../../core/lead-source.ts'
 import { isoTime } from '../../core/time.ts'
 import { changeRouting } from '../../services/change-routing.ts'
 import type { RoutingChangeResult } from '../../store/routing-queries.ts'
@@ -14,7 +15,7 @@ export const offerIdSchema = z
   .string()
   .trim()
   .min(1)
-  .max(200)
+  .max(offerTextLimits.idLength)
   .regex(/^[^\s/|]+$/, 'no spaces, slashes or bars')
 
 /** What a routing change does for leads that arrived before it; on PUT /v1/offers/{id} and PUT /v1/routes/default. */
@@ -31,8 +32,8 @@ export const earlierLeadsFields = {
 }
 
 export const offerBody = z.strictObject({
-  title: z.string().trim().min(1).max(300).optional(),
-  aliases: z.array(z.string().trim().min(1).max(300)).max(50).default([]),
+  title: z.string().trim().min(1).max(offerTextLimits.nameLength).optional(),
+  aliases: z.array(z.string().trim().min(1).max(offerTextLimits.nameLength)).max(50).default([]),
   /** Destination ids this offer's leads go to; omit to keep the current routing. */
   destinations: z.array(z.string().min(1)).max(20).optional(),
   ...earlierLeadsFields,
