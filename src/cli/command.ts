@@ -12,10 +12,8 @@ export interface CommandIo {
 
 export type Flags = Record<string, string | boolean | undefined>
 
+/** A command's help and behaviour; the words that select it and its one-line summary are in `cli/main.ts`. */
 export interface Command {
-  /** Words that select it, e.g. `['tenants', 'create']`. */
-  readonly name: readonly string[]
-  readonly summary: string
   readonly usage: string
   readonly options: NonNullable<ParseArgsConfig['options']>
   /** Lines under "Options:" in `--help`. */

@@ -4,61 +4,143 @@ import { parseArgs } from 'node:util'
 import { AppError } from '../core/errors.ts'
 import { version } from '../version.ts'
 import type { Command, CommandIo } from './command.ts'
-import { alertsListCommand, alertsTestCommand } from './commands/alerts.ts'
-import { customersEraseCommand } from './commands/customers-erase.ts'
-import { deliveriesReplayCommand } from './commands/deliveries-replay.ts'
-import {
-  destinationsListCommand,
-  destinationsPreviewCommand,
-  destinationsVerifyCommand,
-} from './commands/destinations.ts'
-import { doctorCommand } from './commands/doctor.ts'
-import { importAzureTableCommand } from './commands/import-azure-table.ts'
-import {
-  ingestTokenRotateCommand,
-  keysCreateCommand,
-  keysListCommand,
-  keysRevokeCommand,
-  keysRotateCommand,
-} from './commands/keys.ts'
-import { leadsExportCommand } from './commands/leads-export.ts'
-import { leadsImportCommand } from './commands/leads-import.ts'
-import { leadsListCommand } from './commands/leads-list.ts'
-import { migrateCommand } from './commands/migrate.ts'
-import { offersPublishCommand } from './commands/offers-publish.ts'
-import { retentionRunCommand } from './commands/retention-run.ts'
-import { secretsRotateCommand } from './commands/secrets-rotate.ts'
-import { serveCommand } from './commands/serve.ts'
-import { subscriptionsPollCommand } from './commands/subscriptions-poll.ts'
-import { tenantsCreateCommand } from './commands/tenants-create.ts'
-import { workerCommand } from './commands/worker.ts'
 
-export const commands: readonly Command[] = [
-  serveCommand,
-  workerCommand,
-  migrateCommand,
-  doctorCommand,
-  tenantsCreateCommand,
-  leadsListCommand,
-  leadsExportCommand,
-  leadsImportCommand,
-  importAzureTableCommand,
-  destinationsListCommand,
-  destinationsVerifyCommand,
-  destinationsPreviewCommand,
-  offersPublishCommand,
-  deliveriesReplayCommand,
-  alertsListCommand,
-  alertsTestCommand,
-  subscriptionsPollCommand,
-  customersEraseCommand,
-  retentionRunCommand,
-  secretsRotateCommand,
-  keysListCommand,
-  keysCreateCommand,
-  keysRotateCommand,
-  keysRevokeCommand,
-  ingestTokenRotateCommand,
+/**
+ * Every command, by the words that select it. A command's module (and what it imports: the store, the HTTP server,
+ * the connectors) loads only when it runs, so `leadrelay leads list` does not pay for `serve`.
+ */
+interface CommandEntry {
+  readonly name: readonly string[]
+  readonly summary: string
+  load(): Promise<Command>
+}
+
+export const commands: readonly CommandEntry[] = [
+  {
+    name: ['serve'],
+    summary: 'Run the HTTP service (creates the store and a default tenant on first start)',
+    load: async () => (await import('./commands/serve.ts')).serveCommand,
+  },
+  {
+    name: ['worker'],
+    summary: 'Run only the delivery worker (serve runs one too)',
+    load: async () => (await import('./commands/worker.ts')).workerCommand,
+  },
+  {
+    name: ['migrate'],
+    summary: 'Create or upgrade the store (every command also does this on start)',
+    load: async () => (await import('./commands/migrate.ts')).migrateCommand,
+  },
+  {
+    name: ['doctor'],
+    summary: 'Check the installation: store, migrations, secret key, public URL, clock, destinations, SMTP',
+    load: async () => (await import('./commands/doctor.ts')).doctorCommand,
+  },
+  {
+    name: ['tenants', 'create'],
+    summary: 'Create a tenant (publisher) and print its API key and Microsoft ingest URL',
+    load: async () => (await import('./commands/tenants-create.ts')).tenantsCreateCommand,
+  },
+  {
+    name: ['leads', 'list'],
+    summary: "List a tenant's leads, most recent activity first",
+    load: async () => (await import('./commands/leads-list.ts')).leadsListCommand,
+  },
+  {
+    name: ['leads', 'export'],
+    summary: "Write a tenant's leads to a CSV or JSONL file, one row per lead event (streamed, any size)",
+    load: async () => (await import('./commands/leads-export.ts')).leadsExportCommand,
+  },
+  {
+    name: ['leads', 'import'],
+    summary: 'Import leads from a CSV or JSONL file (as written by leads export); each row is ingested like a new lead',
+    load: async () => (await import('./commands/leads-import.ts')).leadsImportCommand,
+  },
+  {
+    name: ['import', 'azure-table'],
+    summary: 'Import the leads Microsoft wrote to an Azure Table (MarketplaceLeads); --follow keeps polling it',
+    load: async () => (await import('./commands/import-azure-table.ts')).importAzureTableCommand,
+  },
+  {
+    name: ['destinations', 'list'],
+    summary: "List a tenant's destinations with their health",
+    load: async () => (await import('./commands/destinations.ts')).destinationsListCommand,
+  },
+  {
+    name: ['destinations', 'verify'],
+    summary: 'Test a destination: an authenticated check, then one test lead; resumes it when it passes',
+    load: async () => (await import('./commands/destinations.ts')).destinationsVerifyCommand,
+  },
+  {
+    name: ['destinations', 'preview'],
+    summary: 'Show exactly what a destination would receive for a lead (field map applied), without sending it',
+    load: async () => (await import('./commands/destinations.ts')).destinationsPreviewCommand,
+  },
+  {
+    name: ['offers', 'publish'],
+    summary: "Verify each of an offer's destinations and send it a test lead; the offer goes live if all pass",
+    load: async () => (await import('./commands/offers-publish.ts')).offersPublishCommand,
+  },
+  {
+    name: ['deliveries', 'replay'],
+    summary: 'Queue failed (or any final) deliveries again, e.g. after fixing a destination',
+    load: async () => (await import('./commands/deliveries-replay.ts')).deliveriesReplayCommand,
+  },
+  {
+    name: ['alerts', 'list'],
+    summary: "List a tenant's alert rules and channels",
+    load: async () => (await import('./commands/alerts.ts')).alertsListCommand,
+  },
+  {
+    name: ['alerts', 'test'],
+    summary: "Send a test alert (a made-up lead) through each of a rule's channels now; says what each answered",
+    load: async () => (await import('./commands/alerts.ts')).alertsTestCommand,
+  },
+  {
+    name: ['subscriptions', 'poll'],
+    summary: "Read the tenant's marketplace SaaS subscriptions now and record what changed as lead events",
+    load: async () => (await import('./commands/subscriptions-poll.ts')).subscriptionsPollCommand,
+  },
+  {
+    name: ['customers', 'erase'],
+    summary: "Erase a customer's personal data everywhere in a tenant (GDPR Art. 17) and ask destinations to delete it",
+    load: async () => (await import('./commands/customers-erase.ts')).customersEraseCommand,
+  },
+  {
+    name: ['retention', 'run'],
+    summary: "Apply each tenant's retention now (the worker does it every hour), with progress",
+    load: async () => (await import('./commands/retention-run.ts')).retentionRunCommand,
+  },
+  {
+    name: ['secrets', 'rotate'],
+    summary: 'Make a new encryption key current and re-encrypt every stored destination secret with it',
+    load: async () => (await import('./commands/secrets-rotate.ts')).secretsRotateCommand,
+  },
+  {
+    name: ['keys', 'list'],
+    summary: "List a tenant's working API keys: id, name, scopes, the first characters (never the secret)",
+    load: async () => (await import('./commands/keys.ts')).keysListCommand,
+  },
+  {
+    name: ['keys', 'create'],
+    summary: 'Create a named API key with scopes and print it (shown once)',
+    load: async () => (await import('./commands/keys.ts')).keysCreateCommand,
+  },
+  {
+    name: ['keys', 'rotate'],
+    summary: 'Give an API key a new secret (same name and scopes) and print it; the old secret stops',
+    load: async () => (await import('./commands/keys.ts')).keysRotateCommand,
+  },
+  {
+    name: ['keys', 'revoke'],
+    summary: 'Revoke an API key now; a running serve refuses it within a second',
+    load: async () => (await import('./commands/keys.ts')).keysRevokeCommand,
+  },
+  {
+    name: ['ingest-token', 'rotate'],
+    summary: 'Make a new Microsoft ingest URL and print it (shown once); the old URL keeps working for an overlap',
+    load: async () => (await import('./commands/keys.ts')).ingestTokenRotateCommand,
+  },
 ]
 
 function overview(): string {
@@ -76,9 +158,9 @@ function overview(): string {
   ].join('\n')
 }
 
-function helpOf(command: Command): string {
+function helpOf(entry: CommandEntry, command: Command): string {
   return [
-    command.summary,
+    entry.summary,
     '',
     `Usage: ${command.usage}`,
     '',
@@ -89,10 +171,10 @@ function helpOf(command: Command): string {
   ].join('\n')
 }
 
-function find(words: readonly string[]): { command: Command; rest: string[] } | undefined {
-  for (const command of commands) {
-    if (command.name.every((word, index) => words[index] === word)) {
-      return { command, rest: words.slice(command.name.length) }
+function find(words: readonly string[]): { entry: CommandEntry; rest: string[] } | undefined {
+  for (const entry of commands) {
+    if (entry.name.every((word, index) => words[index] === word)) {
+      return { entry, rest: words.slice(entry.name.length) }
     }
   }
   return undefined
@@ -112,7 +194,8 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     io.stderr.write(`Unknown command "${argv.filter((word) => !word.startsWith('-')).join(' ')}".\n\n${overview()}`)
     return 2
   }
-  const { command, rest } = found
+  const { entry, rest } = found
+  const command = await entry.load()
   try {
     const { values, positionals } = parseArgs({
       args: rest,
@@ -121,7 +204,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       strict: true,
     })
     if (values.help) {
-      io.stdout.write(helpOf(command))
+      io.stdout.write(helpOf(entry, command))
       return 0
     }
     return await command.run(values as Record<string, string | boolean | undefined>, positionals, io)
@@ -131,7 +214,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       return 1
     }
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`${(error as Error).message}\n\n${helpOf(command)}`)
+      io.stderr.write(`${(error as Error).message}\n\n${helpOf(entry, command)}`)
       return 2
     }
     io.stderr.write(`${(error as Error).stack ?? String(error)}\n`)

@@ -43,8 +43,6 @@ async function ruleNamed(service: ReturnType<typeof serviceOf>, tenant: Tenant, 
 }
 
 export const alertsListCommand: Command = {
-  name: ['alerts', 'list'],
-  summary: "List a tenant's alert rules and channels",
   usage: 'leadrelay alerts list [--json] [--tenant <id>]',
   options: { ...storeOptions, tenant: { type: 'string' }, json: { type: 'boolean' } },
   optionHelp: [
@@ -102,8 +100,6 @@ export const alertsListCommand: Command = {
 }
 
 export const alertsTestCommand: Command = {
-  name: ['alerts', 'test'],
-  summary: "Send a test alert (a made-up lead) through each of a rule's channels now; says what each answered",
   usage: 'leadrelay alerts test <rule id or name> [--tenant <id>]',
   options: { ...storeOptions, tenant: { type: 'string' } },
   optionHelp: [

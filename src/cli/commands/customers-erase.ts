@@ -5,8 +5,6 @@ import { openContext } from '../context.ts'
 import { cliActor, resolveTenant, tenantOptionHelp } from '../tenant-flag.ts'
 
 export const customersEraseCommand: Command = {
-  name: ['customers', 'erase'],
-  summary: "Erase a customer's personal data everywhere in a tenant (GDPR Art. 17) and ask destinations to delete it",
   usage: 'leadrelay customers erase <email> [--yes] [--tenant <id>]',
   options: { ...storeOptions, tenant: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
   optionHelp: [

@@ -19,8 +19,6 @@ function timeFlag(name: string, value: string | undefined): number | undefined {
 }
 
 export const deliveriesReplayCommand: Command = {
-  name: ['deliveries', 'replay'],
-  summary: 'Queue failed (or any final) deliveries again, e.g. after fixing a destination',
   usage:
     'leadrelay deliveries replay [--id <dlv_…> …] [--destination <id>] [--state dead] [--since <date>] [--until <date>] [--tenant <id>]',
   options: {

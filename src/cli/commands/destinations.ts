@@ -13,8 +13,6 @@ function serviceOf(context: CommandContext) {
 }
 
 export const destinationsListCommand: Command = {
-  name: ['destinations', 'list'],
-  summary: "List a tenant's destinations with their health",
   usage: 'leadrelay destinations list [--json] [--tenant <id>]',
   options: { ...storeOptions, tenant: { type: 'string' }, json: { type: 'boolean' } },
   optionHelp: ['--json                one JSON object per line', tenantOptionHelp, ...storeOptionHelp],
@@ -46,8 +44,6 @@ export const destinationsListCommand: Command = {
 }
 
 export const destinationsVerifyCommand: Command = {
-  name: ['destinations', 'verify'],
-  summary: 'Test a destination: an authenticated check, then one test lead; resumes it when it passes',
   usage: 'leadrelay destinations verify <destinationId> [--tenant <id>]',
   options: { ...storeOptions, tenant: { type: 'string' } },
   optionHelp: [tenantOptionHelp, ...storeOptionHelp],
@@ -77,8 +73,6 @@ export const destinationsVerifyCommand: Command = {
 }
 
 export const destinationsPreviewCommand: Command = {
-  name: ['destinations', 'preview'],
-  summary: 'Show exactly what a destination would receive for a lead (field map applied), without sending it',
   usage: 'leadrelay destinations preview <destinationId> <leadId> [--tenant <id>]',
   options: { ...storeOptions, tenant: { type: 'string' } },
   optionHelp: [tenantOptionHelp, ...storeOptionHelp],

@@ -168,8 +168,6 @@ async function checkSmtp(config: Config, add: (status: CheckStatus, check: strin
 }
 
 export const doctorCommand: Command = {
-  name: ['doctor'],
-  summary: 'Check the installation: store, migrations, secret key, public URL, clock, destinations, SMTP',
   usage: 'leadrelay doctor [--data <dir>] [--public-url <url>]',
   options: { ...storeOptions, 'public-url': { type: 'string' } },
   optionHelp: [

@@ -51,8 +51,6 @@ function credentialsFrom(flags: Flags, env: NodeJS.ProcessEnv): AzureTableCreden
 }
 
 export const importAzureTableCommand: Command = {
-  name: ['import', 'azure-table'],
-  summary: 'Import the leads Microsoft wrote to an Azure Table (MarketplaceLeads); --follow keeps polling it',
   usage:
     'leadrelay import azure-table (--connection-string <cs> | --sas-url <url>) [--table MarketplaceLeads] [--since <date>] [--follow [--interval 60s]] [--tenant <id>] [--json]',
   options: {

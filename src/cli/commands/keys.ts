@@ -78,8 +78,6 @@ const jsonHelp = '--json                print JSON instead of text'
 const scopeHelp = `scopes: ${apiKeyScopes.join(', ')} (ingest: POST /v1/leads; read: every GET; admin: everything)`
 
 export const keysListCommand: Command = {
-  name: ['keys', 'list'],
-  summary: "List a tenant's working API keys: id, name, scopes, the first characters (never the secret)",
   usage: 'leadrelay keys list [--json] [--tenant <id|name>]',
   options: common,
   optionHelp: [jsonHelp, tenantOptionHelp, ...storeOptionHelp],
@@ -108,8 +106,6 @@ export const keysListCommand: Command = {
 }
 
 export const keysCreateCommand: Command = {
-  name: ['keys', 'create'],
-  summary: 'Create a named API key with scopes and print it (shown once)',
   usage: 'leadrelay keys create --name <name> --scope <scope[,scope]> [--json] [--tenant <id|name>]',
   options: { ...common, name: { type: 'string' }, scope: { type: 'string' } },
   optionHelp: [
@@ -148,8 +144,6 @@ export const keysCreateCommand: Command = {
 }
 
 export const keysRotateCommand: Command = {
-  name: ['keys', 'rotate'],
-  summary: 'Give an API key a new secret (same name and scopes) and print it; the old secret stops',
   usage: 'leadrelay keys rotate <keyId> [--overlap-hours <n>] [--json] [--tenant <id|name>]',
   options: { ...common, 'overlap-hours': { type: 'string' } },
   optionHelp: [
@@ -182,8 +176,6 @@ export const keysRotateCommand: Command = {
 }
 
 export const keysRevokeCommand: Command = {
-  name: ['keys', 'revoke'],
-  summary: 'Revoke an API key now; a running serve refuses it within a second',
   usage: 'leadrelay keys revoke <keyId> [--tenant <id|name>]',
   options: common,
   optionHelp: [tenantOptionHelp, ...storeOptionHelp],
@@ -196,8 +188,6 @@ export const keysRevokeCommand: Command = {
 }
 
 export const ingestTokenRotateCommand: Command = {
-  name: ['ingest-token', 'rotate'],
-  summary: 'Make a new Microsoft ingest URL and print it (shown once); the old URL keeps working for an overlap',
   usage: 'leadrelay ingest-token rotate [--overlap-hours <n>] [--json] [--public-url <url>] [--tenant <id|name>]',
   options: { ...common, 'overlap-hours': { type: 'string' }, 'public-url': { type: 'string' } },
   optionHelp: [

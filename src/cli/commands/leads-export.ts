@@ -34,8 +34,6 @@ export function formatFlag(value: string | undefined, path: string | undefined):
 }
 
 export const leadsExportCommand: Command = {
-  name: ['leads', 'export'],
-  summary: "Write a tenant's leads to a CSV or JSONL file, one row per lead event (streamed, any size)",
   usage:
     'leadrelay leads export [--format csv|jsonl] [--offer <id>] [--since <date>] [--output <file>] [--tenant <id>]',
   options: {

@@ -18,8 +18,6 @@ import { formatFlag } from './leads-export.ts'
 const maxProblemLines = 100
 
 export const leadsImportCommand: Command = {
-  name: ['leads', 'import'],
-  summary: 'Import leads from a CSV or JSONL file (as written by leads export); each row is ingested like a new lead',
   usage: 'leadrelay leads import <file> [--format csv|jsonl] [--tenant <id>] [--json]',
   options: {
     ...storeOptions,

@@ -9,8 +9,6 @@ import { renderTable } from '../table.ts'
 import { resolveTenant, tenantOptionHelp } from '../tenant-flag.ts'
 
 export const leadsListCommand: Command = {
-  name: ['leads', 'list'],
-  summary: "List a tenant's leads, most recent activity first",
   usage:
     'leadrelay leads list [--tenant <id>] [--offer <id>] [--stage <stage>] [--source <source>] [--email <email>] [--domain <domain>] [--search <text>] [--sort <field>] [--order asc|desc] [--limit <n>] [--json]',
   options: {

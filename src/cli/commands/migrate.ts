@@ -3,8 +3,6 @@ import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../comm
 import { openContext } from '../context.ts'
 
 export const migrateCommand: Command = {
-  name: ['migrate'],
-  summary: 'Create or upgrade the store (every command also does this on start)',
   usage: 'leadrelay migrate [--data <dir>]',
   options: { ...storeOptions },
   optionHelp: storeOptionHelp,

@@ -8,8 +8,6 @@ import { renderTable } from '../table.ts'
 import { cliActor, resolveTenant, tenantOptionHelp } from '../tenant-flag.ts'
 
 export const offersPublishCommand: Command = {
-  name: ['offers', 'publish'],
-  summary: "Verify each of an offer's destinations and send it a test lead; the offer goes live if all pass",
   usage: 'leadrelay offers publish <offerId> [--json] [--tenant <id>]',
   options: { ...storeOptions, tenant: { type: 'string' }, json: { type: 'boolean' } },
   optionHelp: ['--json                print the result as JSON', tenantOptionHelp, ...storeOptionHelp],

@@ -16,8 +16,6 @@ const stepNames: Readonly<Record<RetentionStep, string>> = {
 }
 
 export const retentionRunCommand: Command = {
-  name: ['retention', 'run'],
-  summary: "Apply each tenant's retention now (the worker does it every hour), with progress",
   usage: 'leadrelay retention run [--tenant <id|name>] [--batch-size <rows>]',
   options: { ...storeOptions, tenant: { type: 'string' }, 'batch-size': { type: 'string' } },
   optionHelp: [

@@ -5,8 +5,6 @@ import { openContext } from '../context.ts'
 import { createProgress } from '../progress.ts'
 
 export const secretsRotateCommand: Command = {
-  name: ['secrets', 'rotate'],
-  summary: 'Make a new encryption key current and re-encrypt every stored destination secret with it',
   usage: 'leadrelay secrets rotate [--data <dir>]',
   options: { ...storeOptions },
   optionHelp: [

@@ -6,8 +6,6 @@ import { type Command, type CommandIo, storeOptionHelp, storeOptions, stringFlag
 import { openContext } from '../context.ts'
 
 export const serveCommand: Command = {
-  name: ['serve'],
-  summary: 'Run the HTTP service (creates the store and a default tenant on first start)',
   usage: 'leadrelay serve [--host 127.0.0.1] [--port 8080] [--data ./data] [--print-credentials]',
   options: {
     ...storeOptions,

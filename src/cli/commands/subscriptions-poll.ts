@@ -11,8 +11,6 @@ import { resolveTenant, tenantOptionHelp } from '../tenant-flag.ts'
 
 /** `leadrelay subscriptions poll`: reads the tenant's SaaS subscriptions now, as the schedule in `serve` does. */
 export const subscriptionsPollCommand: Command = {
-  name: ['subscriptions', 'poll'],
-  summary: "Read the tenant's marketplace SaaS subscriptions now and record what changed as lead events",
   usage: 'leadrelay subscriptions poll [--tenant <id>] [--json]',
   options: { ...storeOptions, tenant: { type: 'string' }, json: { type: 'boolean' } },
   optionHelp: [

@@ -4,8 +4,6 @@ import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../comm
 import { openContext } from '../context.ts'
 
 export const tenantsCreateCommand: Command = {
-  name: ['tenants', 'create'],
-  summary: 'Create a tenant (publisher) and print its API key and Microsoft ingest URL',
   usage: 'leadrelay tenants create <name> [--json] [--public-url <url>] [--data <dir>]',
   options: { ...storeOptions, json: { type: 'boolean' }, 'public-url': { type: 'string' } },
   optionHelp: [

@@ -5,8 +5,6 @@ import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../comm
 import { openContext } from '../context.ts'
 
 export const workerCommand: Command = {
-  name: ['worker'],
-  summary: 'Run only the delivery worker (serve runs one too)',
   usage: 'leadrelay worker [--data <dir>]',
   options: { ...storeOptions },
   optionHelp: storeOptionHelp,
