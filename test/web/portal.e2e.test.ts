@@ -329,24 +329,31 @@ describe.skipIf(!hasChromium)(
         ['trial', '1'],
         ['initial_interest', '1'],
         ['active', '1'],
+        ['customer', '0'],
+        ['churned', '0'],
       ])
       expect(await page.getByText('↓ 0% went on to initial interest').count()).toBe(1)
       expect(await page.getByText('↓ 100% went on to active').count()).toBe(1)
+      // Nobody has a marketplace subscription yet.
+      expect(await page.getByText('↓ 0% went on to customer').count()).toBe(1)
+      const none = ['customer', 'suspended', 'churned'].map((stage) => [stage, '0'])
       expect(await counts(/AzureMarketplace by stage/)).toEqual([
         ['trial', '0'],
         ['initial_interest', '1'],
         ['active', '1'],
+        ...none,
         ['do_not_contact', '0'],
       ])
       expect(await counts(/AppSource by stage/)).toEqual([
         ['trial', '1'],
         ['initial_interest', '0'],
         ['active', '0'],
+        ...none,
         ['do_not_contact', '0'],
       ])
       // The same figures the API reports.
       const report = await api('/v1/funnel')
-      expect(report.reached).toMatchObject({ trial: 1, initial_interest: 1, active: 1 })
+      expect(report.reached).toMatchObject({ trial: 1, initial_interest: 1, active: 1, customer: 0, churned: 0 })
       // Leads over time: both customers' events fall on today, the last bar of the default 30 days.
       const days = await page
         .getByRole('img', { name: /Customers per day/ })

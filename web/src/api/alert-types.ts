@@ -1,6 +1,6 @@
 /** The alerts API as the portal sees it (src/http/routes/alerts.ts). Secrets are write-only: never read back. */
 
-export const alertStages = ['trial', 'initial_interest', 'active'] as const
+export const alertStages = ['trial', 'initial_interest', 'active', 'customer', 'churned'] as const
 export type AlertStage = (typeof alertStages)[number]
 
 export interface AlertCriteria {

@@ -1,10 +1,22 @@
 /** The shapes the public API answers with, as the portal reads them (see /openapi.json and src/http/routes). */
 
-export const stages = ['unclassified', 'do_not_contact', 'trial', 'initial_interest', 'active'] as const
+export const stages = [
+  'unclassified',
+  'do_not_contact',
+  'trial',
+  'initial_interest',
+  'active',
+  'customer',
+  'suspended',
+  'churned',
+] as const
 export type Stage = (typeof stages)[number]
 
-/** Stages a customer moves through, in funnel order. */
-export const funnelSteps = ['trial', 'initial_interest', 'active'] as const
+/**
+ * Steps a customer moves through, in funnel order: the marketplace's lead actions, then a SaaS subscription (customer)
+ * and its cancellation (churned). A suspended subscription is no step: its lead stays counted as a customer.
+ */
+export const funnelSteps = ['trial', 'initial_interest', 'active', 'customer', 'churned'] as const
 export type FunnelStep = (typeof funnelSteps)[number]
 
 export const deliveryStates = ['queued', 'in_flight', 'delivered', 'dead', 'superseded'] as const
@@ -196,7 +208,7 @@ export interface FunnelReport {
   readonly overTime?: FunnelOverTime
 }
 
-export const timeStages = ['trial', 'initial_interest', 'active', 'do_not_contact'] as const
+export const timeStages = ['trial', 'initial_interest', 'active', 'customer', 'churned', 'do_not_contact'] as const
 
 /** Customers per day or week of the period: with any event, and with an event of each stage. */
 export interface FunnelOverTime {

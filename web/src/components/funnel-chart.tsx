@@ -1,11 +1,32 @@
 /**
- * The funnel report as plain SVG bars: how many customers reached each step (trial → initial interest → active),
- * the conversion between steps, where leads stopped, and the same by source. Every chart has a table beside it with
+ * The funnel report as plain SVG bars: how many customers reached each step (trial → initial interest → active →
+ * customer → churned), the conversion between steps and to customer from each earlier step, where leads stopped, and the same by source. Every chart has a table beside it with
  * the exact figures, for screen readers and for copying.
  */
 
-import { type FunnelOverTime, type FunnelReport, funnelSteps, type Stage, timeStages } from '../api/types.ts'
+import {
+  type FunnelOverTime,
+  type FunnelReport,
+  type FunnelStep,
+  funnelSteps,
+  type Stage,
+  timeStages,
+} from '../api/types.ts'
 import { formatPercent, plural, stageLabel } from '../lib/format.ts'
+
+/** "Where customers are now", furthest first: a suspended subscription sits between customer and churned. */
+const furthestStages: readonly Stage[] = ['churned', 'suspended', 'customer', 'active', 'initial_interest', 'trial']
+
+/** The by-source columns: every stage an event can have except unclassified. */
+const sourceStages: readonly Stage[] = [
+  'trial',
+  'initial_interest',
+  'active',
+  'customer',
+  'suspended',
+  'churned',
+  'do_not_contact',
+]
 
 const barArea = { left: 150, width: 380, row: 34, bar: 22 }
 
@@ -72,27 +93,38 @@ function Bars({ id, title, bars }: { id: string; title: string; bars: readonly B
   )
 }
 
+/** The note under a step's bar: how many went on to the next step (for customers: how many left). */
+function stepNote(step: FunnelStep, rate: number | null): string {
+  if (step === 'customer') return `↓ ${formatPercent(rate)} of them churned`
+  const next = funnelSteps[funnelSteps.indexOf(step) + 1]
+  return next ? `↓ ${formatPercent(rate)} went on to ${stageLabel(next).toLowerCase()}` : ''
+}
+
+/** Steps before customer, each with the share of its customers who bought (the "Became customers" column). */
+const buyingSteps: readonly FunnelStep[] = ['trial', 'initial_interest', 'active']
+
 export function FunnelChart({ report }: { report: FunnelReport }) {
+  const rateOf = (from: string, to: string) =>
+    report.conversion.find((entry) => entry.from === from && entry.to === to)?.rate ?? null
+  const hasConversion = (from: string, to: string) =>
+    report.conversion.some((entry) => entry.from === from && entry.to === to)
   const steps: Bar[] = funnelSteps.map((step, index) => {
     const next = funnelSteps[index + 1]
-    const conversion = next && report.conversion.find((entry) => entry.from === step && entry.to === next)
     return {
       key: step,
       label: stageLabel(step),
-      count: report.reached[step],
+      count: report.reached[step] ?? 0,
       stage: step,
-      ...(conversion && {
-        note: `↓ ${formatPercent(conversion.rate)} went on to ${stageLabel(next).toLowerCase()}`,
-      }),
+      ...(next && hasConversion(step, next) && { note: stepNote(step, rateOf(step, next)) }),
     }
   })
   // A do-not-contact notice is not a funnel step: customers whose only events are notices have no step yet. The
   // notices themselves are counted the way the by-source table counts them (report.withEvent).
   const furthest: Bar[] = [
-    ...[...funnelSteps].reverse().map((stage) => ({
+    ...furthestStages.map((stage) => ({
       key: stage,
       label: stageLabel(stage),
-      count: report.stages[stage],
+      count: report.stages[stage] ?? 0,
       stage,
     })),
     {
@@ -103,16 +135,16 @@ export function FunnelChart({ report }: { report: FunnelReport }) {
     },
   ]
   const doNotContact = report.withEvent?.do_not_contact ?? 0
-  const sourceStages: Stage[] = ['trial', 'initial_interest', 'active', 'do_not_contact']
 
   return (
     <div className="funnel">
       <figure className="card" aria-labelledby="funnel-reached-caption">
         <figcaption id="funnel-reached-caption">
-          <h2>Trial → initial interest → active</h2>
+          <h2>Trial → initial interest → active → customer</h2>
           <p className="hint">
-            Trial: customers who had a test drive. Later steps: customers who reached the step or a later one. In the
-            period, test leads not counted.
+            Trial: customers who had a test drive. Initial interest, active and customer: customers who reached the step
+            or a later one (a suspended or cancelled subscription was a customer first). Churned: customers whose
+            subscription is cancelled now. In the period, test leads not counted.
           </p>
         </figcaption>
         <Bars id="funnel-reached" title="Customers reaching each step" bars={steps} />
@@ -123,17 +155,25 @@ export function FunnelChart({ report }: { report: FunnelReport }) {
               <th scope="col">Step</th>
               <th scope="col">Customers</th>
               <th scope="col">Went on to the next step</th>
+              <th scope="col">Became customers</th>
             </tr>
           </thead>
           <tbody>
             {funnelSteps.map((step, index) => {
-              const conversion = report.conversion.find((entry) => entry.from === step)
+              const next = funnelSteps[index + 1]
               return (
                 <tr key={step}>
                   <th scope="row">{stageLabel(step)}</th>
-                  <td data-label="Customers">{report.reached[step]}</td>
+                  <td data-label="Customers">{report.reached[step] ?? 0}</td>
                   <td data-label="Went on">
-                    {index < funnelSteps.length - 1 ? formatPercent(conversion?.rate ?? null) : '—'}
+                    {next === undefined
+                      ? '—'
+                      : step === 'customer'
+                        ? `${formatPercent(rateOf(step, next))} churned`
+                        : formatPercent(rateOf(step, next))}
+                  </td>
+                  <td data-label="Became customers">
+                    {buyingSteps.includes(step) ? formatPercent(rateOf(step, 'customer')) : '—'}
                   </td>
                 </tr>
               )

@@ -7,6 +7,27 @@ import { fakeFetch } from '../test/fixtures.ts'
 import { LeadFilters } from './lead-filters.tsx'
 
 describe('the leads filters', () => {
+  test('offer every stage, the subscription stages included, and filter by one', async () => {
+    const onApply = vi.fn<(filters: Filters) => void>()
+    render(<LeadFilters value={emptyFilters} offers={[]} onApply={onApply} />)
+    const stage = screen.getByLabelText('Stage') as HTMLSelectElement
+    expect([...stage.options].map((option) => option.textContent)).toEqual([
+      'Any stage',
+      'Unclassified',
+      'Do not contact',
+      'Trial',
+      'Initial interest',
+      'Active',
+      'Customer',
+      'Suspended',
+      'Churned',
+    ])
+    const user = userEvent.setup()
+    await user.selectOptions(stage, 'Churned')
+    await user.click(screen.getByRole('button', { name: 'Apply filters' }))
+    expect(queryString(buildLeadQuery(onApply.mock.calls[0]![0]))).toContain('stage=churned')
+  })
+
   test('build the API query from what the publisher chose', async () => {
     const onApply = vi.fn<(filters: Filters) => void>()
     const offers = [

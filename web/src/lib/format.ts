@@ -8,6 +8,9 @@ export const stageLabels: Readonly<Record<Stage, string>> = {
   trial: 'Trial',
   initial_interest: 'Initial interest',
   active: 'Active',
+  customer: 'Customer',
+  suspended: 'Suspended',
+  churned: 'Churned',
 }
 
 export const deliveryStateLabels: Readonly<Record<DeliveryState, string>> = {

@@ -1,4 +1,4 @@
-/** Funnel: per offer and period, how customers move from trial to initial interest to active. */
+/** Funnel: per offer and period, how customers move from trial to initial interest, active, customer and churned. */
 
 import { type FormEvent, useState } from 'react'
 import { FunnelChart } from '../components/funnel-chart.tsx'

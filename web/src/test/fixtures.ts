@@ -125,23 +125,80 @@ export function lead(overrides: Partial<Lead> = {}): Lead {
 }
 
 /**
- * A known data set: 10 customers reached the funnel. Furthest stages: 2 trial, 3 initial interest, 4 active,
- * 1 do-not-contact; 5 had a trial (4 of them went on), 7 reached initial interest or later, 4 active.
+ * A known data set, as the server builds it (src/core/funnel-report.ts): 12 customers reached the funnel. Furthest
+ * stages: 2 trial, 3 initial interest, 2 active, 2 customer, 1 suspended, 1 churned, 1 do-not-contact; 5 had a trial
+ * (4 of them went on, 2 bought), 9 reached initial interest or later, 6 active, 4 became customers, 1 of them churned.
  */
 export const knownReport: FunnelReport = {
-  leads: 10,
-  stages: { unclassified: 0, do_not_contact: 1, trial: 2, initial_interest: 3, active: 4 },
-  reached: { trial: 5, initial_interest: 7, active: 4 },
+  leads: 12,
+  stages: {
+    unclassified: 0,
+    do_not_contact: 1,
+    trial: 2,
+    initial_interest: 3,
+    active: 2,
+    customer: 2,
+    suspended: 1,
+    churned: 1,
+  },
+  reached: { trial: 5, initial_interest: 9, active: 6, customer: 4, churned: 1 },
   conversion: [
     { from: 'trial', to: 'initial_interest', rate: 4 / 5 },
-    { from: 'initial_interest', to: 'active', rate: 4 / 7 },
+    { from: 'initial_interest', to: 'active', rate: 6 / 9 },
+    { from: 'active', to: 'customer', rate: 4 / 6 },
+    { from: 'customer', to: 'churned', rate: 1 / 4 },
+    { from: 'trial', to: 'customer', rate: 2 / 5 },
+    { from: 'initial_interest', to: 'customer', rate: 4 / 9 },
   ],
-  withEvent: { unclassified: 0, do_not_contact: 1, trial: 5, initial_interest: 6, active: 4 },
+  withEvent: {
+    unclassified: 0,
+    do_not_contact: 1,
+    trial: 5,
+    initial_interest: 6,
+    active: 4,
+    customer: 3,
+    suspended: 1,
+    churned: 1,
+  },
   bySource: [
-    { source: 'AppSource', stages: { unclassified: 0, do_not_contact: 0, trial: 0, initial_interest: 2, active: 1 } },
+    {
+      source: 'AppSource',
+      stages: {
+        unclassified: 0,
+        do_not_contact: 0,
+        trial: 0,
+        initial_interest: 2,
+        active: 1,
+        customer: 0,
+        suspended: 0,
+        churned: 0,
+      },
+    },
     {
       source: 'AzureMarketplace',
-      stages: { unclassified: 0, do_not_contact: 1, trial: 5, initial_interest: 4, active: 3 },
+      stages: {
+        unclassified: 0,
+        do_not_contact: 1,
+        trial: 5,
+        initial_interest: 4,
+        active: 3,
+        customer: 0,
+        suspended: 0,
+        churned: 0,
+      },
+    },
+    {
+      source: 'AzurePortal',
+      stages: {
+        unclassified: 0,
+        do_not_contact: 0,
+        trial: 0,
+        initial_interest: 0,
+        active: 0,
+        customer: 3,
+        suspended: 1,
+        churned: 1,
+      },
     },
   ],
   overTime: {
@@ -150,17 +207,17 @@ export const knownReport: FunnelReport = {
       {
         start: '2026-11-01T00:00:00.000Z',
         leads: 6,
-        stages: { trial: 3, initial_interest: 4, active: 1, do_not_contact: 0 },
+        stages: { trial: 3, initial_interest: 4, active: 1, customer: 0, churned: 0, do_not_contact: 0 },
       },
       {
         start: '2026-11-02T00:00:00.000Z',
         leads: 0,
-        stages: { trial: 0, initial_interest: 0, active: 0, do_not_contact: 0 },
+        stages: { trial: 0, initial_interest: 0, active: 0, customer: 0, churned: 0, do_not_contact: 0 },
       },
       {
         start: '2026-11-03T00:00:00.000Z',
         leads: 4,
-        stages: { trial: 2, initial_interest: 2, active: 3, do_not_contact: 1 },
+        stages: { trial: 2, initial_interest: 2, active: 3, customer: 2, churned: 1, do_not_contact: 1 },
       },
     ],
   },
