@@ -21,6 +21,7 @@ export type IdPrefix =
   | 'asn'
   | 'per'
   | 'inv'
+  | 'rly'
 
 export interface IdGenerator {
   next(prefix: IdPrefix): string

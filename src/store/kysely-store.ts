@@ -22,6 +22,7 @@ import { customerOfRow, type LeadRow } from './record-lead-event.ts'
 import { recordLeadEventBatch } from './record-lead-event-batch.ts'
 import { createRetentionQueries } from './retention-queries.ts'
 import { createRoutingQueries } from './routing-queries.ts'
+import { createSaasRelayQueries } from './saas-relay-queries.ts'
 import type { Database } from './schema.ts'
 import { createSubscriptionQueries } from './subscription-queries.ts'
 import type {
@@ -182,6 +183,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     }),
     ...alerts,
     ...createSubscriptionQueries(db),
+    ...createSaasRelayQueries(db),
     ...createRoutingQueries({
       db,
       rowLocks: capabilities.dialect === 'postgres',

@@ -279,6 +279,9 @@ export interface Database {
     enabled: number
     relay_token_hash: string | null
     relay_url: string | null
+    /** Certificate credentials: the public certificate (PEM) and its private key, sealed. */
+    certificate_pem: Generated<string | null>
+    sealed_certificate_key: Generated<string | null>
     last_poll_at: number | null
     last_poll_error: string | null
     last_poll_count: number | null
@@ -318,6 +321,12 @@ export interface Database {
     last_status: number | null
     relayed_at: number | null
     received_at: number
+    /** The subscription the call is about ('' when it names none): calls of one subscription relay in order. */
+    subscription_id: Generated<string>
+    /** Microsoft's operation id (the body's `id`): a call sent again is stored once. */
+    operation_id: string | null
+    /** The order calls were received in, per tenant. */
+    seq: number
   }
   invitations: {
     id: string

@@ -17,6 +17,9 @@ export interface SubscriptionSourceRecord {
   /** The webhook relay: the hash of the token in its URL and where calls are relayed; absent when not used. */
   readonly relayTokenHash?: string
   readonly relayUrl?: string
+  /** Certificate credentials instead of a secret: the public certificate (PEM) and its private key, sealed. */
+  readonly certificatePem?: string
+  readonly sealedCertificateKey?: string
   readonly lastPollAt?: number
   readonly lastPollError?: string
   /** Subscriptions the last successful poll read. */
@@ -33,6 +36,8 @@ export interface SubscriptionSourceInput {
   readonly enabled: boolean
   readonly relayTokenHash?: string | null
   readonly relayUrl?: string | null
+  readonly certificatePem?: string | null
+  readonly sealedCertificateKey?: string | null
 }
 
 /** A subscription as last seen, with the lead it joined. */
@@ -59,6 +64,8 @@ export interface SubscriptionRecord {
 
 export interface SubscriptionStore {
   getSubscriptionSource(tenantId: string): Promise<SubscriptionSourceRecord | undefined>
+  /** The source whose webhook relay URL carries the token with this hash. */
+  findSubscriptionSourceByRelayToken(tokenHash: string): Promise<SubscriptionSourceRecord | undefined>
   /** Creates or replaces the tenant's source; the poll outcome columns are kept. */
   putSubscriptionSource(source: SubscriptionSourceInput, now: number): Promise<SubscriptionSourceRecord>
   deleteSubscriptionSource(tenantId: string): Promise<boolean>
@@ -83,6 +90,8 @@ function sourceOf(row: Selectable<Database['subscription_sources']>): Subscripti
     enabled: Number(row.enabled) === 1,
     ...(row.relay_token_hash !== null && { relayTokenHash: row.relay_token_hash }),
     ...(row.relay_url !== null && { relayUrl: row.relay_url }),
+    ...(row.certificate_pem !== null && { certificatePem: row.certificate_pem }),
+    ...(row.sealed_certificate_key !== null && { sealedCertificateKey: row.sealed_certificate_key }),
     ...(row.last_poll_at !== null && { lastPollAt: Number(row.last_poll_at) }),
     ...(row.last_poll_error !== null && { lastPollError: row.last_poll_error }),
     ...(row.last_poll_count !== null && { lastPollCount: Number(row.last_poll_count) }),
@@ -123,6 +132,14 @@ export function createSubscriptionQueries(db: Kysely<Database>): SubscriptionSto
         .executeTakeFirst()
       return row && sourceOf(row)
     },
+    async findSubscriptionSourceByRelayToken(tokenHash) {
+      const row = await db
+        .selectFrom('subscription_sources')
+        .selectAll()
+        .where('relay_token_hash', '=', tokenHash)
+        .executeTakeFirst()
+      return row && sourceOf(row)
+    },
     async putSubscriptionSource(source, now) {
       const columns = {
         entra_tenant_id: source.entraTenantId,
@@ -131,6 +148,8 @@ export function createSubscriptionQueries(db: Kysely<Database>): SubscriptionSto
         enabled: source.enabled ? 1 : 0,
         ...(source.relayTokenHash !== undefined && { relay_token_hash: source.relayTokenHash }),
         ...(source.relayUrl !== undefined && { relay_url: source.relayUrl }),
+        ...(source.certificatePem !== undefined && { certificate_pem: source.certificatePem }),
+        ...(source.sealedCertificateKey !== undefined && { sealed_certificate_key: source.sealedCertificateKey }),
         updated_at: now,
       }
       await db

@@ -12,6 +12,7 @@ import type { PeopleStore } from './people-queries.ts'
 import type { PrivacyStore } from './privacy-queries.ts'
 import type { RetentionStore } from './retention-queries.ts'
 import type { RoutingStore } from './routing-queries.ts'
+import type { SaasRelayStore } from './saas-relay-queries.ts'
 import type { SubscriptionStore } from './subscription-queries.ts'
 
 /** What a dialect can do; callers branch on these, never on the dialect's name. */
@@ -228,7 +229,8 @@ export interface Store
     PeopleStore,
     PrivacyStore,
     RetentionStore,
-    SubscriptionStore {
+    SubscriptionStore,
+    SaasRelayStore {
   readonly capabilities: StoreCapabilities
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<MigrationReport>
