@@ -11,46 +11,11 @@ import { mergeKeyOf } from '../core/lead.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
 import { createBatchAlertQueries, type TenantAlertRules } from './alert-batch.ts'
 import type { Executor } from './delivery-queries.ts'
-import {
-  type DeliveryDraft,
-  type EventRow,
-  type IngestQueries,
-  type LeadRow,
-  recordLeadEvent,
-} from './record-lead-event.ts'
+import { type EventRow, type LeadRow, updatedLeadColumns } from './lead-columns.ts'
+import { type DeliveryDraft, type IngestQueries, recordLeadEvent } from './record-lead-event.ts'
 import type { IngestItem, IngestOutcome } from './types.ts'
 
 const key = (...parts: readonly (string | null)[]) => JSON.stringify(parts)
-
-/** Columns a lead update rewrites; the identity (tenant, offer key, merge key) and `created_at` never change. */
-const updatedLeadColumns = [
-  'offer_id',
-  'stage',
-  'do_not_contact',
-  'do_not_contact_at',
-  'customer_acted_at',
-  'subscription_stage_at',
-  'is_test',
-  'first_name',
-  'last_name',
-  'email',
-  'phone',
-  'phone_digits',
-  'country',
-  'company',
-  'title',
-  'source',
-  'action',
-  'event_count',
-  'first_event_at',
-  'last_event_at',
-  'name_key',
-  'last_name_key',
-  'company_key',
-  'email_domain',
-  'updated_at',
-  'version',
-] as const
 
 function pairs<T>(values: Iterable<T>, of: (value: T) => readonly [string, string]): (readonly [string, string])[] {
   return [...new Map([...values].map((value) => [key(...of(value)), of(value)] as const)).values()]

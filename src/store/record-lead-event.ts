@@ -10,18 +10,11 @@ import { applyEvent, type LeadState, mergeKeyOf } from '../core/lead.ts'
 import { searchColumnsOf } from '../core/lead-search.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
 import { type AlertIngestQueries, queueAlerts } from './alert-ingest.ts'
-import type { Database } from './schema.ts'
+import type { EventRow, LeadRow, LeadStateColumns } from './lead-columns.ts'
 import type { IngestItem, IngestOutcome, IngestReceipt, RouteScope } from './types.ts'
 
-/** The `leads` row, as every dialect reads and writes it. */
-export type LeadRow = Database['leads']
-
-export type LeadStateColumns = Omit<
-  LeadRow,
-  'id' | 'tenant_id' | 'offer_key' | 'offer_id' | 'merge_key' | 'created_at' | 'updated_at' | 'version'
->
-
-export type EventRow = Omit<Database['lead_events'], 'seq'>
+/** Kept for modules that still import the row type from here; lead-columns.ts is where it lives. */
+export type { LeadRow } from './lead-columns.ts'
 
 export interface DeliveryDraft {
   id: string

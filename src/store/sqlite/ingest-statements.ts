@@ -5,71 +5,11 @@
  */
 
 import type { Database as SqliteDatabase } from 'better-sqlite3'
-import { type IngestQueries, type LeadRow, recordLeadEvent } from '../record-lead-event.ts'
+import { eventColumns, type LeadRow, leadColumns, updatedLeadColumns } from '../lead-columns.ts'
+import { type IngestQueries, recordLeadEvent } from '../record-lead-event.ts'
 import type { IngestItem, IngestOutcome } from '../types.ts'
 import { createSqliteAlertQueries } from './alert-statements.ts'
 import { beginWriteTransaction } from './sqlite-kysely.ts'
-
-const leadStateColumns = [
-  'stage',
-  'do_not_contact',
-  'do_not_contact_at',
-  'customer_acted_at',
-  'subscription_stage_at',
-  'is_test',
-  'first_name',
-  'last_name',
-  'email',
-  'phone',
-  'phone_digits',
-  'country',
-  'company',
-  'title',
-  'source',
-  'action',
-  'event_count',
-  'first_event_at',
-  'last_event_at',
-  'name_key',
-  'last_name_key',
-  'company_key',
-  'email_domain',
-] as const
-
-const leadColumns = [
-  'id',
-  'tenant_id',
-  'offer_key',
-  'offer_id',
-  'merge_key',
-  ...leadStateColumns,
-  'created_at',
-  'updated_at',
-  'version',
-] as const
-
-const eventColumns = [
-  'id',
-  'tenant_id',
-  'lead_id',
-  'format',
-  'received_at',
-  'occurred_at',
-  'lead_source',
-  'source',
-  'action',
-  'stage',
-  'offer_ref',
-  'offer_title',
-  'description',
-  'customer',
-  'invalid',
-  'extra',
-  'is_test',
-  'idempotency_key',
-  'content_hash',
-  'result',
-] as const
 
 function insertSql(table: string, columns: readonly string[]): string {
   return `insert into ${table} (${columns.join(', ')}) values (${columns.map((column) => `@${column}`).join(', ')})`
@@ -89,7 +29,7 @@ function prepareStatements(database: SqliteDatabase) {
     offerByAlias: database.prepare('select offer_id from offer_aliases where tenant_id = ? and alias = ?'),
     leadByIdentity: database.prepare('select * from leads where tenant_id = ? and offer_key = ? and merge_key = ?'),
     updateLead: database.prepare(
-      `update leads set ${[...leadStateColumns, 'offer_id', 'updated_at', 'version'].map((column) => `${column} = @${column}`).join(', ')} where id = @id`,
+      `update leads set ${updatedLeadColumns.map((column) => `${column} = @${column}`).join(', ')} where id = @id`,
     ),
     insertLead: database.prepare(insertSql('leads', leadColumns)),
     routed: database.prepare(
