@@ -6,7 +6,7 @@
 
 import type { AlertRule } from '../core/alert-rules.ts'
 import type { AlertIngestQueries, AlertRow, AlertSendRow } from './alert-ingest.ts'
-import type { Executor } from './delivery-queries.ts'
+import type { Executor } from './executor.ts'
 
 export type TenantAlertRules = (tenantId: string) => Promise<readonly AlertRule[]>
 

@@ -6,6 +6,7 @@
 
 import type { Kysely } from 'kysely'
 import type { Stage } from '../core/funnel.ts'
+import { applyDeliveryFilter } from './queue/delivery-filter.ts'
 import type { Database } from './schema.ts'
 import type { DeliveryFilter } from './types.ts'
 
@@ -33,19 +34,6 @@ export type RetryOutcome =
   | { readonly status: 'due'; readonly destinationId: string }
   | { readonly status: 'not_found' }
   | { readonly status: 'not_queued'; readonly state: string }
-
-type Where<T> = { where: (...args: any[]) => T }
-
-function applyDeliveryFilter<T extends Where<T>>(query: T, filter: DeliveryFilter): T {
-  let q = query
-  if (filter.state !== undefined) q = q.where('state', '=', filter.state)
-  if (filter.destinationId !== undefined) q = q.where('destination_id', '=', filter.destinationId)
-  if (filter.leadId !== undefined) q = q.where('lead_id', '=', filter.leadId)
-  if (filter.reason !== undefined) q = q.where('last_error', '=', filter.reason)
-  if (filter.since !== undefined) q = q.where('updated_at', '>=', filter.since)
-  if (filter.until !== undefined) q = q.where('updated_at', '<', filter.until)
-  return q
-}
 
 export function createDeliveryListQueries(db: Kysely<Database>) {
   return {

@@ -6,25 +6,26 @@ import type { Stage } from '../core/funnel.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
 import { createAlertRulesCache } from './alert-ingest.ts'
 import { createAlertQueries } from './alert-queries.ts'
+import { createAuditQueries } from './audit-queries.ts'
 import { createDeliveryListQueries } from './delivery-list-queries.ts'
-import {
-  type BookkeepingTransaction,
-  type ClaimLocking,
-  createDeliveryQueries,
-  type Executor,
-} from './delivery-queries.ts'
+import { createDestinationQueries } from './destination-queries.ts'
+import type { BookkeepingTransaction, Executor } from './executor.ts'
 import { createKeyQueries } from './key-queries.ts'
 import { createLeadListQueries } from './lead-list-queries.ts'
 import { type Migration, pendingMigrations, runMigrations } from './migrations.ts'
 import { createPeopleQueries } from './people-queries.ts'
 import { createPrivacyQueries } from './privacy-queries.ts'
+import type { ClaimLocking } from './queue/queue-context.ts'
+import { createQueueQueries } from './queue/queue-queries.ts'
 import { customerOfRow, type LeadRow } from './record-lead-event.ts'
 import { recordLeadEventBatch } from './record-lead-event-batch.ts'
 import { createRetentionQueries } from './retention-queries.ts'
+import { createRouteQueries } from './route-queries.ts'
 import { createRoutingQueries } from './routing-queries.ts'
 import { createSaasRelayQueries } from './saas-relay-queries.ts'
 import type { Database } from './schema.ts'
 import { createSubscriptionQueries } from './subscription-queries.ts'
+import { createTenantQueries } from './tenant-queries.ts'
 import type {
   IngestItem,
   IngestOutcome,
@@ -165,13 +166,17 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
   }
 
   return {
-    ...createDeliveryQueries({
+    ...createQueueQueries({
       db,
       ...(options.claimLocking && { claimLocking: options.claimLocking }),
       ...(options.notifyWork && { notifyWork: options.notifyWork }),
       ...(options.bookkeepingTransaction && { bookkeepingTransaction: options.bookkeepingTransaction }),
     }),
     ...(options.listenForWork && { listenForWork: options.listenForWork }),
+    ...createDestinationQueries(db),
+    ...createRouteQueries(db),
+    ...createTenantQueries(db),
+    ...createAuditQueries(db),
     ...createKeyQueries(db),
     ...createDeliveryListQueries(db),
     ...createPeopleQueries(db),

@@ -8,7 +8,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import { AppError } from '../core/errors.ts'
-import type { Executor } from './delivery-queries.ts'
+import type { Executor } from './executor.ts'
 import type { Database } from './schema.ts'
 import type { IngestItem, IngestOutcome } from './types.ts'
 

@@ -6,7 +6,7 @@
 
 import type { Kysely, Transaction } from 'kysely'
 import { defaultRetentionSettings, type RetentionSettings } from '../core/retention.ts'
-import type { BookkeepingTransaction } from './delivery-queries.ts'
+import type { BookkeepingTransaction } from './executor.ts'
 import { customerOfRow } from './record-lead-event.ts'
 import type { Database } from './schema.ts'
 

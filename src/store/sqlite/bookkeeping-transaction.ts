@@ -6,7 +6,7 @@
  */
 
 import { type Kysely, sql } from 'kysely'
-import type { BookkeepingTransaction } from '../delivery-queries.ts'
+import type { BookkeepingTransaction } from '../executor.ts'
 import type { Database } from '../schema.ts'
 import type { WriteTurn } from './write-turn.ts'
 
