@@ -4,22 +4,23 @@ import { existsSync } from 'node:fs'
 import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
+import fastifySwagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { SignInConfig } from '../config.ts'
 import { AppError } from '../core/errors.ts'
 import { offerTextLimits } from '../core/lead-source.ts'
-import { isoTime } from '../core/time.ts'
 import { redactUrl } from '../logger.ts'
-import { setNotificationContacts } from '../services/notification-contacts.ts'
 import { createPeopleService } from '../services/people.ts'
 import { createAuthFailureLimiter, registerAuthFailureBrake } from './auth-failure-limiter.ts'
+import { registerCallerHook } from './caller.ts'
 import type { HttpDeps } from './deps.ts'
 import { registerJsonBodyParser } from './json-body.ts'
-import { notificationContacts } from './notification-contacts.ts'
 import { registerNullCharacterGuard } from './null-character-guard.ts'
-import { buildOpenApiDocument } from './openapi.ts'
+import { finishOpenApiDocument, openApiPluginOptions } from './openapi.ts'
 import { sendProblem } from './problem.ts'
 import { registerApiResponseHeaders, withApiResponseHeaders } from './response-headers.ts'
+import { registerRouteSchemas } from './route-schema.ts'
+import { publicRoute, type RouteAccess } from './route-scopes.ts'
 import { registerAlertRoutes } from './routes/alerts.ts'
 import { registerDeliveryRoutes } from './routes/deliveries.ts'
 import { registerDestinationRoutes } from './routes/destinations.ts'
@@ -31,11 +32,11 @@ import { registerPeopleRoutes } from './routes/people.ts'
 import { registerPrivacyRoutes } from './routes/privacy.ts'
 import { registerSignInRoutes } from './routes/sign-in.ts'
 import { registerSubscriptionRoutes } from './routes/subscriptions.ts'
+import { registerTenantRoutes } from './routes/tenant.ts'
 import { registerCrossSiteCheck } from './session-cookies.ts'
-import { parseWith } from './validate.ts'
 
-/** The routes each app registered, method and URL, so tests can hold the OpenAPI document to them. */
-export const servedRoutes = new WeakMap<FastifyInstance, { method: string; url: string }[]>()
+/** The routes each app registered, method, URL and declared access, so tests can hold the document to them. */
+export const servedRoutes = new WeakMap<FastifyInstance, { method: string; url: string; access?: RouteAccess }[]>()
 
 export interface AppOptions {
   readonly bodyLimitBytes: number
@@ -89,13 +90,16 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
   }
   registerApiResponseHeaders(app)
   registerCrossSiteCheck(app, (request) => deps.auth.usesSession(request), deps.publicUrl)
-  const routes: { method: string; url: string }[] = []
+  const routes: { method: string; url: string; access?: RouteAccess }[] = []
   servedRoutes.set(app, routes)
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url })
+    const access = route.config?.access
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, ...(access && { access }) })
   })
   registerJsonBodyParser(app)
+  registerRouteSchemas(app)
   registerNullCharacterGuard(app)
+  registerCallerHook(app, deps.auth)
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error))
   const portal = existsSync(`${portalDir}index.html`)
   app.setNotFoundHandler((request, reply) => {
@@ -120,48 +124,19 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
     })
   }
 
-  const openApi = buildOpenApiDocument(options.version)
-  app.get('/openapi.json', async () => openApi)
-  app.get('/healthz', async (request, reply) => {
-    try {
-      await deps.store.ping()
-      return { status: 'ok' }
-    } catch {
-      return sendProblem(request, reply, new AppError('NOT_READY', 'The store is not reachable'))
-    }
+  // The generator sees only routes registered after it: the API's routes go in a plugin loaded after it.
+  app.register(fastifySwagger, openApiPluginOptions(options.version))
+  let openApi: unknown
+  app.get('/openapi.json', { config: publicRoute }, async () => {
+    openApi ??= finishOpenApiDocument(app.swagger(), options.version)
+    return openApi
   })
-  app.get('/v1/tenant', async (request) => {
-    const { tenant, keyId, scopes, person } = await deps.auth.callerOf(request)
-    // Who is acting and what they may do, so the portal offers only that: the key's scopes or the person's role.
-    return {
-      id: tenant.id,
-      name: tenant.name,
-      createdAt: isoTime(tenant.createdAt),
-      ...(keyId !== undefined && { key: { id: keyId, scopes } }),
-      ...(person && {
-        person: {
-          id: person.id,
-          name: person.name,
-          email: person.email ?? null,
-          role: person.role,
-          operator: person.operator,
-        },
-      }),
-    }
-  })
-  app.put('/v1/tenant/notifications', async (request) => {
-    const caller = await deps.auth.callerOf(request)
-    const contacts = parseWith(notificationContacts, request.body)
-    return setNotificationContacts(
-      deps,
-      caller.tenant,
-      { emails: contacts.emails, ...(contacts.webhookUrl !== undefined && { webhookUrl: contacts.webhookUrl }) },
-      caller.actor,
-    )
-  })
-  app.get('/v1/tenant/notifications', async (request) =>
-    deps.store.getTenantContacts((await deps.auth.tenantOf(request)).id),
-  )
+  app.register(async (api) => registerApiRoutes(api, deps))
+  return app
+}
+
+function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  registerTenantRoutes(app, deps)
   registerIngestRoutes(app, deps)
   registerLeadRoutes(app, deps)
   registerOfferRoutes(app, deps)
@@ -181,7 +156,6 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
   registerKeyRoutes(app, deps)
   registerPrivacyRoutes(app, deps)
   registerSubscriptionRoutes(app, deps)
-  return app
 }
 
 /** Sign-in settings when none are given: the portal is entered with an API key. */

@@ -1,11 +1,43 @@
 /**
- * The one place that decides which API key scope, and which role of a signed-in person, each route needs. Checked by
- * the authenticator on every call.
+ * Which API key scope, and which role of a signed-in person, each route needs. A route declares it in its options
+ * (`config: requires('read')`); the caller hook (`caller.ts`) resolves the caller once before validation, and the
+ * OpenAPI document names it per operation. Routes not yet declaring it are decided by the table below.
  */
 
 import type { FastifyRequest } from 'fastify'
 import type { ApiKeyScope } from '../core/api-key-scopes.ts'
 import type { Role } from '../core/roles.ts'
+
+/**
+ * Who may call a route: an API key with `scope` or a signed-in person with `role` (by default what the scope implies);
+ * `public` routes take no credential, `ingest-token` ones the secret in their path.
+ */
+export type RouteAccess =
+  | { readonly scope: ApiKeyScope; readonly role: Role }
+  | { readonly scope: 'public' | 'ingest-token'; readonly role?: undefined }
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route (`requires`, `publicRoute`). */
+    access?: RouteAccess
+  }
+}
+
+/** Route options for a route that needs `scope` of a key, and `role` of a person (default: what the scope implies). */
+export function requires(scope: ApiKeyScope, role: Role = roleOfScope[scope]): { access: RouteAccess } {
+  return { access: { scope, role } }
+}
+
+/** Route options for a route anyone may call (documents, health, the sign-in redirects). */
+export const publicRoute: { access: RouteAccess } = { access: { scope: 'public' } }
+
+/** Route options for the Microsoft ingest URL: its secret token in the path is the credential. */
+export const ingestTokenRoute: { access: RouteAccess } = { access: { scope: 'ingest-token' } }
+
+/** What the route serving `request` declares, if anything. */
+export function accessOf(request: FastifyRequest): RouteAccess | undefined {
+  return request.routeOptions.config?.access
+}
 
 /**
  * `METHOD url` as Fastify registers it → the scope a key needs. A route missing here needs `admin`, so a route added
@@ -104,7 +136,7 @@ export const routeRoles: Readonly<Record<string, Role>> = {
 }
 
 /** What a person needs by default: reading is for viewers, sending a lead for editors, the rest for admins. */
-const roleOfScope: Readonly<Record<ApiKeyScope, Role>> = { read: 'viewer', ingest: 'editor', admin: 'admin' }
+export const roleOfScope: Readonly<Record<ApiKeyScope, Role>> = { read: 'viewer', ingest: 'editor', admin: 'admin' }
 
 /** The role `method url` needs of a person: `routeRoles`, else what its scope implies; alert rules are editors'. */
 export function roleOfRoute(method: string, url: string | undefined): Role {
@@ -119,6 +151,8 @@ export function roleOfRoute(method: string, url: string | undefined): Role {
 
 /** The role the route serving `request` needs of a signed-in person. */
 export function requiredRoleOf(request: FastifyRequest): Role {
+  const declared = accessOf(request)
+  if (declared?.role !== undefined) return declared.role
   const method = request.method === 'HEAD' ? 'GET' : request.method
   return roleOfRoute(method, request.routeOptions.url)
 }
@@ -130,6 +164,8 @@ export function scopeOfRoute(method: string, url: string | undefined): ApiKeySco
 
 /** The scope the route serving `request` needs. */
 export function requiredScopeOf(request: FastifyRequest): ApiKeyScope {
+  const declared = accessOf(request)
+  if (declared?.role !== undefined) return declared.scope
   // HEAD is served by the GET route and reads just as much.
   const method = request.method === 'HEAD' ? 'GET' : request.method
   return scopeOfRoute(method, request.routeOptions.url)
