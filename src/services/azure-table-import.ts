@@ -10,7 +10,6 @@ import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { odata, type TableClient } from '@azure/data-tables'
 import { unescapeKey } from '../destinations/azure-table/field-map.ts'
-import type { IngestService } from './ingest.ts'
 import {
   countRecorded,
   countSkip,
@@ -19,7 +18,8 @@ import {
   failureOf,
   type ImportSummary,
   idempotencyKeyOf,
-} from './lead-files.ts'
+} from './import-summary.ts'
+import type { IngestService } from './ingest.ts'
 
 /** Entities Leadrelay's own Azure Table destination wrote carry these; importing them would echo leads back. */
 const leadrelayColumns = ['LeadId', 'LeadVersion'] as const

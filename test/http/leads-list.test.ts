@@ -6,7 +6,7 @@
 
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { parseCsvRecord } from '../../src/services/lead-files.ts'
+import { parseCsvRecord } from '../../src/services/lead-files/csv-dialect.ts'
 import { bearer, startTestServer, type TestServer } from '../helpers/test-server.ts'
 
 interface ApiLead {

@@ -5,16 +5,12 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import fc from 'fast-check'
 import { afterAll, describe, expect, test } from 'vitest'
-import {
-  createSubmitWindow,
-  csvLine,
-  exportLeads,
-  type ImportSummary,
-  importLeadFile,
-  type LeadFileFormat,
-  parseCsvRecord,
-  readLeadFile,
-} from '../../src/services/lead-files.ts'
+import { createSubmitWindow, type ImportSummary } from '../../src/services/import-summary.ts'
+import { csvLine, parseCsvRecord } from '../../src/services/lead-files/csv-dialect.ts'
+import { exportLeads } from '../../src/services/lead-files/export-leads.ts'
+import { importLeadFile } from '../../src/services/lead-files/import-lead-file.ts'
+import type { LeadFileFormat } from '../../src/services/lead-files/lead-file-columns.ts'
+import { readLeadFile } from '../../src/services/lead-files/read-lead-file.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 import { createWorld, fingerprints, type World } from './world.ts'
 
