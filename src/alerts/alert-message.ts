@@ -1,7 +1,7 @@
 /** What every alert channel says, whatever its format: the facts of one lead reaching a stage, and links. */
 
 import type { Stage } from '../core/funnel.ts'
-import type { Lead } from '../store/types.ts'
+import type { Lead } from '../core/lead.ts'
 
 export interface AlertMessage {
   /** Unique per send (retries keep it): the idempotency key receivers may use. */

@@ -82,6 +82,58 @@ export function mergeKeyOf(customer: Customer): string | undefined {
   return undefined
 }
 
+/** A lead as stored: the merged state of one customer of one offer, with its identity and history counters. */
+export interface Lead {
+  readonly id: string
+  readonly tenantId: string
+  readonly offerId?: string
+  /** The offer as leads name it; equals `offerId` once the offer is known. */
+  readonly offerKey: string
+  readonly stage: Stage
+  readonly doNotContact: boolean
+  readonly isTest: boolean
+  readonly customer: Customer
+  readonly source?: string
+  readonly action?: string
+  readonly eventCount: number
+  readonly firstEventAt: number
+  readonly lastEventAt: number
+  readonly createdAt: number
+  readonly updatedAt: number
+  /** Increases with every change; a delivery carries the version it delivers. */
+  readonly version: number
+  /** When the customer's personal data was erased; the lead is a tombstone without it since. */
+  readonly erasedAt?: number
+  /** The lead's email had been erased before this lead arrived. */
+  readonly previouslyErased?: boolean
+}
+
+export interface LeadEvent {
+  readonly id: string
+  readonly leadId: string
+  readonly format: string
+  readonly receivedAt: number
+  readonly occurredAt: number
+  readonly leadSource?: string
+  readonly source?: string
+  readonly action?: string
+  readonly stage: Stage
+  readonly offerRef?: string
+  readonly offerTitle?: string
+  readonly description?: string
+  readonly customer: Customer
+  readonly invalid?: Record<string, string>
+  readonly extra?: Record<string, unknown>
+  readonly isTest: boolean
+}
+
+/** A lead as a destination receives it: its current state, every event in order, and its offer's title. */
+export interface LeadHistory {
+  readonly lead: Lead
+  readonly events: readonly LeadEvent[]
+  readonly offerTitle?: string
+}
+
 /** The merged view of every event of one customer for one offer. */
 export interface LeadState {
   /** The furthest funnel stage any event reached. */

@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest'
 import { lead } from '../../test/helpers/sample-lead.ts'
 import { AppError } from '../core/errors.ts'
-import type { LeadEvent } from '../store/types.ts'
+import type { LeadEvent } from '../core/lead.ts'
 import { applyFieldMap, historySummary, leadValues } from './field-map.ts'
 import { classifyMarketoCode, tokenRejectedError } from './marketo/errors.ts'
 import { destinationOfKind, destinationRegistry } from './registry.ts'

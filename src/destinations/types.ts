@@ -2,9 +2,9 @@
 
 import type { z } from 'zod'
 import type { DeliveryError } from '../core/errors.ts'
+import type { Lead, LeadEvent } from '../core/lead.ts'
 import type { Clock } from '../core/ports.ts'
 import type { Logger } from '../logger.ts'
-import type { Lead, LeadEvent } from '../store/types.ts'
 import type { HttpClient } from './http-client.ts'
 
 export const destinationKinds = ['webhook', 'salesforce', 'dynamics365', 'marketo', 'hubspot', 'azure-table'] as const

@@ -2,10 +2,11 @@
 
 import type { ApiKeyScope } from '../core/api-key-scopes.ts'
 import type { Customer } from '../core/customer.ts'
+import type { AttemptKind, AttemptRecord, Delivery } from '../core/delivery.ts'
 import type { DeliveryState, DeliveryTransition, DestinationHealth, DestinationState } from '../core/delivery-state.ts'
 import type { Stage } from '../core/funnel.ts'
 import type { FunnelCounts, FunnelTimeCounts, TimeBuckets } from '../core/funnel-report.ts'
-import type { LeadEventDraft } from '../core/lead.ts'
+import type { Lead, LeadEvent, LeadEventDraft, LeadHistory } from '../core/lead.ts'
 import type { AlertStore } from './alert-queries.ts'
 import type { DeliveryListQueries } from './delivery-list-queries.ts'
 import type { PeopleStore } from './people-queries.ts'
@@ -14,6 +15,11 @@ import type { RetentionStore } from './retention-queries.ts'
 import type { RoutingStore } from './routing-queries.ts'
 import type { SaasRelayStore } from './saas-relay-queries.ts'
 import type { SubscriptionStore } from './subscription-queries.ts'
+
+export type { AttemptKind, AttemptRecord, Delivery, DeliveryOperation } from '../core/delivery.ts'
+export { attemptKinds, deliveryOperations } from '../core/delivery.ts'
+/** Lead, event and delivery records live in core (a connector never imports the store); these names stay for importers not moved yet. */
+export type { Lead, LeadEvent, LeadHistory } from '../core/lead.ts'
 
 /** What a dialect can do; callers branch on these, never on the dialect's name. */
 export interface StoreCapabilities {
@@ -115,50 +121,6 @@ export type IngestOutcome =
   /** This item alone could not be written; the others in its batch were. */
   | { readonly status: 'failed'; readonly error: unknown }
 
-export interface Lead {
-  readonly id: string
-  readonly tenantId: string
-  readonly offerId?: string
-  /** The offer as leads name it; equals `offerId` once the offer is known. */
-  readonly offerKey: string
-  readonly stage: Stage
-  readonly doNotContact: boolean
-  readonly isTest: boolean
-  readonly customer: Customer
-  readonly source?: string
-  readonly action?: string
-  readonly eventCount: number
-  readonly firstEventAt: number
-  readonly lastEventAt: number
-  readonly createdAt: number
-  readonly updatedAt: number
-  /** Increases with every change; a delivery carries the version it delivers. */
-  readonly version: number
-  /** When the customer's personal data was erased; the lead is a tombstone without it since. */
-  readonly erasedAt?: number
-  /** The lead's email had been erased before this lead arrived. */
-  readonly previouslyErased?: boolean
-}
-
-export interface LeadEvent {
-  readonly id: string
-  readonly leadId: string
-  readonly format: string
-  readonly receivedAt: number
-  readonly occurredAt: number
-  readonly leadSource?: string
-  readonly source?: string
-  readonly action?: string
-  readonly stage: Stage
-  readonly offerRef?: string
-  readonly offerTitle?: string
-  readonly description?: string
-  readonly customer: Customer
-  readonly invalid?: Record<string, string>
-  readonly extra?: Record<string, unknown>
-  readonly isTest: boolean
-}
-
 export interface LeadFilter {
   /** An offer id, or the name leads of an offer not configured yet carry. */
   readonly offerId?: string
@@ -210,13 +172,6 @@ export interface Page<T> {
 export interface MigrationReport {
   readonly applied: readonly string[]
   readonly current: number
-}
-
-/** A lead as a destination receives it: its current state, every event in order, and its offer's title. */
-export interface LeadHistory {
-  readonly lead: Lead
-  readonly events: readonly LeadEvent[]
-  readonly offerTitle?: string
 }
 
 /** Also `putOffer` and `changeRouting` (offers, routes and the leads that arrived before them): `RoutingStore`. */
@@ -336,61 +291,11 @@ export interface TenantContacts {
   readonly webhookUrl?: string
 }
 
-export interface Delivery {
-  readonly id: string
-  readonly tenantId: string
-  readonly leadId: string
-  readonly destinationId: string
-  /** The lead version this delivery carries (raised to the newest when it is claimed). */
-  readonly leadVersion: number
-  readonly state: DeliveryState
-  readonly attempts: number
-  readonly runAt: number
-  /** Start of the current retry schedule: creation, or the last replay. */
-  readonly retryFrom: number
-  readonly lastError?: string
-  readonly lastErrorKind?: string
-  readonly lastStatus?: number
-  readonly externalId?: string
-  readonly createdAt: number
-  readonly updatedAt: number
-  readonly deliveredAt?: number
-  /** Attempts recorded so far, replays included; the next attempt is number `attemptCount + 1`. */
-  readonly attemptCount: number
-  /** Queued again by a replay and not attempted since: the next attempt is a `replay`. */
-  readonly replayPending: boolean
-  /** `deliver` upserts the lead; `erase` asks the destination to delete the record it holds (docs/privacy.md). */
-  readonly operation: DeliveryOperation
-}
-
-export const deliveryOperations = ['deliver', 'erase'] as const
-export type DeliveryOperation = (typeof deliveryOperations)[number]
-
-/** Why an attempt ran: the retry schedule, a publisher's replay, or a test lead (Partner Center's or a publish check). */
-export const attemptKinds = ['scheduled', 'replay', 'test'] as const
-export type AttemptKind = (typeof attemptKinds)[number]
-
 /** An attempt in a destination's delivery log. */
 export interface DestinationAttempt extends AttemptRecord {
   readonly leadId: string
   /** Who the lead is, so a log page needs no call per lead. */
   readonly customer: Pick<Customer, 'firstName' | 'lastName' | 'email' | 'company'>
-}
-
-export interface AttemptRecord {
-  readonly id: string
-  readonly deliveryId: string
-  /** 1, 2, 3… per delivery, never repeated: replays and rate-limited attempts count too. */
-  readonly number: number
-  readonly kind: AttemptKind
-  readonly leadVersion: number
-  readonly startedAt: number
-  readonly durationMs: number
-  /** `delivered` or the failure kind. */
-  readonly outcome: string
-  readonly status?: number
-  readonly vendorCode?: string
-  readonly error?: string
 }
 
 export interface ClaimRequest {

@@ -1,6 +1,6 @@
 /** One merged lead used by the connector tests: every customer field set, two events over two days. */
 
-import type { Lead } from '../../src/store/types.ts'
+import type { Lead } from '../../src/core/lead.ts'
 
 export const t0 = Date.UTC(2026, 2, 1, 9, 0, 0)
 export const t1 = Date.UTC(2026, 2, 3, 15, 30, 0)

@@ -1,10 +1,11 @@
 /** An in-process store with one tenant and an ingest service: what the import tests feed and compare. */
 
 import { createIdGenerator } from '../../src/core/ids.ts'
+import type { Lead, LeadEvent } from '../../src/core/lead.ts'
 import { createManualClock } from '../../src/core/ports.ts'
 import { createIngestService, type IngestService } from '../../src/services/ingest.ts'
 import { createTenant } from '../../src/services/tenants.ts'
-import type { Lead, LeadEvent, Store } from '../../src/store/types.ts'
+import type { Store } from '../../src/store/types.ts'
 import { sqliteFactory } from '../helpers/stores.ts'
 
 export interface World {

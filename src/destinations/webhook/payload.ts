@@ -1,8 +1,8 @@
 /** The two request bodies a webhook can send: Leadrelay's merged lead, or Microsoft's own HTTPS-endpoint JSON. */
 
 import type { Stage } from '../../core/funnel.ts'
+import type { LeadEvent } from '../../core/lead.ts'
 import { isoTime } from '../../core/time.ts'
-import type { LeadEvent } from '../../store/types.ts'
 import type { LeadSnapshot } from '../types.ts'
 
 /** A lead keeps its newest events in the body; `eventCount` still counts them all. Keeps payloads small. */

@@ -2,11 +2,12 @@
 
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import type { AttemptRecord, Delivery } from '../../core/delivery.ts'
 import { deliveryStates } from '../../core/delivery-state.ts'
 import { AppError } from '../../core/errors.ts'
 import { isoTime } from '../../core/time.ts'
 import type { DeliveryLeadSummary } from '../../store/delivery-list-queries.ts'
-import type { AttemptRecord, Delivery, DeliveryFilter } from '../../store/types.ts'
+import type { DeliveryFilter } from '../../store/types.ts'
 import type { HttpDeps } from '../deps.ts'
 import { parseWith } from '../validate.ts'
 
