@@ -15,9 +15,12 @@ import { createMetrics } from './metrics/metrics.ts'
 import { createInvitationMailer } from './notifications/invitation-mailer.ts'
 import { createDestinationService, type DestinationService } from './services/destinations.ts'
 import { createIngestService, type IngestService } from './services/ingest.ts'
+import { createSaasWebhookService } from './services/saas-webhook.ts'
 import { createSubscriptionService, type SubscriptionService } from './services/subscriptions.ts'
 import { createFulfillmentClient } from './subscriptions/fulfillment-client.ts'
+import { createSaasRelay, type SaasRelay } from './subscriptions/saas-relay.ts'
 import { createSubscriptionPoller } from './subscriptions/subscription-poller.ts'
+import { createWebhookTokenVerifier } from './subscriptions/webhook-token.ts'
 import { version } from './version.ts'
 
 /**
@@ -31,6 +34,8 @@ export interface ServerDeps extends Omit<DeliveryRuntimeDeps, 'log'> {
   readonly log?: Logger
   /** Default `in-process`. */
   readonly workerPlacement?: WorkerPlacement
+  /** Relay stored SaaS webhook calls on timers; default: unless the placement is `in-process`. Tests drive it instead. */
+  readonly saasRelayOnTimers?: boolean
 }
 
 export interface Server {
@@ -44,6 +49,11 @@ export interface Server {
   readonly alerts: AlertDispatcher
   /** Marketplace subscriptions; polled on the schedule only in `serve` (placement `thread`), on demand everywhere. */
   readonly subscriptions: SubscriptionService
+  /**
+   * Relays stored SaaS webhook calls to publishers' fulfillment services: on timers in `serve` (placements `thread`
+   * and `none`); tests (placement `in-process`) call `runOnce` with their clock.
+   */
+  readonly saasRelay: SaasRelay
   /** Stops taking requests, commits what was accepted, stops the worker. Does not close the store. */
   close(): Promise<void>
 }
@@ -78,13 +88,14 @@ export function createServer(deps: ServerDeps): Server {
     checkTimeoutMs: deps.config.worker.attemptTimeoutMs,
     onReplay: wakeWorker,
   })
+  const http = deps.http ?? createNodeHttpClient({ allowPrivateNetworks: deps.config.allowPrivateNetworks })
   const subscriptions = createSubscriptionService({
     store: deps.store,
     ingest,
     sealer: runtime.sealer,
     clock: deps.clock,
     client: createFulfillmentClient({
-      http: deps.http ?? createNodeHttpClient({ allowPrivateNetworks: deps.config.allowPrivateNetworks }),
+      http,
       clock: deps.clock,
       loginUrl: deps.config.subscriptions.loginUrl,
       apiUrl: deps.config.subscriptions.apiUrl,
@@ -95,6 +106,20 @@ export function createServer(deps: ServerDeps): Server {
   const subscriptionPoller = createSubscriptionPoller({
     service: subscriptions,
     intervalMs: placement === 'thread' ? deps.config.subscriptions.pollIntervalMs : 0,
+    log,
+  })
+  const saasRelay = createSaasRelay({ store: deps.store, http, clock: deps.clock, log })
+  const saasWebhook = createSaasWebhookService({
+    store: deps.store,
+    clock: deps.clock,
+    ids: deps.ids,
+    verifier: createWebhookTokenVerifier({
+      jwksUrl: deps.config.subscriptions.webhookJwksUrl,
+      issuers: deps.config.subscriptions.webhookIssuers,
+      clock: deps.clock,
+    }),
+    subscriptions,
+    onStored: () => saasRelay.wake(),
     log,
   })
   const app = createApp(
@@ -115,6 +140,7 @@ export function createServer(deps: ServerDeps): Server {
       ...(deps.config.smtp && { sendInvitation: createInvitationMailer(deps.config.smtp, log) }),
       alertDispatcher: runtime.alerts,
       subscriptions,
+      saasWebhook,
       deliveryWindows: thread ? () => thread.windows() : () => runtime.worker.windows(),
     },
     {
@@ -136,6 +162,7 @@ export function createServer(deps: ServerDeps): Server {
     if (closing) reply.header('connection', 'close')
     done(null, payload)
   })
+  if (deps.saasRelayOnTimers ?? placement !== 'in-process') saasRelay.start()
   if (placement === 'in-process') {
     runtime.worker.start()
     runtime.alerts.start()
@@ -149,10 +176,12 @@ export function createServer(deps: ServerDeps): Server {
     sealer: runtime.sealer,
     alerts: runtime.alerts,
     subscriptions,
+    saasRelay,
     async close() {
       closing = true
       await subscriptionPoller.stop()
       await app.close()
+      await saasRelay.stop()
       await ingest.drain()
       await runtime.worker.stop()
       await runtime.alerts.stop()

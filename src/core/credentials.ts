@@ -2,10 +2,17 @@
 
 import { createHash, randomBytes } from 'node:crypto'
 
-/** `lr_key_…` for API keys, `lr_in_…` for the ingest token in the Microsoft URL. */
-export type CredentialKind = 'apiKey' | 'ingestToken'
+/**
+ * `lr_key_…` for API keys, `lr_in_…` for the ingest token in the Microsoft URL, `lr_saas_…` for the token in a SaaS
+ * webhook relay URL.
+ */
+export type CredentialKind = 'apiKey' | 'ingestToken' | 'relayToken'
 
-const prefixes: Readonly<Record<CredentialKind, string>> = { apiKey: 'lr_key_', ingestToken: 'lr_in_' }
+const prefixes: Readonly<Record<CredentialKind, string>> = {
+  apiKey: 'lr_key_',
+  ingestToken: 'lr_in_',
+  relayToken: 'lr_saas_',
+}
 
 export function generateCredential(kind: CredentialKind, random: (size: number) => Uint8Array = randomBytes): string {
   return prefixes[kind] + Buffer.from(random(24)).toString('base64url')

@@ -8,6 +8,7 @@ import type { WindowView } from '../delivery/destination-limits.ts'
 import type { DestinationService } from '../services/destinations.ts'
 import type { IngestService } from '../services/ingest.ts'
 import type { InvitationMailer } from '../services/people.ts'
+import type { SaasWebhookService } from '../services/saas-webhook.ts'
 import type { SubscriptionService } from '../services/subscriptions.ts'
 import type { Store } from '../store/types.ts'
 import type { Authenticator } from './auth.ts'
@@ -31,4 +32,6 @@ export interface HttpDeps {
   readonly alertDispatcher?: Pick<AlertDispatcher, 'sendTest' | 'wake'>
   /** Marketplace subscriptions (docs/decisions/0010); absent: their routes answer NOT_READY. */
   readonly subscriptions?: SubscriptionService
+  /** Microsoft's SaaS webhook calls at a relay URL; absent: that route answers NOT_READY. */
+  readonly saasWebhook?: SaasWebhookService
 }

@@ -4,6 +4,7 @@
  * See docs/decisions/0010-marketplace-subscriptions.md.
  */
 
+import { generateCredential, hashCredential } from '../core/credentials.ts'
 import { AppError } from '../core/errors.ts'
 import type { Clock, SecretSealer } from '../core/ports.ts'
 import {
@@ -25,6 +26,8 @@ export interface SubscriptionSourceView {
   readonly clientId: string
   readonly hasSecret: boolean
   readonly enabled: boolean
+  /** The webhook relay: where Microsoft's SaaS webhook calls are relayed to; absent when the relay is off. */
+  readonly relayUrl?: string
   readonly lastPollAt?: number
   readonly lastPollError?: string
   readonly lastPollCount?: number
@@ -38,6 +41,18 @@ export interface SubscriptionSourceInput {
   /** Required when creating; omitted on an edit keeps the stored one. */
   readonly clientSecret?: string
   readonly enabled?: boolean
+  /**
+   * The publisher's own fulfillment webhook: set, Leadrelay takes Microsoft's webhook calls and relays them there;
+   * null turns the relay off; omitted keeps it.
+   */
+  readonly relayUrl?: string | null
+  /** Makes a new relay URL; the old one stops working. A relay gets its first URL when it is turned on. */
+  readonly rotateRelayToken?: boolean
+}
+
+/** The source as stored, with the relay URL's token when this change made a new one (it is shown only then). */
+export interface SubscriptionSourceChange extends SubscriptionSourceView {
+  readonly newRelayToken?: string
 }
 
 /** What one poll did. */
@@ -58,12 +73,18 @@ export interface SubscriptionPollSummary {
 
 export interface SubscriptionService {
   getSource(tenantId: string): Promise<SubscriptionSourceView | undefined>
-  putSource(tenantId: string, input: SubscriptionSourceInput): Promise<SubscriptionSourceView>
+  putSource(tenantId: string, input: SubscriptionSourceInput): Promise<SubscriptionSourceChange>
   deleteSource(tenantId: string): Promise<boolean>
   /** Reads the tenant's subscriptions now. Throws NOT_FOUND when the tenant has no source. */
   poll(tenantId: string): Promise<SubscriptionPollSummary>
   /** Polls every tenant with an enabled source, one after the other. */
   pollAll(): Promise<void>
+  /**
+   * Records the subscription a SaaS webhook call describes (its `subscription` resource) as the poll would, so the
+   * poll that reads the same state later records nothing twice. Answers what happened, or `skipped` when the call
+   * carries no usable subscription.
+   */
+  recordNotified(tenantId: string, call: unknown): Promise<'recorded' | 'duplicate' | 'unchanged' | 'skipped'>
 }
 
 export interface SubscriptionServiceDeps {
@@ -73,6 +94,25 @@ export interface SubscriptionServiceDeps {
   readonly clock: Clock
   readonly client: FulfillmentClient
   readonly log?: Logger
+}
+
+/**
+ * The fulfillment service the relay posts to: an absolute http(s) URL without credentials (like a webhook
+ * destination's; the SSRF guard decides at connect time which addresses it may reach).
+ */
+function checkRelayUrl(value: string): void {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new AppError('VALIDATION_FAILED', 'relayUrl must be an absolute URL', { field: 'relayUrl' })
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new AppError('VALIDATION_FAILED', 'relayUrl must be an http:// or https:// URL', { field: 'relayUrl' })
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new AppError('VALIDATION_FAILED', 'relayUrl must not carry a user name or password', { field: 'relayUrl' })
+  }
 }
 
 /** Binds a sealed secret to its tenant's source: copied to another row, it does not open. */
@@ -86,6 +126,7 @@ function viewOf(record: SubscriptionSourceRecord): SubscriptionSourceView {
     clientId: record.clientId,
     hasSecret: record.sealedSecret !== '',
     enabled: record.enabled,
+    ...(record.relayUrl !== undefined && { relayUrl: record.relayUrl }),
     ...(record.lastPollAt !== undefined && { lastPollAt: record.lastPollAt }),
     ...(record.lastPollError !== undefined && { lastPollError: record.lastPollError }),
     ...(record.lastPollCount !== undefined && { lastPollCount: record.lastPollCount }),
@@ -95,6 +136,25 @@ function viewOf(record: SubscriptionSourceRecord): SubscriptionSourceView {
 }
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * The subscription resource a webhook call carries, completed from the call's own fields where the resource leaves
+ * them out (Microsoft's page shows both; it asks ISVs not to deserialize the schema strictly).
+ */
+function notifiedSubscriptionOf(call: unknown): MarketplaceSubscription | undefined {
+  if (typeof call !== 'object' || call === null) return undefined
+  const outer = call as Record<string, unknown>
+  const inner =
+    typeof outer.subscription === 'object' && outer.subscription !== null
+      ? (outer.subscription as Record<string, unknown>)
+      : {}
+  return parseSubscription({
+    ...inner,
+    id: inner.id ?? outer.subscriptionId,
+    publisherId: inner.publisherId ?? outer.publisherId,
+    offerId: inner.offerId ?? outer.offerId,
+  })
+}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
@@ -240,11 +300,26 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps): Subscr
       const sealedSecret = secret
         ? deps.sealer.seal(secret, subscriptionSecretContext(tenantId))
         : (current?.sealedSecret ?? '')
+      const relayUrl = input.relayUrl === undefined ? current?.relayUrl : (input.relayUrl ?? undefined)
+      if (relayUrl !== undefined) checkRelayUrl(relayUrl)
+      const newRelayToken =
+        relayUrl !== undefined && (input.rotateRelayToken || current?.relayTokenHash === undefined)
+          ? generateCredential('relayToken')
+          : undefined
       const stored = await store.putSubscriptionSource(
-        { tenantId, entraTenantId, clientId, sealedSecret, enabled: input.enabled ?? current?.enabled ?? true },
+        {
+          tenantId,
+          entraTenantId,
+          clientId,
+          sealedSecret,
+          enabled: input.enabled ?? current?.enabled ?? true,
+          relayUrl: relayUrl ?? null,
+          ...(newRelayToken !== undefined && { relayTokenHash: hashCredential(newRelayToken) }),
+          ...(relayUrl === undefined && { relayTokenHash: null }),
+        },
         clock.now(),
       )
-      return viewOf(stored)
+      return { ...viewOf(stored), ...(newRelayToken !== undefined && { newRelayToken }) }
     },
     deleteSource: (tenantId) => store.deleteSubscriptionSource(tenantId),
     async poll(tenantId) {
@@ -254,6 +329,12 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps): Subscr
     },
     async pollAll() {
       for (const source of await store.listSubscriptionSources()) await pollOnce(source)
+    },
+    async recordNotified(tenantId, call) {
+      const subscription = notifiedSubscriptionOf(call)
+      if (!subscription) return 'skipped'
+      const seen = await store.getSubscriptions(tenantId, [subscription.id])
+      return recordSubscription(tenantId, subscription, seen.get(subscription.id))
     },
   }
 }

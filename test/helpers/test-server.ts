@@ -52,6 +52,7 @@ export async function startTestServer(
     clock,
     ids,
     workerPlacement: options.runWorker ? 'in-process' : 'none',
+    saasRelayOnTimers: false,
     random: () => 0.5,
     ...(options.log && { log: options.log }),
   })
