@@ -1,20 +1,15 @@
 /** Sends invitation links by email over the operator's SMTP server, the one destination notices use. */
 
-import { createTransport } from 'nodemailer'
 import type { Logger } from '../logger.ts'
 import type { InvitationMailer } from '../services/people.ts'
-
-/** As for notices: nodemailer's defaults (2 min to connect) would hold the admin's request far too long. */
-const smtpTimeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 }
+import { createMailer } from './mailer.ts'
 
 export function createInvitationMailer(smtp: { url: string; from: string }, log: Logger): InvitationMailer {
-  let transport: ReturnType<typeof createTransport> | undefined
+  const mailer = createMailer(smtp)
   return async (to, tenant, link, expiresAt) => {
-    transport ??= createTransport({ ...smtpTimeouts, url: smtp.url })
     try {
-      await transport.sendMail({
-        from: smtp.from,
-        to,
+      await mailer.send({
+        to: [to],
         subject: `You are invited to ${tenant.name} on Leadrelay`.replace(/[\r\n]+/g, ' '),
         text:
           `You have been invited to see the marketplace leads of ${tenant.name} in Leadrelay.\n\n` +

@@ -1,6 +1,6 @@
-/** Sends one email over the configured SMTP server (the notifier's transport settings), for alerts and digests. */
+/** Sends one email over the configured SMTP server: alerts, digests, destination notices and invitations. */
 
-import { createTransport } from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 
 export interface MailMessage {
   readonly to: readonly string[]
@@ -15,15 +15,23 @@ export interface Mailer {
   send(message: MailMessage): Promise<void>
 }
 
-/** Same limits as the notifier: nodemailer's defaults would hold a worker for minutes. */
+/** nodemailer's defaults (2 min to connect) would hold a worker or an admin's request for minutes. */
 const smtpTimeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 }
 
+/**
+ * nodemailer loads on the first message, not at import: it costs ~15 MB in every thread that loads it, and most
+ * installations send mail rarely or never.
+ */
 export function createMailer(smtp: { readonly url: string; readonly from: string }): Mailer {
-  let transport: ReturnType<typeof createTransport> | undefined
+  let transport: Promise<Transporter> | undefined
+  const openTransport = async () => (await import('nodemailer')).createTransport({ ...smtpTimeouts, url: smtp.url })
   return {
     async send(message) {
-      transport ??= createTransport({ ...smtpTimeouts, url: smtp.url })
-      await transport.sendMail({
+      transport ??= openTransport().catch((error: unknown) => {
+        transport = undefined
+        throw error
+      })
+      await (await transport).sendMail({
         from: smtp.from,
         to: [...message.to],
         subject: message.subject,

@@ -4,11 +4,11 @@
  * break delivery.
  */
 
-import { createTransport } from 'nodemailer'
 import type { Clock } from '../core/ports.ts'
 import { type HttpClient, HttpClientError } from '../destinations/http-client.ts'
 import type { Logger } from '../logger.ts'
 import { version } from '../version.ts'
+import { createMailer } from './mailer.ts'
 
 export interface NotificationContacts {
   readonly emails: readonly string[]
@@ -59,8 +59,6 @@ export interface NotifierDeps {
 }
 
 const webhookTimeoutMs = 10_000
-/** nodemailer's defaults (2 min to connect, 10 min idle) would hold a worker for far too long. */
-const smtpTimeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 }
 
 const verbs: Readonly<Record<DestinationHealthEventKind, string>> = {
   'destination.paused': 'paused',
@@ -163,19 +161,13 @@ function originOf(url: string): string | undefined {
 
 export function createNotifier(deps: NotifierDeps): Notifier {
   const { http, smtp, log, clock } = deps
-  let transport: ReturnType<typeof createTransport> | undefined
-
-  function mailer(url: string): ReturnType<typeof createTransport> {
-    transport ??= createTransport({ ...smtpTimeouts, url })
-    return transport
-  }
+  const mailer = smtp && createMailer(smtp)
 
   async function sendEmail(emails: readonly string[], event: DestinationHealthEvent): Promise<string | undefined> {
-    if (!smtp) return `email: not sent to ${emails.length} recipient(s), SMTP is not configured`
+    if (!mailer) return `email: not sent to ${emails.length} recipient(s), SMTP is not configured`
     try {
-      await mailer(smtp.url).sendMail({
-        from: smtp.from,
-        to: [...emails],
+      await mailer.send({
+        to: emails,
         subject: emailSubject(event),
         text: emailBody(event),
         headers: { 'X-Leadrelay-Event': event.kind },

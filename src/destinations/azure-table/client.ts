@@ -3,7 +3,7 @@
  * timeouts, no redirects), and the credentials a destination or an import is configured with.
  */
 
-import { AzureSASCredential, TableClient, type TableServiceClientOptions } from '@azure/data-tables'
+import type { TableClient, TableServiceClientOptions } from '@azure/data-tables'
 import type { HttpClient as LeadrelayHttpClient } from '../http-client.ts'
 import { type AzureTableCredentials, connectionStringParts } from './config.ts'
 
@@ -110,12 +110,17 @@ export interface OpenTableOptions {
   readonly maxRetries?: number
 }
 
-/** A `TableClient` for one table. Does no I/O. Throws if the credentials cannot be parsed. */
-export function openTableClient(
+/**
+ * A `TableClient` for one table. Does no I/O beyond loading the SDK on first use (it costs ~20 MB in every thread
+ * that imports it, so an installation without a table destination never loads it). Throws if the credentials cannot
+ * be parsed.
+ */
+export async function openTableClient(
   credentials: AzureTableCredentials,
   tableName: string,
   options: OpenTableOptions = {},
-): TableClient {
+): Promise<TableClient> {
+  const { AzureSASCredential, TableClient } = await import('@azure/data-tables')
   const insecure = endpointOf(credentials).startsWith('http:')
   const clientOptions: TableServiceClientOptions = {
     allowInsecureConnection: insecure,

@@ -3,7 +3,7 @@
  * (`TableNotFound`, `AuthenticationFailed`, …) is in the error, the `x-ms-error-code` header or the body.
  */
 
-import { RestError } from '@azure/data-tables'
+import type { RestError } from '@azure/data-tables'
 import { DeliveryError } from '../../core/errors.ts'
 import { HttpClientError } from '../http-client.ts'
 import { classifyHttpClientError, parseRetryAfter, responseExcerpt } from '../http-errors.ts'
@@ -23,6 +23,19 @@ function findCause<T>(error: unknown, type: abstract new (...args: never[]) => T
   let current: unknown = error
   for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
     if (current instanceof type) return current
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+/**
+ * The SDK's `RestError` in an error or its causes, recognised by name: the SDK loads only when a table is used (it
+ * costs ~20 MB in every thread that would import it), so there is no class here to test with `instanceof`.
+ */
+function findRestError(error: unknown): RestError | undefined {
+  let current: unknown = error
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    if (current instanceof Error && current.name === 'RestError') return current as RestError
     current = (current as { cause?: unknown }).cause
   }
   return undefined
@@ -49,7 +62,7 @@ function masked(text: string): string {
 
 /** The service's verdict inside an SDK error, or undefined when the error did not come from an HTTP answer. */
 export function tableServiceError(error: unknown, now: number): TableServiceError | undefined {
-  const rest = findCause(error, RestError)
+  const rest = findRestError(error)
   if (!rest || rest.statusCode === undefined || rest.statusCode === 0) return undefined
   const body = rest.response?.bodyAsText ?? ''
   const fromBody = parseBody(body)
@@ -170,7 +183,7 @@ export function toDeliveryError(error: unknown, table: string, now: number): Del
       { cause: error },
     )
   }
-  const rest = findCause(error, RestError)
+  const rest = findRestError(error)
   if (rest?.code === 'REQUEST_SEND_ERROR') {
     return new DeliveryError('retryable', `Could not reach the table service (${rest.message}); will retry.`, {
       cause: error,
