@@ -49,19 +49,22 @@ export const destinationPatchInput = z.strictObject({
   limits: limitsSchema.optional(),
 })
 
-export interface CheckResult {
-  readonly destinationId: string
-  readonly name: string
-  readonly kind: string
-  readonly ok: boolean
-  /** The step that failed. */
-  readonly step?: 'settings' | 'verify' | 'test_lead'
-  /** What went wrong and how to fix it. */
-  readonly reason?: string
-  readonly failureKind?: string
-  readonly status?: number
-  readonly testLeadId?: string
-}
+/** What one destination check (Test connection, or each destination of a publish) found. */
+export const checkResultSchema = z
+  .object({
+    destinationId: z.string(),
+    name: z.string(),
+    kind: z.string(),
+    ok: z.boolean(),
+    step: z.enum(['settings', 'verify', 'test_lead']).describe('The step that failed').optional(),
+    reason: z.string().describe('What went wrong and how to fix it').optional(),
+    failureKind: z.string().optional(),
+    status: z.int().describe("The destination's HTTP status, when it answered").optional(),
+    testLeadId: z.string().optional(),
+  })
+  .meta({ id: 'CheckResult' })
+
+export type CheckResult = z.output<typeof checkResultSchema>
 
 /**
  * The public view of a destination: never a secret. `stored` is its config in today's form and what its kind may

@@ -1,15 +1,19 @@
 /** Offers: the ids and display names leads arrive under. */
 
 import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
 import { offerTextLimits } from '../../core/lead-source.ts'
 import { isoTime } from '../../core/time.ts'
 import { changeRouting } from '../../services/change-routing.ts'
+import { checkResultSchema } from '../../services/destinations.ts'
 import type { RoutingChangeResult } from '../../store/routing-queries.ts'
 import type { Offer } from '../../store/types.ts'
+import { callerOf } from '../caller.ts'
 import type { HttpDeps } from '../deps.ts'
-import { parseWith } from '../validate.ts'
+import { jsonAnswer } from '../route-schema.ts'
+import { requires } from '../route-scopes.ts'
 
 export const offerIdSchema = z
   .string()
@@ -38,6 +42,53 @@ export const offerBody = z.strictObject({
   destinations: z.array(z.string().min(1)).max(20).optional(),
   ...earlierLeadsFields,
 })
+
+const offerStatuses = ['draft', 'live'] as const
+
+export const backfillSchema = z
+  .object({
+    earlierLeads: z.enum(['deliver', 'skip']),
+    dryRun: z.boolean().describe('Nothing was changed; the counts say what saving would do.'),
+    destinations: z
+      .array(z.object({ id: z.string(), leads: z.int() }))
+      .describe('Destinations the change adds to earlier leads, each with the earlier leads not there yet.'),
+    leads: z.int().describe('Earlier leads that would get at least one delivery.'),
+    deliveries: z.int().describe('One per such lead and gained destination.'),
+    queued: z.int().describe('Deliveries queued: 0 with earlierLeads "skip" or dryRun.'),
+    joinedLeads: z.int().describe('Leads that were waiting for the offer and joined it.'),
+    mergedLeads: z.int().describe("Leads folded into the same customer's lead on the offer."),
+  })
+  .meta({
+    id: 'Backfill',
+    description:
+      'Earlier leads whose route gains destinations: the leads of the offer, leads that were waiting under one of its names and join it (a customer with leads under both its id and its display name becomes one lead), or with the default route the leads of every offer without its own. Each is queued for the gained destinations it has nothing delivered, queued or in flight for yet, test leads included, as ingest would have queued them.',
+  })
+
+export const offerSchema = z
+  .object({
+    id: z.string(),
+    title: z.string().nullable(),
+    aliases: z.array(z.string()).readonly().describe('Other names leads may carry for the offer'),
+    destinations: z.array(z.string()).readonly().describe("Destination ids of the offer's own route"),
+    status: z.enum(offerStatuses),
+    publishedAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Offer' })
+
+export const savedOfferSchema = offerSchema.extend({ backfill: backfillSchema }).meta({ id: 'SavedOffer' })
+
+export const publishResultSchema = z
+  .object({
+    offerId: z.string(),
+    status: z.enum(offerStatuses).describe('live when every check passed'),
+    usesDefaultRoute: z.boolean(),
+    results: z.array(checkResultSchema),
+  })
+  .meta({ id: 'PublishResult' })
+
+const offerParams = z.object({ offerId: z.string() })
 
 /** The `backfill` member of a routing change's answer. */
 export function presentBackfill(result: RoutingChangeResult, dryRun: boolean) {
@@ -68,52 +119,102 @@ function presentOffer(offer: Offer, destinations: readonly string[]) {
 }
 
 export function registerOfferRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  app.put<{ Params: { offerId: string } }>('/v1/offers/:offerId', async (request) => {
-    const caller = await deps.auth.callerOf(request)
-    const id = parseWith(offerIdSchema, request.params.offerId)
-    const body = parseWith(offerBody, request.body)
-    const aliases = [...new Set([...(body.title ? [body.title] : []), ...body.aliases])]
-    const result = await changeRouting(
-      deps,
-      caller.tenant,
-      {
-        offer: { id, ...(body.title !== undefined && { title: body.title }), aliases },
-        ...(body.destinations !== undefined && { destinationIds: body.destinations }),
-        earlierLeads: body.earlierLeads,
-        dryRun: body.dryRun,
+  const api = app.withTypeProvider<ZodTypeProvider>()
+
+  api.put(
+    '/v1/offers/:offerId',
+    {
+      config: requires('admin', 'editor'),
+      schema: {
+        operationId: 'putOffer',
+        summary: 'Create or replace an offer; waiting leads join it; dryRun previews',
+        params: z.object({ offerId: offerIdSchema }),
+        body: offerBody,
+        response: { 200: jsonAnswer('The offer, and what the change did for earlier leads', savedOfferSchema) },
       },
-      caller.actor,
-    )
-    const offer = result.offer ?? (await deps.store.getOffer(caller.tenant.id, id))
-    if (!offer) throw new AppError('OFFER_NOT_FOUND', `No offer ${id}`, { field: 'offerId' })
-    const destinations =
-      body.dryRun && body.destinations !== undefined
-        ? [...new Set(body.destinations)].sort()
-        : await deps.destinations.getRoutes(caller.tenant, `offer:${id}`)
-    return { ...presentOffer(offer, destinations), backfill: presentBackfill(result, body.dryRun) }
-  })
+    },
+    async (request) => {
+      const caller = callerOf(request)
+      const id = request.params.offerId
+      const body = request.body
+      const aliases = [...new Set([...(body.title ? [body.title] : []), ...body.aliases])]
+      const result = await changeRouting(
+        deps,
+        caller.tenant,
+        {
+          offer: { id, ...(body.title !== undefined && { title: body.title }), aliases },
+          ...(body.destinations !== undefined && { destinationIds: body.destinations }),
+          earlierLeads: body.earlierLeads,
+          dryRun: body.dryRun,
+        },
+        caller.actor,
+      )
+      const offer = result.offer ?? (await deps.store.getOffer(caller.tenant.id, id))
+      if (!offer) throw new AppError('OFFER_NOT_FOUND', `No offer ${id}`, { field: 'offerId' })
+      const destinations =
+        body.dryRun && body.destinations !== undefined
+          ? [...new Set(body.destinations)].sort()
+          : await deps.destinations.getRoutes(caller.tenant, `offer:${id}`)
+      return { ...presentOffer(offer, destinations), backfill: presentBackfill(result, body.dryRun) }
+    },
+  )
 
-  app.get('/v1/offers', async (request) => {
-    const tenant = await deps.auth.tenantOf(request)
-    const offers = await deps.store.listOffers(tenant.id)
-    return {
-      items: await Promise.all(
-        offers.map(async (offer) =>
-          presentOffer(offer, await deps.destinations.getRoutes(tenant, `offer:${offer.id}`)),
+  api.get(
+    '/v1/offers',
+    {
+      config: requires('read'),
+      schema: {
+        operationId: 'listOffers',
+        summary: 'List offers',
+        response: { 200: jsonAnswer('Offers', z.object({ items: z.array(offerSchema) })) },
+      },
+    },
+    async (request) => {
+      const tenant = callerOf(request).tenant
+      const offers = await deps.store.listOffers(tenant.id)
+      return {
+        items: await Promise.all(
+          offers.map(async (offer) =>
+            presentOffer(offer, await deps.destinations.getRoutes(tenant, `offer:${offer.id}`)),
+          ),
         ),
-      ),
-    }
-  })
+      }
+    },
+  )
 
-  app.get<{ Params: { offerId: string } }>('/v1/offers/:offerId', async (request) => {
-    const tenant = await deps.auth.tenantOf(request)
-    const offer = await deps.store.getOffer(tenant.id, request.params.offerId)
-    if (!offer) throw new AppError('OFFER_NOT_FOUND', `No offer ${request.params.offerId}`, { field: 'offerId' })
-    return presentOffer(offer, await deps.destinations.getRoutes(tenant, `offer:${offer.id}`))
-  })
+  api.get(
+    '/v1/offers/:offerId',
+    {
+      config: requires('read'),
+      schema: {
+        operationId: 'getOffer',
+        summary: 'One offer',
+        params: offerParams,
+        response: { 200: jsonAnswer('The offer', offerSchema) },
+      },
+    },
+    async (request) => {
+      const tenant = callerOf(request).tenant
+      const offer = await deps.store.getOffer(tenant.id, request.params.offerId)
+      if (!offer) throw new AppError('OFFER_NOT_FOUND', `No offer ${request.params.offerId}`, { field: 'offerId' })
+      return presentOffer(offer, await deps.destinations.getRoutes(tenant, `offer:${offer.id}`))
+    },
+  )
 
-  app.post<{ Params: { offerId: string } }>('/v1/offers/:offerId/publish', async (request) => {
-    const caller = await deps.auth.callerOf(request)
-    return deps.destinations.publish(caller.tenant, request.params.offerId, caller.actor)
-  })
+  api.post(
+    '/v1/offers/:offerId/publish',
+    {
+      config: requires('admin', 'editor'),
+      schema: {
+        operationId: 'publishOffer',
+        summary: 'Verify each routed destination and send it a test lead; live if all pass',
+        params: offerParams,
+        response: { 200: jsonAnswer('Each check, and whether the offer is live now', publishResultSchema) },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request)
+      return deps.destinations.publish(caller.tenant, request.params.offerId, caller.actor)
+    },
+  )
 }
