@@ -36,6 +36,7 @@ import type {
   IngestToken,
   Lead,
   LeadDetail,
+  LeadSubscription,
   NotificationContacts,
   Offer,
   OfferInput,
@@ -47,7 +48,11 @@ import type {
   RotatedIngestToken,
   SavedOffer,
   Stage,
+  SubscriptionPollSummary,
+  SubscriptionSource,
+  SubscriptionSourceInput,
   Tenant,
+  TenantSignIn,
 } from './types.ts'
 
 /** The header an operator's admin key names a tenant with. */
@@ -247,6 +252,17 @@ export function createApiClient(options: ApiClientOptions) {
       return response.blob()
     },
     getLead: (leadId: string) => request<LeadDetail>('GET', `/v1/leads/${id(leadId)}`),
+    /** The marketplace SaaS subscriptions joined to the lead (none for most leads). */
+    leadSubscriptions: (leadId: string) =>
+      request<Page<LeadSubscription>>('GET', `/v1/leads/${id(leadId)}/subscriptions`),
+
+    /** The tenant's subscription source; NOT_FOUND (404) until one is set up. */
+    getSubscriptionSource: () => request<SubscriptionSource>('GET', '/v1/subscription-source'),
+    putSubscriptionSource: (input: SubscriptionSourceInput) =>
+      request<SubscriptionSource>('PUT', '/v1/subscription-source', undefined, input),
+    deleteSubscriptionSource: () => request<void>('DELETE', '/v1/subscription-source'),
+    /** Reads the SaaS Fulfillment API now and records what changed. */
+    pollSubscriptions: () => request<SubscriptionPollSummary>('POST', '/v1/subscription-source/poll'),
     funnel: (query: FunnelQuery = {}) => request<FunnelReport>('GET', '/v1/funnel', { ...query }),
 
     listOffers: () => request<Page<Offer>>('GET', '/v1/offers'),
@@ -324,6 +340,9 @@ export function createApiClient(options: ApiClientOptions) {
     revokeIngestToken: (tokenId: string) => request<void>('DELETE', `/v1/tenant/ingest-tokens/${id(tokenId)}`),
 
     listPeople: () => request<Page<Person>>('GET', '/v1/people'),
+    getTenantSignIn: () => request<TenantSignIn>('GET', '/v1/tenant/sign-in'),
+    putTenantSignIn: (settings: TenantSignIn) =>
+      request<TenantSignIn>('PUT', '/v1/tenant/sign-in', undefined, settings),
     invite: (input: { email: string; role: Role }) =>
       request<CreatedInvitation>('POST', '/v1/invitations', undefined, input),
     changeRole: (personId: string, role: Role) =>

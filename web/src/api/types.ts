@@ -418,3 +418,67 @@ export interface AuditEntry {
   readonly detail?: Record<string, unknown>
   readonly at: string
 }
+
+/** A SaaS subscription's status as Microsoft's SaaS Fulfillment API v2 names it. */
+export type SubscriptionStatus = 'PendingFulfillmentStart' | 'Subscribed' | 'Suspended' | 'Unsubscribed'
+
+/** A marketplace SaaS subscription joined to a lead (`GET /v1/leads/{id}/subscriptions`). */
+export interface LeadSubscription {
+  readonly id: string
+  readonly name?: string
+  /** The offer id the subscription is for. */
+  readonly offer: string
+  readonly status: SubscriptionStatus
+  readonly planId?: string
+  readonly quantity?: number
+  readonly isTest: boolean
+  readonly isFreeTrial: boolean
+  /** The current term as Microsoft sends it (dates, `P1M` or `P1Y`). */
+  readonly termStart?: string
+  readonly termEnd?: string
+  readonly termUnit?: string
+  readonly created?: string
+  readonly lastModified?: string
+  /** When Leadrelay last read it. */
+  readonly seenAt: string
+}
+
+/** The tenant's subscription source: its Entra app that reads the SaaS Fulfillment API. The secret is write-only. */
+export interface SubscriptionSource {
+  readonly entraTenantId: string
+  readonly clientId: string
+  readonly hasSecret: boolean
+  readonly enabled: boolean
+  readonly lastPollAt?: string
+  /** Why the last poll stopped, when it failed. */
+  readonly lastPollError?: string
+  /** Subscriptions the last successful poll read. */
+  readonly lastPollCount?: number
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+export interface SubscriptionSourceInput {
+  readonly entraTenantId: string
+  readonly clientId: string
+  /** Left out to keep the stored secret. */
+  readonly clientSecret?: string
+  readonly enabled?: boolean
+}
+
+/** What one poll did (`POST /v1/subscription-source/poll`). */
+export interface SubscriptionPollSummary {
+  readonly read: number
+  readonly recorded: number
+  readonly duplicates: number
+  readonly unchanged: number
+  readonly skipped: number
+  /** Set when the poll stopped early; what it recorded before stays recorded. */
+  readonly error?: string
+}
+
+/** The Entra tenant whose people join this tenant by signing in, and the role they get (`/v1/tenant/sign-in`). */
+export interface TenantSignIn {
+  readonly entraTenantId: string | null
+  readonly role: Role
+}

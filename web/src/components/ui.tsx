@@ -2,7 +2,8 @@
 
 import { type ReactNode, useEffect, useRef, useState } from 'react'
 import { ApiError } from '../api/client.ts'
-import type { DeliveryState, Destination, Stage } from '../api/types.ts'
+import type { DeliveryState, Destination, Role, Stage } from '../api/types.ts'
+import { holds, roleReason, useRole } from '../lib/access.ts'
 import { type Health, healthLabels, healthOf } from '../lib/deliveries.ts'
 import { deliveryStateLabels, offerLabel, stageLabel } from '../lib/format.ts'
 import { hasNavigated, Link, pathTo } from '../lib/router.tsx'
@@ -23,6 +24,20 @@ export function PageHeader({ title, children }: { title: string; children?: Reac
       </h1>
       {children && <div className="page-actions">{children}</div>}
     </div>
+  )
+}
+
+/**
+ * Says why write controls are missing or disabled when the signed-in role lacks `needed` (the API refuses such calls
+ * with 403 anyway); nothing when it holds it. `what` names the action: "changing offers".
+ */
+export function RoleNote({ needed, what, id }: { needed: Role; what: string; id?: string }) {
+  const role = useRole()
+  if (holds(role, needed)) return null
+  return (
+    <p className="hint role-note" id={id}>
+      {roleReason(role, needed, what)}
+    </p>
   )
 }
 

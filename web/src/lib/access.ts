@@ -25,3 +25,13 @@ export const AccessContext = createContext<Role>('owner')
 export function useCan(needed: Role): boolean {
   return holds(useContext(AccessContext), needed)
 }
+
+/** The signed-in role (what an API key's scopes amount to, for a key). */
+export function useRole(): Role {
+  return useContext(AccessContext)
+}
+
+/** Why a control is missing, in a sentence: "Your role is viewer: changing offers needs editor or above." */
+export function roleReason(held: Role, needed: Role, what: string): string {
+  return `Your role is ${held}: ${what} needs ${needed}${needed === 'owner' ? '' : ' or above'}.`
+}

@@ -13,7 +13,15 @@ import {
   alertStages,
   type DigestSettings,
 } from '../api/alert-types.ts'
-import { describeError, EmptyState, ErrorNotice, Loading, PageHeader, SecretReveal } from '../components/ui.tsx'
+import {
+  describeError,
+  EmptyState,
+  ErrorNotice,
+  Loading,
+  PageHeader,
+  RoleNote,
+  SecretReveal,
+} from '../components/ui.tsx'
 import { useCan } from '../lib/access.ts'
 import { useApi } from '../lib/api-context.ts'
 import { stageLabel } from '../lib/format.ts'
@@ -431,6 +439,7 @@ export function AlertsPage() {
   return (
     <>
       <PageHeader title="Alerts" />
+      <RoleNote needed="editor" what="adding, testing or changing alert channels, rules and the digest" />
       <p className="lede">
         Tell sales the moment a lead matters: a rule fires once per lead when it first reaches a stage, and its channels
         get the lead's name, company, offer and what they asked, with a link back here.
@@ -465,16 +474,16 @@ export function AlertsPage() {
                   <td>{channel.name}</td>
                   <td>{kinds.data?.items.find((kind) => kind.kind === channel.kind)?.displayName ?? channel.kind}</td>
                   <td className="actions">
-                    <button
-                      type="button"
-                      aria-label={`Send test alert to ${channel.name}`}
-                      disabled={busy}
-                      onClick={() => act(async () => testOutcome(await api.testAlertChannel(channel.id)))}
-                    >
-                      Send test alert
-                    </button>
                     {canEdit && (
                       <>
+                        <button
+                          type="button"
+                          aria-label={`Send test alert to ${channel.name}`}
+                          disabled={busy}
+                          onClick={() => act(async () => testOutcome(await api.testAlertChannel(channel.id)))}
+                        >
+                          Send test alert
+                        </button>
                         <button
                           type="button"
                           aria-label={`Edit ${channel.name}`}
@@ -543,22 +552,22 @@ export function AlertsPage() {
                   <td>{rule.channelIds.map((id) => names.get(id) ?? id).join(', ')}</td>
                   <td>{rule.enabled ? 'Yes' : 'No'}</td>
                   <td className="actions">
-                    <button
-                      type="button"
-                      aria-label={`Send test alert for ${rule.name}`}
-                      disabled={busy}
-                      onClick={() =>
-                        act(async () => {
-                          const tested = await api.testAlertRule(rule.id)
-                          const outcomes = tested.results.map(testOutcome)
-                          return { ok: tested.ok, text: outcomes.map((outcome) => outcome.text).join(' ') }
-                        })
-                      }
-                    >
-                      Send test alert
-                    </button>
                     {canEdit && (
                       <>
+                        <button
+                          type="button"
+                          aria-label={`Send test alert for ${rule.name}`}
+                          disabled={busy}
+                          onClick={() =>
+                            act(async () => {
+                              const tested = await api.testAlertRule(rule.id)
+                              const outcomes = tested.results.map(testOutcome)
+                              return { ok: tested.ok, text: outcomes.map((outcome) => outcome.text).join(' ') }
+                            })
+                          }
+                        >
+                          Send test alert
+                        </button>
                         <button type="button" aria-label={`Edit ${rule.name}`} onClick={() => setEditing(rule.id)}>
                           Edit
                         </button>

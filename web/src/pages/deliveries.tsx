@@ -15,6 +15,7 @@ import {
   HealthBadge,
   Loading,
   PageHeader,
+  RoleNote,
   StateBadge,
 } from '../components/ui.tsx'
 import { useCan } from '../lib/access.ts'
@@ -312,6 +313,7 @@ export function DeliveriesPage() {
           Refresh
         </button>
       </PageHeader>
+      <RoleNote needed="editor" what="replaying or retrying deliveries" />
 
       {unwell.length > 0 && (
         <section aria-labelledby="health-title" className="health-list">

@@ -12,8 +12,10 @@ import {
   Loading,
   OfferName,
   PageHeader,
+  RoleNote,
   SecretReveal,
 } from '../components/ui.tsx'
+import { useCan } from '../lib/access.ts'
 import { useApi } from '../lib/api-context.ts'
 import { healthAdvice, healthOf } from '../lib/deliveries.ts'
 import { formatTime } from '../lib/format.ts'
@@ -37,6 +39,7 @@ export function revealedSecrets(kind: DestinationKind, answer: DestinationWithSe
 
 export function NewDestinationPage() {
   const api = useApi()
+  const mayCreate = useCan('admin')
   const kinds = useLoad('kinds', () => api.destinationKinds())
   const [chosen, setChosen] = useState<string>()
   const [created, setCreated] = useState<{ id: string; secrets: Record<string, string> }>()
@@ -76,7 +79,9 @@ export function NewDestinationPage() {
       </p>
       <PageHeader title="New destination" />
       <ErrorNotice error={kinds.error} onRetry={kinds.reload} />
-      {!kinds.data ? (
+      {!mayCreate ? (
+        <RoleNote needed="admin" what="adding destinations" />
+      ) : !kinds.data ? (
         kinds.loading && <Loading what="destination kinds" />
       ) : kinds.data.items.length === 0 || !kind ? (
         <EmptyState title="No destination kinds">
@@ -114,6 +119,7 @@ export function NewDestinationPage() {
 
 export function DestinationPage({ destinationId }: { destinationId: string }) {
   const api = useApi()
+  const mayChange = useCan('admin')
   const destination = useLoad(`destination:${destinationId}`, () => api.getDestination(destinationId))
   const kinds = useLoad('kinds', () => api.destinationKinds())
   const offers = useLoad('offers', () => api.listOffers())
@@ -227,29 +233,35 @@ export function DestinationPage({ destinationId }: { destinationId: string }) {
       </section>
       <DeliveryLog api={api} destinationId={data.id} />
       <h2>Settings</h2>
+      <RoleNote needed="admin" what="changing or deleting destinations" id="destination-role" />
       {kind ? (
-        <DestinationForm
-          key={data.updatedAt}
-          kind={kind}
-          destination={data}
-          submitLabel="Save changes"
-          onSubmit={update}
-        />
+        <fieldset className="bare" disabled={!mayChange}>
+          <legend className="visually-hidden">Destination settings</legend>
+          <DestinationForm
+            key={data.updatedAt}
+            kind={kind}
+            destination={data}
+            submitLabel="Save changes"
+            onSubmit={update}
+          />
+        </fieldset>
       ) : (
         <p className="notice notice-error">This Leadrelay no longer knows destinations of kind “{data.kind}”.</p>
       )}
-      <section className="danger-zone" aria-labelledby="danger-title">
-        <h2 id="danger-title">Delete</h2>
-        <p className="hint">Removes it from every route; its waiting deliveries end as dead.</p>
-        <button type="button" className="button-danger" onClick={remove}>
-          Delete destination
-        </button>
-        {deleteError && (
-          <p className="field-error" role="alert">
-            {deleteError}
-          </p>
-        )}
-      </section>
+      {mayChange && (
+        <section className="danger-zone" aria-labelledby="danger-title">
+          <h2 id="danger-title">Delete</h2>
+          <p className="hint">Removes it from every route; its waiting deliveries end as dead.</p>
+          <button type="button" className="button-danger" onClick={remove}>
+            Delete destination
+          </button>
+          {deleteError && (
+            <p className="field-error" role="alert">
+              {deleteError}
+            </p>
+          )}
+        </section>
+      )}
     </>
   )
 }

@@ -10,6 +10,7 @@ import {
   HealthBadge,
   Loading,
   PageHeader,
+  RoleNote,
   SecretReveal,
 } from '../components/ui.tsx'
 import { useCan } from '../lib/access.ts'
@@ -39,6 +40,7 @@ export function DestinationActions({
   onChanged: () => void
 }) {
   const api = useApi()
+  const mayChange = useCan('admin')
   const [check, setCheck] = useState<CheckResult>()
   const [revealed, setRevealed] = useState<Record<string, string>>()
   const [busy, setBusy] = useState<'verify' | 'rotate'>()
@@ -83,6 +85,8 @@ export function DestinationActions({
     }
   }
 
+  // Test connection sends a test lead and rotation changes a secret: both are an administrator's.
+  if (!mayChange) return null
   return (
     <div className="destination-actions">
       <div className="form-actions">
@@ -131,6 +135,7 @@ export function DestinationsPage() {
           </Link>
         )}
       </PageHeader>
+      <RoleNote needed="admin" what="adding, testing or changing destinations" />
       <ErrorNotice error={destinations.error} onRetry={destinations.reload} />
       {!destinations.data ? (
         destinations.loading && <Loading what="destinations" />
@@ -140,11 +145,13 @@ export function DestinationsPage() {
             A destination is where Leadrelay delivers leads: your CRM or a webhook of your own. Add one, press{' '}
             <strong>Test connection</strong>, then route an offer to it.
           </p>
-          <p>
-            <Link to="/destinations/new" className="button">
-              Add a destination
-            </Link>
-          </p>
+          {mayCreate && (
+            <p>
+              <Link to="/destinations/new" className="button">
+                Add a destination
+              </Link>
+            </p>
+          )}
         </EmptyState>
       ) : (
         <ul className="cards">

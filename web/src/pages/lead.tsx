@@ -4,6 +4,7 @@ import { useState } from 'react'
 import type { Customer, Delivery, Destination, ReplayResult } from '../api/types.ts'
 import { EraseCustomer } from '../components/erase-customer.tsx'
 import { LeadAlerts } from '../components/lead-alerts.tsx'
+import { LeadSubscriptions } from '../components/lead-subscriptions.tsx'
 import { ReplayStatus } from '../components/replay.tsx'
 import {
   describeError,
@@ -12,6 +13,7 @@ import {
   Loading,
   OfferName,
   PageHeader,
+  RoleNote,
   StageBadge,
   StateBadge,
 } from '../components/ui.tsx'
@@ -259,6 +261,8 @@ export function LeadPage({ leadId }: { leadId: string }) {
         </section>
       </div>
 
+      <LeadSubscriptions api={api} leadId={leadId} />
+
       <section aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline</h2>
         <p className="hint">
@@ -303,6 +307,7 @@ export function LeadPage({ leadId }: { leadId: string }) {
           </p>
         )}
         {replay && <ReplayStatus result={replay} listDeliveries={api.listDeliveries} onSettled={lead.reload} />}
+        {data.deliveries.length > 0 && <RoleNote needed="editor" what="replaying deliveries" />}
         {data.deliveries.length === 0 ? (
           <p className="empty-inline">
             {data.routed

@@ -3,7 +3,16 @@
 import { type FormEvent, useEffect, useState } from 'react'
 import { ApiError } from '../api/client.ts'
 import type { Backfill, Destination, EarlierLeadsChoice, OfferInput, PublishResult, SavedOffer } from '../api/types.ts'
-import { CheckOutcome, describeError, ErrorNotice, HealthBadge, Loading, PageHeader } from '../components/ui.tsx'
+import {
+  CheckOutcome,
+  describeError,
+  ErrorNotice,
+  HealthBadge,
+  Loading,
+  PageHeader,
+  RoleNote,
+} from '../components/ui.tsx'
+import { useCan } from '../lib/access.ts'
 import { useApi } from '../lib/api-context.ts'
 import { formatTime } from '../lib/format.ts'
 import { Link, navigate, pathTo } from '../lib/router.tsx'
@@ -107,6 +116,7 @@ function PublishResults({ result }: { result: PublishResult }) {
 
 export function OfferPage({ offerId }: { offerId?: string }) {
   const api = useApi()
+  const mayEdit = useCan('editor')
   const creating = offerId === undefined
   const offer = useLoad(`offer:${offerId ?? ''}`, () =>
     offerId === undefined ? Promise.resolve(undefined) : api.getOffer(offerId),
@@ -261,128 +271,137 @@ export function OfferPage({ offerId }: { offerId?: string }) {
           </span>
         )}
       </PageHeader>
+      <RoleNote needed="editor" what={creating ? 'adding offers' : 'changing or publishing this offer'} />
       <form className="form" onSubmit={submit} noValidate aria-busy={busy !== undefined}>
-        <div className="field">
-          <label htmlFor="offer-id">
-            Offer id <span className="required">(required)</span>
-          </label>
-          <input
-            id="offer-id"
-            value={id}
-            readOnly={!creating}
-            spellCheck={false}
-            autoComplete="off"
-            aria-invalid={errors.id ? true : undefined}
-            aria-describedby={errors.id ? 'offer-id-error offer-id-help' : 'offer-id-help'}
-            onChange={(event) => setId(event.target.value)}
-            onBlur={() => creating && setErrors(validate())}
-          />
-          <p className="hint" id="offer-id-help">
-            {creating
-              ? 'The publisher.offer id in Partner Center, as it appears after the bar in LeadSource (e.g. contoso.crm-suite).'
-              : 'The id cannot change.'}
-          </p>
-          {errors.id && (
-            <p className="field-error" id="offer-id-error">
-              {errors.id}
+        {/* A role that cannot change offers reads the form; the API would refuse the change anyway. */}
+        <fieldset className="bare" disabled={!mayEdit}>
+          <legend className="visually-hidden">Offer settings</legend>
+          <div className="field">
+            <label htmlFor="offer-id">
+              Offer id <span className="required">(required)</span>
+            </label>
+            <input
+              id="offer-id"
+              value={id}
+              readOnly={!creating}
+              spellCheck={false}
+              autoComplete="off"
+              aria-invalid={errors.id ? true : undefined}
+              aria-describedby={errors.id ? 'offer-id-error offer-id-help' : 'offer-id-help'}
+              onChange={(event) => setId(event.target.value)}
+              onBlur={() => creating && setErrors(validate())}
+            />
+            <p className="hint" id="offer-id-help">
+              {creating
+                ? 'The publisher.offer id in Partner Center, as it appears after the bar in LeadSource (e.g. contoso.crm-suite).'
+                : 'The id cannot change.'}
             </p>
-          )}
-        </div>
-        <div className="field">
-          <label htmlFor="offer-title">
-            Title <span className="optional">(optional)</span>
-          </label>
-          <input
-            id="offer-title"
-            value={title}
-            autoComplete="off"
-            aria-describedby="offer-title-help"
-            onChange={(event) => setTitle(event.target.value)}
-          />
-          <p className="hint" id="offer-title-help">
-            The display name on the marketplace; leads that carry it find this offer too.
-          </p>
-        </div>
-        <div className="field">
-          <label htmlFor="offer-aliases">
-            Other names <span className="optional">(optional)</span>
-          </label>
-          <textarea
-            id="offer-aliases"
-            rows={3}
-            value={aliases}
-            aria-invalid={errors.aliases ? true : undefined}
-            aria-describedby="offer-aliases-help"
-            onChange={(event) => setAliases(event.target.value)}
-          />
-          <p className="hint" id="offer-aliases-help">
-            One per line: older titles or ids leads may still name this offer by.
-          </p>
-          {errors.aliases && <p className="field-error">{errors.aliases}</p>}
-        </div>
-        <fieldset className="group">
-          <legend>Destinations</legend>
-          {available.length === 0 ? (
-            <p>
-              No destinations yet. <Link to="/destinations/new">Add a destination</Link> first; until then, leads are
-              stored but not sent anywhere.
-            </p>
-          ) : (
-            <>
-              <p className="hint">
-                Leads of this offer go to every destination ticked here. Tick none to use the default route.
+            {errors.id && (
+              <p className="field-error" id="offer-id-error">
+                {errors.id}
               </p>
-              <div className="checks">
-                {available.map((destination) => (
-                  <label key={destination.id} className="inline">
-                    <input
-                      type="checkbox"
-                      checked={routing.includes(destination.id)}
-                      onChange={(event) =>
-                        setRouting((previous) =>
-                          event.target.checked
-                            ? [...previous, destination.id]
-                            : previous.filter((item) => item !== destination.id),
-                        )
-                      }
-                    />
-                    {destination.name} <HealthBadge destination={destination} />
-                  </label>
-                ))}
-              </div>
-            </>
+            )}
+          </div>
+          <div className="field">
+            <label htmlFor="offer-title">
+              Title <span className="optional">(optional)</span>
+            </label>
+            <input
+              id="offer-title"
+              value={title}
+              autoComplete="off"
+              aria-describedby="offer-title-help"
+              onChange={(event) => setTitle(event.target.value)}
+            />
+            <p className="hint" id="offer-title-help">
+              The display name on the marketplace; leads that carry it find this offer too.
+            </p>
+          </div>
+          <div className="field">
+            <label htmlFor="offer-aliases">
+              Other names <span className="optional">(optional)</span>
+            </label>
+            <textarea
+              id="offer-aliases"
+              rows={3}
+              value={aliases}
+              aria-invalid={errors.aliases ? true : undefined}
+              aria-describedby="offer-aliases-help"
+              onChange={(event) => setAliases(event.target.value)}
+            />
+            <p className="hint" id="offer-aliases-help">
+              One per line: older titles or ids leads may still name this offer by.
+            </p>
+            {errors.aliases && <p className="field-error">{errors.aliases}</p>}
+          </div>
+          <fieldset className="group">
+            <legend>Destinations</legend>
+            {available.length === 0 ? (
+              <p>
+                No destinations yet. <Link to="/destinations/new">Add a destination</Link> first; until then, leads are
+                stored but not sent anywhere.
+              </p>
+            ) : (
+              <>
+                <p className="hint">
+                  Leads of this offer go to every destination ticked here. Tick none to use the default route.
+                </p>
+                <div className="checks">
+                  {available.map((destination) => (
+                    <label key={destination.id} className="inline">
+                      <input
+                        type="checkbox"
+                        checked={routing.includes(destination.id)}
+                        onChange={(event) =>
+                          setRouting((previous) =>
+                            event.target.checked
+                              ? [...previous, destination.id]
+                              : previous.filter((item) => item !== destination.id),
+                          )
+                        }
+                      />
+                      {destination.name} <HealthBadge destination={destination} />
+                    </label>
+                  ))}
+                </div>
+              </>
+            )}
+          </fieldset>
+          {preview && preview.leads > 0 && (
+            <EarlierLeadsChoiceField
+              preview={preview}
+              destinations={available}
+              choice={earlierLeads}
+              onChoose={setEarlierLeads}
+            />
+          )}
+          {formError && (
+            <div className="notice notice-error" role="alert">
+              {formError}
+            </div>
+          )}
+          {saved && (
+            <p className="notice notice-success" role="status">
+              {saved}
+            </p>
           )}
         </fieldset>
-        {preview && preview.leads > 0 && (
-          <EarlierLeadsChoiceField
-            preview={preview}
-            destinations={available}
-            choice={earlierLeads}
-            onChoose={setEarlierLeads}
-          />
+        {mayEdit && (
+          <>
+            <div className="form-actions">
+              <button type="submit" disabled={busy !== undefined}>
+                {busy === 'save' ? 'Saving…' : creating ? 'Create offer' : 'Save'}
+              </button>
+              <button type="button" className="button-primary-alt" disabled={busy !== undefined} onClick={publish}>
+                {busy === 'publish' ? 'Publishing… (sending test leads)' : 'Publish'}
+              </button>
+            </div>
+            <p className="hint">
+              Publish saves, checks every destination and sends each a test lead (every text value reads{' '}
+              <code>LEADRELAY_TEST_…</code>). The offer goes live only when all of them accept it.
+            </p>
+          </>
         )}
-        {formError && (
-          <div className="notice notice-error" role="alert">
-            {formError}
-          </div>
-        )}
-        {saved && (
-          <p className="notice notice-success" role="status">
-            {saved}
-          </p>
-        )}
-        <div className="form-actions">
-          <button type="submit" disabled={busy !== undefined}>
-            {busy === 'save' ? 'Saving…' : creating ? 'Create offer' : 'Save'}
-          </button>
-          <button type="button" className="button-primary-alt" disabled={busy !== undefined} onClick={publish}>
-            {busy === 'publish' ? 'Publishing… (sending test leads)' : 'Publish'}
-          </button>
-        </div>
-        <p className="hint">
-          Publish saves, checks every destination and sends each a test lead (every text value reads{' '}
-          <code>LEADRELAY_TEST_…</code>). The offer goes live only when all of them accept it.
-        </p>
       </form>
       {published && <PublishResults result={published} />}
     </>

@@ -1,7 +1,8 @@
 /** Offers: the marketplace offers leads arrive for, their routing and status, and the default route. */
 
 import { useEffect, useState } from 'react'
-import { describeError, EmptyState, ErrorNotice, Loading, PageHeader } from '../components/ui.tsx'
+import { describeError, EmptyState, ErrorNotice, Loading, PageHeader, RoleNote } from '../components/ui.tsx'
+import { useCan } from '../lib/access.ts'
 import { useApi } from '../lib/api-context.ts'
 import { formatTime } from '../lib/format.ts'
 import { Link, pathTo } from '../lib/router.tsx'
@@ -11,6 +12,7 @@ function DefaultRoute() {
   const api = useApi()
   const destinations = useLoad('destinations', () => api.listDestinations())
   const route = useLoad('route:default', () => api.getDefaultRoute())
+  const mayChange = useCan('admin')
   const [chosen, setChosen] = useState<string[]>()
   const [status, setStatus] = useState<string>()
   const [busy, setBusy] = useState(false)
@@ -42,7 +44,11 @@ function DefaultRoute() {
       <p className="hint">
         Leads of offers without their own destinations (and of offers not configured here yet) go to these.
       </p>
-      <fieldset className="checks">
+      <fieldset
+        className="checks"
+        disabled={!mayChange}
+        aria-describedby={mayChange ? undefined : 'default-route-role'}
+      >
         <legend className="visually-hidden">Default destinations</legend>
         {destinations.data.items.map((destination) => (
           <label key={destination.id} className="inline">
@@ -59,12 +65,16 @@ function DefaultRoute() {
           </label>
         ))}
       </fieldset>
-      <div className="form-actions">
-        <button type="button" onClick={save} disabled={busy}>
-          Save default route
-        </button>
-        <span role="status">{status}</span>
-      </div>
+      {mayChange ? (
+        <div className="form-actions">
+          <button type="button" onClick={save} disabled={busy}>
+            Save default route
+          </button>
+          <span role="status">{status}</span>
+        </div>
+      ) : (
+        <RoleNote needed="admin" what="changing the default route" id="default-route-role" />
+      )}
     </section>
   )
 }
@@ -74,14 +84,18 @@ export function OffersPage() {
   const offers = useLoad('offers', () => api.listOffers())
   const destinations = useLoad('destinations', () => api.listDestinations())
   const names = new Map((destinations.data?.items ?? []).map((item) => [item.id, item.name]))
+  const mayEdit = useCan('editor')
 
   return (
     <>
       <PageHeader title="Offers">
-        <Link to="/offers/new" className="button">
-          New offer
-        </Link>
+        {mayEdit && (
+          <Link to="/offers/new" className="button">
+            New offer
+          </Link>
+        )}
       </PageHeader>
+      <RoleNote needed="editor" what="adding, changing or publishing offers" />
       <ErrorNotice error={offers.error} onRetry={offers.reload} />
       {!offers.data ? (
         offers.loading && <Loading what="offers" />
@@ -93,7 +107,7 @@ export function OffersPage() {
             checks every destination with a test lead before the offer goes live.
           </p>
           <p>
-            {destinations.data && destinations.data.items.length === 0 ? (
+            {!mayEdit ? null : destinations.data && destinations.data.items.length === 0 ? (
               <>
                 Start with a <Link to="/destinations/new">destination</Link>, then{' '}
                 <Link to="/offers/new">add the offer</Link>.

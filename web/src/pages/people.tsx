@@ -2,8 +2,8 @@
 
 import { type FormEvent, useContext, useState } from 'react'
 import { type CreatedInvitation, type Person, type Role, roles } from '../api/types.ts'
-import { CopyButton, describeError, ErrorNotice, Loading, PageHeader } from '../components/ui.tsx'
-import { AccessContext } from '../lib/access.ts'
+import { CopyButton, describeError, ErrorNotice, Loading, PageHeader, RoleNote } from '../components/ui.tsx'
+import { AccessContext, useCan } from '../lib/access.ts'
 import { useApi } from '../lib/api-context.ts'
 import { formatTime } from '../lib/format.ts'
 import { useLoad } from '../lib/use-load.ts'
@@ -16,6 +16,20 @@ const roleHelp: Readonly<Record<Role, string>> = {
 }
 
 export function PeoplePage() {
+  // An address typed by hand: a role below admin sees why there is nothing here (the API would answer 403).
+  const mayManage = useCan('admin')
+  if (!mayManage) {
+    return (
+      <>
+        <PageHeader title="People" />
+        <RoleNote needed="admin" what="seeing and managing people" />
+      </>
+    )
+  }
+  return <ManagePeople />
+}
+
+function ManagePeople() {
   const api = useApi()
   const myRole = useContext(AccessContext)
   const people = useLoad('people', () => api.listPeople())

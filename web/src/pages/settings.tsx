@@ -1,19 +1,24 @@
-/** Settings: API keys, the ingest URL, who hears about a destination being paused or recovering, the audit log. */
+/**
+ * Settings: API keys, the ingest URL, who hears about a destination being paused or recovering, retention, who may
+ * sign in from Microsoft Entra ID, the marketplace subscription source, the audit log.
+ */
 
 import { type FormEvent, useEffect, useState } from 'react'
 import { ApiError } from '../api/client.ts'
 import type { AuditEntry } from '../api/types.ts'
 import { ApiKeys, IngestUrl } from '../components/api-keys.tsx'
 import { RetentionSettings } from '../components/retention-settings.tsx'
-import { describeError, ErrorNotice, Loading, PageHeader } from '../components/ui.tsx'
-import { holds, roleOf } from '../lib/access.ts'
+import { SignInSettings } from '../components/sign-in-settings.tsx'
+import { SubscriptionSourceSettings } from '../components/subscription-source.tsx'
+import { describeError, ErrorNotice, Loading, PageHeader, RoleNote } from '../components/ui.tsx'
+import { useCan } from '../lib/access.ts'
 import { useApi } from '../lib/api-context.ts'
 import { formatTime } from '../lib/format.ts'
 import { useLoad } from '../lib/use-load.ts'
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
-function Notifications() {
+function Notifications({ canEdit }: { canEdit: boolean }) {
   const api = useApi()
   const contacts = useLoad('notifications', () => api.getNotifications())
   const [emails, setEmails] = useState('')
@@ -85,58 +90,63 @@ function Notifications() {
         Leadrelay tells these contacts, so no lead waits unnoticed.
       </p>
       <form className="form" onSubmit={submit} noValidate>
-        <div className="field">
-          <label htmlFor="notify-emails">
-            Email addresses <span className="optional">(one per line)</span>
-          </label>
-          <textarea
-            id="notify-emails"
-            rows={4}
-            value={emails}
-            spellCheck={false}
-            aria-invalid={errors.emails ? true : undefined}
-            aria-describedby={errors.emails ? 'notify-emails-error' : undefined}
-            onChange={(event) => setEmails(event.target.value)}
-          />
-          {errors.emails && (
-            <p className="field-error" id="notify-emails-error">
-              {errors.emails}
+        <fieldset className="bare" disabled={!canEdit}>
+          <legend className="visually-hidden">Notification contacts</legend>
+          <div className="field">
+            <label htmlFor="notify-emails">
+              Email addresses <span className="optional">(one per line)</span>
+            </label>
+            <textarea
+              id="notify-emails"
+              rows={4}
+              value={emails}
+              spellCheck={false}
+              aria-invalid={errors.emails ? true : undefined}
+              aria-describedby={errors.emails ? 'notify-emails-error' : undefined}
+              onChange={(event) => setEmails(event.target.value)}
+            />
+            {errors.emails && (
+              <p className="field-error" id="notify-emails-error">
+                {errors.emails}
+              </p>
+            )}
+          </div>
+          <div className="field">
+            <label htmlFor="notify-webhook">
+              Webhook URL <span className="optional">(optional)</span>
+            </label>
+            <input
+              id="notify-webhook"
+              type="text"
+              inputMode="url"
+              placeholder="https://"
+              value={webhookUrl}
+              spellCheck={false}
+              autoComplete="off"
+              aria-invalid={errors.webhookUrl ? true : undefined}
+              aria-describedby={errors.webhookUrl ? 'notify-webhook-error notify-webhook-help' : 'notify-webhook-help'}
+              onChange={(event) => setWebhookUrl(event.target.value)}
+            />
+            <p className="hint" id="notify-webhook-help">
+              Receives a JSON notice, e.g. a Slack or Teams incoming webhook.
             </p>
-          )}
-        </div>
-        <div className="field">
-          <label htmlFor="notify-webhook">
-            Webhook URL <span className="optional">(optional)</span>
-          </label>
-          <input
-            id="notify-webhook"
-            type="text"
-            inputMode="url"
-            placeholder="https://"
-            value={webhookUrl}
-            spellCheck={false}
-            autoComplete="off"
-            aria-invalid={errors.webhookUrl ? true : undefined}
-            aria-describedby={errors.webhookUrl ? 'notify-webhook-error notify-webhook-help' : 'notify-webhook-help'}
-            onChange={(event) => setWebhookUrl(event.target.value)}
-          />
-          <p className="hint" id="notify-webhook-help">
-            Receives a JSON notice, e.g. a Slack or Teams incoming webhook.
-          </p>
-          {errors.webhookUrl && (
-            <p className="field-error" id="notify-webhook-error">
-              {errors.webhookUrl}
-            </p>
-          )}
-        </div>
-        <div className="form-actions">
-          <button type="submit" disabled={busy}>
-            {busy ? 'Saving…' : 'Save contacts'}
-          </button>
-          <span role="status" className={status?.ok === false ? 'field-error' : ''}>
-            {status?.text}
-          </span>
-        </div>
+            {errors.webhookUrl && (
+              <p className="field-error" id="notify-webhook-error">
+                {errors.webhookUrl}
+              </p>
+            )}
+          </div>
+        </fieldset>
+        {canEdit && (
+          <div className="form-actions">
+            <button type="submit" disabled={busy}>
+              {busy ? 'Saving…' : 'Save contacts'}
+            </button>
+            <span role="status" className={status?.ok === false ? 'field-error' : ''}>
+              {status?.text}
+            </span>
+          </div>
+        )}
       </form>
     </section>
   )
@@ -156,6 +166,9 @@ const auditActions: Record<string, string> = {
   'notifications.changed': 'Notification contacts changed',
   'deliveries.replayed': 'Deliveries replayed',
   'retention.changed': 'Retention changed',
+  'tenant.sign_in_changed': 'Sign-in changed',
+  'subscription_source.put': 'Subscription source set',
+  'subscription_source.delete': 'Subscription source removed',
 }
 
 /** Targets that are not a record with a name of their own. */
@@ -251,11 +264,16 @@ export function AuditLog() {
 export function SettingsPage() {
   const api = useApi()
   const tenant = useLoad('tenant', () => api.getTenant())
-  // Keys and the ingest URL are an administrator's: a read-only key does not see what it could not change.
-  const isAdmin = tenant.data !== undefined && holds(roleOf(tenant.data), 'admin')
+  // Keys, the ingest URL, sign-in and the subscription source are an administrator's: a role below does not see what
+  // it could not change, and the note says so.
+  const isAdmin = useCan('admin')
   return (
     <>
       <PageHeader title="Settings" />
+      <RoleNote
+        needed="admin"
+        what="changing settings (API keys, the ingest URL, notification contacts, retention, sign-in and marketplace subscriptions)"
+      />
       {tenant.data && (
         <section className="card" aria-labelledby="tenant-title">
           <h2 id="tenant-title">Tenant</h2>
@@ -277,8 +295,10 @@ export function SettingsPage() {
       )}
       {isAdmin && <ApiKeys api={api} signedInKeyId={tenant.data?.key?.id} />}
       {isAdmin && <IngestUrl api={api} />}
-      <Notifications />
+      <Notifications canEdit={isAdmin} />
       <RetentionSettings api={api} canEdit={isAdmin} />
+      {isAdmin && <SignInSettings api={api} />}
+      {isAdmin && <SubscriptionSourceSettings api={api} />}
       <AuditLog />
     </>
   )
