@@ -32,6 +32,8 @@ export interface Caller {
   readonly person?: Person & { readonly role: Role }
   /** SHA-256 of the session cookie, for a person. */
   readonly sessionHash?: string
+  /** An operator of the installation: a tenant-less admin key, or a person named in LEADRELAY_OPERATOR_EMAILS. */
+  readonly operator?: boolean
 }
 
 /** People's sessions (docs/decisions/0008); without them only API keys authenticate. */
@@ -170,6 +172,7 @@ export function createAuthenticator(store: Store, clock: Clock, sessions?: Sessi
       scopes: grantsRole(role, 'admin') ? ['admin'] : ['read'],
       person: { ...person, role },
       sessionHash,
+      operator: person.operator,
     }
   }
 
@@ -203,7 +206,7 @@ export function createAuthenticator(store: Store, clock: Clock, sessions?: Sessi
         field: 'Leadrelay-Tenant',
       })
     }
-    return { ...caller, tenant }
+    return { ...caller, tenant, operator: true }
   }
 
   return {

@@ -47,6 +47,7 @@ export const routeScopes: Readonly<Record<string, ApiKeyScope>> = {
   'POST /v1/leads': 'ingest',
 
   'GET /v1/tenant': 'read',
+  'GET /v1/tenants': 'read',
   'GET /v1/tenant/notifications': 'read',
   'GET /v1/tenant/retention': 'read',
   'GET /v1/leads': 'read',

@@ -377,6 +377,12 @@ describe('sign-in settings', () => {
     expect(here.person).toMatchObject({ role: 'owner', operator: true })
     const there = await asPerson(session!, 'GET', '/v1/tenant', undefined, { 'leadrelay-tenant': other.tenant.id })
     expect(there.json()).toMatchObject({ id: other.tenant.id, person: { role: 'owner' } })
+    // The tenants an operator picks from (the portal's tenant switcher), oldest first.
+    const listed = await asPerson(session!, 'GET', '/v1/tenants')
+    expect(listed.json().items.map((tenant: { id: string; name: string }) => [tenant.id, tenant.name])).toEqual([
+      [t.tenant.tenant.id, t.tenant.tenant.name],
+      [other.tenant.id, 'fabrikam'],
+    ])
     const invited = await asPerson(
       session!,
       'POST',
@@ -391,6 +397,8 @@ describe('sign-in settings', () => {
     const { session: plain } = await signIn(ada)
     const refused = await asPerson(plain!, 'GET', '/v1/tenant', undefined, { 'leadrelay-tenant': other.tenant.id })
     expect(refused.json()).toMatchObject({ id: t.tenant.tenant.id, person: { role: 'viewer', operator: false } })
+    const own = await asPerson(plain!, 'GET', '/v1/tenants')
+    expect(own.json().items.map((tenant: { id: string }) => tenant.id)).toEqual([t.tenant.tenant.id])
   })
 
   test("a tenant bound to its Entra tenant admits that tenant's people with its role, and only them", async () => {

@@ -38,6 +38,12 @@ export const tenantSchema = z
   })
   .meta({ id: 'Tenant' })
 
+export const tenantListSchema = z
+  .object({
+    items: z.array(z.object({ id: z.string(), name: z.string(), createdAt: z.string() }).meta({ id: 'TenantListed' })),
+  })
+  .meta({ id: 'TenantList' })
+
 export const notificationContactsSchema = z
   .object({ emails: z.array(z.string()).readonly(), webhookUrl: z.string().optional() })
   .meta({ id: 'NotificationContacts' })
@@ -92,6 +98,28 @@ export function registerTenantRoutes(app: FastifyInstance, deps: HttpDeps): void
             operator: person.operator,
           },
         }),
+      }
+    },
+  )
+
+  api.get(
+    '/v1/tenants',
+    {
+      config: requires('read'),
+      schema: {
+        operationId: 'listTenants',
+        summary:
+          'The tenants the caller may act for, oldest first: every tenant for an operator (a tenant-less admin key or a person in LEADRELAY_OPERATOR_EMAILS), who picks one with Leadrelay-Tenant; its own tenant for anyone else',
+        response: { 200: jsonAnswer('The tenants', tenantListSchema) },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request)
+      const tenants = caller.operator
+        ? [...(await deps.store.listTenants())].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
+        : [caller.tenant]
+      return {
+        items: tenants.map((tenant) => ({ id: tenant.id, name: tenant.name, createdAt: isoTime(tenant.createdAt) })),
       }
     },
   )
