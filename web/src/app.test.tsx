@@ -93,6 +93,68 @@ describe('signing in', () => {
   })
 })
 
+describe('an operator signed in as a person', () => {
+  test('picks the tenant from the list, every call then names it, and a reload stays there', async () => {
+    window.sessionStorage.clear()
+    const tenants = [tenant, { id: 'tnt_2', name: 'Fabrikam', createdAt: '2026-11-02T00:00:00.000Z' }]
+    const operator = { id: 'per_ops', name: 'Olga Ops', email: 'ops@contoso.com', role: 'owner', operator: true }
+    const { fetch, calls } = fakeFetch({
+      'GET /auth/config': () => ({ oidc: true, provider: 'microsoft', apiKeySignIn: false }),
+      'GET /v1/tenant': () => {
+        const chosen = calls.at(-1)!.headers['Leadrelay-Tenant'] ?? 'tnt_1'
+        return { ...tenants.find((item) => item.id === chosen)!, person: operator }
+      },
+      'GET /v1/tenants': () => ({ items: tenants }),
+      ...emptyLists,
+    })
+    const first = render(<App fetch={fetch} />)
+    const user = userEvent.setup()
+    // A text box until the list arrives, then a list of the tenants.
+    await waitFor(() => expect(screen.getByLabelText('Tenant').tagName).toBe('SELECT'))
+    const switcher = screen.getByLabelText('Tenant') as HTMLSelectElement
+    expect([...switcher.options].map((option) => option.textContent)).toEqual(['Contoso (tnt_1)', 'Fabrikam (tnt_2)'])
+    expect(switcher.value).toBe('tnt_1')
+    await user.selectOptions(switcher, 'tnt_2')
+    // Choosing alone changes nothing; Switch does.
+    expect(calls.filter((call) => call.headers['Leadrelay-Tenant'] === 'tnt_2')).toEqual([])
+    await user.click(screen.getByRole('button', { name: 'Switch' }))
+    await waitFor(() =>
+      expect(calls.filter((call) => call.url.pathname === '/v1/leads').at(-1)?.headers['Leadrelay-Tenant']).toBe(
+        'tnt_2',
+      ),
+    )
+    // The session cookie is the credential: no key anywhere; the choice is kept for this tab only.
+    expect(calls.every((call) => call.headers.authorization === undefined)).toBe(true)
+    expect(window.sessionStorage.getItem('leadrelay.tenant')).toBe('tnt_2')
+    expect(window.sessionStorage.getItem('leadrelay.apiKey')).toBeNull()
+    first.unmount()
+
+    render(<App fetch={fetch} />)
+    await waitFor(() => expect((screen.getByLabelText('Tenant') as HTMLSelectElement).value).toBe('tnt_2'))
+    await waitFor(() =>
+      expect(calls.filter((call) => call.url.pathname === '/v1/leads').at(-1)?.headers['Leadrelay-Tenant']).toBe(
+        'tnt_2',
+      ),
+    )
+  })
+
+  test('a person who is not an operator gets no tenant switcher', async () => {
+    window.sessionStorage.clear()
+    const { fetch, calls } = fakeFetch({
+      'GET /auth/config': () => ({ oidc: true, provider: 'microsoft', apiKeySignIn: false }),
+      'GET /v1/tenant': () => ({
+        ...tenant,
+        person: { id: 'per_1', name: 'Vera Viewer', email: 'vera@contoso.com', role: 'viewer', operator: false },
+      }),
+      ...emptyLists,
+    })
+    render(<App fetch={fetch} />)
+    expect(await screen.findByText('Vera Viewer')).toBeTruthy()
+    expect(screen.queryByLabelText('Tenant')).toBeNull()
+    expect(calls.some((call) => call.url.pathname === '/v1/tenants')).toBe(false)
+  })
+})
+
 describe('creating a webhook destination', () => {
   test('shows the generated signing secret once, with a copy button and a warning', async () => {
     window.sessionStorage.setItem('leadrelay.apiKey', 'lr_key_secret123')

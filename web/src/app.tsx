@@ -2,12 +2,12 @@
 
 import { type FormEvent, type ReactNode, useCallback, useEffect, useMemo, useState } from 'react'
 import { type ApiClient, ApiError, createApiClient } from './api/client.ts'
-import type { AuthConfig, Tenant } from './api/types.ts'
+import type { AuthConfig, ListedTenant, Tenant } from './api/types.ts'
 import { AccessContext, holds, roleOf } from './lib/access.ts'
 import { ApiContext } from './lib/api-context.ts'
 import { forgetLeadNames } from './lib/lead-names.ts'
 import { Link, matchPath, navigate, usePath } from './lib/router.tsx'
-import { clearSession, loadSession, type Session, saveSession } from './lib/session.ts'
+import { clearSession, loadChosenTenant, loadSession, type Session, saveSession } from './lib/session.ts'
 import { AlertsPage } from './pages/alerts.tsx'
 import { DeliveriesPage } from './pages/deliveries.tsx'
 import { DestinationPage, NewDestinationPage } from './pages/destination.tsx'
@@ -59,9 +59,33 @@ function pageFor(path: string): ReactNode {
   )
 }
 
-function TenantSwitcher({ current, onSwitch }: { current: string; onSwitch(tenant: string): Promise<void> }) {
+/**
+ * An operator picks the tenant to act for: from `GET /v1/tenants` when the server lists them, else by typing its id.
+ * Nothing changes until Switch is pressed (a select that acted on every arrow key would move keyboard users around).
+ */
+function TenantSwitcher({
+  client,
+  current,
+  onSwitch,
+}: {
+  client: ApiClient
+  current: string
+  onSwitch(tenant: string): Promise<void>
+}) {
   const [value, setValue] = useState(current)
   const [error, setError] = useState<string>()
+  const [tenants, setTenants] = useState<readonly ListedTenant[]>()
+  useEffect(() => {
+    let active = true
+    client.listTenants().then(
+      (page) => active && setTenants(page.items),
+      () => undefined,
+    )
+    return () => {
+      active = false
+    }
+  }, [client])
+  useEffect(() => setValue(current), [current])
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
     const next = value.trim()
@@ -73,16 +97,28 @@ function TenantSwitcher({ current, onSwitch }: { current: string; onSwitch(tenan
       setError(`No tenant "${next}"`)
     }
   }
+  const listed = tenants && tenants.length > 0 ? tenants : undefined
   return (
-    <form className="tenant-switcher" onSubmit={submit}>
+    <form className="tenant-switcher" onSubmit={submit} aria-label="Switch tenant">
       <label htmlFor="switch-tenant">Tenant</label>
-      <input
-        id="switch-tenant"
-        value={value}
-        spellCheck={false}
-        autoComplete="off"
-        onChange={(event) => setValue(event.target.value)}
-      />
+      {listed ? (
+        <select id="switch-tenant" value={value} onChange={(event) => setValue(event.target.value)}>
+          {!listed.some((tenant) => tenant.id === current) && <option value={current}>{current}</option>}
+          {listed.map((tenant) => (
+            <option key={tenant.id} value={tenant.id}>
+              {tenant.name === tenant.id ? tenant.id : `${tenant.name} (${tenant.id})`}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input
+          id="switch-tenant"
+          value={value}
+          spellCheck={false}
+          autoComplete="off"
+          onChange={(event) => setValue(event.target.value)}
+        />
+      )}
       <button type="submit" className="button-secondary">
         Switch
       </button>
@@ -123,10 +159,19 @@ export function App({ fetch: fetchFn }: AppProps = {}) {
         // Without a key in this tab, a person's session cookie may still be there: the portal opens signed in.
         if (!found.oidc || session) return
         anonymous.getTenant().then(
-          (current) => {
+          async (current) => {
             if (!current.person) return
-            setSession({})
-            setTenant(current)
+            // An operator who picked another tenant in this tab stays there after a reload.
+            const chosen = current.person.operator ? loadChosenTenant() : undefined
+            let opened: { session: Session; tenant: Tenant } = { session: {}, tenant: current }
+            if (chosen && chosen !== current.id) {
+              const there = await makeClient({ tenant: chosen })
+                .getTenant()
+                .catch(() => undefined)
+              if (there) opened = { session: { tenant: chosen }, tenant: there }
+            }
+            setSession(opened.session)
+            setTenant(opened.tenant)
             if (window.location.pathname === '/') navigate('/leads', { replace: true })
           },
           () => undefined,
@@ -223,9 +268,10 @@ export function App({ fetch: fetchFn }: AppProps = {}) {
                   {tenant.person.name} <span className="role-badge">{tenant.person.role}</span>
                 </span>
               )}
-              {session.tenant ? (
+              {session.tenant || tenant?.person?.operator ? (
                 <TenantSwitcher
-                  current={session.tenant}
+                  client={client}
+                  current={session.tenant ?? tenant?.id ?? ''}
                   onSwitch={async (next) => {
                     const switched = { ...session, tenant: next }
                     const found = await makeClient(switched).getTenant()

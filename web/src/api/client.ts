@@ -37,6 +37,7 @@ import type {
   Lead,
   LeadDetail,
   LeadSubscription,
+  ListedTenant,
   NotificationContacts,
   Offer,
   OfferInput,
@@ -216,6 +217,8 @@ export function createApiClient(options: ApiClientOptions) {
 
   return {
     getTenant: () => request<Tenant>('GET', '/v1/tenant'),
+    /** Every tenant for an operator, oldest first; the caller's own tenant for anyone else. */
+    listTenants: () => request<Page<ListedTenant>>('GET', '/v1/tenants'),
     getNotifications: () => request<NotificationContacts>('GET', '/v1/tenant/notifications'),
     putNotifications: (contacts: NotificationContacts) =>
       request<NotificationContacts>('PUT', '/v1/tenant/notifications', undefined, contacts),

@@ -39,6 +39,13 @@ export interface Tenant {
   readonly person?: SignedInPerson
 }
 
+/** A tenant as `GET /v1/tenants` lists it: an operator picks one of these. */
+export interface ListedTenant {
+  readonly id: string
+  readonly name: string
+  readonly createdAt: string
+}
+
 /** viewer reads; editor also offers, replay, alert rules; admin also destinations, routes, keys, people; owner all. */
 export type Role = 'viewer' | 'editor' | 'admin' | 'owner'
 export const roles: readonly Role[] = ['viewer', 'editor', 'admin', 'owner']

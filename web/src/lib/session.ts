@@ -21,10 +21,15 @@ export function loadSession(storage: Storage = window.sessionStorage): Session |
 }
 
 export function saveSession(session: Session, storage: Storage = window.sessionStorage): void {
-  if (session.apiKey === undefined) return
-  storage.setItem(keyItem, session.apiKey)
+  if (session.apiKey !== undefined) storage.setItem(keyItem, session.apiKey)
+  // An operator signed in as a person keeps the tenant they picked for this tab; the cookie holds the rest.
   if (session.tenant) storage.setItem(tenantItem, session.tenant)
   else storage.removeItem(tenantItem)
+}
+
+/** The tenant an operator picked in this tab, for a person's session (which has no key to load it with). */
+export function loadChosenTenant(storage: Storage = window.sessionStorage): string | undefined {
+  return storage.getItem(tenantItem) ?? undefined
 }
 
 export function clearSession(storage: Storage = window.sessionStorage): void {
