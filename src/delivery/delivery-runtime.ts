@@ -17,6 +17,7 @@ import type { Store } from '../store/types.ts'
 import { type ConnectorFactory, createConnectorFactory } from './connectors.ts'
 import { createRetentionTask, type RetentionTask } from './retention-task.ts'
 import { createDeliveryWorker, type DeliveryWorker } from './worker.ts'
+import { countAttempts, logWorkerEvents, notifyHealthChanges } from './worker-subscribers.ts'
 
 export interface DeliveryRuntimeDeps {
   readonly config: Config
@@ -59,12 +60,16 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     log,
     workerId: `${process.pid}-${deps.ids.next('key').slice(-8)}`,
     ...(deps.random && { random: deps.random }),
-    ...(deps.onAttempt && { onAttempt: deps.onAttempt }),
     options: {
       ...config.worker,
       retryPolicy: config.retryPolicy,
     },
-    async onHealthChange(destination, notice, reason) {
+  })
+  logWorkerEvents(worker.events, log)
+  if (deps.onAttempt) countAttempts(worker.events, deps.onAttempt)
+  notifyHealthChanges(
+    worker.events,
+    async (destination, notice, reason) => {
       const [tenant, contacts] = await Promise.all([
         store.getTenant(destination.tenantId),
         store.getTenantContacts(destination.tenantId),
@@ -80,7 +85,8 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
         at: clock.now(),
       })
     },
-  })
+    log,
+  )
   const mailer = config.smtp && createMailer(config.smtp)
   const alerts = createAlertDispatcher({
     store,

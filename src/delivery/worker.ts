@@ -1,36 +1,30 @@
 /**
- * The delivery worker: claims due deliveries, runs each attempt under its destination's limits, records the outcome
- * and moves the delivery and its destination to their next states. Runs inside `leadrelay serve` or alone.
+ * The delivery worker's loop: wakes (a commit, another node's NOTIFY, a slot freed) or polls, keeps its leases,
+ * probes paused destinations, claims due deliveries and launches one call per destination batch under that
+ * destination's limits. What one call does (prepare → call → record) is in delivery-steps.ts; everything that
+ * happens is told as a typed event (worker-events.ts) that logs, metrics and notices subscribe to.
  */
 
 import { setMaxListeners } from 'node:events'
-import { type ConcurrencyPolicy, capacitySignalOf, defaultConcurrencyPolicy } from '../core/concurrency-policy.ts'
-import {
-  type AttemptOutcome,
-  type DestinationHealth,
-  type HealthNoticeKind,
-  nextDeliveryState,
-  nextDestinationHealth,
-} from '../core/delivery-state.ts'
-import { DeliveryError } from '../core/errors.ts'
+import { type ConcurrencyPolicy, defaultConcurrencyPolicy } from '../core/concurrency-policy.ts'
 import type { IdGenerator } from '../core/ids.ts'
 import type { Clock } from '../core/ports.ts'
-import { clampRetryAfter, defaultRetryPolicy, type RetryPolicy } from '../core/retry-policy.ts'
-import type { Connector, LeadSnapshot, VendorLimits } from '../destinations/types.ts'
+import { defaultRetryPolicy, type RetryPolicy } from '../core/retry-policy.ts'
+import type { LeadSnapshot, VendorLimits } from '../destinations/types.ts'
 import type { Logger } from '../logger.ts'
 import { createBatcher } from '../store/batcher.ts'
-import type { AttemptCompletion, AttemptKind, Delivery, DestinationRecord, Store } from '../store/types.ts'
+import type { AttemptCompletion, Delivery, DestinationRecord, Store } from '../store/types.ts'
 import type { ConnectorFactory } from './connectors.ts'
+import { type CallResult, createDeliverySteps } from './delivery-steps.ts'
 import {
   type BreakerPolicy,
   createDestinationLimits,
   type LimitSettings,
   type WindowView,
 } from './destination-limits.ts'
-import { runAttempt, runBatch, runErasure } from './run-attempt.ts'
+import { createEventEmitter } from './typed-event-emitter.ts'
 import { untilSettled } from './until-settled.ts'
-
-export type HealthNotice = HealthNoticeKind
+import type { WorkerEventMap, WorkerEvents } from './worker-events.ts'
 
 export interface WorkerOptions {
   /** Upper bound of attempts in flight across all destinations. */
@@ -64,23 +58,32 @@ export const defaultWorkerOptions: WorkerOptions = {
   concurrencyPolicy: defaultConcurrencyPolicy,
 }
 
+/** The store calls the worker makes. */
+export type WorkerStore = Pick<
+  Store,
+  | 'claimDeliveries'
+  | 'completeAttempts'
+  | 'loadLeadHistories'
+  | 'getDestinationById'
+  | 'releaseDeliveries'
+  | 'markSuperseded'
+  | 'extendLeases'
+  | 'releaseExpiredLeases'
+  | 'listAllDestinations'
+  | 'setDestinationHealth'
+  | 'listenForWork'
+>
+
 export interface WorkerDeps {
-  readonly store: Store
+  readonly store: WorkerStore
   readonly connectors: ConnectorFactory
   readonly clock: Clock
   readonly ids: IdGenerator
+  /** For what connectors report while they run (run-attempt.ts); the worker's own lines come from its events. */
   readonly log: Logger
   readonly workerId: string
   /** In [0, 1); drives retry jitter. */
   readonly random?: () => number
-  /** Told of each attempt's outcome and duration, for metrics; runs on the delivery path, so it must be cheap. */
-  readonly onAttempt?: (destinationKind: string, outcome: string, seconds: number) => void
-  /** Told when a destination is paused, disabled or recovers. Failures here never affect delivery. */
-  readonly onHealthChange?: (
-    destination: DestinationRecord,
-    notice: HealthNotice,
-    reason: string | undefined,
-  ) => Promise<void>
   readonly options?: Partial<WorkerOptions>
 }
 
@@ -97,6 +100,8 @@ export interface DeliveryWorker {
   runUntilIdle(): Promise<number>
   /** Each destination's adaptive window of attempts in flight, as this worker holds it now. */
   windows(): ReadonlyMap<string, WindowView>
+  /** What the worker does, as it does it; listeners run on the delivery path, so they must be cheap. */
+  readonly events: WorkerEvents
 }
 
 /**
@@ -112,35 +117,10 @@ export function limitSettingsOf(destination: DestinationRecord, vendor: VendorLi
   return { maxConcurrency, ratePerSecond: vendorRate, burst: vendor!.rate!.calls }
 }
 
-function healthOf(destination: DestinationRecord): DestinationHealth {
-  return {
-    state: destination.state,
-    ...(destination.stateReason !== undefined && { reason: destination.stateReason }),
-    ...(destination.failingSince !== undefined && { failingSince: destination.failingSince }),
-    ...(destination.throttledSince !== undefined && { throttledSince: destination.throttledSince }),
-    ...(destination.alerted !== undefined && { alerted: destination.alerted }),
-  }
-}
-
-/**
- * How long the destination asked us to send nothing at all: a rate limit (with or without a stated wait), or any
- * answer carrying `Retry-After`. Undefined when the failure says nothing about the destination's capacity.
- */
-function holdOf(outcome: AttemptOutcome, policy: RetryPolicy): number | undefined {
-  if (outcome.kind !== 'failed') return undefined
-  if (outcome.failure === 'rate_limited') return clampRetryAfter(policy, outcome.retryAfterMs)
-  return outcome.retryAfterMs === undefined ? undefined : clampRetryAfter(policy, outcome.retryAfterMs)
-}
-
-function kindOf(delivery: Delivery, snapshot: LeadSnapshot | undefined): AttemptKind {
-  if (delivery.replayPending) return 'replay'
-  return snapshot?.lead.isTest ? 'test' : 'scheduled'
-}
-
 export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   const options: WorkerOptions = { ...defaultWorkerOptions, ...deps.options }
   const { store, clock, log } = deps
-  const random = deps.random ?? Math.random
+  const events = createEventEmitter<WorkerEventMap>()
   const limits = createDestinationLimits(clock, options.breaker, options.concurrencyPolicy)
   const inFlight = new Set<Promise<void>>()
   /** Attempts holding a slot: sending, or failed and not yet recorded. */
@@ -152,7 +132,6 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   let loop: Promise<void> | undefined
   let wakeUp: (() => void) | undefined
   let lastProbe = 0
-  /** Runs a store call a claimed delivery depends on until it succeeds (until-settled.ts). */
   const settle = <T>(what: string, work: () => Promise<T>) =>
     untilSettled(work, { log, what, stopSignal: stopController.signal })
   // Attempts finishing together are recorded in one transaction: one fsync for many deliveries.
@@ -167,6 +146,23 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   const destinations = new Map<string, DestinationRecord>()
   /** Deliveries per vendor call, learned from each destination's connector. */
   const batchSizes = new Map<string, number>()
+  const steps = createDeliverySteps({
+    store,
+    connectors: deps.connectors,
+    clock,
+    ids: deps.ids,
+    log,
+    workerId: deps.workerId,
+    random: deps.random ?? Math.random,
+    retryPolicy: options.retryPolicy,
+    attemptTimeoutMs: options.attemptTimeoutMs,
+    limits,
+    destinations,
+    completions,
+    events,
+    stopSignal: stopController.signal,
+    settle,
+  })
 
   function batchSizeOf(destination: DestinationRecord): number {
     try {
@@ -177,223 +173,6 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     }
   }
 
-  /** Records one attempt's outcome and moves the delivery and its destination on. */
-  async function finish(
-    delivery: Delivery,
-    destination: DestinationRecord,
-    outcome: AttemptOutcome,
-    startedAt: number,
-    kind: AttemptKind,
-  ): Promise<'succeeded' | 'failed' | 'neutral'> {
-    const now = clock.now()
-    const hold = holdOf(outcome, options.retryPolicy)
-    const transition = nextDeliveryState(
-      { attempts: delivery.attempts, createdAt: delivery.retryFrom },
-      outcome,
-      options.retryPolicy,
-      now,
-      random(),
-    )
-    const health = nextDestinationHealth(healthOf(destination), outcome, options.retryPolicy, now)
-    const healthChanged =
-      health.health.state !== destination.state ||
-      health.health.failingSince !== destination.failingSince ||
-      health.health.throttledSince !== destination.throttledSince ||
-      health.health.alerted !== destination.alerted
-    const stillOurs = await completions.submit({
-      deliveryId: delivery.id,
-      workerId: deps.workerId,
-      attempt: {
-        id: deps.ids.next('att'),
-        deliveryId: delivery.id,
-        kind,
-        leadVersion: delivery.leadVersion,
-        startedAt,
-        durationMs: now - startedAt,
-        outcome: outcome.kind === 'delivered' ? 'delivered' : outcome.failure,
-        ...(outcome.status !== undefined && { status: outcome.status }),
-        ...(outcome.kind === 'failed' && outcome.vendorCode !== undefined && { vendorCode: outcome.vendorCode }),
-        ...(outcome.kind === 'failed' && { error: outcome.message }),
-      },
-      transition,
-      ...(healthChanged && { health: health.health }),
-      ...(hold !== undefined && { holdDestinationUntil: now + hold }),
-      ...(outcome.kind === 'delivered' &&
-        outcome.externalId !== undefined &&
-        delivery.operation === 'deliver' && { externalId: outcome.externalId }),
-      now,
-    })
-    if (!stillOurs) log.warn({ deliveryId: delivery.id }, 'lease lost before the attempt was recorded')
-    log.debug(
-      { deliveryId: delivery.id, destinationId: destination.id, outcome: outcome.kind, state: transition.state },
-      'attempt',
-    )
-    if (healthChanged) {
-      // Later results of the same call see the new health, so a pause is announced once.
-      const {
-        stateReason: _reason,
-        failingSince: _failing,
-        throttledSince: _throttled,
-        alerted: _alerted,
-        ...rest
-      } = destination
-      destination = {
-        ...rest,
-        state: health.health.state,
-        ...(health.health.reason !== undefined && { stateReason: health.health.reason }),
-        ...(health.health.failingSince !== undefined && { failingSince: health.health.failingSince }),
-        ...(health.health.throttledSince !== undefined && { throttledSince: health.health.throttledSince }),
-        ...(health.health.alerted !== undefined && { alerted: health.health.alerted }),
-      }
-      destinations.set(destination.id, destination)
-    }
-    if (health.notify && deps.onHealthChange) {
-      deps.onHealthChange(destination, health.notify, health.health.reason).catch((error: unknown) => {
-        log.warn({ err: error, destinationId: destination.id }, 'health notification failed')
-      })
-    }
-    if (outcome.kind === 'delivered') return 'succeeded'
-    return outcome.failure === 'retryable' ? 'failed' : 'neutral'
-  }
-
-  /** What a delivery carries, as loaded right after its claim; ends it when there is nothing (left) to send. */
-  async function prepare(
-    delivery: Delivery,
-    snapshot: LeadSnapshot | undefined,
-    startedAt: number,
-  ): Promise<LeadSnapshot | undefined> {
-    if (snapshot && snapshot.lead.version > delivery.leadVersion) {
-      // The lead changed after the claim; that change queued its own delivery, which carries the newer state.
-      await settle('marking a delivery superseded', () => store.markSuperseded(delivery.id, deps.workerId, clock.now()))
-      return undefined
-    }
-    if (!snapshot) {
-      const gone: AttemptOutcome = { kind: 'failed', failure: 'rejected', message: 'The lead no longer exists' }
-      await finish(delivery, destinationOf(delivery), gone, startedAt, kindOf(delivery, undefined))
-    }
-    if (snapshot?.lead.erasedAt !== undefined && delivery.operation === 'deliver') {
-      // A replay of an erased lead would write an empty record back where the erasure deleted one.
-      const erased: AttemptOutcome = {
-        kind: 'failed',
-        failure: 'rejected',
-        message: "The customer's personal data was erased; the lead is not delivered again",
-      }
-      await finish(delivery, destinationOf(delivery), erased, startedAt, kindOf(delivery, snapshot))
-      return undefined
-    }
-    return snapshot
-  }
-
-  function destinationOf(delivery: Delivery): DestinationRecord {
-    return destinations.get(delivery.destinationId)!
-  }
-
-  /** Sends deliveries to one destination: one call, or the vendor's batch call when there are several. */
-  async function send(
-    destinationId: string,
-    deliveries: readonly Delivery[],
-    snapshots: ReadonlyMap<string, LeadSnapshot>,
-    releaseSlot: (result: 'succeeded') => void,
-    inFlightAtStart: number,
-  ): Promise<'succeeded' | 'failed' | 'neutral'> {
-    const startedAt = clock.now()
-    const destination = destinations.get(destinationId)!
-    let connector: Connector
-    try {
-      connector = deps.connectors.connectorFor(destination)
-    } catch (error) {
-      const failure = error instanceof DeliveryError ? error : new DeliveryError('misconfigured', String(error))
-      let result: 'succeeded' | 'failed' | 'neutral' = 'neutral'
-      for (const delivery of deliveries) {
-        const outcome: AttemptOutcome = { kind: 'failed', failure: failure.kind, message: failure.message }
-        result = await finish(delivery, destinationOf(delivery), outcome, startedAt, kindOf(delivery, undefined))
-      }
-      return result
-    }
-    const ready: { delivery: Delivery; snapshot: LeadSnapshot }[] = []
-    for (const delivery of deliveries) {
-      const snapshot = await prepare(delivery, snapshots.get(delivery.leadId), startedAt)
-      if (snapshot) ready.push({ delivery, snapshot })
-    }
-    const first = ready[0]
-    if (!first) return 'neutral'
-    // A rate limit answered while these waited for their turn holds them too: back to the queue, no attempt made.
-    const heldUntil = Math.max(limits.heldUntil(destinationId) ?? 0, destination.heldUntil ?? 0)
-    if (heldUntil > clock.now()) {
-      await settle('returning held deliveries to the queue', () =>
-        store.releaseDeliveries(
-          ready.map(({ delivery }) => delivery.id),
-          deps.workerId,
-          heldUntil,
-          clock.now(),
-        ),
-      )
-      return 'neutral'
-    }
-    const runOptions = { timeoutMs: options.attemptTimeoutMs, stopSignal: stopController.signal, log }
-    // The window learns from the call's own round trip, not from the store work before it.
-    const callStartedAt = clock.now()
-    const outcomes =
-      first.delivery.operation === 'erase'
-        ? [
-            await runErasure(
-              connector,
-              {
-                lead: first.snapshot.lead,
-                ...(first.delivery.externalId !== undefined && { externalId: first.delivery.externalId }),
-                erasedAt: first.snapshot.lead.erasedAt ?? first.delivery.createdAt,
-              },
-              { deliveryId: first.delivery.id, number: first.delivery.attemptCount + 1 },
-              runOptions,
-            ),
-          ]
-        : ready.length > 1 && connector.deliverBatch
-          ? await runBatch(
-              connector,
-              ready.map(({ delivery, snapshot }) => ({
-                snapshot,
-                attempt: { deliveryId: delivery.id, number: delivery.attemptCount + 1 },
-              })),
-              runOptions,
-            )
-          : [
-              await runAttempt(
-                connector,
-                first.snapshot,
-                { deliveryId: first.delivery.id, number: first.delivery.attemptCount + 1 },
-                runOptions,
-              ),
-            ]
-    limits.observe(destinationId, {
-      signal: capacitySignalOf(outcomes),
-      startedAt: callStartedAt,
-      finishedAt: clock.now(),
-      inFlightAtStart,
-    })
-    if (deps.onAttempt) {
-      const seconds = (clock.now() - callStartedAt) / 1000
-      const kind = destinationOf(first.delivery).kind
-      for (const outcome of outcomes) {
-        deps.onAttempt(kind, outcome.kind === 'delivered' ? 'delivered' : outcome.failure, seconds)
-      }
-    }
-    // The destination took everything: its slot can carry the next lead while this outcome is being recorded.
-    // Failures keep the slot until recorded, so a pause or the breaker takes effect before the next attempt.
-    if (outcomes.length > 0 && outcomes.every((outcome) => outcome.kind === 'delivered')) releaseSlot('succeeded')
-    // The destination's own words on its capacity bind every lead at once, before the outcome is even recorded.
-    for (const outcome of outcomes) {
-      const hold = holdOf(outcome, options.retryPolicy)
-      if (hold !== undefined) limits.hold(destinationId, clock.now() + hold)
-    }
-    let result: 'succeeded' | 'failed' | 'neutral' = 'neutral'
-    for (const [index, { delivery, snapshot }] of ready.entries()) {
-      const outcome = outcomes[index]
-      if (outcome)
-        result = await finish(delivery, destinationOf(delivery), outcome, startedAt, kindOf(delivery, snapshot))
-    }
-    return result
-  }
-
   function launch(
     destinationId: string,
     deliveries: readonly Delivery[],
@@ -402,17 +181,18 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     const inFlightAtStart = limits.acquire(destinationId)
     sending++
     let released = false
-    const releaseSlot = (result: 'succeeded' | 'failed' | 'neutral') => {
+    const releaseSlot = (result: CallResult) => {
       if (released) return
       released = true
       sending--
       limits.release(destinationId, result)
       wakeUp?.()
     }
-    const task = send(destinationId, deliveries, snapshots, releaseSlot, inFlightAtStart)
+    const task = steps
+      .send(destinationId, deliveries, snapshots, releaseSlot, inFlightAtStart)
       .catch((error: unknown) => {
         // Recording failed while the worker stopped: the lease expires and the delivery is retried.
-        log.error({ err: error, destinationId }, 'attempt could not be recorded')
+        events.emit('record-failed', { destinationId, error })
         return 'neutral' as const
       })
       .then((result) => {
@@ -432,11 +212,11 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       try {
         await deps.connectors.connectorFor(destination).verify(AbortSignal.timeout(options.attemptTimeoutMs))
         await store.setDestinationHealth(destination.id, { state: 'active' }, clock.now())
-        log.info({ destinationId: destination.id }, 'paused destination verified again; resuming')
-        await deps.onHealthChange?.(destination, 'destination.recovered', undefined)
       } catch {
         // Still failing: stays paused until the next probe or a fix.
+        continue
       }
+      events.emit('resumed', { destination })
     }
   }
 
@@ -479,6 +259,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
       slotsFor: (destinationId) => limits.slotsFor(destinationId) * (batchSizes.get(destinationId) ?? 1),
     })
     if (claimed.length === 0) return 0
+    events.emit('claimed', { deliveries: claimed })
     lastClaimFull = claimed.length >= limit
     lastStartedAt = performance.now()
     // Every claimed lead in a few queries, not a few per delivery.
@@ -508,13 +289,26 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     return claimed.length
   }
 
+  /** Waits for a wake-up or the poll interval; answers whether it was woken. */
+  function sleep(): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), options.pollIntervalMs)
+      wakeUp = () => {
+        clearTimeout(timer)
+        resolve(true)
+      }
+    }).finally(() => {
+      wakeUp = undefined
+    })
+  }
+
   async function runLoop(): Promise<void> {
     if (store.listenForWork) {
       try {
         // Other nodes' ingests wake this worker at once; polling remains for retries coming due.
         unsubscribe = await store.listenForWork(() => wakeUp?.())
       } catch (error) {
-        log.warn({ err: error }, 'could not listen for work; polling only')
+        events.emit('listen-failed', { error })
       }
     }
     while (running) {
@@ -525,16 +319,9 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
         // transaction for nothing, taken between two of the ingest thread's commits.
         if (started > 0 && lastClaimFull) continue
       } catch (error) {
-        log.error({ err: error }, 'delivery loop error; retrying')
+        events.emit('loop-failed', { error })
       }
-      const woken = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), options.pollIntervalMs)
-        wakeUp = () => {
-          clearTimeout(timer)
-          resolve(true)
-        }
-      })
-      wakeUp = undefined
+      const woken = await sleep()
       // Slots free one at a time as attempts finish, and under load commits wake the worker one after the other;
       // gathering them for a moment lets one claim (one transaction, one turn at SQLite's lock) take several
       // instead of one each, leaving the write lock to ingest in between.
@@ -546,6 +333,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
   }
 
   return {
+    events,
     start() {
       if (running) return
       running = true
