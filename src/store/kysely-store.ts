@@ -3,6 +3,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely'
 import type { Customer } from '../core/customer.ts'
 import type { Stage } from '../core/funnel.ts'
+import type { Lead, LeadEvent, LeadHistory } from '../core/lead.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
 import { createAlertRulesCache } from './alert-ingest.ts'
 import { createAlertQueries } from './alert-queries.ts'
@@ -11,13 +12,14 @@ import { createDeliveryListQueries } from './delivery-list-queries.ts'
 import { createDestinationQueries } from './destination-queries.ts'
 import type { BookkeepingTransaction, Executor } from './executor.ts'
 import { createKeyQueries } from './key-queries.ts'
+import type { LeadRow } from './lead-columns.ts'
 import { createLeadListQueries } from './lead-list-queries.ts'
 import { type Migration, pendingMigrations, runMigrations } from './migrations.ts'
 import { createPeopleQueries } from './people-queries.ts'
 import { createPrivacyQueries } from './privacy-queries.ts'
 import type { ClaimLocking } from './queue/queue-context.ts'
 import { createQueueQueries } from './queue/queue-queries.ts'
-import { customerOfRow, type LeadRow } from './record-lead-event.ts'
+import { customerOfRow } from './record-lead-event.ts'
 import { recordLeadEventBatch } from './record-lead-event-batch.ts'
 import { createRetentionQueries } from './retention-queries.ts'
 import { createRouteQueries } from './route-queries.ts'
@@ -26,17 +28,7 @@ import { createSaasRelayQueries } from './saas-relay-queries.ts'
 import type { Database } from './schema.ts'
 import { createSubscriptionQueries } from './subscription-queries.ts'
 import { createTenantQueries } from './tenant-queries.ts'
-import type {
-  IngestItem,
-  IngestOutcome,
-  Lead,
-  LeadEvent,
-  LeadHistory,
-  Offer,
-  Store,
-  StoreCapabilities,
-  Tenant,
-} from './types.ts'
+import type { IngestItem, IngestOutcome, Offer, Store, StoreCapabilities, Tenant } from './types.ts'
 
 export interface KyselyStoreOptions {
   readonly db: Kysely<Database>
@@ -133,12 +125,12 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     if (filter.until !== undefined) query = query.where('e.occurred_at', '<', filter.until)
     return query
   }
-  const leadList = createLeadListQueries({ db, dialect: capabilities.dialect })
+  const leadList = createLeadListQueries({ db, capabilities })
   const alerts = createAlertQueries(db)
   const alertRules = createAlertRulesCache((tenantId) => alerts.listAlertRules(tenantId))
   const privacy = createPrivacyQueries({
     db,
-    dialect: capabilities.dialect,
+    capabilities,
     ...(options.notifyWork && { notifyWork: options.notifyWork }),
   })
 
@@ -191,7 +183,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     ...createSaasRelayQueries(db),
     ...createRoutingQueries({
       db,
-      rowLocks: capabilities.dialect === 'postgres',
+      rowLocks: capabilities.rowLocks,
       ...(options.notifyWork && { notifyWork: options.notifyWork }),
     }),
     capabilities,

@@ -16,6 +16,7 @@ import {
   type LeadSort,
   type LeadSortField,
   leadSortFields,
+  type StoreCapabilities,
 } from './types.ts'
 
 type LeadQuery<O> = SelectQueryBuilder<Database, 'leads', O>
@@ -68,12 +69,15 @@ export function isLeadSortField(value: string): value is LeadSortField {
 
 export interface LeadListQueriesOptions {
   readonly db: Kysely<Database>
-  /** PostgreSQL compares the email in the "C" collation for prefixes, as its prefix index does. */
-  readonly dialect: 'sqlite' | 'postgres'
+  readonly capabilities: Pick<StoreCapabilities, 'plannerStatistics' | 'prefixCollation'>
 }
 
-export function createLeadListQueries({ db, dialect }: LeadListQueriesOptions) {
-  const email = dialect === 'postgres' ? sql<string>`(email collate "C")` : sql<string>`email`
+export function createLeadListQueries({ db, capabilities }: LeadListQueriesOptions) {
+  // The email's prefix index compares in the prefix collation, so the prefix range must too.
+  const email =
+    capabilities.prefixCollation === undefined
+      ? sql<string>`email`
+      : sql<string>`(email collate ${sql.id(capabilities.prefixCollation)})`
 
   /** Leads of a configured offer carry its id; leads of one not configured yet carry its normalised name. */
   async function offerKeyFor(tenantId: string, offer: string): Promise<string> {
@@ -154,9 +158,10 @@ export function createLeadListQueries({ db, dialect }: LeadListQueriesOptions) {
     const sort = page.sort ?? defaultLeadSort
     const column = sortColumns[sort.by]
     let query = await filtered(db.selectFrom('leads').selectAll(), tenantId, filter)
-    // Few leads match an email or a search: SQLite, which has no statistics, would otherwise read the whole tenant
+    // Few leads match an email or a search: a planner without statistics (SQLite) would otherwise read the whole tenant
     // in the sort's index order looking for them. `+column` keeps it on the filter's index and sorts the matches.
-    const sortAfter = dialect === 'sqlite' && (filter.email !== undefined || searchKeyOf(filter.search ?? '') !== '')
+    const sortAfter =
+      !capabilities.plannerStatistics && (filter.email !== undefined || searchKeyOf(filter.search ?? '') !== '')
     const sortBy = sortAfter ? sql`+${sql.ref(column)}` : sql.ref(column)
     const thenBy = sortAfter ? sql`+id` : sql.ref('id')
     if (page.cursor !== undefined) {

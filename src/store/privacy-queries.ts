@@ -10,7 +10,7 @@ import { type Kysely, sql, type Transaction } from 'kysely'
 import { AppError } from '../core/errors.ts'
 import type { Executor } from './executor.ts'
 import type { Database } from './schema.ts'
-import type { IngestItem, IngestOutcome } from './types.ts'
+import type { IngestItem, IngestOutcome, StoreCapabilities } from './types.ts'
 
 export interface ErasureInput {
   readonly tenantId: string
@@ -78,7 +78,7 @@ function likeLiteral(text: string): string {
 
 export interface PrivacyQueriesOptions {
   readonly db: Kysely<Database>
-  readonly dialect: 'sqlite' | 'postgres'
+  readonly capabilities: Pick<StoreCapabilities, 'secureDelete'>
   readonly notifyWork?: (trx: Executor) => Promise<void>
 }
 
@@ -94,7 +94,7 @@ export interface PrivacyQueries extends PrivacyStore {
   ): Promise<IngestOutcome[]>
 }
 
-export function createPrivacyQueries({ db, dialect, notifyWork }: PrivacyQueriesOptions): PrivacyQueries {
+export function createPrivacyQueries({ db, capabilities, notifyWork }: PrivacyQueriesOptions): PrivacyQueries {
   /** Erasure keys never change once made, so a key read once is good for the life of the process. */
   const salts = new Map<string, string>()
 
@@ -246,7 +246,7 @@ export function createPrivacyQueries({ db, dialect, notifyWork }: PrivacyQueries
 
   return {
     async eraseCustomer(input) {
-      if (dialect === 'postgres') return db.transaction().execute((trx) => erase(trx, input))
+      if (!capabilities.secureDelete) return db.transaction().execute((trx) => erase(trx, input))
       // SQLite overwrites what the transaction frees (old cells, index entries) with zeros instead of leaving it in
       // free space, and the checkpoint then truncates the WAL that still holds the pages as they were.
       await sql`pragma secure_delete = on`.execute(db)

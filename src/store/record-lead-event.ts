@@ -13,9 +13,6 @@ import { type AlertIngestQueries, queueAlerts } from './alert-ingest.ts'
 import type { EventRow, LeadRow, LeadStateColumns } from './lead-columns.ts'
 import type { IngestItem, IngestOutcome, IngestReceipt, RouteScope } from './types.ts'
 
-/** Kept for modules that still import the row type from here; lead-columns.ts is where it lives. */
-export type { LeadRow } from './lead-columns.ts'
-
 export interface DeliveryDraft {
   id: string
   tenant_id: string

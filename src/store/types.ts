@@ -21,13 +21,30 @@ export { attemptKinds, deliveryOperations } from '../core/delivery.ts'
 /** Lead, event and delivery records live in core (a connector never imports the store); these names stay for importers not moved yet. */
 export type { Lead, LeadEvent, LeadHistory } from '../core/lead.ts'
 
-/** What a dialect can do; callers branch on these, never on the dialect's name. */
+/**
+ * How a dialect differs, decided here and nowhere else: each dialect's index.ts fills these in, and queries read the
+ * flags, never the dialect's name. (Differences that are code, such as claiming or LISTEN/NOTIFY, are functions the
+ * dialect hands to `createKyselyStore`.)
+ */
 export interface StoreCapabilities {
-  readonly dialect: 'sqlite' | 'postgres'
-  /** Several worker processes may claim deliveries at once. */
-  readonly concurrentWorkers: boolean
-  /** The store can wake idle workers when work arrives. */
-  readonly listenNotify: boolean
+  /**
+   * `select … for update` locks rows against writers on other connections (PostgreSQL). Without it (SQLite) a write
+   * transaction is the only writer, so reads inside it need no locks.
+   */
+  readonly rowLocks: boolean
+  /**
+   * The planner keeps statistics and picks the index of a selective filter over the sort's index by itself
+   * (PostgreSQL). Without (SQLite), the leads list keeps it off the sort's index when the filter is an email or a
+   * search (lead-list-queries.ts).
+   */
+  readonly plannerStatistics: boolean
+  /** The collation text prefixes compare in, to match the prefix indexes ("C" on PostgreSQL); none: byte order. */
+  readonly prefixCollation?: 'C'
+  /**
+   * Erasure can make the database overwrite what it frees and drop the log that still holds the old pages (SQLite's
+   * `secure_delete` and a truncating checkpoint); PostgreSQL's vacuum does it later (docs/privacy.md).
+   */
+  readonly secureDelete: boolean
   /**
    * Ingest batches worth handing to `recordLeadEvents` before the previous one is answered: 1 where each batch waits
    * for its own commit, more where the store queues batches and overlaps their fsyncs (the SQLite ingest thread).
@@ -445,7 +462,7 @@ export interface DeliveryStore {
     now: number,
   ): Promise<{ replayed: readonly string[]; skipped: number }>
   appendAudit(entry: AuditEntry): Promise<void>
-  /** Calls `onWork` when another process queues deliveries (capability `listenNotify`); resolves to an unsubscribe. */
+  /** Calls `onWork` when another process queues deliveries (where the dialect can); resolves to an unsubscribe. */
   listenForWork?(onWork: () => void): Promise<() => Promise<void>>
   /** Newest first, each with the current name of its target, looked up in the same query. */
   listAudit(tenantId: string, limit: number): Promise<readonly ListedAuditEntry[]>

@@ -9,11 +9,14 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { searchColumnsOf } from '../../src/core/lead-search.ts'
 import { createLeadListQueries } from '../../src/store/lead-list-queries.ts'
 import { type Migration, runMigrations } from '../../src/store/migrations.ts'
+import { postgresCapabilities } from '../../src/store/postgres/index.ts'
 import { postgresMigrations } from '../../src/store/postgres/migrations/index.ts'
 import type { Database } from '../../src/store/schema.ts'
+import { sqliteCapabilities } from '../../src/store/sqlite/index.ts'
 import { sqliteMigrations } from '../../src/store/sqlite/migrations/index.ts'
 import { openSqliteDatabase } from '../../src/store/sqlite/open-database.ts'
 import { createSqliteKysely } from '../../src/store/sqlite/sqlite-kysely.ts'
+import type { StoreCapabilities } from '../../src/store/types.ts'
 import { dropSchema, newSchemaName, postgresSkipReason, postgresUrl } from '../helpers/postgres.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 
@@ -52,7 +55,7 @@ async function seedOldLeads(db: Kysely<any>) {
   }
 }
 
-async function fillsKeys(db: Kysely<Database>, migrations: readonly Migration[], dialect: 'sqlite' | 'postgres') {
+async function fillsKeys(db: Kysely<Database>, migrations: readonly Migration[], capabilities: StoreCapabilities) {
   const version = migrations.find((migration) => migration.name === 'lead-list')!.version
   await runMigrations(
     db,
@@ -83,7 +86,7 @@ async function fillsKeys(db: Kysely<Database>, migrations: readonly Migration[],
   expect(rows.map((row) => row.company_key)).toEqual(['ümlaut gmbh', '', 'fabrikam'])
   expect(rows.map((row) => row.email_domain)).toEqual(['beispiel.de', '', 'fabrikam.com'])
 
-  const list = createLeadListQueries({ db, dialect })
+  const list = createLeadListQueries({ db, capabilities })
   const found = async (search: string) =>
     (await list.listLeads('tnt_old', { search }, { limit: 10 })).rows.map((row) => row.name_key)
   expect(await found('MÜLL')).toEqual(['jörg müller'])
@@ -101,7 +104,7 @@ describe('SQLite migration 0005', () => {
 
   test('fills the keys of earlier leads as ingest would, and search finds them', async () => {
     db = createSqliteKysely(openSqliteDatabase(`${dir.path}/old.db`))
-    await fillsKeys(db, sqliteMigrations, 'sqlite')
+    await fillsKeys(db, sqliteMigrations, sqliteCapabilities)
   })
 })
 
@@ -123,6 +126,6 @@ describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL migration 0006', (
         pool: new pg.Pool({ connectionString: postgresUrl, max: 1, options: `-c search_path=${schema}` }),
       }),
     })
-    await fillsKeys(db, postgresMigrations, 'postgres')
+    await fillsKeys(db, postgresMigrations, postgresCapabilities)
   })
 })

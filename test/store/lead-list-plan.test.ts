@@ -8,12 +8,12 @@ import { CompiledQuery, Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createLeadListQueries, encodeLeadCursor } from '../../src/store/lead-list-queries.ts'
-import { createPostgresStore } from '../../src/store/postgres/index.ts'
+import { createPostgresStore, postgresCapabilities } from '../../src/store/postgres/index.ts'
 import type { Database } from '../../src/store/schema.ts'
-import { createSqliteStore } from '../../src/store/sqlite/index.ts'
+import { createSqliteStore, sqliteCapabilities } from '../../src/store/sqlite/index.ts'
 import { openSqliteDatabase } from '../../src/store/sqlite/open-database.ts'
 import { createSqliteKysely } from '../../src/store/sqlite/sqlite-kysely.ts'
-import type { LeadFilter, LeadSort } from '../../src/store/types.ts'
+import type { LeadFilter, LeadSort, StoreCapabilities } from '../../src/store/types.ts'
 import { dropSchema, newSchemaName, postgresSkipReason, postgresUrl } from '../helpers/postgres.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 
@@ -79,8 +79,8 @@ function cursorFor(sort: LeadSort): string {
   return encodeLeadCursor(sort, sort.by === 'name' || sort.by === 'company' ? 'm' : 1_700_000_000_000, someLead)
 }
 
-async function statements(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', plan: Case) {
-  const queries = createLeadListQueries({ db, dialect })
+async function statements(db: Kysely<Database>, capabilities: StoreCapabilities, plan: Case) {
+  const queries = createLeadListQueries({ db, capabilities })
   const sort = plan.sort ?? { by: 'lastActivity', direction: 'desc' }
   const list = await queries.listQuery(tenant, plan.filter, {
     limit: 25,
@@ -114,7 +114,7 @@ describe('SQLite', () => {
 
   for (const plan of cases) {
     test(`${plan.name}: the page reads ${plan.sqliteIndex}${plan.inOrder ? ' in order' : ''}; so does the count`, async () => {
-      const { list, count } = await statements(db, 'sqlite', plan)
+      const { list, count } = await statements(db, sqliteCapabilities, plan)
       const listPlan = await planOf(list)
       expect(listPlan).not.toMatch(/SCAN leads\b/)
       expect(listPlan).toContain(`INDEX ${plan.sqliteIndex} (`)
@@ -157,7 +157,7 @@ describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL', () => {
 
   for (const plan of cases) {
     test(`${plan.name}: page and count read an index of leads`, async () => {
-      const { list, count } = await statements(db, 'postgres', plan)
+      const { list, count } = await statements(db, postgresCapabilities, plan)
       for (const query of [list, count]) {
         const text = await planOf(query)
         expect(text).not.toContain('Seq Scan on leads')

@@ -4,7 +4,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { createKyselyStore } from '../kysely-store.ts'
 import type { Database } from '../schema.ts'
-import type { Store } from '../types.ts'
+import type { Store, StoreCapabilities } from '../types.ts'
 import { postgresMigrations } from './migrations/index.ts'
 
 export interface PostgresStoreOptions {
@@ -22,6 +22,15 @@ const workChannel = 'leadrelay_work'
 // Epoch milliseconds live in bigint columns; they fit a JavaScript number for the next 280,000 years.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
 
+/** How PostgreSQL differs (types.ts `StoreCapabilities`). */
+export const postgresCapabilities: StoreCapabilities = {
+  rowLocks: true,
+  plannerStatistics: true,
+  prefixCollation: 'C',
+  secureDelete: false,
+  ingestBatchesInFlight: 1,
+}
+
 export function createPostgresStore(options: PostgresStoreOptions): Store {
   const connection = {
     connectionString: options.connectionString,
@@ -35,7 +44,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
   return createKyselyStore({
     db,
-    capabilities: { dialect: 'postgres', concurrentWorkers: true, listenNotify: true, ingestBatchesInFlight: 1 },
+    capabilities: postgresCapabilities,
     migrations: postgresMigrations,
     async withMigrationLock(work) {
       const client = await pool.connect()

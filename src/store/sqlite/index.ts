@@ -1,7 +1,7 @@
 /** The embedded store: one SQLite file in WAL mode, fsynced on every commit; write transactions begin immediate. */
 
 import { createKyselyStore } from '../kysely-store.ts'
-import type { Store } from '../types.ts'
+import type { Store, StoreCapabilities } from '../types.ts'
 import { sqliteBookkeepingTransaction } from './bookkeeping-transaction.ts'
 import { createSqliteIngest } from './ingest-statements.ts'
 import { createIngestThread } from './ingest-thread.ts'
@@ -21,6 +21,14 @@ export interface SqliteStoreOptions {
   readonly ingestThread?: boolean
 }
 
+/** How SQLite differs (types.ts `StoreCapabilities`); two ingest batches in flight with the ingest thread. */
+export const sqliteCapabilities: StoreCapabilities = {
+  rowLocks: false,
+  plannerStatistics: false,
+  secureDelete: true,
+  ingestBatchesInFlight: 1,
+}
+
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const database = openSqliteDatabase(options.filename)
   const db = createSqliteKysely(database)
@@ -37,12 +45,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       ? (items, now) => ingestThread.record(items, now)
       : createSqliteIngest(database, (work) => db.connection().execute(work)),
     bookkeepingTransaction: sqliteBookkeepingTransaction(db, turn),
-    capabilities: {
-      dialect: 'sqlite',
-      concurrentWorkers: false,
-      listenNotify: false,
-      ingestBatchesInFlight: ingestThread ? 2 : 1,
-    },
+    capabilities: { ...sqliteCapabilities, ingestBatchesInFlight: ingestThread ? 2 : 1 },
     migrations: sqliteMigrations,
     ...(ingestThread && { onClose: () => ingestThread.close() }),
   })
