@@ -177,6 +177,10 @@ export interface Database {
     vendor_code: string | null
     error: string | null
     kind: Generated<string>
+    /** JSON of an ExchangeRequest (core/attempt-exchange.ts); null before 0011/0012, and once erased. */
+    request: string | null
+    /** JSON of an ExchangeResponse. */
+    response: string | null
   }
   audit_log: {
     id: string

@@ -9,6 +9,7 @@ import * as people from './0007-people.ts'
 import * as privacy from './0008-privacy.ts'
 import * as subscriptions from './0009-subscriptions.ts'
 import * as subscriptionStageTime from './0010-subscription-stage-time.ts'
+import * as attemptExchanges from './0011-attempt-exchanges.ts'
 import * as saasRelayLanesAndCertificates from './0013-saas-relay-lanes-and-certificates.ts'
 
 export const sqliteMigrations: readonly Migration[] = [
@@ -22,5 +23,6 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 8, ...privacy },
   { version: 9, ...subscriptions },
   { version: 10, ...subscriptionStageTime },
+  { version: 11, ...attemptExchanges },
   { version: 13, ...saasRelayLanesAndCertificates },
 ]
