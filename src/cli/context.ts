@@ -16,7 +16,7 @@ export interface CommandContext {
 
 export async function openContext(flags: ConfigFlags, env: NodeJS.ProcessEnv): Promise<CommandContext> {
   const config = loadConfig(flags, env)
-  const store = openStore(config)
+  const store = await openStore(config)
   const migrations = await store.migrate()
   const clock = systemClock
   return { config, store, clock, ids: createIdGenerator(clock), migrations }

@@ -5,7 +5,7 @@ import type { Config } from '../config.ts'
 import { createIdGenerator } from '../core/ids.ts'
 import { systemClock } from '../core/ports.ts'
 import { createLogger } from '../logger.ts'
-import { createAttemptBatcher } from '../metrics/metrics.ts'
+import { createAttemptBatcher } from '../metrics/attempt-batcher.ts'
 import { openStore } from '../store/open-store.ts'
 import { adoptWriteTurn } from '../store/sqlite/write-turn.ts'
 import { createDeliveryRuntime } from './delivery-runtime.ts'
@@ -16,7 +16,7 @@ if (!port) throw new Error('delivery-thread-main runs only as a worker thread')
 const { config, writeTurn } = workerData as { readonly config: Config; readonly writeTurn?: SharedArrayBuffer }
 if (writeTurn) adoptWriteTurn(config.sqliteFile, writeTurn)
 // The main thread migrated the store before starting this thread.
-const store = openStore(config)
+const store = await openStore(config)
 const log = createLogger(config.logLevel).child({ thread: 'delivery' })
 const reply = (message: FromDeliveryThread) => port.postMessage(message)
 // Metrics live on the main thread, which serves /metrics; attempts reach it in batches.

@@ -4,7 +4,8 @@
  * Delivery runs on its own thread in `serve`: it reports attempts to the main thread in batches (`observeAttempts`).
  */
 
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { createRequire } from 'node:module'
+import type { Registry } from 'prom-client'
 import type { Clock } from '../core/ports.ts'
 import type { Store } from '../store/types.ts'
 
@@ -33,7 +34,11 @@ const maxLabelSets = 200
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 const attemptBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
+/** prom-client loads only when metrics are enabled (it costs ~12 MB in the thread that loads it). */
+const loadPromClient = () => createRequire(import.meta.url)('prom-client') as typeof import('prom-client')
+
 export function createMetrics(deps: MetricsDeps): Metrics {
+  const { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } = loadPromClient()
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 })
   const leads = new Counter({
@@ -131,38 +136,6 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       for (let i = 0; i + 2 < batch.length; i += 3) {
         attempt(String(batch[i]), String(batch[i + 1]), Number(batch[i + 2]))
       }
-    },
-  }
-}
-
-/**
- * Collects attempts on the delivery thread and hands them over in batches: one message a second at most, and one
- * when the thread stops, rather than one per attempt.
- */
-export function createAttemptBatcher(
-  flush: (batch: (string | number)[]) => void,
-  intervalMs = 1000,
-): {
-  record(destinationKind: string, outcome: string, seconds: number): void
-  flush(): void
-} {
-  let pending: (string | number)[] = []
-  let timer: NodeJS.Timeout | undefined
-  const send = () => {
-    timer = undefined
-    if (pending.length === 0) return
-    const batch = pending
-    pending = []
-    flush(batch)
-  }
-  return {
-    record(destinationKind, outcome, seconds) {
-      pending.push(destinationKind, outcome, seconds)
-      if (!timer) timer = setTimeout(send, intervalMs).unref()
-    },
-    flush() {
-      clearTimeout(timer)
-      send()
     },
   }
 }

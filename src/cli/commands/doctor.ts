@@ -46,7 +46,7 @@ export async function runDoctorChecks(config: Config, now: number): Promise<Chec
     add('fail', 'store', `no store at ${config.sqliteFile}: start serve or run leadrelay migrate (or check --data)`)
     return results
   }
-  const store = openStore(config)
+  const store = await openStore(config)
   try {
     try {
       await store.ping()
