@@ -349,6 +349,7 @@ async function main(): Promise<void> {
       afterSeconds: 5,
       peer,
       tuned: true,
+      ...(options.cpuProfileDir !== undefined && { cpuProfileDir: options.cpuProfileDir }),
       say: (line) => process.stdout.write(`${line}\n`),
     })
     process.stdout.write(togetherSummary(together))

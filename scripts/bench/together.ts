@@ -33,6 +33,8 @@ export interface TogetherOptions {
   readonly peer: NodeRedInstall | { readonly unavailable: string } | undefined
   /** Also the tuned Leadrelay (`LEADRELAY_LOG_LEVEL=warn`, `maxConcurrency: 64`). */
   readonly tuned: boolean
+  /** Write V8 CPU profiles of the default Leadrelay's threads here (it then stops with SIGTERM, not SIGKILL). */
+  readonly cpuProfileDir?: string
   readonly say: (line: string) => void
 }
 
@@ -109,6 +111,7 @@ async function startLeadrelay(options: TogetherOptions, sinkUrl: string, tuned: 
   const child = startChild(
     tuned ? 'leadrelay-tuned' : 'leadrelay',
     [
+      ...(options.cpuProfileDir !== undefined && !tuned ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []),
       '--require',
       join(options.root, 'scripts/bench/thread-probe.cjs'),
       join(options.root, 'bin/leadrelay.js'),
@@ -313,7 +316,8 @@ export async function runTogether(options: TogetherOptions): Promise<TogetherRes
         ),
       )
     } finally {
-      await stopChild(leadrelay.child, 'SIGKILL')
+      // A profile is written only on a clean exit.
+      await stopChild(leadrelay.child, options.cpuProfileDir === undefined ? 'SIGKILL' : 'SIGTERM')
     }
     const peer = options.peer
     if (peer && !('unavailable' in peer)) {
