@@ -10,6 +10,8 @@ import { sendProblem } from './problem.ts'
 export interface CookieNames {
   readonly session: string
   readonly login: string
+  /** The sealed ID token of the sign-in, handed back to the provider as `id_token_hint` at sign-out. */
+  readonly idToken: string
   /** Set on https public URLs: the browser then keeps the cookies off plain http. */
   readonly secure: boolean
 }
@@ -18,7 +20,12 @@ export interface CookieNames {
 export function cookieNamesFor(publicUrl: string): CookieNames {
   const secure = publicUrl.startsWith('https://')
   const prefix = secure ? '__Host-' : ''
-  return { session: `${prefix}leadrelay-session`, login: `${prefix}leadrelay-login`, secure }
+  return {
+    session: `${prefix}leadrelay-session`,
+    login: `${prefix}leadrelay-login`,
+    idToken: `${prefix}leadrelay-id-token`,
+    secure,
+  }
 }
 
 export function readCookie(request: FastifyRequest, name: string): string | undefined {

@@ -1,8 +1,9 @@
 /**
- * An OpenID Connect provider through `openid-client`: the authorization URL (code flow, PKCE S256, state, nonce) and
- * the callback, whose ID token is checked for signature (against the provider's JWKS, `alg: none` refused), issuer
- * (for Entra multi-tenant apps the `{tenantid}` template filled with the token's `tid`), audience, expiry, nonce and
- * state. Discovery happens on first use and is retried after a failure.
+ * An OpenID Connect provider through `openid-client`: the authorization URL (code flow, PKCE S256, state, nonce), the
+ * callback, whose ID token is checked for signature (against the provider's JWKS, `alg: none` refused), issuer (for
+ * Entra multi-tenant apps the `{tenantid}` template filled with the token's `tid`), audience, expiry, nonce and state,
+ * and RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0: the `end_session_endpoint` discovery names, with
+ * `id_token_hint` and `post_logout_redirect_uri`). Discovery happens on first use and is retried after a failure.
  */
 
 import * as oidc from 'openid-client'
@@ -29,11 +30,22 @@ export interface LoginChecks {
   readonly codeVerifier: string
 }
 
+/** A finished sign-in: the checked claims, and the ID token itself (the hint sign-out hands back to the provider). */
+export interface SignedIn {
+  readonly claims: IdentityClaims
+  readonly idToken: string
+}
+
 export interface IdentityProvider {
   /** A fresh state, nonce and PKCE verifier and the provider URL that asks for a sign-in with them. */
   startSignIn(redirectUri: string): Promise<{ readonly url: URL; readonly checks: LoginChecks }>
-  /** Redeems the code in `callbackUrl` and answers the checked ID token's claims; SIGN_IN_REFUSED otherwise. */
-  finishSignIn(callbackUrl: URL, checks: LoginChecks): Promise<IdentityClaims>
+  /** Redeems the code in `callbackUrl` and answers the checked ID token and its claims; SIGN_IN_REFUSED otherwise. */
+  finishSignIn(callbackUrl: URL, checks: LoginChecks): Promise<SignedIn>
+  /**
+   * Where the browser ends the person's session at the provider too, then comes back to `postLogoutRedirectUri`;
+   * undefined when the provider publishes no `end_session_endpoint` or cannot be reached (the local sign-out stands).
+   */
+  endSessionUrl(idTokenHint: string | undefined, postLogoutRedirectUri: string): Promise<URL | undefined>
 }
 
 const isLoopback = (url: URL) => ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
@@ -84,6 +96,7 @@ export function createIdentityProvider(settings: OidcConfig): IdentityProvider {
     async finishSignIn(callbackUrl, checks) {
       const config = await configured()
       let claims: oidc.IDToken | undefined
+      let idToken: string | undefined
       try {
         const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
           pkceCodeVerifier: checks.codeVerifier,
@@ -92,24 +105,44 @@ export function createIdentityProvider(settings: OidcConfig): IdentityProvider {
           idTokenExpected: true,
         })
         claims = tokens.claims()
+        idToken = tokens.id_token
       } catch (error) {
         throw new AppError('SIGN_IN_REFUSED', `The identity provider's answer was refused: ${describe(error)}`)
       }
-      if (!claims) throw new AppError('SIGN_IN_REFUSED', 'The identity provider sent no ID token')
+      if (!claims || idToken === undefined)
+        throw new AppError('SIGN_IN_REFUSED', 'The identity provider sent no ID token')
       const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined)
       const email = text(claims.email)
       const preferredUsername = text(claims.preferred_username)
       const name = text(claims.name)
       const tid = text(claims.tid)
       return {
-        iss: claims.iss,
-        sub: claims.sub,
-        ...(email !== undefined && { email }),
-        ...(typeof claims.email_verified === 'boolean' && { emailVerified: claims.email_verified }),
-        ...(preferredUsername !== undefined && { preferredUsername }),
-        ...(name !== undefined && { name }),
-        ...(tid !== undefined && { tid: tid.toLowerCase() }),
+        idToken,
+        claims: {
+          iss: claims.iss,
+          sub: claims.sub,
+          ...(email !== undefined && { email }),
+          ...(typeof claims.email_verified === 'boolean' && { emailVerified: claims.email_verified }),
+          ...(preferredUsername !== undefined && { preferredUsername }),
+          ...(name !== undefined && { name }),
+          ...(tid !== undefined && { tid: tid.toLowerCase() }),
+        },
       }
+    },
+
+    async endSessionUrl(idTokenHint, postLogoutRedirectUri) {
+      let config: oidc.Configuration
+      try {
+        config = await configured()
+      } catch {
+        return undefined
+      }
+      if (config.serverMetadata().end_session_endpoint === undefined) return undefined
+      // client_id rides along too (openid-client adds it): with an expired hint, the provider still knows the app.
+      return oidc.buildEndSessionUrl(config, {
+        post_logout_redirect_uri: postLogoutRedirectUri,
+        ...(idTokenHint !== undefined && { id_token_hint: idTokenHint }),
+      })
     },
   }
 }

@@ -6,6 +6,9 @@
  * - OpenID Connect Core 1.0 §3.1 (https://openid.net/specs/openid-connect-core-1_0.html): the code flow, the token
  *   response with an RS256-signed `id_token` carrying iss, sub, aud, exp, iat, nonce;
  * - RFC 7636 (PKCE S256): the token endpoint checks `code_verifier` against the authorization's `code_challenge`;
+ * - OpenID Connect RP-Initiated Logout 1.0 §2.1 (https://openid.net/specs/openid-connect-rpinitiated-1_0.html): the
+ *   metadata names an `end_session_endpoint`, as Entra's does (`…/oauth2/v2.0/logout`); the test reads the URL the
+ *   browser would be sent to, so the fake serves nothing there;
  * - Microsoft identity platform, ID token claims reference
  *   (https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference): issuer
  *   `…/{tid}/v2.0`, `tid`, `preferred_username`, `name`, `email` (optional claim).
@@ -85,6 +88,7 @@ export async function startOidcFake(tenantId = '6f1c1d2e-0000-4000-8000-00000000
         authorization_endpoint: `${issuer}/authorize`,
         token_endpoint: `${issuer}/token`,
         jwks_uri: `${issuer}/keys`,
+        end_session_endpoint: `${issuer.replace(/\/v2\.0$/, '')}/oauth2/v2.0/logout`,
         response_types_supported: ['code'],
         subject_types_supported: ['pairwise'],
         id_token_signing_alg_values_supported: ['RS256'],

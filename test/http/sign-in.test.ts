@@ -178,11 +178,46 @@ describe('sessions', () => {
     const session = await signedInAs(ada, 'viewer')
     expect((await asPerson(session, 'GET', '/v1/leads')).statusCode).toBe(200)
     const out = await asPerson(session, 'POST', '/auth/logout')
-    expect(out.statusCode).toBe(204)
-    expect(out.headers['set-cookie']).toContain('Max-Age=0')
+    expect(out.statusCode).toBe(200)
+    expect(out.headers['set-cookie']).toEqual(expect.arrayContaining([expect.stringContaining('Max-Age=0')]))
     const after = await asPerson(session, 'GET', '/v1/leads')
     expect(after.statusCode).toBe(401)
     expect(after.json().code).toBe('UNAUTHORIZED')
+  })
+
+  test('sign-out answers where the browser ends the session at the provider too, with the ID token as hint', async () => {
+    const { session, callback } = await signIn(ada, { invitation: await invite('ada@contoso.com', 'viewer') })
+    const idToken = cookieOf(callback, 'leadrelay-id-token')!
+    expect(callback.headers['set-cookie']).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^leadrelay-id-token=.+; Path=\/; HttpOnly; SameSite=Lax/)]),
+    )
+    // Sealed: the cookie is not the token (a JWT starts with eyJ) and says nothing to whoever reads it.
+    expect(decodeURIComponent(idToken)).not.toMatch(/^eyJ|\.eyJ/)
+    const out = await asPerson(session!, 'POST', '/auth/logout', undefined, {
+      cookie: `leadrelay-session=${session}; leadrelay-id-token=${idToken}`,
+    })
+    expect(out.statusCode).toBe(200)
+    const url = new URL(out.json().endSessionUrl)
+    expect(`${url.origin}${url.pathname}`).toBe(`${fake.issuer.replace(/\/v2\.0$/, '')}/oauth2/v2.0/logout`)
+    expect(url.searchParams.get('post_logout_redirect_uri')).toBe(`${portal}/signed-out`)
+    expect(url.searchParams.get('client_id')).toBe(fake.clientId)
+    const hint = url.searchParams.get('id_token_hint')!.split('.')
+    expect(hint).toHaveLength(3)
+    expect(JSON.parse(Buffer.from(hint[1]!, 'base64url').toString())).toMatchObject({
+      iss: fake.issuer,
+      sub: 'sub-ada',
+      aud: fake.clientId,
+    })
+    // Both cookies go; the session is over here whatever the browser does next.
+    for (const name of ['leadrelay-session', 'leadrelay-id-token']) {
+      expect(out.headers['set-cookie']).toEqual(
+        expect.arrayContaining([expect.stringMatching(new RegExp(`^${name}=; .*Max-Age=0`))]),
+      )
+    }
+    expect((await asPerson(session!, 'GET', '/v1/leads')).statusCode).toBe(401)
+    // Without a session (an API key user, or signed out already) there is nothing to end at the provider.
+    const again = await t.server.app.inject({ method: 'POST', url: '/auth/logout', headers: { origin: portal } })
+    expect(again.json()).toEqual({ endSessionUrl: null })
   })
 
   test('an idle session ends after 8 hours; use keeps it alive up to 7 days in all', async () => {

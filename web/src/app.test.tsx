@@ -1,6 +1,6 @@
 import { render, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { beforeEach, describe, expect, test } from 'vitest'
+import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { App } from './app.tsx'
 import { destination, fakeFetch, problem, webhookKind } from './test/fixtures.ts'
 
@@ -152,6 +152,62 @@ describe('an operator signed in as a person', () => {
     expect(await screen.findByText('Vera Viewer')).toBeTruthy()
     expect(screen.queryByLabelText('Tenant')).toBeNull()
     expect(calls.some((call) => call.url.pathname === '/v1/tenants')).toBe(false)
+  })
+})
+
+describe('signing out a person', () => {
+  const person = { id: 'per_1', name: 'Vera Viewer', email: 'vera@contoso.com', role: 'viewer', operator: false }
+  const endSessionUrl =
+    'https://login.microsoftonline.com/organizations/oauth2/v2.0/logout?client_id=x&id_token_hint=eyJ&post_logout_redirect_uri=https%3A%2F%2Fleads.contoso.com%2Fsigned-out'
+
+  test('Sign out ends the session here, then sends the browser to the provider to end it there', async () => {
+    window.sessionStorage.clear()
+    let signedIn = true
+    const { fetch, calls } = fakeFetch({
+      'GET /auth/config': () => ({ oidc: true, provider: 'microsoft', apiKeySignIn: false }),
+      'GET /v1/tenant': () =>
+        signedIn ? { ...tenant, person } : problem(401, 'UNAUTHORIZED', 'This session has ended; sign in again'),
+      'POST /auth/logout': () => {
+        signedIn = false
+        return { endSessionUrl }
+      },
+      ...emptyLists,
+    })
+    const leave = vi.fn<(url: string) => void>()
+    render(<App fetch={fetch} leave={leave} />)
+    await screen.findByText('Vera Viewer')
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Sign out' }))
+    await waitFor(() => expect(leave).toHaveBeenCalledWith(endSessionUrl))
+    expect(calls.filter((call) => call.url.pathname === '/auth/logout')).toHaveLength(1)
+    expect(screen.getByRole('link', { name: 'Sign in with Microsoft' })).toBeTruthy()
+  })
+
+  test('a provider without end-session leaves the browser here, signed out', async () => {
+    window.sessionStorage.clear()
+    const { fetch } = fakeFetch({
+      'GET /auth/config': () => ({ oidc: true, provider: 'oidc', apiKeySignIn: false }),
+      'GET /v1/tenant': () => ({ ...tenant, person }),
+      'POST /auth/logout': () => ({ endSessionUrl: null }),
+      ...emptyLists,
+    })
+    const leave = vi.fn<(url: string) => void>()
+    render(<App fetch={fetch} leave={leave} />)
+    await screen.findByText('Vera Viewer')
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Sign out' }))
+    expect(await screen.findByText('You are signed out.')).toBeTruthy()
+    expect(leave).not.toHaveBeenCalled()
+  })
+
+  test('back from the provider at /signed-out, the sign-in page says so', async () => {
+    window.sessionStorage.clear()
+    window.history.replaceState(null, '', '/signed-out')
+    const { fetch } = fakeFetch({
+      'GET /auth/config': () => ({ oidc: true, provider: 'microsoft', apiKeySignIn: false }),
+      'GET /v1/tenant': () => problem(401, 'UNAUTHORIZED', 'Send your API key'),
+    })
+    render(<App fetch={fetch} />)
+    expect(await screen.findByText('You are signed out.')).toBeTruthy()
+    expect(await screen.findByRole('link', { name: 'Sign in with Microsoft' })).toBeTruthy()
   })
 })
 

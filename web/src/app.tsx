@@ -33,7 +33,7 @@ const sections = [
 ] as const
 
 function pageFor(path: string): ReactNode {
-  if (path === '/' || path === '/leads') return <LeadsPage />
+  if (path === '/' || path === '/leads' || path === '/signed-out') return <LeadsPage />
   let params = matchPath('/leads/:leadId', path)
   if (params) return <LeadPage leadId={params.leadId!} />
   if (path === '/funnel') return <FunnelPage />
@@ -134,13 +134,20 @@ function TenantSwitcher({
 export interface AppProps {
   /** Replaces `fetch` (tests). */
   readonly fetch?: typeof fetch
+  /** Leaves the portal for another site (the identity provider's sign-out); `location.assign` by default. */
+  readonly leave?: (url: string) => void
 }
 
-export function App({ fetch: fetchFn }: AppProps = {}) {
+/** Where the identity provider sends the browser back after signing the person out there too. */
+const signedOutPath = '/signed-out'
+
+export function App({ fetch: fetchFn, leave = (url) => window.location.assign(url) }: AppProps = {}) {
   const path = usePath()
   const [session, setSession] = useState<Session | undefined>(() => loadSession())
   const [tenant, setTenant] = useState<Tenant>()
-  const [signInMessage, setSignInMessage] = useState<string>()
+  const [signInMessage, setSignInMessage] = useState<string | undefined>(() =>
+    window.location.pathname === signedOutPath ? 'You are signed out.' : undefined,
+  )
   const [config, setConfig] = useState<AuthConfig>()
 
   const makeClient = useCallback(
@@ -172,7 +179,8 @@ export function App({ fetch: fetchFn }: AppProps = {}) {
             }
             setSession(opened.session)
             setTenant(opened.tenant)
-            if (window.location.pathname === '/') navigate('/leads', { replace: true })
+            if (window.location.pathname === '/' || window.location.pathname === signedOutPath)
+              navigate('/leads', { replace: true })
           },
           () => undefined,
         )
@@ -182,8 +190,17 @@ export function App({ fetch: fetchFn }: AppProps = {}) {
   }, [])
 
   const signOut = useCallback(
-    (message?: string) => {
-      if (session && session.apiKey === undefined) client?.signOut().catch(() => undefined)
+    (message?: string, atProvider = false) => {
+      // A person's session ends here at once; on Sign out the browser then ends it at the identity provider too, so
+      // the next sign-in asks for the account again (a shared computer is left signed out everywhere).
+      if (session && session.apiKey === undefined) {
+        client?.signOut().then(
+          (answer) => {
+            if (atProvider && answer?.endSessionUrl) leave(answer.endSessionUrl)
+          },
+          () => undefined,
+        )
+      }
       forgetLeadFilters()
       forgetLeadNames()
       clearSession()
@@ -191,7 +208,7 @@ export function App({ fetch: fetchFn }: AppProps = {}) {
       setTenant(undefined)
       setSignInMessage(message)
     },
-    [session, client],
+    [session, client, leave],
   )
 
   // A session restored from this tab: check the key still works and learn the tenant's name.
@@ -224,7 +241,8 @@ export function App({ fetch: fetchFn }: AppProps = {}) {
           setSession(next)
           setTenant(found)
           setSignInMessage(undefined)
-          if (window.location.pathname === '/') navigate('/leads', { replace: true })
+          if (window.location.pathname === '/' || window.location.pathname === signedOutPath)
+            navigate('/leads', { replace: true })
         }}
       />
     )
@@ -287,7 +305,7 @@ export function App({ fetch: fetchFn }: AppProps = {}) {
                   {tenant?.name ?? ''}
                 </span>
               )}
-              <button type="button" className="button-secondary" onClick={() => signOut('You are signed out.')}>
+              <button type="button" className="button-secondary" onClick={() => signOut('You are signed out.', true)}>
                 Sign out
               </button>
             </div>

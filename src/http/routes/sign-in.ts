@@ -1,7 +1,8 @@
 /**
  * People's sign-in (docs/decisions/0008-sign-in-for-people.md): `/auth/config` tells the portal what to offer,
  * `/auth/login` sends the browser to the identity provider, `/auth/callback` checks its answer and opens a session,
- * `/auth/logout` ends it; `POST /v1/sessions/revoke-all` signs out everywhere.
+ * `/auth/logout` ends it here and answers where the browser ends it at the provider too (RP-initiated logout);
+ * `POST /v1/sessions/revoke-all` signs out everywhere.
  */
 
 import { randomBytes } from 'node:crypto'
@@ -25,6 +26,16 @@ const loginState = z.object({
 })
 
 const sealContext = 'leadrelay login state'
+const idTokenContext = 'leadrelay id token hint'
+
+/** Where the provider sends the browser back after sign-out: a portal page saying so (registered at the provider). */
+export const signedOutPath = '/signed-out'
+
+/**
+ * A browser keeps cookies of up to 4096 bytes; an ID token too big to fit sealed (Entra's with many group claims) is
+ * not kept, and sign-out then asks the provider with the client id alone.
+ */
+const maxCookieValue = 3800
 
 /** Only a path of this site: never `//elsewhere` or a full URL, so the callback cannot be made an open redirect. */
 function safeReturnTo(value: unknown): string {
@@ -80,7 +91,10 @@ export function registerSignInRoutes(
     if (!state) return refusedTo(reply, 'This sign-in took too long or began in another browser; sign in again')
     try {
       const search = request.url.slice(request.url.indexOf('?'))
-      const claims = await provider.finishSignIn(new URL(`${redirectUri}${search}`), state.checks as LoginChecks)
+      const { claims, idToken } = await provider.finishSignIn(
+        new URL(`${redirectUri}${search}`),
+        state.checks as LoginChecks,
+      )
       const { person, tenant } = await people.admit(claims, state.invitation)
       const sessionId = randomBytes(32).toString('base64url')
       await deps.store.createSession({
@@ -90,9 +104,17 @@ export function registerSignInRoutes(
         createdAt: deps.clock.now(),
       })
       const maxAge = (signIn?.sessionMaxMs ?? 0) / 1000
+      // Sealed: the token names the person; only this server reads it back, at sign-out.
+      const sealedIdToken = deps.sealer.seal(idToken, idTokenContext)
       reply.header('set-cookie', [
         cookieHeader(cookies.login, '', 0, cookies.secure),
         cookieHeader(cookies.session, sessionId, maxAge, cookies.secure),
+        cookieHeader(
+          cookies.idToken,
+          encodeURIComponent(sealedIdToken).length <= maxCookieValue ? sealedIdToken : '',
+          encodeURIComponent(sealedIdToken).length <= maxCookieValue ? maxAge : 0,
+          cookies.secure,
+        ),
       ])
       return reply.redirect(state.returnTo, 303)
     } catch (error) {
@@ -112,12 +134,31 @@ export function registerSignInRoutes(
     }
   }
 
+  function openIdToken(request: FastifyRequest): string | undefined {
+    const sealed = readCookie(request, cookies.idToken)
+    if (!sealed || !deps.sealer) return undefined
+    try {
+      return deps.sealer.open(sealed, idTokenContext)
+    } catch {
+      return undefined
+    }
+  }
+
   app.post('/auth/logout', async (request, reply) => {
     const sessionId = readCookie(request, cookies.session)
     // A cross-site sign-out never gets here (registerCrossSiteCheck).
     if (sessionId !== undefined) await deps.store.revokeSession(hashCredential(sessionId), deps.clock.now())
-    reply.header('set-cookie', cookieHeader(cookies.session, '', 0, cookies.secure))
-    return reply.code(204).send()
+    const idToken = openIdToken(request)
+    reply.header('set-cookie', [
+      cookieHeader(cookies.session, '', 0, cookies.secure),
+      cookieHeader(cookies.idToken, '', 0, cookies.secure),
+    ])
+    // Only a person who signed in at the provider is sent there; the portal navigates, so no form-action CSP applies.
+    const endSession =
+      provider && sessionId !== undefined
+        ? await provider.endSessionUrl(idToken, `${deps.publicUrl}${signedOutPath}`)
+        : undefined
+    return { endSessionUrl: endSession?.href ?? null }
   })
 
   app.post('/v1/sessions/revoke-all', async (request, reply) => {

@@ -352,8 +352,11 @@ export function createApiClient(options: ApiClientOptions) {
       request<Person>('PATCH', `/v1/people/${id(personId)}`, undefined, { role }),
     removePerson: (personId: string) => request<void>('DELETE', `/v1/people/${id(personId)}`),
     authConfig: () => request<AuthConfig>('GET', '/auth/config'),
-    /** Ends the person's session (the cookie is cleared by the answer). */
-    signOut: () => request<void>('POST', '/auth/logout'),
+    /**
+     * Ends the person's session here (the answer clears the cookie) and says where the browser ends it at the identity
+     * provider too, when the provider offers that (RP-initiated logout).
+     */
+    signOut: () => request<{ endSessionUrl: string | null }>('POST', '/auth/logout'),
   }
 }
 
