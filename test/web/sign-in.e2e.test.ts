@@ -1,8 +1,9 @@
 /**
  * People sign in to the portal in Chromium through a real OpenID Connect provider (`oidc-provider`), configured like a
  * multi-tenant Microsoft Entra ID app: an issuer with a path, its own JWKS, ID tokens with `tid`, `email`, `name`
- * and `preferred_username`, PKCE required. An invited viewer sees leads but is refused replay (403), an editor
- * replays, an admin creates a destination, and a person from a disallowed Entra tenant is refused.
+ * and `preferred_username`, PKCE required, RP-initiated logout. An invited viewer sees leads but is refused replay
+ * (403), an editor replays, an admin creates a destination, a person from a disallowed Entra tenant is refused, and
+ * Sign out ends the session at the provider too (the next sign-in asks for the account again).
  */
 
 import { existsSync } from 'node:fs'
@@ -43,6 +44,7 @@ describe.skipIf(!hasChromium)('signing in to the portal with an identity provide
   let providerServer: Server
   let browser: Browser
   let publicUrl: string
+  let providerIssuer: string
   const invitations: Record<string, string> = {}
   let deliveryId: string
 
@@ -51,6 +53,7 @@ describe.skipIf(!hasChromium)('signing in to the portal with an identity provide
     const providerPort = await freePort()
     const mountPath = '/organizations/v2.0'
     const issuer = `http://127.0.0.1:${providerPort}${mountPath}`
+    providerIssuer = issuer
     const portalPort = await freePort()
     publicUrl = `http://127.0.0.1:${portalPort}`
     const provider = new Provider(issuer, {
@@ -59,6 +62,7 @@ describe.skipIf(!hasChromium)('signing in to the portal with an identity provide
           client_id: 'leadrelay',
           client_secret: 'leadrelay-secret',
           redirect_uris: [`${publicUrl}/auth/callback`],
+          post_logout_redirect_uris: [`${publicUrl}/signed-out`],
           grant_types: ['authorization_code'],
           response_types: ['code'],
           token_endpoint_auth_method: 'client_secret_post',
@@ -179,6 +183,10 @@ describe.skipIf(!hasChromium)('signing in to the portal with an identity provide
     await page.goto(`${publicUrl}/destinations`)
     await page.waitForSelector('h1:has-text("Destinations")')
     expect(await page.isVisible('text=New destination')).toBe(false)
+    // The portal says why replay is missing rather than offering a button the API would refuse.
+    await page.goto(`${publicUrl}/deliveries`)
+    await page.waitForSelector('text=Your role is viewer: replaying or retrying deliveries needs editor or above.')
+    expect(await page.isVisible('h2:has-text("Replay by filter")')).toBe(false)
     const replay = await fetchFromPortal(page, 'POST', '/v1/deliveries/replay', { ids: [deliveryId] })
     expect(replay.status).toBe(403)
     expect(replay.body).toMatchObject({ code: 'FORBIDDEN', requiredRole: 'editor' })
@@ -187,6 +195,8 @@ describe.skipIf(!hasChromium)('signing in to the portal with an identity provide
 
   test('an editor replays; an admin creates a destination and sees People', async () => {
     const editor = await signInByInvitation('editor')
+    await editor.goto(`${publicUrl}/deliveries`)
+    await editor.waitForSelector('h2:has-text("Replay by filter")')
     const replay = await fetchFromPortal(editor, 'POST', '/v1/deliveries/replay', { ids: [deliveryId] })
     expect(replay.status).toBe(200)
     const refused = await fetchFromPortal(editor, 'POST', '/v1/destinations', {
@@ -228,8 +238,20 @@ describe.skipIf(!hasChromium)('signing in to the portal with an identity provide
     await logInAtProvider(page, 'viewer')
     await page.waitForSelector('text=Vera Viewer')
     await page.click('button:has-text("Sign out")')
-    await page.waitForSelector('text=Sign in with your organisation')
+    // The provider's own sign-out page (RP-initiated logout, reached with the ID token as hint), then back here.
+    // (oidc-provider names its endpoints from the request, so they sit at the origin, not under the issuer's path.)
+    await page.waitForURL(
+      (url) => url.origin === new URL(providerIssuer).origin && url.pathname.endsWith('/session/end'),
+    )
+    expect(new URL(page.url()).searchParams.get('id_token_hint')).toMatch(/^eyJ/)
+    expect(new URL(page.url()).searchParams.get('post_logout_redirect_uri')).toBe(`${publicUrl}/signed-out`)
+    await page.click('button:has-text("Yes, sign me out")')
+    await page.waitForURL(`${publicUrl}/signed-out`)
+    await page.waitForSelector('text=You are signed out.')
     expect((await fetchFromPortal(page, 'GET', '/v1/leads')).status).toBe(401)
+    // The provider forgot the person too: signing in again asks who they are, instead of letting them straight in.
+    await page.click('text=Sign in with your organisation')
+    await page.waitForSelector('input[name="login"]')
     await page.context().close()
 
     const stranger = await (await browser.newContext()).newPage()
