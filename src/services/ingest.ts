@@ -10,7 +10,7 @@ import { contentHashOf, interpretLead } from '../core/lead.ts'
 import type { Clock } from '../core/ports.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import { createGroupCommit } from '../store/group-commit.ts'
-import type { IngestReceipt, Store } from '../store/types.ts'
+import type { IngestItem, IngestOutcome, IngestReceipt, Store } from '../store/types.ts'
 
 export interface IngestRequest {
   readonly tenantId: string
@@ -48,62 +48,86 @@ export interface IngestServiceDeps {
 
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/
 
-export function createIngestService(deps: IngestServiceDeps): IngestService {
+export type IngestPreparationDeps = Pick<IngestServiceDeps, 'clock' | 'ids' | 'dedupeWindowMs' | 'actionStages'>
+
+/**
+ * Turns requests into the items the store records: the checks and interpretation of every ingest, whichever way
+ * it is committed (the ingest service's group commit, or the bulk import's large batches, services/bulk-ingest.ts).
+ * Throws the AppError a request is refused with.
+ */
+export function createIngestPreparation(deps: IngestPreparationDeps): (request: IngestRequest) => IngestItem {
   const actionMeanings = createActionMeanings(deps.actionStages)
+  return (request) => {
+    // Imports reach here without the HTTP parser's check; nothing below may meet unbounded nesting.
+    if (nestsDeeperThan(request.body, maxBodyDepth)) {
+      throw new AppError('BODY_TOO_DEEP', `The lead nests objects and arrays more than ${maxBodyDepth} levels deep`, {
+        field: '$',
+      })
+    }
+    const incoming = parseInboundLead(request.body, request.format)
+    const idempotencyKey = request.idempotencyKey ?? incoming.eventId
+    if (idempotencyKey !== undefined && !idempotencyKeyPattern.test(idempotencyKey)) {
+      throw new AppError('IDEMPOTENCY_KEY_INVALID', 'Idempotency keys are 1 to 200 printable ASCII characters', {
+        field: request.idempotencyKey === undefined ? 'eventId' : 'Idempotency-Key',
+      })
+    }
+    if (request.strict && incoming.unusableTime !== undefined) {
+      const { field } = incoming.unusableTime
+      throw new AppError(
+        'LEAD_INVALID',
+        `${field} must be a time from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (ISO 8601, or whole epoch milliseconds)`,
+        { field },
+      )
+    }
+    const draft = interpretLead(incoming, { receivedAt: deps.clock.now(), actionMeanings })
+    if (request.strict && draft.invalid.email !== undefined) {
+      throw new AppError('LEAD_INVALID', 'customer.email is not a valid email address', { field: 'customer.email' })
+    }
+    return {
+      tenantId: request.tenantId,
+      eventId: deps.ids.next('evt'),
+      newLeadId: deps.ids.next('lead'),
+      newDeliveryId: () => deps.ids.next('dlv'),
+      draft,
+      ...(idempotencyKey !== undefined && { idempotencyKey }),
+      contentHash: contentHashOf(request.format, request.body),
+      dedupeWindowMs: deps.dedupeWindowMs,
+    }
+  }
+}
+
+/** The answer to a request from what the store did with its item; a reused idempotency key is refused. */
+export function ingestResponseOf(
+  request: IngestRequest,
+  outcome: Exclude<IngestOutcome, { status: 'failed' }>,
+): IngestResponse {
+  if (outcome.status === 'conflict') {
+    throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used with a different body', {
+      field: request.idempotencyKey === undefined ? 'eventId' : 'Idempotency-Key',
+    })
+  }
+  return { receipt: outcome.receipt, duplicate: outcome.status === 'duplicate' }
+}
+
+export function createIngestService(deps: IngestServiceDeps): IngestService {
+  const prepare = createIngestPreparation(deps)
   const groupCommit = createGroupCommit({ store: deps.store, clock: deps.clock })
   const { metrics } = deps
   const service: IngestService = {
     async ingest(request) {
       const startedAt = metrics ? performance.now() : 0
-      // Imports reach here without the HTTP parser's check; nothing below may meet unbounded nesting.
-      if (nestsDeeperThan(request.body, maxBodyDepth)) {
-        throw new AppError('BODY_TOO_DEEP', `The lead nests objects and arrays more than ${maxBodyDepth} levels deep`, {
-          field: '$',
-        })
-      }
-      const incoming = parseInboundLead(request.body, request.format)
-      const idempotencyKey = request.idempotencyKey ?? incoming.eventId
-      if (idempotencyKey !== undefined && !idempotencyKeyPattern.test(idempotencyKey)) {
-        throw new AppError('IDEMPOTENCY_KEY_INVALID', 'Idempotency keys are 1 to 200 printable ASCII characters', {
-          field: request.idempotencyKey === undefined ? 'eventId' : 'Idempotency-Key',
-        })
-      }
-      if (request.strict && incoming.unusableTime !== undefined) {
-        const { field } = incoming.unusableTime
-        throw new AppError(
-          'LEAD_INVALID',
-          `${field} must be a time from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (ISO 8601, or whole epoch milliseconds)`,
-          { field },
-        )
-      }
-      const draft = interpretLead(incoming, { receivedAt: deps.clock.now(), actionMeanings })
-      if (request.strict && draft.invalid.email !== undefined) {
-        throw new AppError('LEAD_INVALID', 'customer.email is not a valid email address', { field: 'customer.email' })
-      }
+      const item = prepare(request)
       const commitStartedAt = metrics ? performance.now() : 0
-      const outcome = await groupCommit.submit({
-        tenantId: request.tenantId,
-        eventId: deps.ids.next('evt'),
-        newLeadId: deps.ids.next('lead'),
-        newDeliveryId: () => deps.ids.next('dlv'),
-        draft,
-        ...(idempotencyKey !== undefined && { idempotencyKey }),
-        contentHash: contentHashOf(request.format, request.body),
-        dedupeWindowMs: deps.dedupeWindowMs,
-      })
-      if (outcome.status === 'conflict') {
-        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used with a different body', {
-          field: request.idempotencyKey === undefined ? 'eventId' : 'Idempotency-Key',
-        })
-      }
+      const outcome = await groupCommit.submit(item)
+      const response = ingestResponseOf(request, outcome)
       if (outcome.status === 'recorded' && outcome.receipt.deliveries > 0) deps.onCommitted?.()
       if (metrics) {
         const now = performance.now()
         metrics.storeCommit((now - commitStartedAt) / 1000)
         const counted = outcome.status === 'duplicate' ? 'duplicate' : 'accepted'
-        metrics.leadReceived(draft.source, draft.action, counted, (now - startedAt) / 1000)
+        metrics.leadReceived(item.draft.source, item.draft.action, counted, (now - startedAt) / 1000)
       }
-      return { receipt: outcome.receipt, duplicate: outcome.status === 'duplicate' }
+      return response
     },
     drain: () => groupCommit.drain(),
   }

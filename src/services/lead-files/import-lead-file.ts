@@ -1,13 +1,15 @@
 /**
- * Importing a lead file: each row becomes an ingest request (format `file`) for the ingest service, which merges it
- * into its customer's lead and queues deliveries for routed offers exactly as for a lead received over HTTP.
- * Malformed rows are reported with their line number and skipped; offers the rows name are created when missing.
+ * Importing a lead file: each row becomes an ingest request (format `file`), merged into its customer's lead with
+ * deliveries queued for routed offers exactly as for a lead received over HTTP, either one by one through the
+ * ingest service or in large transactions through the bulk ingest (`leads import`). Malformed rows are reported with
+ * their line number and skipped; offers the rows name are created when missing.
  */
 
 import type { Readable } from 'node:stream'
 import { AppError } from '../../core/errors.ts'
 import type { Clock } from '../../core/ports.ts'
 import type { Store } from '../../store/types.ts'
+import type { BulkIngest, BulkResult } from '../bulk-ingest.ts'
 import {
   countRecorded,
   countSkip,
@@ -30,17 +32,30 @@ export interface ImportFileOptions {
   readonly onProgress?: (line: number) => void
   /** Called for every row that is skipped for a problem (not for rows imported before). */
   readonly onProblem?: (problem: { line: number; reason: string; message: string }) => void
-  /**
-   * Ingests in flight at once (default 500). With an ingest service whose group commits are large (the bulk import,
-   * `createIngestService({ maxBatch })`), a window of a few batches keeps every commit full.
-   */
+  /** Ingests in flight at once through the ingest service (default 500); the bulk ingest sets its own pace. */
   readonly window?: number
 }
 
 export interface ImportFileDeps {
   readonly store: Store
-  readonly ingest: IngestService
+  /** The ingest service (row by row, as over HTTP) or the bulk ingest (services/bulk-ingest.ts). */
+  readonly ingest: IngestService | BulkIngest
   readonly clock: Clock
+}
+
+/** The ingest service as a bulk ingest: each request on its own, at most `size` in flight, answered in order. */
+function oneByOne(ingest: IngestService, size: number): BulkIngest {
+  const window = createSubmitWindow(size)
+  return {
+    add: (request, done) =>
+      window.add(
+        ingest.ingest(request).then(
+          (response) => done({ response }),
+          (error: unknown) => done({ error }),
+        ),
+      ),
+    finish: () => window.finish(),
+  }
 }
 
 /**
@@ -49,7 +64,7 @@ export interface ImportFileDeps {
  */
 export async function importLeadFile(deps: ImportFileDeps, options: ImportFileOptions): Promise<ImportSummary> {
   const summary = emptySummary()
-  const window = createSubmitWindow(options.window ?? 500)
+  const rows = 'ingest' in deps.ingest ? oneByOne(deps.ingest, options.window ?? 500) : deps.ingest
   const offersChecked = new Set<string>()
   const problem = (line: number, reason: string, message: string) => {
     countSkip(summary, reason)
@@ -90,23 +105,15 @@ export async function importLeadFile(deps: ImportFileDeps, options: ImportFileOp
     }
     if (parsed.offer) await ensureOffer(parsed.offer)
     const line = record.line
-    await window.add(
-      deps.ingest
-        .ingest({
-          tenantId: options.tenantId,
-          format: 'file',
-          body: parsed.body,
-          idempotencyKey: parsed.idempotencyKey,
-        })
-        .then(
-          (response) => countRecorded(summary, response),
-          (error: unknown) => {
-            const failure = failureOf(error)
-            problem(line, failure.reason, failure.message)
-          },
-        ),
+    await rows.add(
+      { tenantId: options.tenantId, format: 'file', body: parsed.body, idempotencyKey: parsed.idempotencyKey },
+      (result: BulkResult) => {
+        if ('response' in result) return countRecorded(summary, result.response)
+        const failure = failureOf(result.error)
+        problem(line, failure.reason, failure.message)
+      },
     )
   }
-  await window.finish()
+  await rows.finish()
   return summary
 }
