@@ -108,7 +108,15 @@ export function createServer(deps: ServerDeps): Server {
     intervalMs: placement === 'thread' ? deps.config.subscriptions.pollIntervalMs : 0,
     log,
   })
-  const saasRelay = createSaasRelay({ store: deps.store, http, clock: deps.clock, log })
+  // The delivery worker's lease and attempt timeout: a relay attempt is one more outbound call of the same kind.
+  const saasRelay = createSaasRelay({
+    store: deps.store,
+    http,
+    clock: deps.clock,
+    log,
+    leaseMs: deps.config.worker.leaseMs,
+    timeoutMs: deps.config.worker.attemptTimeoutMs,
+  })
   const saasWebhook = createSaasWebhookService({
     store: deps.store,
     clock: deps.clock,

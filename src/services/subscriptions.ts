@@ -17,7 +17,13 @@ import {
 import type { Logger } from '../logger.ts'
 import type { SubscriptionRecord, SubscriptionSourceRecord } from '../store/subscription-queries.ts'
 import type { Store } from '../store/types.ts'
-import type { FulfillmentClient } from '../subscriptions/fulfillment-client.ts'
+import {
+  type CertificateCredential,
+  type CertificateSummary,
+  checkCertificateCredential,
+  summarizeCertificate,
+} from '../subscriptions/client-assertion.ts'
+import type { EntraApp, FulfillmentClient } from '../subscriptions/fulfillment-client.ts'
 import type { IngestService } from './ingest.ts'
 
 /** The source as the API shows it: never the secret. */
@@ -25,6 +31,10 @@ export interface SubscriptionSourceView {
   readonly entraTenantId: string
   readonly clientId: string
   readonly hasSecret: boolean
+  /** How Leadrelay proves it is the app: the client secret, or a client assertion signed with the certificate. */
+  readonly credential: 'secret' | 'certificate'
+  /** The certificate's public facts (never its private key), when the credential is one. */
+  readonly certificate?: CertificateSummary
   readonly enabled: boolean
   /** The webhook relay: where Microsoft's SaaS webhook calls are relayed to; absent when the relay is off. */
   readonly relayUrl?: string
@@ -38,8 +48,10 @@ export interface SubscriptionSourceView {
 export interface SubscriptionSourceInput {
   readonly entraTenantId: string
   readonly clientId: string
-  /** Required when creating; omitted on an edit keeps the stored one. */
+  /** A secret or a certificate is required when creating; omitting both on an edit keeps the stored credential. */
   readonly clientSecret?: string
+  /** The app's certificate and its private key (PEM); the key is sealed and never shown. Replaces a secret. */
+  readonly certificate?: CertificateCredential
   readonly enabled?: boolean
   /**
    * The publisher's own fulfillment webhook: set, Leadrelay takes Microsoft's webhook calls and relays them there;
@@ -125,6 +137,8 @@ function viewOf(record: SubscriptionSourceRecord): SubscriptionSourceView {
     entraTenantId: record.entraTenantId,
     clientId: record.clientId,
     hasSecret: record.sealedSecret !== '',
+    credential: record.sealedCertificateKey !== undefined ? 'certificate' : 'secret',
+    ...(record.certificatePem !== undefined && { certificate: summarizeCertificate(record.certificatePem) }),
     enabled: record.enabled,
     ...(record.relayUrl !== undefined && { relayUrl: record.relayUrl }),
     ...(record.lastPollAt !== undefined && { lastPollAt: record.lastPollAt }),
@@ -226,8 +240,22 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps): Subscr
     const tenantId = source.tenantId
     const counts = { read: 0, recorded: 0, duplicates: 0, unchanged: 0, skipped: 0 }
     try {
-      const clientSecret = deps.sealer.open(source.sealedSecret, subscriptionSecretContext(tenantId))
-      const app = { entraTenantId: source.entraTenantId, clientId: source.clientId, clientSecret }
+      const context = subscriptionSecretContext(tenantId)
+      const app: EntraApp =
+        source.sealedCertificateKey !== undefined && source.certificatePem !== undefined
+          ? {
+              entraTenantId: source.entraTenantId,
+              clientId: source.clientId,
+              certificate: {
+                certificatePem: source.certificatePem,
+                privateKeyPem: deps.sealer.open(source.sealedCertificateKey, context),
+              },
+            }
+          : {
+              entraTenantId: source.entraTenantId,
+              clientId: source.clientId,
+              clientSecret: deps.sealer.open(source.sealedSecret, context),
+            }
       // Page by page, so what one page recorded stays recorded when a later page fails or the process dies.
       await deps.client.listSubscriptions(app, async (page) => {
         counts.read += page.length
@@ -294,12 +322,32 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps): Subscr
       }
       const current = await store.getSubscriptionSource(tenantId)
       const secret = input.clientSecret?.trim()
-      if (!current && !secret) {
-        throw new AppError('VALIDATION_FAILED', 'clientSecret is required', { field: 'clientSecret' })
+      if (secret && input.certificate) {
+        throw new AppError('VALIDATION_FAILED', 'Give a clientSecret or a certificate, not both', {
+          field: 'certificate',
+        })
       }
+      if (!current && !secret && !input.certificate) {
+        throw new AppError('VALIDATION_FAILED', 'clientSecret (or a certificate) is required', {
+          field: 'clientSecret',
+        })
+      }
+      if (input.certificate) checkCertificateCredential(input.certificate, clock.now())
+      const context = subscriptionSecretContext(tenantId)
+      // A new credential of either kind replaces the other; none keeps what is stored.
       const sealedSecret = secret
-        ? deps.sealer.seal(secret, subscriptionSecretContext(tenantId))
-        : (current?.sealedSecret ?? '')
+        ? deps.sealer.seal(secret, context)
+        : input.certificate
+          ? ''
+          : (current?.sealedSecret ?? '')
+      const certificateColumns = input.certificate
+        ? {
+            certificatePem: input.certificate.certificatePem.trim(),
+            sealedCertificateKey: deps.sealer.seal(input.certificate.privateKeyPem, context),
+          }
+        : secret
+          ? { certificatePem: null, sealedCertificateKey: null }
+          : {}
       const relayUrl = input.relayUrl === undefined ? current?.relayUrl : (input.relayUrl ?? undefined)
       if (relayUrl !== undefined) checkRelayUrl(relayUrl)
       const newRelayToken =
@@ -313,6 +361,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps): Subscr
           clientId,
           sealedSecret,
           enabled: input.enabled ?? current?.enabled ?? true,
+          ...certificateColumns,
           relayUrl: relayUrl ?? null,
           ...(newRelayToken !== undefined && { relayTokenHash: hashCredential(newRelayToken) }),
           ...(relayUrl === undefined && { relayTokenHash: null }),

@@ -4,17 +4,27 @@
  * sends nothing but the token request and GETs (docs/decisions/0010-marketplace-subscriptions.md).
  */
 
+import { createHash } from 'node:crypto'
 import type { Clock } from '../core/ports.ts'
 import type { HttpClient, HttpResponse } from '../destinations/http-client.ts'
+import { type CertificateCredential, createClientAssertion, jwtBearerAssertionType } from './client-assertion.ts'
 
 /** The marketplace API's Entra resource (application) id, from Microsoft's "Register a SaaS application" page. */
 export const marketplaceResourceId = '20e940b3-4c77-4b0b-9a53-9e16a1b010a7'
 export const fulfillmentApiVersion = '2018-08-31'
 
+/** The publisher's Entra app, with a client secret or a certificate (its private key signs a client assertion). */
 export interface EntraApp {
   readonly entraTenantId: string
   readonly clientId: string
-  readonly clientSecret: string
+  readonly clientSecret?: string
+  readonly certificate?: CertificateCredential
+}
+
+/** One cache entry per app and credential: a changed secret or certificate never reuses the old one's token. */
+function tokenKeyOf(app: EntraApp): string {
+  const credential = app.certificate ? app.certificate.certificatePem : (app.clientSecret ?? '')
+  return createHash('sha256').update(`${app.entraTenantId}\n${app.clientId}\n${credential}`).digest('base64url')
 }
 
 export interface FulfillmentClientDeps {
@@ -83,18 +93,29 @@ export function createFulfillmentClient(deps: FulfillmentClientDeps): Fulfillmen
   const apiBase = deps.apiUrl.replace(/\/+$/, '')
 
   async function fetchToken(app: EntraApp): Promise<string> {
-    const key = `${app.entraTenantId}\n${app.clientId}\n${app.clientSecret}`
+    const key = tokenKeyOf(app)
     const cached = tokens.get(key)
     // A minute's margin: a token that expires mid-page would cost a 401 and a retry.
     if (cached && cached.expiresAt - 60_000 > deps.clock.now()) return cached.value
+    const tokenEndpoint = `${loginBase}/${encodeURIComponent(app.entraTenantId)}/oauth2/token`
+    const credential: Record<string, string> = app.certificate
+      ? {
+          client_assertion_type: jwtBearerAssertionType,
+          client_assertion: await createClientAssertion(app.certificate, {
+            clientId: app.clientId,
+            tokenEndpoint,
+            now: deps.clock.now(),
+          }),
+        }
+      : { client_secret: app.clientSecret ?? '' }
     const response = await deps.http.send({
       method: 'POST',
-      url: `${loginBase}/${encodeURIComponent(app.entraTenantId)}/oauth2/token`,
+      url: tokenEndpoint,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
         grant_type: 'client_credentials',
         client_id: app.clientId,
-        client_secret: app.clientSecret,
+        ...credential,
         resource: marketplaceResourceId,
       }).toString(),
       timeoutMs,
@@ -118,7 +139,7 @@ export function createFulfillmentClient(deps: FulfillmentClientDeps): Fulfillmen
   }
 
   function forgetToken(app: EntraApp): void {
-    tokens.delete(`${app.entraTenantId}\n${app.clientId}\n${app.clientSecret}`)
+    tokens.delete(tokenKeyOf(app))
   }
 
   async function getPage(app: EntraApp, url: string): Promise<Record<string, unknown>> {

@@ -9,6 +9,13 @@
  *   `scope=20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default` (v2). The answer is `{ token_type: "Bearer", expires_in,
  *   ext_expires_in, expires_on, not_before, resource, access_token }` (times in seconds, `expires_on` epoch seconds as
  *   a string). A wrong secret is a 401 `{ error: "invalid_client" }`, an unknown tenant a 400 `invalid_request`.
+ * - "Microsoft identity platform application authentication certificate credentials"
+ *   (https://learn.microsoft.com/entra/identity-platform/certificate-credentials): instead of `client_secret`,
+ *   `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer` and `client_assertion`, a JWT
+ *   whose header names the certificate by `x5t#S256` (base64url SHA-256 of its DER; `x5t`, SHA-1, on older pages),
+ *   signed PS256 (RS256 on older pages) with the certificate's key; claims `aud` the token endpoint, `iss` and `sub`
+ *   the client id, `jti`, `nbf`, `exp`. Checked here with the app's certificate's public key; a failure is a 401
+ *   `invalid_client` (AADSTS700027, "Client assertion failed signature validation").
  * - "SaaS fulfillment Subscription APIs v2"
  *   (https://learn.microsoft.com/en-us/partner-center/marketplace-offers/pc-saas-fulfillment-subscription-api):
  *   `GET /api/saas/subscriptions?api-version=2018-08-31` with `authorization: Bearer <token>` answers `{
@@ -24,9 +31,10 @@
  * so far answer 401 (as an expired one does); `holdPage(index)` keeps that page's request open until released.
  */
 
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID, X509Certificate } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { decodeProtectedHeader, importX509, jwtVerify } from 'jose'
 
 export const marketplaceResource = '20e940b3-4c77-4b0b-9a53-9e16a1b010a7'
 
@@ -34,6 +42,8 @@ export interface FakeApp {
   readonly tenantId: string
   readonly clientId: string
   readonly clientSecret: string
+  /** The certificate registered on the app (PEM): client assertions signed with its key are accepted. */
+  readonly certificatePem?: string
 }
 
 export interface FakeSubscription {
@@ -59,6 +69,9 @@ export interface FakeSubscription {
 
 export interface SaasFulfillmentFake {
   readonly url: string
+  /** Why each refused client assertion was refused; and how many were accepted. */
+  readonly assertionsRefused: string[]
+  readonly assertionsAccepted: () => number
   readonly subscriptions: FakeSubscription[]
   /** Every API request (not token requests), in order. */
   readonly apiRequests: { method: string; path: string; status: number }[]
@@ -108,6 +121,44 @@ export async function startSaasFulfillmentFake(options: {
     return new Date(clock).toISOString()
   }
 
+  const assertionsRefused: string[] = []
+  let assertionsAccepted = 0
+  const jtis = new Set<string>()
+
+  /** Why a client assertion is refused, or undefined when it is the app's certificate's, for this endpoint. */
+  async function assertionRefusal(
+    assertion: string,
+    form: URLSearchParams,
+    endpoint: string,
+  ): Promise<string | undefined> {
+    if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
+      return 'client_assertion_type is not jwt-bearer'
+    }
+    if (options.app.certificatePem === undefined) return 'the app has no certificate registered'
+    const certificate = new X509Certificate(options.app.certificatePem)
+    const header = decodeProtectedHeader(assertion)
+    const sha256 = createHash('sha256').update(certificate.raw).digest('base64url')
+    const sha1 = createHash('sha1').update(certificate.raw).digest('base64url')
+    if (header['x5t#S256'] !== sha256 && header.x5t !== sha1) return 'no registered certificate has this thumbprint'
+    if (header.alg !== 'PS256' && header.alg !== 'RS256') return `alg ${String(header.alg)} is not accepted`
+    try {
+      const { payload } = await jwtVerify(assertion, await importX509(options.app.certificatePem, header.alg), {
+        audience: endpoint,
+        issuer: options.app.clientId,
+        subject: options.app.clientId,
+        requiredClaims: ['jti', 'exp', 'nbf'],
+      })
+      if (form.get('client_id') !== null && form.get('client_id') !== options.app.clientId) {
+        return 'client_id does not match the assertion'
+      }
+      if (jtis.has(String(payload.jti))) return 'the assertion (jti) was used before'
+      jtis.add(String(payload.jti))
+      return undefined
+    } catch (error) {
+      return `Client assertion failed signature validation (${(error as Error).message})`
+    }
+  }
+
   async function token(request: IncomingMessage, response: ServerResponse, path: string) {
     const match = path.match(/^\/([^/]+)\/oauth2\/(v2\.0\/)?token$/)
     const form = new URLSearchParams(await readBody(request))
@@ -124,7 +175,22 @@ export async function startSaasFulfillmentFake(options: {
       ? form.get('scope') === `${marketplaceResource}/.default`
       : form.get('resource') === marketplaceResource
     if (!wanted) return send(response, 400, { error: 'invalid_resource' })
-    if (form.get('client_id') !== options.app.clientId || form.get('client_secret') !== options.app.clientSecret) {
+    const assertion = form.get('client_assertion')
+    if (assertion !== null) {
+      const refusal = await assertionRefusal(
+        assertion,
+        form,
+        `http://${request.headers.host}/${match[1]}/oauth2/${v2 ? 'v2.0/' : ''}token`,
+      )
+      if (refusal !== undefined) {
+        assertionsRefused.push(refusal)
+        return send(response, 401, { error: 'invalid_client', error_description: `AADSTS700027: ${refusal}` })
+      }
+      assertionsAccepted++
+    } else if (
+      form.get('client_id') !== options.app.clientId ||
+      form.get('client_secret') !== options.app.clientSecret
+    ) {
       return send(response, 401, {
         error: 'invalid_client',
         error_description: 'AADSTS7000215: Invalid client secret provided.',
@@ -212,6 +278,8 @@ export async function startSaasFulfillmentFake(options: {
 
   return {
     url: `http://127.0.0.1:${port}`,
+    assertionsRefused,
+    assertionsAccepted: () => assertionsAccepted,
     subscriptions,
     apiRequests,
     writes,

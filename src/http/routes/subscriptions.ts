@@ -7,17 +7,26 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
 import { isoTime } from '../../core/time.ts'
-import type { SubscriptionSourceView } from '../../services/subscriptions.ts'
+import type { SubscriptionSourceChange, SubscriptionSourceView } from '../../services/subscriptions.ts'
 import type { SubscriptionRecord } from '../../store/subscription-queries.ts'
 import type { HttpDeps } from '../deps.ts'
 import { parseWith } from '../validate.ts'
+import { registerSaasWebhookRoutes } from './saas-webhook.ts'
 
 /** `PUT /v1/subscription-source`: the secret may be left out to keep the stored one. */
 export const subscriptionSourceInput = z.strictObject({
   entraTenantId: z.string().min(1).max(64),
   clientId: z.string().min(1).max(64),
   clientSecret: z.string().min(1).max(1024).optional(),
+  certificate: z
+    .strictObject({
+      certificatePem: z.string().min(1).max(20_000),
+      privateKeyPem: z.string().min(1).max(20_000),
+    })
+    .optional(),
   enabled: z.boolean().optional(),
+  relayUrl: z.string().min(1).max(2000).nullable().optional(),
+  rotateRelayToken: z.boolean().optional(),
 })
 
 export const leadSubscriptionsParams = z.strictObject({ leadId: z.string().min(1).max(200) })
@@ -27,7 +36,16 @@ function sourceAnswer(source: SubscriptionSourceView) {
     entraTenantId: source.entraTenantId,
     clientId: source.clientId,
     hasSecret: source.hasSecret,
+    credential: source.credential,
+    ...(source.certificate && {
+      certificate: {
+        thumbprint: source.certificate.thumbprint,
+        subject: source.certificate.subject,
+        expiresAt: isoTime(source.certificate.notAfter),
+      },
+    }),
     enabled: source.enabled,
+    relay: source.relayUrl === undefined ? null : { url: source.relayUrl },
     ...(source.lastPollAt !== undefined && { lastPollAt: isoTime(source.lastPollAt) }),
     ...(source.lastPollError !== undefined && { lastPollError: source.lastPollError }),
     ...(source.lastPollCount !== undefined && { lastPollCount: source.lastPollCount }),
@@ -55,7 +73,14 @@ export function subscriptionAnswer(subscription: SubscriptionRecord) {
   }
 }
 
+/** The relay URL to paste into Partner Center; its token is shown only in the answer that made it. */
+function relayWebhookUrl(deps: HttpDeps, change: SubscriptionSourceChange): string | undefined {
+  if (change.newRelayToken === undefined) return undefined
+  return `${deps.publicUrl.replace(/\/+$/, '')}/ingest/saas-webhook/${change.newRelayToken}`
+}
+
 export function registerSubscriptionRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  registerSaasWebhookRoutes(app, deps)
   const service = () => {
     if (!deps.subscriptions) throw new AppError('NOT_READY', 'Marketplace subscriptions are not available here')
     return deps.subscriptions
@@ -77,10 +102,19 @@ export function registerSubscriptionRoutes(app: FastifyInstance, deps: HttpDeps)
       tenantId: caller.tenant.id,
       actor: caller.actor,
       action: 'subscription_source.put',
-      detail: { entraTenantId: source.entraTenantId, clientId: source.clientId, secretChanged: !!input.clientSecret },
+      detail: {
+        entraTenantId: source.entraTenantId,
+        clientId: source.clientId,
+        secretChanged: !!input.clientSecret,
+        ...(source.certificate && input.certificate && { certificateThumbprint: source.certificate.thumbprint }),
+        relay: source.relayUrl ?? null,
+        relayUrlChanged: source.newRelayToken !== undefined,
+      },
       at: deps.clock.now(),
     })
-    return sourceAnswer(source)
+    const webhookUrl = relayWebhookUrl(deps, source)
+    const answer = sourceAnswer(source)
+    return webhookUrl === undefined ? answer : { ...answer, relay: { ...answer.relay, webhookUrl } }
   })
 
   app.delete('/v1/subscription-source', async (request, reply) => {
