@@ -4,14 +4,14 @@
  * have no violation of WCAG 2 A and AA or of axe's best practices; violations are printed one per node.
  */
 
-import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { type Browser, type BrowserContext, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type RunningServe, startServe, stopProcess } from '../helpers/cli-process.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 import { startWebhookSink, type WebhookSink } from '../helpers/webhook-sink.ts'
+import { axeViolations, until, viewports } from './axe-check.ts'
 import { ensurePortalBuilt } from './portal-build.ts'
 import { type SeedResult, seededOffers, seedPortal } from './portal-seed.ts'
 
@@ -19,42 +19,6 @@ const chromiumPath = '/usr/bin/chromium'
 const hasChromium = existsSync(chromiumPath)
 if (!hasChromium) {
   console.warn(`accessibility tests skipped: ${chromiumPath} is missing (install it with: apt-get install -y chromium)`)
-}
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
-
-interface AxeNode {
-  readonly target: unknown[]
-  readonly failureSummary?: string
-  readonly html: string
-}
-interface AxeViolation {
-  readonly id: string
-  readonly impact: string | null
-  readonly help: string
-  readonly nodes: AxeNode[]
-}
-
-/** One line per failing node: rule, impact, selector, what to fix. */
-function describeViolations(page: string, violations: readonly AxeViolation[]): string {
-  return violations
-    .flatMap((violation) =>
-      violation.nodes.map(
-        (node) =>
-          `${page}: ${violation.id} (${violation.impact ?? 'n/a'}) ${violation.help}\n    at ${JSON.stringify(node.target)} ${node.html.slice(0, 160)}\n    ${(node.failureSummary ?? '').replace(/\n/g, '\n    ')}`,
-      ),
-    )
-    .join('\n')
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
 }
 
 /** A TCP port with nothing listening behind it. */
@@ -66,11 +30,6 @@ async function closedPort(): Promise<number> {
   if (address === null || typeof address === 'string') throw new Error('no port')
   return address.port
 }
-
-const viewports = {
-  desktop: { viewport: { width: 1280, height: 800 } },
-  phone: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
-} as const
 
 describe.skipIf(!hasChromium)(
   'accessibility of every portal page (axe-core)',
@@ -93,32 +52,19 @@ describe.skipIf(!hasChromium)(
       return (await response.json()) as T
     }
 
-    async function checkPage(page: Page, name: string): Promise<string> {
-      await until(`${name} to finish loading`, async () =>
-        page.evaluate<boolean>(`!document.querySelector('.loading, [aria-busy="true"]')`),
-      )
-      await page.evaluate(axeSource)
-      const violations = await page.evaluate<AxeViolation[]>(`
-        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })
-          .then((results) => results.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-            nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, failureSummary: n.failureSummary })) })))
-      `)
-      return describeViolations(name, violations)
-    }
-
     async function visitAll(context: BrowserContext, label: string): Promise<string[]> {
       const page = await context.newPage()
       page.on('dialog', (dialog) => void dialog.accept())
       const found: string[] = []
       await page.goto(`${serve.url}/`)
       await page.getByRole('heading', { name: 'Sign in to the publisher portal' }).waitFor()
-      found.push(await checkPage(page, `${label} sign-in`))
+      found.push(await axeViolations(page, `${label} sign-in`))
       // Signed in the way the portal keeps a session (the sign-in form has its own tests): the key in sessionStorage.
       await page.evaluate(`sessionStorage.setItem('leadrelay.apiKey', ${JSON.stringify(apiKey)})`)
       for (const target of pages) {
         await page.goto(`${serve.url}${target.path}`)
         await page.getByRole('heading', { level: 1, name: target.heading }).first().waitFor()
-        found.push(await checkPage(page, `${label} ${target.name}`))
+        found.push(await axeViolations(page, `${label} ${target.name}`))
       }
       // The new-destination form of every kind, and an attempt's payload opened in a delivery log.
       await page.goto(`${serve.url}/destinations/new`)
@@ -127,7 +73,7 @@ describe.skipIf(!hasChromium)(
       for (let index = 0; index < (await kinds.count()); index++) {
         const kind = kinds.nth(index)
         await kind.check()
-        found.push(await checkPage(page, `${label} new destination (${await kind.getAttribute('value')})`))
+        found.push(await axeViolations(page, `${label} new destination (${await kind.getAttribute('value')})`))
       }
       await page.goto(`${serve.url}/destinations/${seeded.destinations.crm}`)
       await page.getByRole('heading', { level: 1, name: 'CRM webhook' }).waitFor()
@@ -136,7 +82,7 @@ describe.skipIf(!hasChromium)(
         .first()
         .click()
       await page.locator('pre.payload').waitFor()
-      found.push(await checkPage(page, `${label} destination with a payload open`))
+      found.push(await axeViolations(page, `${label} destination with a payload open`))
       await page.close()
       return found.filter(Boolean)
     }
