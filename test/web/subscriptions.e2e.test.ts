@@ -88,7 +88,7 @@ describe.skipIf(!hasChromium)('marketplace subscriptions in the portal', () => {
     await page.getByRole('button', { name: 'All time' }).click()
     const chart = page.getByRole('img', { name: /Customers reaching each step/ })
     await chart.waitFor()
-    await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'))
+    await page.waitForFunction(`!document.querySelector('[aria-busy="true"]')`)
     const bars = await chart
       .locator('g.bar')
       .evaluateAll((found) => found.map((bar) => [bar.getAttribute('data-stage'), bar.getAttribute('data-count')]))
