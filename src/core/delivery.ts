@@ -3,6 +3,7 @@
  * see them. The state machine that moves a delivery is delivery-state.ts.
  */
 
+import type { ExchangeRequest, ExchangeResponse } from './attempt-exchange.ts'
 import type { DeliveryState } from './delivery-state.ts'
 
 export interface Delivery {
@@ -53,4 +54,8 @@ export interface AttemptRecord {
   readonly status?: number
   readonly vendorCode?: string
   readonly error?: string
+  /** The last request the attempt's call made, secrets removed, its body capped (attempt-exchange.ts). */
+  readonly request?: ExchangeRequest
+  /** What the destination answered to it, when it answered. */
+  readonly response?: ExchangeResponse
 }
