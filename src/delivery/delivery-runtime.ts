@@ -15,6 +15,7 @@ import { loadKeyring } from '../secrets/keyring.ts'
 import { createSecretBox } from '../secrets/secret-box.ts'
 import type { Store } from '../store/types.ts'
 import { type ConnectorFactory, createConnectorFactory } from './connectors.ts'
+import { createExchangeRecorder } from './exchange-recorder.ts'
 import { createRetentionTask, type RetentionTask } from './retention-task.ts'
 import { createDeliveryWorker, type DeliveryWorker } from './worker.ts'
 import { countAttempts, logWorkerEvents, notifyHealthChanges } from './worker-subscribers.ts'
@@ -50,7 +51,13 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
   const sealer = createSecretBox(loadKeyring({ dataDir: config.dataDir, secretKeyEnv: config.secretKey }))
   const http = deps.http ?? createNodeHttpClient({ allowPrivateNetworks: config.allowPrivateNetworks })
   const registry = deps.registry ?? destinationRegistry
-  const connectors = createConnectorFactory({ registry, sealer, connectorDeps: { http, clock, log } })
+  // What connectors send and receive while delivering is kept in the attempt log (secrets removed, bodies capped).
+  const exchanges = createExchangeRecorder()
+  const connectors = createConnectorFactory({
+    registry,
+    sealer,
+    connectorDeps: { http: exchanges.wrap(http), clock, log },
+  })
   const notifier = createNotifier({ http, ...(config.smtp && { smtp: config.smtp }), log, clock })
   const worker = createDeliveryWorker({
     store,
@@ -60,6 +67,7 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     log,
     workerId: `${process.pid}-${deps.ids.next('key').slice(-8)}`,
     ...(deps.random && { random: deps.random }),
+    exchanges,
     options: {
       ...config.worker,
       retryPolicy: config.retryPolicy,

@@ -4,6 +4,7 @@
  * next state and the destination's health). The loop that claims and launches these lives in worker.ts.
  */
 
+import type { AttemptExchange } from '../core/attempt-exchange.ts'
 import { capacitySignalOf } from '../core/concurrency-policy.ts'
 import {
   type AttemptOutcome,
@@ -21,6 +22,7 @@ import type { Batcher } from '../store/batcher.ts'
 import type { AttemptCompletion, AttemptKind, Delivery, DestinationRecord, Store } from '../store/types.ts'
 import type { ConnectorFactory } from './connectors.ts'
 import type { DestinationLimits } from './destination-limits.ts'
+import type { ExchangeRecorder } from './exchange-recorder.ts'
 import { runAttempt, runBatch, runErasure } from './run-attempt.ts'
 import type { EventEmitter } from './typed-event-emitter.ts'
 import type { WorkerEventMap } from './worker-events.ts'
@@ -44,6 +46,8 @@ export interface DeliveryStepsDeps {
   /** Records completions, many in one transaction; answers whether the lease was still ours. */
   readonly completions: Batcher<AttemptCompletion, boolean>
   readonly events: EventEmitter<WorkerEventMap>
+  /** Captures what each call sent and received, for the attempt log; without it attempts record no exchange. */
+  readonly exchanges?: ExchangeRecorder
   readonly stopSignal: AbortSignal
   /** Runs a store call a claimed delivery depends on until it succeeds (until-settled.ts). */
   settle<T>(what: string, work: () => Promise<T>): Promise<T>
@@ -116,6 +120,7 @@ export function createDeliverySteps(deps: DeliveryStepsDeps): DeliverySteps {
     outcome: AttemptOutcome,
     startedAt: number,
     kind: AttemptKind,
+    exchange?: AttemptExchange,
   ): Promise<CallResult> {
     const destination = destinationOf(delivery)
     const now = clock.now()
@@ -144,6 +149,8 @@ export function createDeliverySteps(deps: DeliveryStepsDeps): DeliverySteps {
       ...(outcome.status !== undefined && { status: outcome.status }),
       ...(outcome.kind === 'failed' && outcome.vendorCode !== undefined && { vendorCode: outcome.vendorCode }),
       ...(outcome.kind === 'failed' && { error: outcome.message }),
+      ...(exchange && { request: exchange.request }),
+      ...(exchange?.response && { response: exchange.response }),
     }
     const stillOurs = await deps.completions.submit({
       deliveryId: delivery.id,
@@ -265,7 +272,9 @@ export function createDeliverySteps(deps: DeliveryStepsDeps): DeliverySteps {
       }
       // The window learns from the call's own round trip, not from the store work before it.
       const callStartedAt = clock.now()
-      const outcomes = await call(connector, ready)
+      const { result: outcomes, exchange } = deps.exchanges
+        ? await deps.exchanges.capture(() => call(connector, ready))
+        : { result: await call(connector, ready), exchange: undefined }
       limits.observe(destinationId, {
         signal: capacitySignalOf(outcomes),
         startedAt: callStartedAt,
@@ -289,7 +298,7 @@ export function createDeliverySteps(deps: DeliveryStepsDeps): DeliverySteps {
       let result: CallResult = 'neutral'
       for (const [index, { delivery, snapshot }] of ready.entries()) {
         const outcome = outcomes[index]
-        if (outcome) result = await record(delivery, outcome, startedAt, kindOf(delivery, snapshot))
+        if (outcome) result = await record(delivery, outcome, startedAt, kindOf(delivery, snapshot), exchange)
       }
       return result
     },

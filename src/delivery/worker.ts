@@ -22,6 +22,7 @@ import {
   type LimitSettings,
   type WindowView,
 } from './destination-limits.ts'
+import type { ExchangeRecorder } from './exchange-recorder.ts'
 import { createEventEmitter } from './typed-event-emitter.ts'
 import { untilSettled } from './until-settled.ts'
 import type { WorkerEventMap, WorkerEvents } from './worker-events.ts'
@@ -84,6 +85,8 @@ export interface WorkerDeps {
   readonly workerId: string
   /** In [0, 1); drives retry jitter. */
   readonly random?: () => number
+  /** Captures each call's request and response for the attempt log (the connectors' HTTP client wrapped by it). */
+  readonly exchanges?: ExchangeRecorder
   readonly options?: Partial<WorkerOptions>
 }
 
@@ -160,6 +163,7 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     destinations,
     completions,
     events,
+    ...(deps.exchanges && { exchanges: deps.exchanges }),
     stopSignal: stopController.signal,
     settle,
   })

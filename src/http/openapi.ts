@@ -21,6 +21,7 @@ import { destinationInput, destinationPatchInput } from '../services/destination
 import { ingestTokenRotateInput, keyInput, keyRotateInput } from '../services/keys.ts'
 import { invitationInput, roleInput } from '../services/people.ts'
 import { leadSortFields } from '../store/types.ts'
+import { attemptExchangeFields } from './attempt-exchange-schema.ts'
 import { notificationContacts } from './notification-contacts.ts'
 import { type RouteAccess, roleOfRoute, scopeOfRoute } from './route-scopes.ts'
 import { deliveryListQuery, replayBody } from './routes/deliveries.ts'
@@ -80,6 +81,12 @@ const apiLead = {
   },
 }
 
+/** A zod declaration as a JSON Schema property of the hand-written schemas below. */
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...property } = z.toJSONSchema(schema) as Record<string, unknown>
+  return property
+}
+
 const attempt = {
   type: 'object',
   description: 'One attempt of a delivery, as listed in its attemptLog.',
@@ -102,6 +109,8 @@ const attempt = {
     vendorCode: { type: ['string', 'null'] },
     error: { type: ['string', 'null'] },
     leadVersion: { type: 'integer' },
+    request: jsonSchemaOf(attemptExchangeFields.request),
+    response: jsonSchemaOf(attemptExchangeFields.response),
   },
 }
 

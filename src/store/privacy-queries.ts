@@ -160,6 +160,18 @@ export function createPrivacyQueries({ db, capabilities, notifyWork }: PrivacyQu
         .set({ error: null })
         .where('delivery_id', 'in', deliveriesOfLeads)
         .execute()
+      // The payloads sent and the answers received carry the customer, and a vendor batch call carried several
+      // leads: its attempts share the exchange, their destination and their start. All of them lose it.
+      await trx
+        .updateTable('delivery_attempts')
+        .set({ request: null, response: null })
+        .where(
+          sql<boolean>`(destination_id, started_at) in (${trx
+            .selectFrom('delivery_attempts as sent')
+            .select(['sent.destination_id', 'sent.started_at'])
+            .where('sent.delivery_id', 'in', deliveriesOfLeads)})`,
+        )
+        .execute()
       await trx.updateTable('deliveries').set({ last_error: null }).where('lead_id', 'in', leadIds).execute()
       // Upserts not sent yet must not carry the customer back; an attempt in flight loses its lease here.
       await trx
@@ -255,7 +267,8 @@ export function createPrivacyQueries({ db, capabilities, notifyWork }: PrivacyQu
         await sql`pragma wal_checkpoint(truncate)`.execute(db)
         return result
       } finally {
-        await sql`pragma secure_delete = off`.execute(db)
+        // Back to what every connection runs with (open-database.ts).
+        await sql`pragma secure_delete = fast`.execute(db)
       }
     },
 

@@ -153,6 +153,15 @@ for (const store of ['sqlite', 'postgres'] as const) {
       exported.end()
       const oldExport = Buffer.concat(chunks).toString()
       expect(oldExport).toContain('zeb.quackenbush@fabrikam.example')
+      // Every attempt kept the payload it sent, which carries the customer.
+      type Attempt = { id: string; outcome: string; request: { body: string | null } | null; response: unknown }
+      const attemptsOf = async (leadId: string) =>
+        ((await api('GET', `/v1/leads/${leadId}`)).json.deliveries as { attemptLog: Attempt[] }[]).flatMap(
+          (delivery) => delivery.attemptLog,
+        )
+      const sentBefore = await attemptsOf(victimLead.leadId)
+      expect(sentBefore.length).toBeGreaterThanOrEqual(6)
+      expect(sentBefore.filter((attempt) => attempt.request?.body?.includes('Quackenbush')).length).toBeGreaterThan(0)
       expect((await t.rawContents()).toString('latin1')).toContain('Quackenbush')
 
       t.clock.advance(60_000)
@@ -206,6 +215,11 @@ for (const store of ['sqlite', 'postgres'] as const) {
       expect(entry).toMatchObject({ detail: { emailHash: erased.json.emailHash, leads: 2, deletions: 7 } })
       expect(entry?.actor).toMatch(/^key:key_/)
 
+      // The attempts that sent them are still listed, without what they sent or got back.
+      const sentAfter = new Map((await attemptsOf(victimLead.leadId)).map((attempt) => [attempt.id, attempt]))
+      for (const before of sentBefore) {
+        expect(sentAfter.get(before.id)).toMatchObject({ outcome: before.outcome, request: null, response: null })
+      }
       // Nothing of the customer is left in any table (every byte of the SQLite file and WAL, every PostgreSQL row).
       const afterErasure = (await t.rawContents()).toString('latin1')
       for (const trace of victimTraces) expect(afterErasure).not.toContain(trace)

@@ -66,7 +66,7 @@ describe.skipIf(!hasChromium)(
         await page.getByRole('heading', { level: 1, name: target.heading }).first().waitFor()
         found.push(await axeViolations(page, `${label} ${target.name}`))
       }
-      // The new-destination form of every kind, and an attempt's payload opened in a delivery log.
+      // The new-destination form of every kind, and what an attempt sent and received opened in a delivery log.
       await page.goto(`${serve.url}/destinations/new`)
       await page.getByRole('heading', { level: 1, name: 'New destination' }).waitFor()
       const kinds = page.getByRole('radio')
@@ -77,11 +77,8 @@ describe.skipIf(!hasChromium)(
       }
       await page.goto(`${serve.url}/destinations/${seeded.destinations.crm}`)
       await page.getByRole('heading', { level: 1, name: 'CRM webhook' }).waitFor()
-      await page
-        .getByRole('button', { name: /the payload of attempt/ })
-        .first()
-        .click()
-      await page.locator('pre.payload').waitFor()
+      await page.locator('details.attempt-exchange summary').first().click()
+      await page.locator('details.attempt-exchange pre.payload').first().waitFor()
       found.push(await axeViolations(page, `${label} destination with a payload open`))
       await page.close()
       return found.filter(Boolean)

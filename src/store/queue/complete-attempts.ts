@@ -136,6 +136,8 @@ async function recordCompletions(
           status: attempt.status ?? null,
           vendor_code: attempt.vendorCode ?? null,
           error: attempt.error ?? null,
+          request: attempt.request === undefined ? null : JSON.stringify(attempt.request),
+          response: attempt.response === undefined ? null : JSON.stringify(attempt.response),
         }
       }),
     ).execute()

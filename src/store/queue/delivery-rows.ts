@@ -1,6 +1,7 @@
 /** Rows of `deliveries` and `delivery_attempts` as the Store contract answers them. */
 
 import type { Selectable } from 'kysely'
+import type { ExchangeRequest, ExchangeResponse } from '../../core/attempt-exchange.ts'
 import type { DeliveryState } from '../../core/delivery-state.ts'
 import type { Database } from '../schema.ts'
 import { type AttemptKind, type AttemptRecord, attemptKinds, type Delivery } from '../types.ts'
@@ -49,6 +50,8 @@ export function attemptOf(row: AttemptRow): AttemptRecord {
     ...(row.status !== null && { status: Number(row.status) }),
     ...(row.vendor_code !== null && { vendorCode: row.vendor_code }),
     ...(row.error !== null && { error: row.error }),
+    ...(row.request !== null && { request: JSON.parse(row.request) as ExchangeRequest }),
+    ...(row.response !== null && { response: JSON.parse(row.response) as ExchangeResponse }),
   }
 }
 

@@ -1,5 +1,6 @@
 /** The attempt log: the attempts of some deliveries, a destination's delivery log, and its success counts. */
 
+import type { Executor } from '../executor.ts'
 import type { AttemptRecord, DestinationAttempt, Page } from '../types.ts'
 import { attemptOf } from './delivery-rows.ts'
 import type { QueueContext } from './queue-context.ts'
@@ -28,14 +29,18 @@ export async function listAttempts(
   return rows.map(attemptOf)
 }
 
-/** Newest first, each with its lead: the destination's delivery log. */
-export async function listDestinationAttempts(
-  context: QueueContext,
+/**
+ * One page of a destination's delivery log: newest first, each attempt with its lead. Read through the index on
+ * (destination_id, started_at) (test/store/attempt-log-plan.test.ts).
+ */
+export function destinationAttemptsQuery(
+  executor: Executor,
   tenantId: string,
   destinationId: string,
   page: { limit: number; cursor?: string },
-): Promise<Page<DestinationAttempt>> {
-  let query = context.db
+) {
+  const after = attemptCursorOf(page.cursor)
+  return executor
     .selectFrom('delivery_attempts as a')
     .innerJoin('deliveries as d', 'd.id', 'a.delivery_id')
     .innerJoin('leads as l', 'l.id', 'd.lead_id')
@@ -43,19 +48,27 @@ export async function listDestinationAttempts(
     .select(['d.lead_id', 'l.first_name', 'l.last_name', 'l.email', 'l.company'])
     .where('a.tenant_id', '=', tenantId)
     .where('a.destination_id', '=', destinationId)
-  const after = attemptCursorOf(page.cursor)
-  if (after)
-    query = query.where((eb) =>
-      eb.or([
-        eb('a.started_at', '<', after.startedAt),
-        eb.and([eb('a.started_at', '=', after.startedAt), eb('a.id', '<', after.id)]),
-      ]),
+    .$if(after !== undefined, (query) =>
+      query.where((eb) =>
+        eb.or([
+          eb('a.started_at', '<', after!.startedAt),
+          eb.and([eb('a.started_at', '=', after!.startedAt), eb('a.id', '<', after!.id)]),
+        ]),
+      ),
     )
-  const rows = await query
     .orderBy('a.started_at', 'desc')
     .orderBy('a.id', 'desc')
     .limit(page.limit + 1)
-    .execute()
+}
+
+/** Newest first, each with its lead: the destination's delivery log. */
+export async function listDestinationAttempts(
+  context: QueueContext,
+  tenantId: string,
+  destinationId: string,
+  page: { limit: number; cursor?: string },
+): Promise<Page<DestinationAttempt>> {
+  const rows = await destinationAttemptsQuery(context.db, tenantId, destinationId, page).execute()
   const items = rows.slice(0, page.limit).map((row) => {
     const customer: Record<string, string> = {}
     if (row.first_name !== null) customer.firstName = row.first_name
@@ -71,14 +84,14 @@ export async function listDestinationAttempts(
   }
 }
 
-/** How many of a destination's attempts since `since` there were, and how many delivered. */
-export async function destinationAttemptStats(
-  context: QueueContext,
+/** Counts a destination's attempts since `since`, and the delivered ones, through the same index. */
+export function destinationAttemptStatsQuery(
+  executor: Executor,
   tenantId: string,
   destinationId: string,
   since: number,
-): Promise<{ attempts: number; delivered: number }> {
-  const row = await context.db
+) {
+  return executor
     .selectFrom('delivery_attempts')
     .select((eb) => [
       eb.fn.countAll<number>().as('attempts'),
@@ -87,6 +100,15 @@ export async function destinationAttemptStats(
     .where('tenant_id', '=', tenantId)
     .where('destination_id', '=', destinationId)
     .where('started_at', '>=', since)
-    .executeTakeFirst()
+}
+
+/** How many of a destination's attempts since `since` there were, and how many delivered. */
+export async function destinationAttemptStats(
+  context: QueueContext,
+  tenantId: string,
+  destinationId: string,
+  since: number,
+): Promise<{ attempts: number; delivered: number }> {
+  const row = await destinationAttemptStatsQuery(context.db, tenantId, destinationId, since).executeTakeFirst()
   return { attempts: Number(row?.attempts ?? 0), delivered: Number(row?.delivered ?? 0) }
 }

@@ -180,6 +180,25 @@ export interface Attempt {
   readonly vendorCode: string | null
   readonly error: string | null
   readonly leadVersion: number
+  /** The last request the attempt's call made: secrets redacted, body cut at 8 KiB. Null when none was kept. */
+  readonly request?: ExchangeRequest | null
+  /** What the destination answered; null when no answer came. */
+  readonly response?: ExchangeResponse | null
+}
+
+export interface ExchangeRequest {
+  readonly method: string
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string | null
+  readonly bodyTruncated: boolean
+}
+
+export interface ExchangeResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string | null
+  readonly bodyTruncated: boolean
 }
 
 export interface Delivery {

@@ -1,6 +1,6 @@
 /**
  * A destination's delivery log: its recent attempts newest first, paged, with the success rate over 24 hours and
- * 7 days; for each attempt the response Leadrelay recorded and, on demand, the payload the lead makes for it.
+ * 7 days; for each attempt the request it sent and the response it got, as recorded.
  */
 
 import { useState } from 'react'
@@ -9,6 +9,7 @@ import type { AttemptRate, DestinationAttemptLog } from '../api/types.ts'
 import { customerName, formatPercent, formatTime, plural } from '../lib/format.ts'
 import { Link, pathTo } from '../lib/router.tsx'
 import { useLoad } from '../lib/use-load.ts'
+import { AttemptExchange } from './attempt-exchange.tsx'
 import { describeError } from './ui.tsx'
 
 type LoggedAttempt = DestinationAttemptLog['items'][number]
@@ -90,7 +91,7 @@ export function DeliveryLog({ api, destinationId }: { api: ApiClient; destinatio
                 <th scope="col">Attempt</th>
                 <th scope="col">Outcome</th>
                 <th scope="col">Response</th>
-                <th scope="col">Payload</th>
+                <th scope="col">Sent and received</th>
               </tr>
             </thead>
             <tbody>
@@ -113,30 +114,37 @@ export function DeliveryLog({ api, destinationId }: { api: ApiClient; destinatio
                   <td data-label="Response" className="response">
                     {responseOf(attempt)}
                   </td>
-                  <td data-label="Payload">
-                    <button
-                      type="button"
-                      className="button-secondary"
-                      aria-expanded={open === attempt.id}
-                      aria-controls={`payload-${attempt.id}`}
-                      onClick={() => setOpen(open === attempt.id ? undefined : attempt.id)}
-                    >
-                      {open === attempt.id ? 'Hide' : 'Show'}
-                      <span className="visually-hidden"> the payload of attempt {attempt.number}</span>
-                    </button>
-                    <div id={`payload-${attempt.id}`}>
-                      {open === attempt.id && (
-                        <Payload api={api} destinationId={destinationId} leadId={attempt.leadId} />
-                      )}
-                    </div>
+                  <td data-label="Sent and received">
+                    {attempt.request ? (
+                      <AttemptExchange attempt={attempt} />
+                    ) : (
+                      <>
+                        <button
+                          type="button"
+                          className="button-secondary"
+                          aria-expanded={open === attempt.id}
+                          aria-controls={`payload-${attempt.id}`}
+                          onClick={() => setOpen(open === attempt.id ? undefined : attempt.id)}
+                        >
+                          {open === attempt.id ? 'Hide the payload' : 'Show the payload'}
+                          <span className="visually-hidden"> of attempt {attempt.number}</span>
+                        </button>
+                        <div id={`payload-${attempt.id}`}>
+                          {open === attempt.id && (
+                            <Payload api={api} destinationId={destinationId} leadId={attempt.leadId} />
+                          )}
+                        </div>
+                      </>
+                    )}
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
           <p className="hint">
-            The payload is the one this lead makes for the destination now (its latest state and the current field
-            mapping); Leadrelay records each attempt's response status and error, not the bodies it exchanged.
+            Each attempt keeps the request it sent and the answer it got, secrets redacted and each body cut at 8 KiB.
+            For attempts made before they were kept (or of an erased customer), the payload shown is the one this lead
+            makes for the destination now.
           </p>
           <div className="pager">
             <button

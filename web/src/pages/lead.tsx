@@ -2,6 +2,7 @@
 
 import { useState } from 'react'
 import type { Customer, Delivery, Destination, ReplayResult } from '../api/types.ts'
+import { AttemptExchange } from '../components/attempt-exchange.tsx'
 import { EraseCustomer } from '../components/erase-customer.tsx'
 import { LeadAlerts } from '../components/lead-alerts.tsx'
 import { LeadSubscriptions } from '../components/lead-subscriptions.tsx'
@@ -125,6 +126,7 @@ function DeliveryCard({
               <th scope="col">Outcome</th>
               <th scope="col">Status</th>
               <th scope="col">Error</th>
+              <th scope="col">Sent and received</th>
             </tr>
           </thead>
           <tbody>
@@ -145,6 +147,9 @@ function DeliveryCard({
                 </td>
                 <td data-label="Status">{attempt.status ?? '—'}</td>
                 <td data-label="Error">{attempt.error ?? attempt.vendorCode ?? '—'}</td>
+                <td data-label="Sent and received">
+                  <AttemptExchange attempt={attempt} />
+                </td>
               </tr>
             ))}
           </tbody>
