@@ -38,9 +38,18 @@ export const leadValueNames = [
 export type LeadValueName = (typeof leadValueNames)[number]
 export type MappedValue = string | number | boolean | null
 
+const scalar = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()])
+
 export const fieldMappingSchema = z.union([
-  z.strictObject({ from: z.enum(leadValueNames) }),
-  z.strictObject({ constant: z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]) }),
+  z.strictObject({
+    from: z.enum(leadValueNames),
+    /**
+     * A lookup table: the vendor value for each lead value (`{ "from": "stage", "values": { "customer": 3 } }`). A lead
+     * value missing from the table maps to nothing, so the field is not sent and keeps what the CRM holds.
+     */
+    values: z.record(z.string().min(1).max(100), scalar).optional(),
+  }),
+  z.strictObject({ constant: scalar }),
   z.strictObject({
     template: z
       .string()
@@ -127,8 +136,15 @@ export function applyFieldMap(map: FieldMap, snapshot: LeadSnapshot): Record<str
   const values = leadValues(snapshot)
   const result: Record<string, MappedValue> = {}
   for (const [field, mapping] of Object.entries(map)) {
-    if ('from' in mapping) result[field] = values[mapping.from]
-    else if ('constant' in mapping) result[field] = mapping.constant
+    if ('from' in mapping) {
+      const value = values[mapping.from]
+      result[field] =
+        mapping.values === undefined
+          ? value
+          : value !== null && Object.hasOwn(mapping.values, String(value))
+            ? (mapping.values[String(value)] ?? null)
+            : null
+    } else if ('constant' in mapping) result[field] = mapping.constant
     else {
       result[field] = mapping.template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, name: string) => {
         // An unknown name (even `constructor`) renders empty rather than one of Object.prototype's members.

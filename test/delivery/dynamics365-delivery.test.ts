@@ -375,3 +375,39 @@ describe('delivering to Dynamics 365 through the worker', () => {
     },
   )
 })
+
+describe('marketplace subscription stages', () => {
+  test('a customer is Qualified / Qualified, a churned customer Disqualified / No Longer Interested; earlier stages leave both alone', async () => {
+    await dynamicsRoutedTo()
+    await sendLead('INS')
+    expect(await t.server.worker.runUntilIdle()).toBe(1)
+    const [lead] = fake.leads
+    expect(lead?.values.statecode).toBeUndefined()
+    expect(lead?.values.statuscode).toBeUndefined()
+
+    t.clock.advance(60_000)
+    await sendLead('Subscribed')
+    expect(await t.server.worker.runUntilIdle()).toBe(1)
+    expect(fake.leads).toHaveLength(1)
+    // The lead table reference: statecode 1 Qualified, statuscode 3 Qualified (a Status Reason of that Status).
+    expect(fake.leads[0]?.values).toMatchObject({ statecode: 1, statuscode: 3 })
+
+    t.clock.advance(60_000)
+    await sendLead('Unsubscribed')
+    expect(await t.server.worker.runUntilIdle()).toBe(1)
+    expect(fake.leads[0]?.values).toMatchObject({ statecode: 2, statuscode: 6 })
+  })
+
+  test('the mapping is the destination’s to change; a Status Reason of another Status is refused by Dataverse', async () => {
+    await dynamicsRoutedTo(
+      settings({
+        fieldMap: { fields: { statuscode: { from: 'stage', values: { customer: 4, churned: 7 } } }, omit: [] },
+      }),
+    )
+    const lead = (await sendLead('Subscribed')).json
+    await t.server.worker.runUntilIdle()
+    const [delivery] = await deliveriesOf(lead.leadId)
+    expect(delivery?.state).toBe('dead')
+    expect(delivery?.attemptLog[0]?.error).toContain('is not a valid status code for state code LeadState.Qualified')
+  })
+})

@@ -361,3 +361,23 @@ describe('Test connection (POST /v1/destinations/:id/verify)', () => {
     expect(JSON.stringify(noSecret.json)).toContain('secrets.clientSecret')
   })
 })
+
+describe('marketplace subscription stages', () => {
+  test('Lead Status says Customer, Suspended or Churned once a subscription does; earlier stages leave it alone', async () => {
+    await marketoRoutedTo()
+    await sendLead('INS')
+    await t.server.worker.runUntilIdle()
+    expect(john()[0]?.fields.leadStatus).toBeUndefined()
+    for (const [action, status] of [
+      ['Subscribed', 'Customer'],
+      ['Suspended', 'Suspended'],
+      ['Unsubscribed', 'Churned'],
+    ] as const) {
+      t.clock.advance(60_000)
+      await sendLead(action)
+      await t.server.worker.runUntilIdle()
+      expect(john()).toHaveLength(1)
+      expect(john()[0]?.fields.leadStatus, action).toBe(status)
+    }
+  })
+})

@@ -372,3 +372,40 @@ describe('Test connection (POST /v1/destinations/:id/verify)', () => {
     expect(result.reason).toContain('create a Text(64) field with API name Leadrelay_Id__c')
   })
 })
+
+describe('marketplace subscription stages', () => {
+  test('a custom picklist field mapped from the stage: Customer, then Churned; earlier stages leave it alone', async () => {
+    fake.setField('Marketplace_Subscription__c', {
+      type: 'picklist',
+      restrictedPicklist: true,
+      picklistValues: ['Customer', 'Suspended', 'Churned'],
+    })
+    const values = { customer: 'Customer', suspended: 'Suspended', churned: 'Churned' }
+    await salesforceRoutedTo(
+      apiSettings({ fieldMap: { fields: { Marketplace_Subscription__c: { from: 'stage', values } }, omit: [] } }),
+    )
+    const first = (await sendLead('INS')).json
+    await t.server.worker.runUntilIdle()
+    expect(fake.leadByExternalId(first.leadId)?.Marketplace_Subscription__c).toBeUndefined()
+    t.clock.advance(60_000)
+    await sendLead('Subscribed')
+    await t.server.worker.runUntilIdle()
+    expect(fake.leadByExternalId(first.leadId)).toMatchObject({ Marketplace_Subscription__c: 'Customer' })
+    t.clock.advance(60_000)
+    await sendLead('Unsubscribed')
+    await t.server.worker.runUntilIdle()
+    expect(fake.leadByExternalId(first.leadId)).toMatchObject({ Marketplace_Subscription__c: 'Churned' })
+  })
+
+  test('the standard Lead Status only takes the org’s picklist values: a value it lacks is refused, not stored', async () => {
+    await salesforceRoutedTo(
+      apiSettings({ fieldMap: { fields: { Status: { from: 'stage', values: { customer: 'Customer' } } }, omit: [] } }),
+    )
+    const lead = (await sendLead('Subscribed')).json
+    await t.server.worker.runUntilIdle()
+    const delivery = await deliveryOf(lead.leadId)
+    expect(delivery.state).toBe('dead')
+    expect(delivery.lastError).toContain('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST')
+    expect(fake.leads.size).toBe(0)
+  })
+})

@@ -158,6 +158,9 @@ const standardLeadColumns: Readonly<Record<string, ColumnType>> = {
   description: { type: 'string', maxLength: 2000 },
   leadsourcecode: { type: 'choice', options: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] },
   leadqualitycode: { type: 'choice', options: [1, 2, 3] },
+  // Status and Status Reason, from the lead table reference: state 0 Open, 1 Qualified, 2 Disqualified.
+  statecode: { type: 'choice', options: [0, 1, 2] },
+  statuscode: { type: 'choice', options: [1, 2, 3, 4, 5, 6, 7] },
   donotemail: { type: 'boolean' },
   donotphone: { type: 'boolean' },
   donotbulkemail: { type: 'boolean' },
@@ -165,6 +168,12 @@ const standardLeadColumns: Readonly<Record<string, ColumnType>> = {
   donotsendmm: { type: 'boolean' },
   donotfax: { type: 'boolean' },
 }
+
+/**
+ * Which Status Reason belongs to which Status (lead table reference): Open 1 New, 2 Contacted; Qualified 3 Qualified;
+ * Disqualified 4 Lost, 5 Cannot Contact, 6 No Longer Interested, 7 Canceled.
+ */
+const leadStateOfStatus: Readonly<Record<number, number>> = { 1: 0, 2: 0, 3: 1, 4: 2, 5: 2, 6: 2, 7: 2 }
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const apiPrefix = '/api/data/v9.2/'
@@ -458,6 +467,18 @@ export async function startDataverseFake(options: DataverseFakeOptions = {}): Pr
           )
         }
       }
+    }
+    const { statecode, statuscode } = body as { statecode?: unknown; statuscode?: unknown }
+    if (
+      typeof statecode === 'number' &&
+      typeof statuscode === 'number' &&
+      leadStateOfStatus[statuscode] !== statecode
+    ) {
+      return dataverseError(
+        400,
+        '0x80040203',
+        `${statuscode} is not a valid status code for state code LeadState.${['Open', 'Qualified', 'Disqualified'][statecode] ?? statecode} on lead.`,
+      )
     }
     return undefined
   }

@@ -48,6 +48,7 @@ export const standardFields: readonly FakeField[] = [
   { name: 'country', displayName: 'Country', dataType: 'string', length: 255 },
   { name: 'city', displayName: 'City', dataType: 'string', length: 255 },
   { name: 'leadSource', displayName: 'Lead Source', dataType: 'string', length: 255 },
+  { name: 'leadStatus', displayName: 'Lead Status', dataType: 'string', length: 255 },
   { name: 'unsubscribed', displayName: 'Unsubscribed', dataType: 'boolean' },
   { name: 'marketingSuspended', displayName: 'Marketing Suspended', dataType: 'boolean' },
   { name: 'doNotCall', displayName: 'Do Not Call', dataType: 'boolean' },

@@ -48,6 +48,10 @@ export function defaultDynamicsFieldMap(config: Pick<DynamicsConfig, 'leadSource
     ...(config.leadSourceCode !== null && { leadsourcecode: { constant: config.leadSourceCode } }),
     donotemail: { from: 'doNotContact' },
     donotphone: { from: 'doNotContact' },
+    // Status and Status Reason (lead table reference): a customer is Qualified (1) / Qualified (3), a churned customer
+    // Disqualified (2) / No Longer Interested (6); a suspended one stays Qualified. Other stages leave both alone.
+    statecode: { from: 'stage', values: { customer: 1, suspended: 1, churned: 2 } },
+    statuscode: { from: 'stage', values: { customer: 3, suspended: 3, churned: 6 } },
   }
 }
 

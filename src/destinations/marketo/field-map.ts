@@ -16,6 +16,13 @@ export const sourceDetailTemplate = '{{leadSource}} ({{stage}})'
  */
 export const oneWayFlags: ReadonlySet<string> = new Set(['unsubscribed', 'marketingSuspended'])
 
+/** The default Lead Status of the subscription stages. */
+export const marketoSubscriptionStatuses: Readonly<Record<string, string>> = {
+  customer: 'Customer',
+  suspended: 'Suspended',
+  churned: 'Churned',
+}
+
 type FieldMapSettings = Pick<
   MarketoConfig,
   'leadSource' | 'sourceDetailField' | 'testLeadField' | 'marketingSuspendedOnDoNotContact'
@@ -32,6 +39,9 @@ export function marketoDefaultFieldMap(settings: FieldMapSettings): FieldMap {
     title: { from: 'customer.title' },
     leadSource: { constant: settings.leadSource },
     unsubscribed: { from: 'doNotContact' },
+    // Marketo's standard Lead Status field (a string): set once a lead's marketplace subscription says so, left as
+    // Marketo has it for every earlier stage.
+    leadStatus: { from: 'stage', values: marketoSubscriptionStatuses },
     ...(settings.marketingSuspendedOnDoNotContact && { marketingSuspended: { from: 'doNotContact' } }),
     ...(settings.sourceDetailField !== undefined && {
       [settings.sourceDetailField]: { template: sourceDetailTemplate },
