@@ -12,19 +12,19 @@ export const funnelSteps = [
 ] as const satisfies readonly Stage[]
 
 export interface FunnelCounts {
-  /** Distinct (non-test) leads with an event of this stage in the period, per source. */
+  /** Non-test leads that first reached this stage in the period, by the source of that first event. */
   readonly bySourceAndStage: readonly { source: string; stage: Stage; leads: number }[]
-  /** Distinct (non-test) leads with an event of this stage in the period, whatever the source. */
+  /** Non-test leads that first reached this stage in the period, whatever the source. */
   readonly byStage: readonly { stage: Stage; leads: number }[]
-  /** Distinct (non-test) leads active in the period, by the furthest stage they have reached. */
+  /** Non-test leads whose first event was in the period, by the stage they are in now (docs/funnel.md). */
   readonly byFurthestStage: readonly { stage: Stage; leads: number }[]
-  /** Leads with a trial event in the period, by the furthest stage they have reached (how many went on). */
+  /** Leads whose first trial was in the period, by the stage they are in now (how many went on). */
   readonly trialedByFurthestStage: readonly { stage: Stage; leads: number }[]
-  /** The earliest event in the period (epoch ms), when there is one. */
+  /** Start of the UTC day of the period's earliest first event (epoch ms), when there is one. */
   readonly firstEventAt?: number
 }
 
-/** Leads per bucket of time: distinct leads with an event of each stage, and with any event, per bucket index. */
+/** Per bucket index: leads that first reached each stage in it, and leads whose first event was in it. */
 export interface FunnelTimeCounts {
   readonly byBucketAndStage: readonly { bucket: number; stage: Stage; leads: number }[]
   readonly byBucket: readonly { bucket: number; leads: number }[]
@@ -80,9 +80,9 @@ export interface FunnelOverTime {
   readonly buckets: readonly {
     /** ISO start of the day or week. */
     readonly start: string
-    /** Distinct leads with any event in the bucket. */
+    /** Leads whose first event was in the bucket. */
     readonly leads: number
-    /** Distinct leads with an event of each stage in the bucket. */
+    /** Leads that first reached each stage in the bucket. */
     readonly stages: Readonly<Record<(typeof timeStages)[number], number>>
   }[]
 }
@@ -110,17 +110,17 @@ export function buildOverTime(buckets: TimeBuckets, counts: FunnelTimeCounts): F
 
 export interface FunnelReport {
   readonly leads: number
-  /** Leads whose furthest stage is this one. */
+  /** Leads whose first event was in the period, by the stage they are in now. */
   readonly stages: Readonly<Record<Stage, number>>
   /**
-   * Trial: leads with a trial event in the period (a test drive is optional: buyers often skip it). Initial interest,
+   * Trial: leads whose first trial was in the period (a test drive is optional: buyers often skip it). Initial interest,
    * active and customer: leads that reached this step or a later one (a suspended or churned lead was a customer).
    * Churned: leads whose subscription is cancelled now.
    */
   readonly reached: Readonly<Record<(typeof funnelSteps)[number], number>>
   /** Share of leads that went on from one step to the next (or further), 0..1; null when none reached the first. */
   readonly conversion: readonly { from: string; to: string; rate: number | null }[]
-  /** Leads with an event of each stage in the period, all sources together: the by-source table's total row. */
+  /** Leads that first reached each stage in the period, all sources together: the by-source table's total row. */
   readonly withEvent: Readonly<Record<Stage, number>>
   readonly bySource: readonly { source: string; stages: Readonly<Record<Stage, number>> }[]
   /** Leads per day or week of the period; absent when nothing happened in it. */

@@ -336,6 +336,11 @@ describe('applyEvent: one customer through the funnel', () => {
       lastEventAt: t3,
       source: 'AzurePortal',
       action: 'Create',
+      reached: {
+        trial: { at: t1, source: 'AzureMarketplace' },
+        initial_interest: { at: t2, source: 'AzureMarketplace' },
+        active: { at: t3, source: 'AzurePortal' },
+      },
     })
   })
 
@@ -401,6 +406,16 @@ describe('applyEvent: one customer through the funnel', () => {
     expect(state.customer).toStrictEqual({ email, phone: '1234567890', phoneDigits: '1234567890' })
   })
 
+  test("each stage remembers its earliest event and that event's source, whatever order events arrive in", () => {
+    const late = fold([event('SPZA-INS|a.b', t3, { email }), event('AzureMarketplace-INS|a.b', t1, { email })])
+    expect(late.reached).toStrictEqual({ initial_interest: { at: t1, source: 'AzureMarketplace' } })
+    // On equal times the event recorded first stays, as a recount ordered by time and arrival finds it.
+    const tie = fold([event('SPZA-INS|a.b', t1, { email }), event('AzureMarketplace-INS|a.b', t1, { email })])
+    expect(tie.reached.initial_interest).toStrictEqual({ at: t1, source: 'AppSource' })
+    const later = fold([event('SPZA-INS|a.b', t1, { email }), event('AzureMarketplace-INS|a.b', t2, { email })])
+    expect(later.reached.initial_interest).toStrictEqual({ at: t1, source: 'AppSource' })
+  })
+
   test('events with the same time: the one applied later counts as the newest', () => {
     const state = fold([
       event('SPZA-INS|a.b', t1, { firstName: 'First' }),
@@ -422,6 +437,7 @@ describe('applyEvent: one customer through the funnel', () => {
       lastEventAt: t2,
       source: 'AppSource',
       action: 'PLT',
+      reached: { active: { at: t2, source: 'AppSource' } },
     })
   })
 

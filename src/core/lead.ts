@@ -153,7 +153,20 @@ export interface LeadState {
   readonly lastEventAt: number
   readonly source?: string
   readonly action?: string
+  /**
+   * Per stage, the earliest event of that stage and its source: when the lead first reached it. The funnel counts
+   * a lead in the period (and source) where it first reached each stage (docs/funnel.md).
+   */
+  readonly reached: StagesReached
 }
+
+/** When a lead first had an event of a stage, and where that event came from. */
+export interface StageReached {
+  readonly at: number
+  readonly source?: string
+}
+
+export type StagesReached = Readonly<Partial<Record<Stage, StageReached>>>
 
 function laterOf(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined) return b
@@ -188,6 +201,12 @@ export function applyEvent(state: LeadState | undefined, event: LeadEventDraft):
   const isSubscription = isSubscriptionStage(event.stage)
   const subscriptionIsNewest = state?.subscriptionStageAt === undefined || at >= state.subscriptionStageAt
   const subscriptionStageAt = laterOf(state?.subscriptionStageAt, isSubscription ? at : undefined)
+  const earlier = state?.reached[event.stage]
+  // On equal times the event recorded first stays: the one a recount ordered by (time, arrival) finds first.
+  const reached =
+    earlier !== undefined && earlier.at <= at
+      ? (state?.reached ?? {})
+      : { ...state?.reached, [event.stage]: { at, ...(event.source !== undefined && { source: event.source }) } }
   return {
     stage: state ? nextStage(state.stage, event.stage, subscriptionIsNewest) : event.stage,
     doNotContact,
@@ -201,6 +220,7 @@ export function applyEvent(state: LeadState | undefined, event: LeadEventDraft):
     lastEventAt: Math.max(state?.lastEventAt ?? at, at),
     ...((isNewest ? event.source : state?.source) !== undefined && { source: isNewest ? event.source : state?.source }),
     ...((isNewest ? event.action : state?.action) !== undefined && { action: isNewest ? event.action : state?.action }),
+    reached,
   }
 }
 

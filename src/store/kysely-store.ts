@@ -4,13 +4,13 @@ import { type Kysely, type Selectable, sql } from 'kysely'
 import type { Customer } from '../core/customer.ts'
 import type { Stage } from '../core/funnel.ts'
 import type { Lead, LeadEvent, LeadHistory } from '../core/lead.ts'
-import { offerKeyOf } from '../core/lead-source.ts'
 import { createAlertRulesCache } from './alert-ingest.ts'
 import { createAlertQueries } from './alert-queries.ts'
 import { createAuditQueries } from './audit-queries.ts'
 import { createDeliveryListQueries } from './delivery-list-queries.ts'
 import { createDestinationQueries } from './destination-queries.ts'
 import type { BookkeepingTransaction, Executor } from './executor.ts'
+import { createFunnelQueries } from './funnel-queries.ts'
 import { createKeyQueries } from './key-queries.ts'
 import type { LeadRow } from './lead-columns.ts'
 import { createLeadListQueries } from './lead-list-queries.ts'
@@ -112,19 +112,6 @@ function tenantOf(row: { id: string; name: string; created_at: number }): Tenant
 export function createKyselyStore(options: KyselyStoreOptions): Store {
   const { db, capabilities } = options
   const withMigrationLock = options.withMigrationLock ?? (<T>(work: () => Promise<T>) => work())
-  /** Non-test lead events in a funnel period, for one offer or all (known offers by id, others by name). */
-  const funnelEvents = (tenantId: string, filter: { offerId?: string; since?: number; until?: number }) => {
-    let query = db
-      .selectFrom('lead_events as e')
-      .innerJoin('leads as l', 'l.id', 'e.lead_id')
-      .where('e.tenant_id', '=', tenantId)
-      .where('l.is_test', '=', 0)
-    if (filter.offerId !== undefined)
-      query = query.where('l.offer_key', 'in', [filter.offerId, offerKeyOf(filter.offerId)])
-    if (filter.since !== undefined) query = query.where('e.occurred_at', '>=', filter.since)
-    if (filter.until !== undefined) query = query.where('e.occurred_at', '<', filter.until)
-    return query
-  }
   const leadList = createLeadListQueries({ db, capabilities })
   const alerts = createAlertQueries(db)
   const alertRules = createAlertRulesCache((tenantId) => alerts.listAlertRules(tenantId))
@@ -186,6 +173,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
       rowLocks: capabilities.rowLocks,
       ...(options.notifyWork && { notifyWork: options.notifyWork }),
     }),
+    ...createFunnelQueries(db),
     capabilities,
 
     migrate: () => withMigrationLock(() => runMigrations(db, options.migrations, Date.now)),
@@ -348,75 +336,6 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
         })
       }
       return histories
-    },
-
-    async funnelCounts(tenantId, filter) {
-      const inPeriod = () => funnelEvents(tenantId, filter)
-      const bySourceAndStage = await inPeriod()
-        .select((eb) => [
-          eb.fn.coalesce('e.source', sql<string>`'unknown'`).as('source'),
-          'e.stage',
-          eb.fn.count<number>('e.lead_id').distinct().as('leads'),
-        ])
-        .groupBy(['e.source', 'e.stage'])
-        .execute()
-      const byStage = await inPeriod()
-        .select((eb) => ['e.stage', eb.fn.count<number>('e.lead_id').distinct().as('leads')])
-        .groupBy('e.stage')
-        .execute()
-      const furthestOf = async (leadIds: ReturnType<typeof inPeriod>) =>
-        db
-          .selectFrom('leads')
-          .select((eb) => ['stage', eb.fn.countAll<number>().as('leads')])
-          .where('id', 'in', leadIds.select('e.lead_id'))
-          .groupBy('stage')
-          .execute()
-      const byFurthestStage = await furthestOf(inPeriod())
-      const trialedByFurthestStage = await furthestOf(inPeriod().where('e.stage', '=', 'trial'))
-      const first = await inPeriod()
-        .select((eb) => eb.fn.min<number>('e.occurred_at').as('at'))
-        .executeTakeFirst()
-      const stageRows = (rows: readonly { stage: string; leads: number | string }[]) =>
-        rows.map((row) => ({ stage: row.stage as Stage, leads: Number(row.leads) }))
-      return {
-        bySourceAndStage: bySourceAndStage.map((row) => ({
-          source: row.source,
-          stage: row.stage as Stage,
-          leads: Number(row.leads),
-        })),
-        byStage: stageRows(byStage),
-        byFurthestStage: stageRows(byFurthestStage),
-        trialedByFurthestStage: stageRows(trialedByFurthestStage),
-        ...(first?.at !== null && first?.at !== undefined && { firstEventAt: Number(first.at) }),
-      }
-    },
-
-    async funnelOverTime(tenantId, filter, buckets) {
-      // Parameters may bind as reals (SQLite): the cast keeps the division an integer bucket index in both dialects.
-      const bucket = sql<number>`cast((e.occurred_at - ${buckets.origin}) / ${buckets.sizeMs} as integer)`
-      const inBuckets = () =>
-        funnelEvents(tenantId, filter)
-          .where('e.occurred_at', '>=', buckets.origin)
-          .where('e.occurred_at', '<', buckets.origin + buckets.count * buckets.sizeMs)
-      const [byBucketAndStage, byBucket] = await Promise.all([
-        inBuckets()
-          .select((eb) => [bucket.as('bucket'), 'e.stage', eb.fn.count<number>('e.lead_id').distinct().as('leads')])
-          // By position: PostgreSQL does not match an expression with parameters to its copy in the select list.
-          .groupBy([sql`1`, 'e.stage'])
-          .execute(),
-        inBuckets()
-          .select((eb) => [bucket.as('bucket'), eb.fn.count<number>('e.lead_id').distinct().as('leads')])
-          .groupBy(sql`1`)
-          .execute(),
-      ])
-      return {
-        byBucketAndStage: byBucketAndStage.map((row) => ({
-          bucket: Number(row.bucket),
-          stage: row.stage as Stage,
-          leads: Number(row.leads),
-        })),
-        byBucket: byBucket.map((row) => ({ bucket: Number(row.bucket), leads: Number(row.leads) })),
-      }
     },
 
     async countLeadEvents(tenantId) {

@@ -4,7 +4,8 @@
  * and in schema.ts (the compiler checks the two agree), never in each ingest path.
  */
 
-import type { Database } from './schema.ts'
+import { stages } from '../core/funnel.ts'
+import type { Database, StageReachedColumns } from './schema.ts'
 
 type LeadColumn = keyof Database['leads']
 
@@ -33,7 +34,13 @@ export const leadStateColumns = [
   'last_name_key',
   'company_key',
   'email_domain',
+  ...stages.flatMap((stage) => [`reached_${stage}_at` as const, `reached_${stage}_source` as const]),
 ] as const satisfies readonly LeadColumn[]
+
+/** The `reached_<stage>_at` and `reached_<stage>_source` columns of a stage. */
+export function reachedColumnsOf<S extends (typeof stages)[number]>(stage: S) {
+  return { at: `reached_${stage}_at` as const, source: `reached_${stage}_source` as const }
+}
 
 /** Who the lead is: set when it is created, never rewritten by ingest (`offer_id` is, once the offer is known). */
 export const leadIdentityColumns = [
@@ -86,7 +93,8 @@ export const eventColumns = [
 
 /** The `leads` row, as every dialect reads and writes it. */
 export type LeadRow = Database['leads']
-export type LeadStateColumns = Pick<LeadRow, (typeof leadStateColumns)[number]>
+export type LeadStateColumns = Pick<LeadRow, Exclude<(typeof leadStateColumns)[number], keyof StageReachedColumns>> &
+  Required<StageReachedColumns>
 export type EventRow = Pick<Database['lead_events'], (typeof eventColumns)[number]>
 
 // Compile-time checks that the lists name every column ingest must write: a column added to schema.ts and not here

@@ -5,12 +5,13 @@
  */
 
 import type { Customer } from '../core/customer.ts'
-import type { Stage } from '../core/funnel.ts'
-import { applyEvent, type LeadState, mergeKeyOf } from '../core/lead.ts'
+import { type Stage, stages } from '../core/funnel.ts'
+import { applyEvent, type LeadState, mergeKeyOf, type StageReached, type StagesReached } from '../core/lead.ts'
 import { searchColumnsOf } from '../core/lead-search.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
 import { type AlertIngestQueries, queueAlerts } from './alert-ingest.ts'
-import type { EventRow, LeadRow, LeadStateColumns } from './lead-columns.ts'
+import { type EventRow, type LeadRow, type LeadStateColumns, reachedColumnsOf } from './lead-columns.ts'
+import type { StageReachedColumns } from './schema.ts'
 import type { IngestItem, IngestOutcome, IngestReceipt, RouteScope } from './types.ts'
 
 export interface DeliveryDraft {
@@ -74,7 +75,30 @@ export function stateOfRow(row: LeadRow): LeadState {
     lastEventAt: Number(row.last_event_at),
     ...(row.source !== null && { source: row.source }),
     ...(row.action !== null && { action: row.action }),
+    reached: reachedOfRow(row),
   }
+}
+
+function reachedOfRow(row: LeadRow): StagesReached {
+  const reached: Partial<Record<Stage, StageReached>> = {}
+  for (const stage of stages) {
+    const columns = reachedColumnsOf(stage)
+    const at = row[columns.at]
+    const source = row[columns.source]
+    if (at !== null && at !== undefined)
+      reached[stage] = { at: Number(at), ...(source !== null && source !== undefined && { source }) }
+  }
+  return reached
+}
+
+function reachedColumns(reached: StagesReached): Required<StageReachedColumns> {
+  const columns: Record<string, number | string | null> = {}
+  for (const stage of stages) {
+    const names = reachedColumnsOf(stage)
+    columns[names.at] = reached[stage]?.at ?? null
+    columns[names.source] = reached[stage]?.source ?? null
+  }
+  return columns as Required<StageReachedColumns>
 }
 
 /** The `leads` columns that hold a lead's merged state, with the search keys derived from its customer. */
@@ -105,6 +129,7 @@ export function columnsOf(state: LeadState): LeadStateColumns {
     last_name_key: keys.last_name_key,
     company_key: keys.company_key,
     email_domain: keys.email_domain,
+    ...reachedColumns(state.reached),
   }
 }
 

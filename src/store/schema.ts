@@ -1,6 +1,15 @@
 /** The tables as Kysely sees them. Columns are snake_case here and camelCase everywhere outside `src/store`. */
 
 import type { Generated } from 'kysely'
+import type { Stage } from '../core/funnel.ts'
+
+/**
+ * Per stage, when the lead first had an event of it and that event's source (core/lead.ts `reached`): what the funnel
+ * counters count. Optional here (null by default) so rows built by hand need not name all sixteen.
+ */
+export type StageReachedColumns = { [S in Stage as `reached_${S}_at`]?: number | null } & {
+  [S in Stage as `reached_${S}_source`]?: string | null
+}
 
 /** Times are epoch milliseconds and flags 0/1 integers in every dialect, so queries are shared. */
 export interface Database {
@@ -94,6 +103,22 @@ export interface Database {
     erased_at?: number | null
     /** 1 when the lead's email had been erased before this lead arrived. */
     previously_erased?: number
+  } & StageReachedColumns
+  /**
+   * The funnel, kept by triggers on `leads` in the same transaction as every lead change (SQLite 0012, PostgreSQL
+   * 0013): per tenant, offer, UTC day, measure, stage and source, how many non-test leads count there. Measures:
+   * `reached` (leads that first reached the stage that day, by that event's source), `new` (leads whose first event
+   * was that day, by their stage now), `trialed` (leads whose first trial was that day, by their stage now).
+   */
+  funnel_counts: {
+    tenant_id: string
+    offer_key: string
+    measure: string
+    day: number
+    stage: string
+    /** '' when the event had no source. */
+    source: string
+    leads: number
   }
   lead_events: {
     seq: Generated<number>

@@ -246,9 +246,9 @@ export interface Store
   loadLeadHistories(
     leads: readonly { readonly tenantId: string; readonly leadId: string }[],
   ): Promise<ReadonlyMap<string, LeadHistory>>
-  /** Funnel counts over events that occurred in [since, until), test leads excluded. */
+  /** The funnel of [since, until) from the write-time counters, test leads excluded (docs/funnel.md). */
   funnelCounts(tenantId: string, filter: { offerId?: string; since?: number; until?: number }): Promise<FunnelCounts>
-  /** Distinct leads with events per bucket of time (and per stage), same filter as `funnelCounts`. */
+  /** Per bucket of time, leads whose first event and first event of each stage fell in it (docs/funnel.md). */
   funnelOverTime(
     tenantId: string,
     filter: { offerId?: string; since?: number; until?: number },

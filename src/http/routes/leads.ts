@@ -153,11 +153,11 @@ const countsByStage = z.record(z.enum(stages), z.int())
 const funnelReportSchema = z
   .object({
     leads: z.int(),
-    stages: countsByStage.describe('Leads whose furthest stage is this one'),
+    stages: countsByStage.describe('Leads whose first event was in the period, by the stage they are in now'),
     reached: z
       .record(z.enum(funnelSteps), z.int())
       .describe(
-        'Trial: leads with a trial event in the period. Initial interest, active and customer: leads that reached this step or a later one. Churned: leads whose subscription is cancelled now.',
+        'Trial: leads whose first trial was in the period. Initial interest, active and customer: leads that reached this step or a later one. Churned: leads whose subscription is cancelled now.',
       ),
     conversion: z
       .array(z.object({ from: z.string(), to: z.string(), rate: z.number().nullable() }))
@@ -165,7 +165,9 @@ const funnelReportSchema = z
       .describe(
         'Share of leads that went on from one step to the next (or further), 0..1; null when none reached the first',
       ),
-    withEvent: countsByStage.describe('Leads with an event of each stage in the period, all sources together'),
+    withEvent: countsByStage.describe(
+      'Leads that first reached each stage in the period, all sources together (docs/funnel.md)',
+    ),
     bySource: z.array(z.object({ source: z.string(), stages: countsByStage })).readonly(),
     overTime: z
       .object({
@@ -174,7 +176,7 @@ const funnelReportSchema = z
           .array(
             z.object({
               start: z.string().describe('ISO start of the day or week'),
-              leads: z.int().describe('Distinct leads with any event in the bucket'),
+              leads: z.int().describe('Leads whose first event was in the bucket'),
               stages: z.record(z.enum(timeStages), z.int()),
             }),
           )

@@ -59,7 +59,7 @@ test('where customers are now: churned, suspended and customer first, then the s
     ['trial', 2],
     ['unclassified', 1],
   ])
-  expect(screen.getByText(/12 customers active in the period/)).toBeTruthy()
+  expect(screen.getByText(/12 customers who first came in the period/)).toBeTruthy()
 })
 
 test('do not contact: the same figure as the by-source table total, not the furthest-stage count', () => {
@@ -70,7 +70,7 @@ test('do not contact: the same figure as the by-source table total, not the furt
     withEvent: { ...knownReport.withEvent!, do_not_contact: 3 },
   }
   render(<FunnelChart report={report} />)
-  expect(screen.getByText(/3 customers got a do-not-contact notice in the period/)).toBeTruthy()
+  expect(screen.getByText(/3 customers got their first do-not-contact notice in the period/)).toBeTruthy()
   const table = screen.getByRole('table', { name: 'Figures by source' })
   expect(within(table).getByRole('row', { name: /All sources/ }).textContent).toBe('All sources5643113')
 })

@@ -142,9 +142,10 @@ export function FunnelChart({ report }: { report: FunnelReport }) {
         <figcaption id="funnel-reached-caption">
           <h2>Trial → initial interest → active → customer</h2>
           <p className="hint">
-            Trial: customers who had a test drive. Initial interest, active and customer: customers who reached the step
-            or a later one (a suspended or cancelled subscription was a customer first). Churned: customers whose
-            subscription is cancelled now. In the period, test leads not counted.
+            Trial: customers whose first test drive was in the period. Initial interest, active and customer: of the
+            customers who first came in the period, those who reached the step or a later one (a suspended or cancelled
+            subscription was a customer first). Churned: those whose subscription is cancelled now. Test leads not
+            counted.
           </p>
         </figcaption>
         <Bars id="funnel-reached" title="Customers reaching each step" bars={steps} />
@@ -186,14 +187,14 @@ export function FunnelChart({ report }: { report: FunnelReport }) {
         <figcaption id="funnel-furthest-caption">
           <h2>Where customers are now</h2>
           <p className="hint">
-            {report.leads} {report.leads === 1 ? 'customer' : 'customers'} active in the period, by the furthest stage
-            each has reached.
+            {report.leads} {report.leads === 1 ? 'customer' : 'customers'} who first came in the period, by the furthest
+            stage each has reached.
           </p>
         </figcaption>
         <Bars id="funnel-furthest" title="Customers by furthest stage" bars={furthest} />
         <p className="dnc-total">
-          <strong>Do not contact:</strong> {plural(doNotContact, 'customer')} got a do-not-contact notice in the period
-          (every source; the by-source table counts them per source).
+          <strong>Do not contact:</strong> {plural(doNotContact, 'customer')} got their first do-not-contact notice in
+          the period (every source; the by-source table counts them per source).
         </p>
       </figure>
 
@@ -202,7 +203,9 @@ export function FunnelChart({ report }: { report: FunnelReport }) {
       <figure className="card" aria-labelledby="funnel-sources-caption">
         <figcaption id="funnel-sources-caption">
           <h2>By source</h2>
-          <p className="hint">Customers with an event of each stage in the period, per marketplace source.</p>
+          <p className="hint">
+            Customers who first reached each stage in the period, by the marketplace source of that first event.
+          </p>
         </figcaption>
         {report.bySource.length === 0 ? (
           <p>No leads from any source in this period.</p>
@@ -293,7 +296,9 @@ export function OverTimeChart({ overTime }: { overTime: FunnelOverTime }) {
     <figure className="card over-time" aria-labelledby="funnel-time-caption">
       <figcaption id="funnel-time-caption">
         <h2>Leads over time</h2>
-        <p className="hint">Customers with at least one event each {per}, test leads excluded.</p>
+        <p className="hint">
+          New customers each {per}, and customers reaching each stage for the first time; test leads excluded.
+        </p>
       </figcaption>
       <svg
         className="chart"

@@ -11,6 +11,7 @@ import * as privacy from './0009-privacy.ts'
 import * as subscriptions from './0010-subscriptions.ts'
 import * as subscriptionStageTime from './0011-subscription-stage-time.ts'
 import * as attemptExchanges from './0012-attempt-exchanges.ts'
+import * as funnelCounts from './0013-funnel-counts.ts'
 import * as saasRelayLanesAndCertificates from './0014-saas-relay-lanes-and-certificates.ts'
 
 export const postgresMigrations: readonly Migration[] = [
@@ -26,5 +27,6 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 10, ...subscriptions },
   { version: 11, ...subscriptionStageTime },
   { version: 12, ...attemptExchanges },
+  { version: 13, ...funnelCounts },
   { version: 14, ...saasRelayLanesAndCertificates },
 ]

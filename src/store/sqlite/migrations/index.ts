@@ -10,6 +10,7 @@ import * as privacy from './0008-privacy.ts'
 import * as subscriptions from './0009-subscriptions.ts'
 import * as subscriptionStageTime from './0010-subscription-stage-time.ts'
 import * as attemptExchanges from './0011-attempt-exchanges.ts'
+import * as funnelCounts from './0012-funnel-counts.ts'
 import * as saasRelayLanesAndCertificates from './0013-saas-relay-lanes-and-certificates.ts'
 
 export const sqliteMigrations: readonly Migration[] = [
@@ -24,5 +25,6 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 9, ...subscriptions },
   { version: 10, ...subscriptionStageTime },
   { version: 11, ...attemptExchanges },
+  { version: 12, ...funnelCounts },
   { version: 13, ...saasRelayLanesAndCertificates },
 ]
