@@ -1,6 +1,7 @@
 /**
  * What one delivery attempt sent and what came back, as Leadrelay recorded it: folded away until asked for, the
- * body shown as formatted JSON when it is JSON. Secrets were redacted and bodies cut at 8 KiB before they were stored.
+ * body shown as formatted JSON when it is JSON. Its parts are labelled, not headed: it sits under an h2 on one page and
+ * an h3 on another. Secrets were redacted and bodies cut at 8 KiB before they were stored.
  */
 
 import type { Attempt, ExchangeRequest, ExchangeResponse } from '../api/types.ts'
@@ -38,7 +39,7 @@ export function AttemptExchange({ attempt }: { attempt: Pick<Attempt, 'number' |
       <summary>
         Sent and received<span className="visually-hidden"> in attempt {attempt.number}</span>
       </summary>
-      <h4>Request</h4>
+      <p className="exchange-label">Request</p>
       <p className="exchange-line">
         <code>
           {request.method} {request.url}
@@ -46,7 +47,7 @@ export function AttemptExchange({ attempt }: { attempt: Pick<Attempt, 'number' |
       </p>
       <Headers headers={request.headers} />
       <Body part={request} />
-      <h4>Response</h4>
+      <p className="exchange-label">Response</p>
       {response ? (
         <>
           <p className="exchange-line">
