@@ -69,8 +69,10 @@ export interface SubscriptionStore {
   /** Creates or replaces the tenant's source; the poll outcome columns are kept. */
   putSubscriptionSource(source: SubscriptionSourceInput, now: number): Promise<SubscriptionSourceRecord>
   deleteSubscriptionSource(tenantId: string): Promise<boolean>
-  /** Every enabled source, for the scheduled poll. */
-  listSubscriptionSources(): Promise<readonly SubscriptionSourceRecord[]>
+  /** Every enabled source, for the scheduled poll; with `includeDisabled`, every source (re-sealing credentials). */
+  listSubscriptionSources(options?: {
+    readonly includeDisabled?: boolean
+  }): Promise<readonly SubscriptionSourceRecord[]>
   recordSubscriptionPoll(tenantId: string, outcome: { at: number; count?: number; error?: string }): Promise<void>
   /** The subscriptions among `ids` seen before, keyed by id. */
   getSubscriptions(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, SubscriptionRecord>>
@@ -165,11 +167,11 @@ export function createSubscriptionQueries(db: Kysely<Database>): SubscriptionSto
       const result = await db.deleteFrom('subscription_sources').where('tenant_id', '=', tenantId).executeTakeFirst()
       return Number(result.numDeletedRows) > 0
     },
-    async listSubscriptionSources() {
+    async listSubscriptionSources(options) {
       const rows = await db
         .selectFrom('subscription_sources')
         .selectAll()
-        .where('enabled', '=', 1)
+        .$if(!options?.includeDisabled, (query) => query.where('enabled', '=', 1))
         .orderBy('tenant_id')
         .execute()
       return rows.map(sourceOf)

@@ -1,5 +1,6 @@
 import { loadKeyring, rotateKeyFile } from '../../secrets/keyring.ts'
 import { createSecretBox } from '../../secrets/secret-box.ts'
+import { subscriptionSecretContext } from '../../services/subscriptions.ts'
 import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { openContext } from '../context.ts'
 import { createProgress } from '../progress.ts'
@@ -33,6 +34,30 @@ export const secretsRotateCommand: Command = {
         progress.update(index + 1)
       }
       progress.finish(`Re-encrypted the secrets of ${destinations.length} destinations.`)
+      // Marketplace subscription sources: the client secret or the certificate's private key.
+      const sources = (await store.listSubscriptionSources({ includeDisabled: true })).filter(
+        (source) =>
+          (source.sealedSecret !== '' && box.needsRotation(source.sealedSecret)) ||
+          (source.sealedCertificateKey !== undefined && box.needsRotation(source.sealedCertificateKey)),
+      )
+      for (const source of sources) {
+        const context = subscriptionSecretContext(source.tenantId)
+        await store.putSubscriptionSource(
+          {
+            tenantId: source.tenantId,
+            entraTenantId: source.entraTenantId,
+            clientId: source.clientId,
+            enabled: source.enabled,
+            sealedSecret: source.sealedSecret === '' ? '' : box.reseal(source.sealedSecret, context),
+            ...(source.sealedCertificateKey !== undefined && {
+              sealedCertificateKey: box.reseal(source.sealedCertificateKey, context),
+            }),
+          },
+          clock.now(),
+        )
+      }
+      if (sources.length > 0)
+        io.stderr.write(`Re-encrypted the credentials of ${sources.length} subscription sources.\n`)
       return 0
     } finally {
       await context.store.close()
