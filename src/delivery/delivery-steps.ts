@@ -6,6 +6,7 @@
 
 import type { AttemptExchange } from '../core/attempt-exchange.ts'
 import { capacitySignalOf } from '../core/concurrency-policy.ts'
+import type { AttemptKind, Delivery } from '../core/delivery.ts'
 import {
   type AttemptOutcome,
   type DestinationHealth,
@@ -19,7 +20,7 @@ import { clampRetryAfter, type RetryPolicy } from '../core/retry-policy.ts'
 import type { Connector, LeadSnapshot } from '../destinations/types.ts'
 import type { Logger } from '../logger.ts'
 import type { Batcher } from '../store/batcher.ts'
-import type { AttemptCompletion, AttemptKind, Delivery, DestinationRecord, Store } from '../store/types.ts'
+import type { AttemptCompletion, DestinationRecord, Store } from '../store/types.ts'
 import type { ConnectorFactory } from './connectors.ts'
 import type { DestinationLimits } from './destination-limits.ts'
 import type { ExchangeRecorder } from './exchange-recorder.ts'

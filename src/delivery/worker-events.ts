@@ -3,8 +3,9 @@
  * the health notices subscribe to these instead of being called from inside the loop.
  */
 
+import type { Delivery } from '../core/delivery.ts'
 import type { AttemptOutcome, DeliveryTransition, HealthNoticeKind } from '../core/delivery-state.ts'
-import type { AttemptCompletion, Delivery, DestinationRecord } from '../store/types.ts'
+import type { AttemptCompletion, DestinationRecord } from '../store/types.ts'
 import type { EventSource } from './typed-event-emitter.ts'
 
 export interface WorkerEventMap {

@@ -7,13 +7,14 @@
 
 import { setMaxListeners } from 'node:events'
 import { type ConcurrencyPolicy, defaultConcurrencyPolicy } from '../core/concurrency-policy.ts'
+import type { Delivery } from '../core/delivery.ts'
 import type { IdGenerator } from '../core/ids.ts'
 import type { Clock } from '../core/ports.ts'
 import { defaultRetryPolicy, type RetryPolicy } from '../core/retry-policy.ts'
 import type { LeadSnapshot, VendorLimits } from '../destinations/types.ts'
 import type { Logger } from '../logger.ts'
 import { createBatcher } from '../store/batcher.ts'
-import type { AttemptCompletion, Delivery, DestinationRecord, Store } from '../store/types.ts'
+import type { AttemptCompletion, DestinationRecord, Store } from '../store/types.ts'
 import type { ConnectorFactory } from './connectors.ts'
 import { type CallResult, createDeliverySteps } from './delivery-steps.ts'
 import {

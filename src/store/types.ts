@@ -16,11 +16,6 @@ import type { RoutingStore } from './routing-queries.ts'
 import type { SaasRelayStore } from './saas-relay-queries.ts'
 import type { SubscriptionStore } from './subscription-queries.ts'
 
-export type { AttemptKind, AttemptRecord, Delivery, DeliveryOperation } from '../core/delivery.ts'
-export { attemptKinds, deliveryOperations } from '../core/delivery.ts'
-/** Lead, event and delivery records live in core (a connector never imports the store); these names stay for importers not moved yet. */
-export type { Lead, LeadEvent, LeadHistory } from '../core/lead.ts'
-
 /**
  * How a dialect differs, decided here and nowhere else: each dialect's index.ts fills these in, and queries read the
  * flags, never the dialect's name. (Differences that are code, such as claiming or LISTEN/NOTIFY, are functions the

@@ -5,8 +5,8 @@
 
 import { createHash } from 'node:crypto'
 import { customerFields } from '../../core/customer.ts'
+import type { Lead, LeadEvent } from '../../core/lead.ts'
 import { isoTime } from '../../core/time.ts'
-import type { Lead, LeadEvent } from '../../store/types.ts'
 import { idempotencyKeyOf } from '../import-summary.ts'
 import { csvLine } from './csv-dialect.ts'
 import {

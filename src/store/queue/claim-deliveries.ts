@@ -6,8 +6,9 @@
  */
 
 import { sql } from 'kysely'
+import type { Delivery } from '../../core/delivery.ts'
 import type { Executor } from '../executor.ts'
-import type { ClaimRequest, Delivery } from '../types.ts'
+import type { ClaimRequest } from '../types.ts'
 import { type DeliveryRow, deliveryOf, pairKeyOf } from './delivery-rows.ts'
 import type { ClaimLocking, QueueContext } from './queue-context.ts'
 

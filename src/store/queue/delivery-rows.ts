@@ -2,9 +2,9 @@
 
 import type { Selectable } from 'kysely'
 import type { ExchangeRequest, ExchangeResponse } from '../../core/attempt-exchange.ts'
+import { type AttemptKind, type AttemptRecord, attemptKinds, type Delivery } from '../../core/delivery.ts'
 import type { DeliveryState } from '../../core/delivery-state.ts'
 import type { Database } from '../schema.ts'
-import { type AttemptKind, type AttemptRecord, attemptKinds, type Delivery } from '../types.ts'
 
 export type DeliveryRow = Selectable<Database['deliveries']>
 export type AttemptRow = Selectable<Database['delivery_attempts']>

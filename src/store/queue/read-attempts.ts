@@ -1,7 +1,8 @@
 /** The attempt log: the attempts of some deliveries, a destination's delivery log, and its success counts. */
 
+import type { AttemptRecord } from '../../core/delivery.ts'
 import type { Executor } from '../executor.ts'
-import type { AttemptRecord, DestinationAttempt, Page } from '../types.ts'
+import type { DestinationAttempt, Page } from '../types.ts'
 import { attemptOf } from './delivery-rows.ts'
 import type { QueueContext } from './queue-context.ts'
 

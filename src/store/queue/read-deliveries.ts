@@ -1,7 +1,8 @@
 /** One delivery, and a tenant's deliveries newest first with a cursor. */
 
+import type { Delivery } from '../../core/delivery.ts'
 import { AppError } from '../../core/errors.ts'
-import type { Delivery, DeliveryFilter, Page } from '../types.ts'
+import type { DeliveryFilter, Page } from '../types.ts'
 import { applyDeliveryFilter } from './delivery-filter.ts'
 import { deliveryOf } from './delivery-rows.ts'
 import type { QueueContext } from './queue-context.ts'
