@@ -128,7 +128,7 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
   app.register(fastifySwagger, openApiPluginOptions(options.version))
   let openApi: unknown
   app.get('/openapi.json', { config: publicRoute }, async () => {
-    openApi ??= finishOpenApiDocument(app.swagger(), options.version)
+    openApi ??= finishOpenApiDocument(app.swagger())
     return openApi
   })
   app.register(async (api) => registerApiRoutes(api, deps))
