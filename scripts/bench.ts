@@ -12,6 +12,11 @@
  * part (scripts/bench/runtime.ts) packs and installs the package and compares its start-up, idle memory and CLI latency
  * with the checkout's; `LEADRELAY_PACKAGE_TARBALL=<file>` reuses a packed tarball.
  *
+ * --scale (or --only scale) runs only the scale phase (scripts/bench/scale-phase.ts): 10,000 and 1,000,000 generated
+ * events (--scale-events N for the large size) imported with `leads import` on SQLite and PostgreSQL, the import's
+ * events/s and peak memory, then the median time of each read at both sizes; it writes its own section of
+ * docs/benchmarks.md (unless --no-write).
+ *
  * --retention runs only the retention phase (scripts/bench/retention-phase.ts): ingest p99 on SQLite with and without
  * `leadrelay retention run` working through a backlog at the same time; it writes nothing.
  *
@@ -44,6 +49,7 @@ import { ensureNodeRed } from './bench/node-red-peer.ts'
 import { consoleSummary, type Durability, markdown, type Report, type TargetRun } from './bench/report.ts'
 import { retentionSummary, runRetentionPhase } from './bench/retention-phase.ts'
 import { type RuntimeResult, runRuntime, runtimeMarkdown, runtimeSummary } from './bench/runtime.ts'
+import { runScale, scaleMarkdown, scaleSummary } from './bench/scale-phase.ts'
 import { runTogether, type TogetherResult, togetherMarkdown, togetherSummary } from './bench/together.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -61,6 +67,8 @@ interface Options {
   readonly write: boolean
   /** Only the retention phase. */
   readonly retention: boolean
+  /** Only the scale phase, with this many events at the large size. */
+  readonly scaleEvents?: number
 }
 
 function positiveNumber(name: string, text: string | undefined, fallback: number): number {
@@ -85,18 +93,24 @@ function optionsOf(argv: readonly string[]): Options {
       only: { type: 'string' },
       'no-write': { type: 'boolean' },
       retention: { type: 'boolean' },
+      scale: { type: 'boolean' },
+      'scale-events': { type: 'string' },
     },
     strict: true,
   })
   const store = values.store ?? 'sqlite'
   if (store !== 'sqlite' && store !== 'postgres') throw new Error(`--store must be sqlite or postgres, got "${store}"`)
-  const only = values.only
+  const scale = values.scale === true || values.only === 'scale'
+  const only = scale ? undefined : values.only
   if (only !== undefined && only !== 'together' && only !== 'ingest' && only !== 'end-to-end' && only !== 'runtime')
-    throw new Error(`--only must be together, ingest, end-to-end or runtime, got "${only}"`)
+    throw new Error(`--only must be together, ingest, end-to-end, runtime or scale, got "${only}"`)
   return {
     peers: values['no-peers'] !== true,
     ...(only !== undefined && { only }),
     write: values['no-write'] !== true && only === undefined && values.retention !== true,
+    ...(scale && {
+      scaleEvents: Math.round(positiveNumber('scale-events', values['scale-events'], 1_000_000)),
+    }),
     retention: values.retention === true,
     durationSeconds: positiveNumber('duration', values.duration, 10),
     warmupSeconds: positiveNumber('warmup', values.warmup, 2),
@@ -310,6 +324,22 @@ async function main(): Promise<void> {
       `node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.os}, ` +
       `load average ${loadAtStart.toFixed(2)}\n\n`,
   )
+  if (options.scaleEvents !== undefined) {
+    const result = await runScale({
+      root,
+      sizes: [10_000, options.scaleEvents],
+      stores: ['sqlite', 'postgres'],
+      freshDatabaseUrl: freshPostgresSchema,
+      say: (line) => process.stdout.write(`${line}\n`),
+    })
+    process.stdout.write(scaleSummary(result))
+    if (options.write) {
+      const page = join(root, 'docs/benchmarks.md')
+      writeFileSync(page, updateBenchmarkPage(readFileSync(page, 'utf8'), 'scale', scaleMarkdown(result)))
+      process.stdout.write('docs/benchmarks.md: scale section written\n')
+    }
+    return
+  }
   if (options.retention) {
     const result = await runRetentionPhase({
       root,

@@ -21,6 +21,21 @@ function pairs<T>(values: Iterable<T>, of: (value: T) => readonly [string, strin
   return [...new Map([...values].map((value) => [key(...of(value)), of(value)] as const)).values()]
 }
 
+/**
+ * A statement takes at most 65,535 parameters on PostgreSQL; a multi-row insert of a bulk import's batch (thousands
+ * of events) would pass it, so rows are written in chunks that stay under it.
+ */
+const maxParameters = 60_000
+
+function parameterChunks<Row extends object>(rows: readonly Row[]): Row[][] {
+  const first = rows[0]
+  if (first === undefined) return []
+  const size = Math.max(1, Math.floor(maxParameters / Object.keys(first).length))
+  const chunks: Row[][] = []
+  for (let from = 0; from < rows.length; from += size) chunks.push(rows.slice(from, from + size))
+  return chunks
+}
+
 export async function recordLeadEventBatch(
   trx: Executor,
   items: readonly IngestItem[],
@@ -177,16 +192,12 @@ export async function recordLeadEventBatch(
   const outcomes: IngestOutcome[] = []
   for (const item of items) outcomes.push(await recordLeadEvent(queries, item, now))
 
-  // Writes, one statement per table.
-  if (insertedLeads.size > 0)
+  // Writes, one statement per table (more for a batch whose rows would pass PostgreSQL's parameter limit).
+  for (const rows of parameterChunks([...insertedLeads.values()])) await trx.insertInto('leads').values(rows).execute()
+  for (const rows of parameterChunks([...updatedLeads.values()])) {
     await trx
       .insertInto('leads')
-      .values([...insertedLeads.values()])
-      .execute()
-  if (updatedLeads.size > 0) {
-    await trx
-      .insertInto('leads')
-      .values([...updatedLeads.values()])
+      .values(rows)
       .onConflict((conflict) =>
         conflict
           .column('id')
@@ -194,30 +205,24 @@ export async function recordLeadEventBatch(
       )
       .execute()
   }
-  if (deliveries.length > 0) {
-    await trx
-      .insertInto('deliveries')
-      .values(
-        deliveries.map(({ now: at, ...row }) => ({
-          ...row,
-          state: 'queued',
-          attempts: 0,
-          run_at: at,
-          retry_from: at,
-          locked_by: null,
-          locked_until: null,
-          last_error: null,
-          last_error_kind: null,
-          last_status: null,
-          external_id: null,
-          created_at: at,
-          updated_at: at,
-          delivered_at: null,
-        })),
-      )
-      .execute()
-  }
-  if (events.length > 0) await trx.insertInto('lead_events').values(events).execute()
+  const deliveryRows = deliveries.map(({ now: at, ...row }) => ({
+    ...row,
+    state: 'queued',
+    attempts: 0,
+    run_at: at,
+    retry_from: at,
+    locked_by: null,
+    locked_until: null,
+    last_error: null,
+    last_error_kind: null,
+    last_status: null,
+    external_id: null,
+    created_at: at,
+    updated_at: at,
+    delivered_at: null,
+  }))
+  for (const rows of parameterChunks(deliveryRows)) await trx.insertInto('deliveries').values(rows).execute()
+  for (const rows of parameterChunks(events)) await trx.insertInto('lead_events').values(rows).execute()
   await alerts?.write(trx)
   if (notify) await notifyWork?.(trx)
   return outcomes
