@@ -173,6 +173,20 @@ describe('SaaS webhook relay', () => {
     const stored = await t.store.listSaasRelayCalls(t.tenant.tenant.id, { limit: 10 })
     expect(stored.map((call) => call.state)).toEqual(['relayed', 'relayed', 'relayed', 'relayed'])
     expect(stored.every((call) => call.authorization === '')).toBe(true)
+
+    // What the API shows of them: the action, state and attempts, never the body or the token.
+    const listed = await t.server.app.inject({
+      method: 'GET',
+      url: '/v1/subscription-source/relay-calls',
+      headers: bearer(t.tenant),
+    })
+    expect(listed.statusCode).toBe(200)
+    const items = listed.json().items as { action: string; state: string; attempts: number; subscriptionId: string }[]
+    expect(items.map((item) => item.action)).toEqual(['Suspend', 'Renew', 'ChangeQuantity', 'ChangePlan'])
+    expect(items.find((item) => item.action === 'ChangePlan')).toMatchObject({ state: 'relayed', attempts: 3 })
+    expect(items[0]?.subscriptionId).toBe(ann.id)
+    expect(listed.body).not.toContain(bearerToken.slice(7))
+    expect(listed.body).not.toContain('purchaser')
   })
 
   test('the subscription a call carries becomes a lead event once; the poll that reads the same state adds none', async () => {

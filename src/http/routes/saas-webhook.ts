@@ -7,10 +7,13 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
+import { isoTime } from '../../core/time.ts'
+import type { SaasRelayCall } from '../../store/saas-relay-queries.ts'
+import { callerOf } from '../caller.ts'
 import type { HttpDeps } from '../deps.ts'
 import { charsetOf } from '../json-body.ts'
 import { checkedByService, jsonAnswer } from '../route-schema.ts'
-import { ingestTokenRoute } from '../route-scopes.ts'
+import { ingestTokenRoute, requires } from '../route-scopes.ts'
 
 /** The call Microsoft posts, as its SaaS webhook page shows it; relayed as received, whatever else it holds. */
 const saasWebhookCall = checkedByService(
@@ -42,9 +45,73 @@ const relayReceipt = z.object({
   duplicate: z.boolean().describe('Microsoft sent this operation before; it is relayed once'),
 })
 
+const relayCall = z
+  .object({
+    id: z.string(),
+    subscriptionId: z.string().describe("'' when the call named no subscription"),
+    operationId: z.string().optional(),
+    action: z.string().optional().describe("The call's action (ChangePlan, Suspend, …)"),
+    state: z
+      .enum(['pending', 'relayed', 'rejected', 'dead'])
+      .describe(
+        'pending until the fulfillment service took it; rejected when it answered 400, 409 or 422; dead when given up after 7 days',
+      ),
+    attempts: z.int(),
+    lastStatus: z.int().optional(),
+    lastError: z.string().optional(),
+    receivedAt: z.string(),
+    relayedAt: z.string().optional(),
+    nextAttemptAt: z.string().optional(),
+  })
+  .meta({ id: 'SaasRelayCall' })
+
+function actionOf(body: string): string | undefined {
+  try {
+    const action = (JSON.parse(body) as { action?: unknown }).action
+    return typeof action === 'string' ? action.slice(0, 100) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A relayed call as the API shows it: never its body or Microsoft's token. */
+function relayCallAnswer(call: SaasRelayCall) {
+  const action = actionOf(call.body)
+  return {
+    id: call.id,
+    subscriptionId: call.subscriptionId,
+    ...(call.operationId !== undefined && { operationId: call.operationId }),
+    ...(action !== undefined && { action }),
+    state: call.state,
+    attempts: call.attempts,
+    ...(call.lastStatus !== undefined && { lastStatus: call.lastStatus }),
+    ...(call.lastError !== undefined && { lastError: call.lastError }),
+    receivedAt: isoTime(call.receivedAt),
+    ...(call.relayedAt !== undefined && { relayedAt: isoTime(call.relayedAt) }),
+    ...(call.state === 'pending' && { nextAttemptAt: isoTime(call.runAt) }),
+  }
+}
+
 const jsonMediaType = /^application\/([\w.+-]+\+)?json\s*(;|$)/
 
 export function registerSaasWebhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/v1/subscription-source/relay-calls',
+    {
+      config: requires('read'),
+      schema: {
+        operationId: 'listSaasRelayCalls',
+        summary:
+          "The SaaS webhook calls the relay took, newest first: each one's action, state, attempts and last answer (never its body or token)",
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        response: { 200: jsonAnswer('The calls, newest first', z.object({ items: z.array(relayCall) })) },
+      },
+    },
+    async (request) => {
+      const calls = await deps.store.listSaasRelayCalls(callerOf(request).tenant.id, { limit: request.query.limit })
+      return { items: calls.map(relayCallAnswer) }
+    },
+  )
   // Its own scope: the body is kept as the exact text Microsoft sent, so the relay forwards it unchanged.
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers()
