@@ -3,7 +3,7 @@
  * they get (`/v1/tenant/sign-in`, docs/sign-in.md "Who gets in"). Once one is named, only its people may enter.
  */
 
-import { type FormEvent, useEffect, useState } from 'react'
+import { type FormEvent, useEffect, useRef, useState } from 'react'
 import { ApiError } from '../api/client.ts'
 import type { AuthConfig, Role, TenantSignIn } from '../api/types.ts'
 import { useLoad } from '../lib/use-load.ts'
@@ -28,8 +28,11 @@ export function SignInSettings({ api }: { api: SignInSettingsApi }) {
   const [status, setStatus] = useState<{ ok: boolean; text: string }>()
   const [busy, setBusy] = useState(false)
 
+  // The form starts from the stored settings once; later reloads never overwrite what is being typed.
+  const started = useRef(false)
   useEffect(() => {
-    if (!settings.data) return
+    if (!settings.data || started.current) return
+    started.current = true
     setEntraTenantId(settings.data.entraTenantId ?? '')
     setRole(settings.data.role)
   }, [settings.data])
@@ -56,6 +59,8 @@ export function SignInSettings({ api }: { api: SignInSettingsApi }) {
     setBusy(true)
     try {
       const saved = await api.putTenantSignIn({ entraTenantId: id || null, role })
+      setEntraTenantId(saved.entraTenantId ?? '')
+      setRole(saved.role)
       setStatus({
         ok: true,
         text: saved.entraTenantId

@@ -57,13 +57,17 @@ export function SubscriptionSourceSettings({ api }: { api: SubscriptionSourceApi
   const [status, setStatus] = useState<{ ok: boolean; text: string }>()
   const [busy, setBusy] = useState<'save' | 'poll' | 'remove'>()
 
+  // The form follows the stored source when it changes (loaded, saved, removed), not on every reload: a poll's reload
+  // never overwrites what is being typed.
+  const version = source.data === undefined ? undefined : (source.data?.updatedAt ?? 'none')
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` says when the stored source changed
   useEffect(() => {
     if (source.data === undefined) return
     setEntraTenantId(source.data?.entraTenantId ?? '')
     setClientId(source.data?.clientId ?? '')
     setEnabled(source.data?.enabled ?? true)
     setClientSecret('')
-  }, [source.data])
+  }, [version])
 
   if (source.data === undefined) {
     return source.error ? (
@@ -100,6 +104,8 @@ export function SubscriptionSourceSettings({ api }: { api: SubscriptionSourceApi
         ...(clientSecret.trim() && { clientSecret: clientSecret.trim() }),
         enabled,
       })
+      // Write-only: the secret leaves the form as soon as it is stored.
+      setClientSecret('')
       setStatus({ ok: true, text: stored ? 'Saved.' : 'Saved. Press Poll now to read the subscriptions at once.' })
       source.reload()
     } catch (error) {
