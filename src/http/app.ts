@@ -125,7 +125,7 @@ export function createApp(given: HttpDeps, options: AppOptions): FastifyInstance
   }
 
   // The generator sees only routes registered after it: the API's routes go in a plugin loaded after it.
-  app.register(fastifySwagger, openApiPluginOptions(options.version))
+  app.register(fastifySwagger, openApiPluginOptions(options.version, deps.publicUrl))
   let openApi: unknown
   app.get('/openapi.json', { config: publicRoute }, async () => {
     openApi ??= finishOpenApiDocument(app.swagger())

@@ -61,11 +61,12 @@ const zodTransform = createJsonSchemaTransform({ zodToJsonConfig: { target: 'dra
  * `@fastify/swagger`'s options: the document's frame, and each route's zod schemas turned into JSON Schema with the
  * security its access declaration implies. Routes without an operationId (the portal's files) stay out.
  */
-export function openApiPluginOptions(version: string): FastifyDynamicSwaggerOptions {
+export function openApiPluginOptions(version: string, publicUrl: string): FastifyDynamicSwaggerOptions {
   return {
     openapi: {
       openapi: '3.1.0',
       info: info(version),
+      servers: [{ url: publicUrl, description: 'This installation (LEADRELAY_PUBLIC_URL)' }],
       components: {
         securitySchemes: securitySchemes as never,
       },
@@ -122,6 +123,8 @@ export function finishOpenApiDocument(generated: unknown): Document {
       const responses: Record<string, unknown> = { ...operation.responses }
       const takesInput = (operation.parameters?.length ?? 0) > 0 || operation.requestBody !== undefined
       if (takesInput) responses['400'] ??= problemAnswer
+      // A change made with the session cookie from another site is CROSS_SITE_REQUEST, on every route.
+      if (method !== 'get') responses['403'] ??= problemAnswer
       if ((operation.security?.length ?? 0) > 0 || operation['x-leadrelay-credential'] !== undefined) {
         responses['401'] ??= problemAnswer
         if (operation['x-leadrelay-credential'] === undefined) responses['403'] ??= problemAnswer

@@ -148,17 +148,20 @@ const leadPageSchema = z
   })
   .meta({ id: 'LeadPage' })
 
-const countsByStage = z.record(z.enum(stages), z.int())
+/** A count for each of `keys`, every one present. */
+function countsOf<const K extends readonly string[]>(keys: K) {
+  return z.object(Object.fromEntries(keys.map((key) => [key, z.int()])) as Record<K[number], z.ZodInt>)
+}
+
+const countsByStage = countsOf(stages)
 
 const funnelReportSchema = z
   .object({
     leads: z.int(),
     stages: countsByStage.describe('Leads whose first event was in the period, by the stage they are in now'),
-    reached: z
-      .record(z.enum(funnelSteps), z.int())
-      .describe(
-        'Trial: leads whose first trial was in the period. Initial interest, active and customer: leads that reached this step or a later one. Churned: leads whose subscription is cancelled now.',
-      ),
+    reached: countsOf(funnelSteps).describe(
+      'Trial: leads whose first trial was in the period. Initial interest, active and customer: leads that reached this step or a later one. Churned: leads whose subscription is cancelled now.',
+    ),
     conversion: z
       .array(z.object({ from: z.string(), to: z.string(), rate: z.number().nullable() }))
       .readonly()
@@ -177,7 +180,7 @@ const funnelReportSchema = z
             z.object({
               start: z.string().describe('ISO start of the day or week'),
               leads: z.int().describe('Leads whose first event was in the bucket'),
-              stages: z.record(z.enum(timeStages), z.int()),
+              stages: countsOf(timeStages),
             }),
           )
           .readonly(),
