@@ -17,8 +17,8 @@ import {
   readFollowState,
   writeFollowState,
 } from '../../services/azure-table-import.ts'
+import { importSummaryText, problemCount } from '../../services/import-summary.ts'
 import { createIngestService } from '../../services/ingest.ts'
-import { importSummaryText, problemCount } from '../../services/lead-files.ts'
 import { type Command, type Flags, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { openContext } from '../context.ts'
 import { createProgress } from '../progress.ts'

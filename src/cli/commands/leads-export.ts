@@ -2,13 +2,8 @@ import { createWriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { finished } from 'node:stream/promises'
 import { AppError } from '../../core/errors.ts'
-import {
-  countLeads,
-  exportLeads,
-  formatOfPath,
-  type LeadFileFormat,
-  leadFileFormats,
-} from '../../services/lead-files.ts'
+import { countExportedLeads, exportLeads } from '../../services/lead-files/export-leads.ts'
+import { formatOfPath, type LeadFileFormat, leadFileFormats } from '../../services/lead-files/lead-file-columns.ts'
 import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { openContext } from '../context.ts'
 import { createProgress } from '../progress.ts'
@@ -65,7 +60,7 @@ export const leadsExportCommand: Command = {
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
       const filter = { ...(offerId !== undefined && { offerId }), ...(since !== undefined && { since }) }
-      const total = await countLeads(context.store, tenant.id, filter)
+      const total = await countExportedLeads(context.store, tenant.id, filter)
       const progress = createProgress(io.stderr, 'Exporting leads', total)
       const file = partial === undefined ? undefined : createWriteStream(partial, { flags: 'w' })
       const summary = await exportLeads(context.store, {
