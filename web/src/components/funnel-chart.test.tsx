@@ -144,5 +144,11 @@ test('an empty report draws empty bars and says there is no source', () => {
   )
   const funnel = screen.getByRole('img', { name: /Customers reaching each step/ })
   expect(barsOf(funnel).map((bar) => bar.width)).toEqual([0, 0, 0, 0, 0])
+  // Nobody reached a step, so nothing "went on": no note under any bar, a dash in the table.
+  expect(funnel.querySelectorAll('.bar-note')).toHaveLength(0)
+  const customerRow = within(screen.getByRole('table', { name: 'Funnel figures' })).getByRole('row', {
+    name: /^Customer/,
+  })
+  expect([...customerRow.querySelectorAll('td')].map((cell) => cell.textContent)).toEqual(['0', '—', '—'])
   expect(screen.getByText('No leads from any source in this period.')).toBeTruthy()
 })

@@ -106,8 +106,6 @@ const buyingSteps: readonly FunnelStep[] = ['trial', 'initial_interest', 'active
 export function FunnelChart({ report }: { report: FunnelReport }) {
   const rateOf = (from: string, to: string) =>
     report.conversion.find((entry) => entry.from === from && entry.to === to)?.rate ?? null
-  const hasConversion = (from: string, to: string) =>
-    report.conversion.some((entry) => entry.from === from && entry.to === to)
   const steps: Bar[] = funnelSteps.map((step, index) => {
     const next = funnelSteps[index + 1]
     return {
@@ -115,7 +113,8 @@ export function FunnelChart({ report }: { report: FunnelReport }) {
       label: stageLabel(step),
       count: report.reached[step] ?? 0,
       stage: step,
-      ...(next && hasConversion(step, next) && { note: stepNote(step, rateOf(step, next)) }),
+      // No note while nobody reached the step: "— went on" says nothing.
+      ...(next && rateOf(step, next) !== null && { note: stepNote(step, rateOf(step, next)) }),
     }
   })
   // A do-not-contact notice is not a funnel step: customers whose only events are notices have no step yet. The
@@ -170,7 +169,9 @@ export function FunnelChart({ report }: { report: FunnelReport }) {
                     {next === undefined
                       ? '—'
                       : step === 'customer'
-                        ? `${formatPercent(rateOf(step, next))} churned`
+                        ? rateOf(step, next) === null
+                          ? '—'
+                          : `${formatPercent(rateOf(step, next))} churned`
                         : formatPercent(rateOf(step, next))}
                   </td>
                   <td data-label="Became customers">
@@ -200,7 +201,7 @@ export function FunnelChart({ report }: { report: FunnelReport }) {
 
       {report.overTime && report.overTime.buckets.length > 0 && <OverTimeChart overTime={report.overTime} />}
 
-      <figure className="card" aria-labelledby="funnel-sources-caption">
+      <figure className="card by-source" aria-labelledby="funnel-sources-caption">
         <figcaption id="funnel-sources-caption">
           <h2>By source</h2>
           <p className="hint">
