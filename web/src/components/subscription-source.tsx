@@ -161,10 +161,11 @@ export function SubscriptionSourceSettings({ api }: { api: SubscriptionSourceApi
     <section className="card" aria-labelledby="subscriptions-source-title">
       <h2 id="subscriptions-source-title">Marketplace subscriptions</h2>
       <p className="hint">
-        Leadrelay reads your SaaS offers' subscriptions from Microsoft's SaaS Fulfillment API every 15 minutes and links
-        each to its lead: a purchase makes the lead a customer, a suspension or cancellation shows as suspended or
-        churned. It only reads; activation and changes stay with your fulfillment service. Use the Entra app registered
-        for your SaaS offer (Partner Center → Technical configuration).
+        Leadrelay reads your SaaS offers' subscriptions from Microsoft's SaaS Fulfillment API on a schedule (every 15
+        minutes unless your operator set another) and links each to its lead: a purchase makes the lead a customer, a
+        suspension or cancellation shows as suspended or churned. It only reads; activation and changes stay with your
+        fulfillment service. Use the Entra app registered for your SaaS offer (Partner Center → Technical
+        configuration).
       </p>
       {stored && (
         <dl className="facts" aria-label="Last poll">
@@ -239,7 +240,7 @@ export function SubscriptionSourceSettings({ api }: { api: SubscriptionSourceApi
         </div>
         <label className="inline">
           <input type="checkbox" checked={enabled} onChange={(event) => setEnabled(event.target.checked)} />
-          Poll every 15 minutes
+          Poll on the schedule
         </label>
         <div className="form-actions">
           <button type="submit" disabled={busy !== undefined}>
