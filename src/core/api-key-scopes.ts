@@ -9,10 +9,6 @@ export const apiKeyScopes = ['ingest', 'read', 'admin'] as const
  */
 export type ApiKeyScope = (typeof apiKeyScopes)[number]
 
-export function isApiKeyScope(text: string): text is ApiKeyScope {
-  return (apiKeyScopes as readonly string[]).includes(text)
-}
-
 /** True when a key holding `held` may call a route that needs `needed`. */
 export function grantsScope(held: readonly ApiKeyScope[], needed: ApiKeyScope): boolean {
   return held.includes('admin') || held.includes(needed)

@@ -111,16 +111,6 @@ export interface SecretField {
   readonly when?: Readonly<Record<string, readonly string[]>>
 }
 
-/**
- * JSON Schema keywords Leadrelay adds to connector config schemas through zod's `.meta()`, for forms:
- * `x-when` shows a setting only when other settings have given values (same shape as `SecretField.when`),
- * `x-enum-labels` names enum values in the vendor's words.
- */
-export type FormMeta = {
-  readonly 'x-when'?: Readonly<Record<string, readonly string[]>>
-  readonly 'x-enum-labels'?: Readonly<Record<string, string>>
-}
-
 /** Secrets a destination was created with, after decryption. Never logged, never returned by the API. */
 export type DestinationSecrets = Readonly<Record<string, string>>
 

@@ -164,8 +164,6 @@ export function alertChannelKindsView() {
   })
 }
 
-export type AlertService = ReturnType<typeof createAlertService>
-
 export function createAlertService(deps: AlertServiceDeps) {
   const { store, clock, ids } = deps
   const random = deps.random ?? randomBytes

@@ -5,7 +5,6 @@ import { type ApiClient, ApiError, createApiClient } from './api/client.ts'
 import type { AuthConfig, ListedTenant, Tenant } from './api/types.ts'
 import { AccessContext, holds, roleOf } from './lib/access.ts'
 import { ApiContext } from './lib/api-context.ts'
-import { forgetLeadNames } from './lib/lead-names.ts'
 import { Link, matchPath, navigate, usePath } from './lib/router.tsx'
 import { clearSession, loadChosenTenant, loadSession, type Session, saveSession } from './lib/session.ts'
 import { AlertsPage } from './pages/alerts.tsx'
@@ -202,7 +201,6 @@ export function App({ fetch: fetchFn, leave = (url) => window.location.assign(ur
         )
       }
       forgetLeadFilters()
-      forgetLeadNames()
       clearSession()
       setSession(undefined)
       setTenant(undefined)
@@ -294,7 +292,6 @@ export function App({ fetch: fetchFn, leave = (url) => window.location.assign(ur
                     const switched = { ...session, tenant: next }
                     const found = await makeClient(switched).getTenant()
                     forgetLeadFilters()
-                    forgetLeadNames()
                     saveSession(switched)
                     setSession(switched)
                     setTenant(found)

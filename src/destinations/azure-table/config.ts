@@ -36,9 +36,6 @@ export function tableNameProblem(name: string): string | undefined {
 const columnName = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/
 export const reservedColumns = ['PartitionKey', 'RowKey', 'Timestamp'] as const
 
-/** Entities hold at most 255 properties, the three system ones included. */
-export const maxColumns = 252
-
 export const azureTableConfigSchema = z.strictObject({
   tableName: z
     .string()

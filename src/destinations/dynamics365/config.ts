@@ -14,7 +14,6 @@ export const defaultAlternateKeyColumn = 'leadrelay_leadid'
 export const defaultLeadSourceCode = 8
 
 export const matchModes = ['email', 'alternateKey'] as const
-export type MatchMode = (typeof matchModes)[number]
 
 const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // A verified domain of the tenant, e.g. contoso.onmicrosoft.com: Entra ID accepts it in place of the tenant GUID.

@@ -10,7 +10,7 @@ import { type SalesforceConfig, salesforceConfigSchema } from './config.ts'
 import { connectSalesforceApi } from './connector.ts'
 import { connectSalesforceWebToLead } from './web-to-lead.ts'
 
-export type { SalesforceApiConfig, SalesforceConfig, SalesforceWebToLeadConfig } from './config.ts'
+export type { SalesforceConfig } from './config.ts'
 
 /** Any error a connector's own code throws (a bug), as the `DeliveryError` the contract promises. */
 function guarded(connector: Connector): Connector {

@@ -6,7 +6,6 @@
 import { z } from 'zod'
 
 export const webhookFormats = ['leadrelay', 'microsoft'] as const
-export type WebhookFormat = (typeof webhookFormats)[number]
 
 /** Headers Leadrelay sets itself (or that would break the request); a configured header may not replace them. */
 export function isReservedHeader(name: string): boolean {
