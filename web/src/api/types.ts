@@ -1,5 +1,9 @@
 /** The shapes the public API answers with, as the portal reads them (see /openapi.json and src/http/routes). */
 
+import type { components } from './generated.ts'
+
+type Schemas = components['schemas']
+
 export const stages = [
   'unclassified',
   'do_not_contact',
@@ -29,105 +33,39 @@ export interface Page<T> {
   readonly nextCursor?: string
 }
 
-export interface Tenant {
-  readonly id: string
-  readonly name: string
-  readonly createdAt: string
-  /** The key the portal is signed in with, and what it may do. */
-  readonly key?: { readonly id: string; readonly scopes: readonly ApiKeyScope[] }
-  /** The person signed in with their identity provider, and their role here. */
-  readonly person?: SignedInPerson
-}
+export type Tenant = Schemas['Tenant']
 
 /** A tenant as `GET /v1/tenants` lists it: an operator picks one of these. */
-export interface ListedTenant {
-  readonly id: string
-  readonly name: string
-  readonly createdAt: string
-}
+export type ListedTenant = Schemas['TenantListed']
 
 /** viewer reads; editor also offers, replay, alert rules; admin also destinations, routes, keys, people; owner all. */
 export type Role = 'viewer' | 'editor' | 'admin' | 'owner'
 export const roles: readonly Role[] = ['viewer', 'editor', 'admin', 'owner']
 
-export interface SignedInPerson {
-  readonly id: string
-  readonly name: string
-  readonly email: string | null
-  readonly role: Role
-  readonly operator: boolean
-}
+export type SignedInPerson = Schemas['SignedInPerson']
 
-export interface Person extends SignedInPerson {
-  readonly memberSince: string
-}
+export type Person = Schemas['Person']
 
-export interface CreatedInvitation {
-  readonly id: string
-  readonly email: string
-  readonly role: Role
-  readonly expiresAt: string
-  readonly emailed: boolean
-  /** The link to pass on when no email could be sent; shown once. */
-  readonly link: string | null
-}
+export type CreatedInvitation = Schemas['CreatedInvitation']
 
 /** What `/auth/config` says the sign-in page should offer. */
-export interface AuthConfig {
-  readonly oidc: boolean
-  readonly provider: 'microsoft' | 'oidc' | null
-  readonly apiKeySignIn: boolean
-}
+export type AuthConfig = Schemas['AuthConfig']
 
 /** `ingest`: send leads; `read`: every GET; `admin`: everything, keys included. */
 export type ApiKeyScope = 'ingest' | 'read' | 'admin'
 
-export interface ApiKey {
-  readonly id: string
-  readonly name: string
-  readonly scopes: readonly ApiKeyScope[]
-  /** The first characters of the secret, e.g. `lr_key_AbCd…`; null for keys made before hints. */
-  readonly hint: string | null
-  readonly createdAt: string
-  /** When the key stops working: set while a rotated key's overlap lasts. */
-  readonly revokesAt: string | null
-}
+export type ApiKey = Schemas['ApiKey']
 
 /** A created or rotated key: the only answer that carries the secret. */
-export interface ApiKeyWithSecret extends ApiKey {
-  readonly key: string
-  readonly previous?: ApiKey
-}
+export type ApiKeyWithSecret = Schemas['ApiKeyWithSecret']
 
-export interface IngestToken {
-  readonly id: string
-  /** The URL to paste into Partner Center now; the others work only until `revokesAt`. */
-  readonly current: boolean
-  readonly hint: string | null
-  readonly createdAt: string
-  readonly revokesAt: string | null
-}
+export type IngestToken = Schemas['IngestToken']
 
-export interface RotatedIngestToken extends IngestToken {
-  readonly ingestToken: string
-  readonly ingestUrl: string
-  readonly tokens: readonly IngestToken[]
-}
+export type RotatedIngestToken = Schemas['RotatedIngestToken']
 
-export interface NotificationContacts {
-  readonly emails: string[]
-  readonly webhookUrl?: string
-}
+export type NotificationContacts = Schemas['NotificationContacts']
 
-export interface Customer {
-  readonly firstName?: string
-  readonly lastName?: string
-  readonly email?: string
-  readonly phone?: string
-  readonly country?: string
-  readonly company?: string
-  readonly title?: string
-}
+export type Customer = Schemas['Customer']
 
 export interface Lead {
   readonly id: string
@@ -150,41 +88,9 @@ export interface Lead {
   readonly version: number
 }
 
-export interface LeadEvent {
-  readonly id: string
-  readonly format: string
-  readonly receivedAt: string
-  readonly occurredAt: string
-  readonly leadSource?: string
-  readonly source?: string
-  readonly action?: string
-  readonly stage: Stage
-  readonly offerRef?: string
-  readonly offerTitle?: string
-  readonly description?: string
-  readonly customer: Customer
-  readonly invalid?: Record<string, string>
-  readonly isTest: boolean
-}
+export type LeadEvent = Schemas['LeadEvent']
 
-export interface Attempt {
-  readonly id: string
-  /** 1, 2, 3… per delivery, never repeated. */
-  readonly number: number
-  /** Why it ran: the retry schedule, a replay, or a test lead. */
-  readonly kind: 'scheduled' | 'replay' | 'test'
-  readonly startedAt: string | null
-  readonly durationMs: number
-  readonly outcome: string
-  readonly status: number | null
-  readonly vendorCode: string | null
-  readonly error: string | null
-  readonly leadVersion: number
-  /** The last request the attempt's call made: secrets redacted, body cut at 8 KiB. Null when none was kept. */
-  readonly request?: ExchangeRequest | null
-  /** What the destination answered; null when no answer came. */
-  readonly response?: ExchangeResponse | null
-}
+export type Attempt = Schemas['Attempt']
 
 export interface ExchangeRequest {
   readonly method: string
@@ -201,22 +107,7 @@ export interface ExchangeResponse {
   readonly bodyTruncated: boolean
 }
 
-export interface Delivery {
-  readonly id: string
-  readonly leadId: string
-  readonly destinationId: string
-  readonly leadVersion: number
-  readonly state: DeliveryState
-  readonly attempts: number
-  readonly nextAttemptAt: string | null
-  readonly lastError: string | null
-  readonly lastErrorKind: string | null
-  readonly lastStatus: number | null
-  readonly createdAt: string | null
-  readonly updatedAt: string | null
-  readonly deliveredAt: string | null
-  readonly attemptLog?: Attempt[]
-}
+export type Delivery = Schemas['Delivery']
 
 export interface LeadDetail extends Lead {
   readonly events: LeadEvent[]
@@ -268,43 +159,16 @@ export interface OfferInput {
 export type EarlierLeadsChoice = 'deliver' | 'skip'
 
 /** What saving an offer or the default route did (or, in a dry run, would do) for leads that arrived before. */
-export interface Backfill {
-  readonly earlierLeads: EarlierLeadsChoice
-  readonly dryRun: boolean
-  /** Destinations new to earlier leads' routes, each with the earlier leads not there yet. */
-  readonly destinations: { readonly id: string; readonly leads: number }[]
-  /** Earlier leads that get (or would get) at least one delivery. */
-  readonly leads: number
-  readonly deliveries: number
-  /** Deliveries queued: 0 with "only new ones" or in a dry run. */
-  readonly queued: number
-  readonly joinedLeads: number
-  readonly mergedLeads: number
-}
+export type Backfill = Schemas['Backfill']
 
 /** An offer as a save answers it. */
 export interface SavedOffer extends Offer {
   readonly backfill: Backfill
 }
 
-export interface CheckResult {
-  readonly destinationId: string
-  readonly name: string
-  readonly kind: string
-  readonly ok: boolean
-  readonly step?: 'settings' | 'verify' | 'test_lead'
-  readonly reason?: string
-  readonly failureKind?: string
-  readonly status?: number
-  readonly testLeadId?: string
-}
+export type CheckResult = Schemas['CheckResult']
 
-export interface PublishResult {
-  readonly offerId: string
-  readonly status: 'draft' | 'live'
-  readonly usesDefaultRoute: boolean
-  readonly results: CheckResult[]
-}
+export type PublishResult = Schemas['PublishResult']
 
 /** A JSON Schema as the API generates it from a connector's config schema (draft 2020-12, a useful subset). */
 export interface JsonSchema {
@@ -336,19 +200,7 @@ export interface JsonSchema {
   readonly 'x-enum-labels'?: Record<string, string>
 }
 
-export interface SecretField {
-  readonly name: string
-  readonly label: string
-  readonly required: boolean
-  readonly generated?: boolean
-  readonly help?: string
-  /** Several lines (a PEM key). */
-  readonly multiline?: boolean
-  /** Header name → value; stored names are listed under the destination's `secret<Name>` (e.g. `secretHeaders`). */
-  readonly headerRecord?: boolean
-  /** Applies only when these top-level settings have one of the listed values. */
-  readonly when?: Record<string, string[]>
-}
+export type SecretField = Schemas['SecretField']
 
 export interface DestinationKind {
   readonly kind: string
@@ -426,11 +278,7 @@ export interface DeliveryFilter {
   readonly until?: string
 }
 
-export interface ReplayResult {
-  readonly replayed: number
-  readonly skipped: number
-  readonly ids: string[]
-}
+export type ReplayResult = Schemas['ReplayResult']
 
 export interface AuditEntry {
   readonly id: string
@@ -493,18 +341,7 @@ export interface SubscriptionSourceInput {
 }
 
 /** What one poll did (`POST /v1/subscription-source/poll`). */
-export interface SubscriptionPollSummary {
-  readonly read: number
-  readonly recorded: number
-  readonly duplicates: number
-  readonly unchanged: number
-  readonly skipped: number
-  /** Set when the poll stopped early; what it recorded before stays recorded. */
-  readonly error?: string
-}
+export type SubscriptionPollSummary = Schemas['SubscriptionPollSummary']
 
 /** The Entra tenant whose people join this tenant by signing in, and the role they get (`/v1/tenant/sign-in`). */
-export interface TenantSignIn {
-  readonly entraTenantId: string | null
-  readonly role: Role
-}
+export type TenantSignIn = Schemas['TenantSignIn']
