@@ -13,7 +13,7 @@ import { parseWith } from './validate.ts'
  * request's. A missing body is an empty object, as it always was. Headers are only checked, never replaced: the
  * request keeps every header it came with.
  */
-export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) => {
+const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) => {
   if (documentedOnly.has(schema)) return () => ({})
   return (data) => {
     try {
@@ -46,7 +46,7 @@ export function jsonAnswer<T extends z.ZodType>(description: string, schema: T) 
  * Writes answers as JSON, as they are. The declared answer schemas describe them in the document; a route's handler
  * is typed against its schema, so the two cannot drift apart silently.
  */
-export const jsonSerializerCompiler: FastifySerializerCompiler<unknown> = () => (data) => JSON.stringify(data)
+const jsonSerializerCompiler: FastifySerializerCompiler<unknown> = () => (data) => JSON.stringify(data)
 
 /** Makes an app validate and serialize with its routes' zod schemas. */
 export function registerRouteSchemas(app: FastifyInstance): void {

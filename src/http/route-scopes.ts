@@ -40,7 +40,7 @@ export function accessOf(request: FastifyRequest): RouteAccess | undefined {
 }
 
 /** What a person needs by default: reading is for viewers, sending a lead for editors, the rest for admins. */
-export const roleOfScope: Readonly<Record<ApiKeyScope, Role>> = { read: 'viewer', ingest: 'editor', admin: 'admin' }
+const roleOfScope: Readonly<Record<ApiKeyScope, Role>> = { read: 'viewer', ingest: 'editor', admin: 'admin' }
 
 /**
  * The scope the route serving `request` needs of a key. A route that declares none needs `admin`, so a route added

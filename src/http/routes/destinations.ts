@@ -18,7 +18,7 @@ import { backfillSchema, earlierLeadsFields, presentBackfill } from './offers.ts
  * A destination as the API shows it: never a secret value. Besides these members a kind may say what it stores
  * (`secretHeaders`: names only), and a create, update or rotation answer carries the secrets it generated, once.
  */
-export const destinationSchema = z
+const destinationSchema = z
   .looseObject({
     id: z.string(),
     kind: z.string(),

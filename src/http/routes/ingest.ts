@@ -22,7 +22,7 @@ const customer = z
   .describe('Keys are matched case-insensitively. Any field may be missing.')
 
 /** The JSON Microsoft's HTTPS-endpoint lead destination posts; checked by the ingest service, which keeps any shape. */
-export const microsoftLeadBody = checkedByService(
+const microsoftLeadBody = checkedByService(
   z
     .looseObject({
       UserDetails: customer.optional(),
@@ -50,7 +50,7 @@ export const microsoftLeadBody = checkedByService(
 )
 
 /** Leadrelay's own lead format; checked by the ingest service (LEAD_INVALID names the field). */
-export const apiLeadBody = checkedByService(
+const apiLeadBody = checkedByService(
   z
     .looseObject({
       eventId: z.string().max(200).describe('Makes repeated sends idempotent.').optional(),
@@ -86,7 +86,7 @@ const idempotencyHeaders = checkedByService(
   }),
 )
 
-export const receiptSchema = z
+const receiptSchema = z
   .object({
     eventId: z.string(),
     leadId: z.string(),

@@ -34,7 +34,7 @@ export function presentIngestToken(token: IngestTokenRecord) {
   }
 }
 
-export const apiKeySchema = z
+const apiKeySchema = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -52,7 +52,7 @@ const apiKeyWithSecretSchema = apiKeySchema
   })
   .meta({ id: 'ApiKeyWithSecret' })
 
-export const ingestTokenSchema = z
+const ingestTokenSchema = z
   .object({
     id: z.string(),
     current: z.boolean().describe('The URL to paste into Partner Center now; the others work only until revokesAt'),

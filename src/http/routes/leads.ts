@@ -89,7 +89,7 @@ export const customerSchema = z
   })
   .meta({ id: 'Customer' })
 
-export const leadSchema = z
+const leadSchema = z
   .object({
     id: z.string(),
     offerId: z.string().nullable().describe('The configured offer; null while the offer is unknown (unrouted)'),
@@ -111,7 +111,7 @@ export const leadSchema = z
   })
   .meta({ id: 'LeadSummary', description: 'A lead: every event of one customer for one offer, merged' })
 
-export const leadEventSchema = z
+const leadEventSchema = z
   .object({
     id: z.string(),
     format: z.string(),

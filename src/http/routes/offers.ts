@@ -64,7 +64,7 @@ export const backfillSchema = z
       'Earlier leads whose route gains destinations: the leads of the offer, leads that were waiting under one of its names and join it (a customer with leads under both its id and its display name becomes one lead), or with the default route the leads of every offer without its own. Each is queued for the gained destinations it has nothing delivered, queued or in flight for yet, test leads included, as ingest would have queued them.',
   })
 
-export const offerSchema = z
+const offerSchema = z
   .object({
     id: z.string(),
     title: z.string().nullable(),
@@ -77,9 +77,9 @@ export const offerSchema = z
   })
   .meta({ id: 'Offer' })
 
-export const savedOfferSchema = offerSchema.extend({ backfill: backfillSchema }).meta({ id: 'SavedOffer' })
+const savedOfferSchema = offerSchema.extend({ backfill: backfillSchema }).meta({ id: 'SavedOffer' })
 
-export const publishResultSchema = z
+const publishResultSchema = z
   .object({
     offerId: z.string(),
     status: z.enum(offerStatuses).describe('live when every check passed'),

@@ -41,7 +41,7 @@ export const signedOutPath = '/signed-out'
  */
 const maxCookieValue = 3800
 
-export const authConfigSchema = z
+const authConfigSchema = z
   .object({
     oidc: z.boolean().describe('Sign-in with an identity provider is set up'),
     provider: z.enum(['microsoft', 'oidc']).nullable().describe('Which button to show: Microsoft Entra ID or another'),

@@ -15,7 +15,7 @@ import { sendProblem } from '../problem.ts'
 import { jsonAnswer } from '../route-schema.ts'
 import { publicRoute, requires } from '../route-scopes.ts'
 
-export const signedInPersonSchema = z
+const signedInPersonSchema = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -25,7 +25,7 @@ export const signedInPersonSchema = z
   })
   .meta({ id: 'SignedInPerson' })
 
-export const tenantSchema = z
+const tenantSchema = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -44,7 +44,7 @@ export const tenantListSchema = z
   })
   .meta({ id: 'TenantList' })
 
-export const notificationContactsSchema = z
+const notificationContactsSchema = z
   .object({ emails: z.array(z.string()).readonly(), webhookUrl: z.string().optional() })
   .meta({ id: 'NotificationContacts' })
 
