@@ -42,8 +42,6 @@ export type ListedTenant = Schemas['TenantListed']
 export type Role = 'viewer' | 'editor' | 'admin' | 'owner'
 export const roles: readonly Role[] = ['viewer', 'editor', 'admin', 'owner']
 
-export type SignedInPerson = Schemas['SignedInPerson']
-
 export type Person = Schemas['Person']
 
 export type CreatedInvitation = Schemas['CreatedInvitation']
