@@ -23,12 +23,12 @@ import { customerOfRow } from './record-lead-event.ts'
 import { recordLeadEventBatch } from './record-lead-event-batch.ts'
 import { createRetentionQueries } from './retention-queries.ts'
 import { createRouteQueries } from './route-queries.ts'
-import { createRoutingQueries } from './routing-queries.ts'
+import { createRoutingQueries, offerOf } from './routing-queries.ts'
 import { createSaasRelayQueries } from './saas-relay-queries.ts'
 import type { Database } from './schema.ts'
 import { createSubscriptionQueries } from './subscription-queries.ts'
 import { createTenantQueries } from './tenant-queries.ts'
-import type { IngestItem, IngestOutcome, Offer, Store, StoreCapabilities, Tenant } from './types.ts'
+import type { IngestItem, IngestOutcome, Store, StoreCapabilities, Tenant } from './types.ts'
 
 export interface KyselyStoreOptions {
   readonly db: Kysely<Database>
@@ -90,18 +90,6 @@ function eventOf(row: Selectable<Database['lead_events']>): LeadEvent {
     ...(row.invalid !== null && { invalid: JSON.parse(row.invalid) as Record<string, string> }),
     ...(row.extra !== null && { extra: JSON.parse(row.extra) as Record<string, unknown> }),
     isTest: row.is_test === 1,
-  }
-}
-
-function offerOf(row: Selectable<Database['offers']>): Offer {
-  return {
-    id: row.id,
-    ...(row.title !== null && { title: row.title }),
-    aliases: JSON.parse(row.aliases) as string[],
-    status: row.status === 'live' ? 'live' : 'draft',
-    ...(row.published_at !== null && { publishedAt: Number(row.published_at) }),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
   }
 }
 

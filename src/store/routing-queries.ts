@@ -102,7 +102,8 @@ function chunks<T>(values: readonly T[]): T[][] {
   return out
 }
 
-function offerOf(row: Selectable<Database['offers']>): Offer {
+/** An offer as stored, as the domain reads it. */
+export function offerOf(row: Selectable<Database['offers']>): Offer {
   return {
     id: row.id,
     ...(row.title !== null && { title: row.title }),
