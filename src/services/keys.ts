@@ -10,6 +10,31 @@ import type { ApiKeyRecord, IngestTokenRecord, Store, Tenant } from '../store/ty
 import { createAuditRecorder } from './audit-log.ts'
 import { ingestUrlOf } from './tenants.ts'
 
+const isoOrNull = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
+
+/** The public view of an API key (the API's ApiKey, the CLI's JSON): never its secret or hash. */
+export function presentKey(key: ApiKeyRecord) {
+  return {
+    id: key.id,
+    name: key.name,
+    scopes: key.scopes,
+    hint: key.hint ?? null,
+    createdAt: isoOrNull(key.createdAt),
+    revokesAt: isoOrNull(key.revokesAt),
+  }
+}
+
+/** The public view of an ingest token (the API's IngestToken): never its secret or hash. */
+export function presentIngestToken(token: IngestTokenRecord) {
+  return {
+    id: token.id,
+    current: token.revokesAt === undefined,
+    hint: token.hint ?? null,
+    createdAt: isoOrNull(token.createdAt),
+    revokesAt: isoOrNull(token.revokesAt),
+  }
+}
+
 export interface KeyServiceDeps {
   readonly store: Store
   readonly clock: Clock

@@ -10,8 +10,9 @@ import {
   keyInput,
   keyRotateInput,
   maxOverlapHours,
+  presentKey,
 } from '../../services/keys.ts'
-import type { ApiKeyRecord, Tenant } from '../../store/types.ts'
+import type { Tenant } from '../../store/types.ts'
 import { type Command, type CommandIo, type Flags, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { openContext } from '../context.ts'
 import { renderTable } from '../table.ts'
@@ -62,17 +63,6 @@ function overlapOf(flags: Flags, fallback: number): number {
   return Number(text)
 }
 
-function presentKey(key: ApiKeyRecord) {
-  return {
-    id: key.id,
-    name: key.name,
-    scopes: key.scopes,
-    hint: key.hint ?? null,
-    createdAt: iso(key.createdAt),
-    revokesAt: key.revokesAt === undefined ? null : iso(key.revokesAt),
-  }
-}
-
 const common = { ...storeOptions, tenant: { type: 'string' }, json: { type: 'boolean' } } as const
 const jsonHelp = '--json                print JSON instead of text'
 const scopeHelp = `scopes: ${apiKeyScopes.join(', ')} (ingest: POST /v1/leads; read: every GET; admin: everything)`
@@ -96,7 +86,7 @@ export const keysListCommand: Command = {
             key.name,
             key.scopes.join(','),
             key.hint ?? '-',
-            key.createdAt,
+            key.createdAt ?? '-',
             key.revokesAt ?? '-',
           ]),
         ),

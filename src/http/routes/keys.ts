@@ -4,35 +4,18 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { apiKeyScopes } from '../../core/api-key-scopes.ts'
-import { createKeyService, ingestTokenRotateInput, keyInput, keyRotateInput } from '../../services/keys.ts'
-import type { ApiKeyRecord, IngestTokenRecord } from '../../store/types.ts'
+import {
+  createKeyService,
+  ingestTokenRotateInput,
+  keyInput,
+  keyRotateInput,
+  presentIngestToken,
+  presentKey,
+} from '../../services/keys.ts'
 import { callerOf } from '../caller.ts'
 import type { HttpDeps } from '../deps.ts'
 import { jsonAnswer } from '../route-schema.ts'
 import { requires } from '../route-scopes.ts'
-
-const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
-
-export function presentKey(key: ApiKeyRecord) {
-  return {
-    id: key.id,
-    name: key.name,
-    scopes: key.scopes,
-    hint: key.hint ?? null,
-    createdAt: iso(key.createdAt),
-    revokesAt: iso(key.revokesAt),
-  }
-}
-
-export function presentIngestToken(token: IngestTokenRecord) {
-  return {
-    id: token.id,
-    current: token.revokesAt === undefined,
-    hint: token.hint ?? null,
-    createdAt: iso(token.createdAt),
-    revokesAt: iso(token.revokesAt),
-  }
-}
 
 const apiKeySchema = z
   .object({
