@@ -28,6 +28,11 @@ export interface Config {
   readonly trustProxy: false | number | readonly string[]
   /** `GET /metrics`: off unless LEADRELAY_METRICS=true (open) or LEADRELAY_METRICS_TOKEN is set (Bearer token). */
   readonly metrics: { readonly enabled: boolean; readonly token?: string }
+  /**
+   * OpenTelemetry traces of ingest and delivery (docs/operations.md, docs/decisions/0012-trace-context-of-deliveries.md):
+   * present only when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set.
+   */
+  readonly tracing?: TracingConfig
   /** LEADRELAY_SHUTDOWN_GRACE: how long SIGTERM waits for delivery attempts in flight before aborting them. */
   readonly shutdownGraceMs: number
   readonly bodyLimitBytes: number
@@ -152,6 +157,81 @@ function parseMetrics(env: NodeJS.ProcessEnv): Config['metrics'] {
   return { enabled, ...(token !== undefined && { token }) }
 }
 
+/** Where and as whom spans are exported: OTLP over HTTP, JSON encoded. */
+export interface TracingConfig {
+  /** The traces URL itself: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, or OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. */
+  readonly url: string
+  /** OTEL_SERVICE_NAME, default `leadrelay`. */
+  readonly serviceName: string
+  /** OTEL_EXPORTER_OTLP_HEADERS (and OTEL_EXPORTER_OTLP_TRACES_HEADERS over it): `key=value` pairs, values URL-encoded. */
+  readonly headers: Readonly<Record<string, string>>
+}
+
+function parseOtlpUrl(name: string, text: string): URL {
+  let url: URL | undefined
+  try {
+    url = new URL(text)
+  } catch {
+    url = undefined
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new AppError('CONFIG_INVALID', `${name} must be an http:// or https:// URL, got "${text}"`, { field: name })
+  }
+  return url
+}
+
+/** `api-key=secret,x-tenant=a%20b`, as the OpenTelemetry specification writes OTLP headers. */
+function parseOtlpHeaders(name: string, text: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const pair of (text ?? '').split(',')) {
+    if (pair.trim() === '') continue
+    const separator = pair.indexOf('=')
+    const key = pair.slice(0, separator).trim()
+    let value: string | undefined
+    try {
+      value = separator > 0 ? decodeURIComponent(pair.slice(separator + 1).trim()) : undefined
+    } catch {
+      value = undefined
+    }
+    if (value === undefined || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key)) {
+      throw new AppError('CONFIG_INVALID', `${name} must be comma-separated key=value pairs (values URL-encoded)`, {
+        field: name,
+      })
+    }
+    headers[key.toLowerCase()] = value
+  }
+  return headers
+}
+
+function parseTracing(env: NodeJS.ProcessEnv): { tracing?: TracingConfig } {
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || undefined
+  if (base === undefined && traces === undefined) return {}
+  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/json'
+  if (protocol !== 'http/json') {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `Leadrelay exports traces as OTLP/HTTP with JSON: set OTEL_EXPORTER_OTLP_PROTOCOL to http/json or leave it unset (got "${protocol}")`,
+      { field: 'OTEL_EXPORTER_OTLP_PROTOCOL' },
+    )
+  }
+  // The specification: a signal's own endpoint is used as it is; the general one gets the signal's path appended.
+  const url =
+    traces !== undefined
+      ? parseOtlpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', traces).href
+      : `${parseOtlpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', base!).href.replace(/\/+$/, '')}/v1/traces`
+  return {
+    tracing: {
+      url,
+      serviceName: env.OTEL_SERVICE_NAME || 'leadrelay',
+      headers: {
+        ...parseOtlpHeaders('OTEL_EXPORTER_OTLP_HEADERS', env.OTEL_EXPORTER_OTLP_HEADERS),
+        ...parseOtlpHeaders('OTEL_EXPORTER_OTLP_TRACES_HEADERS', env.OTEL_EXPORTER_OTLP_TRACES_HEADERS),
+      },
+    },
+  }
+}
+
 export interface ConfigFlags {
   readonly host?: string | undefined
   readonly port?: string | undefined
@@ -218,6 +298,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     publicUrlConfigured: configuredPublicUrl !== undefined,
     trustProxy: parseTrustProxy(env.LEADRELAY_TRUST_PROXY),
     metrics: parseMetrics(env),
+    ...parseTracing(env),
     shutdownGraceMs: parseDuration('LEADRELAY_SHUTDOWN_GRACE', env.LEADRELAY_SHUTDOWN_GRACE ?? '8s'),
     bodyLimitBytes: parseInteger('LEADRELAY_BODY_LIMIT', env.LEADRELAY_BODY_LIMIT ?? '65536', 1024, 10 * 1024 * 1024),
     dedupeWindowMs: 1000 * parseInteger('LEADRELAY_DEDUPE_SECONDS', env.LEADRELAY_DEDUPE_SECONDS ?? '600', 0, 86400),

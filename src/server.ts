@@ -21,6 +21,7 @@ import { createFulfillmentClient } from './subscriptions/fulfillment-client.ts'
 import { createSaasRelay, type SaasRelay } from './subscriptions/saas-relay.ts'
 import { createSubscriptionPoller } from './subscriptions/subscription-poller.ts'
 import { createWebhookTokenVerifier } from './subscriptions/webhook-token.ts'
+import type { Tracing } from './tracing/tracing.ts'
 import { version } from './version.ts'
 
 /**
@@ -36,6 +37,11 @@ export interface ServerDeps extends Omit<DeliveryRuntimeDeps, 'log'> {
   readonly workerPlacement?: WorkerPlacement
   /** Relay stored SaaS webhook calls on timers; default: unless the placement is `in-process`. Tests drive it instead. */
   readonly saasRelayOnTimers?: boolean
+  /**
+   * Spans of ingests (and of attempts made in this process), when traces are on; the caller loads it (loadTracing)
+   * and shuts it down after `close`. The delivery thread loads its own from the config.
+   */
+  readonly tracing?: Tracing
 }
 
 export interface Server {
@@ -77,6 +83,7 @@ export function createServer(deps: ServerDeps): Server {
     actionStages: deps.config.actionStages,
     onCommitted: wakeWorker,
     ...(metrics && { metrics }),
+    ...(deps.tracing && { tracing: deps.tracing }),
   })
   const destinations = createDestinationService({
     store: deps.store,

@@ -31,6 +31,8 @@ export interface Delivery {
   readonly replayPending: boolean
   /** `deliver` upserts the lead; `erase` asks the destination to delete the record it holds (docs/privacy.md). */
   readonly operation: DeliveryOperation
+  /** The W3C `traceparent` of the ingest that queued it, when traces were on (docs/decisions/0012). */
+  readonly traceParent?: string
 }
 
 export const deliveryOperations = ['deliver', 'erase'] as const

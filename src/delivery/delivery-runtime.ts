@@ -14,6 +14,7 @@ import { createNotifier } from '../notifications/notifier.ts'
 import { loadKeyring } from '../secrets/keyring.ts'
 import { createSecretBox } from '../secrets/secret-box.ts'
 import type { Store } from '../store/types.ts'
+import type { Tracing } from '../tracing/tracing.ts'
 import { type ConnectorFactory, createConnectorFactory } from './connectors.ts'
 import { createExchangeRecorder } from './exchange-recorder.ts'
 import { createRetentionTask, type RetentionTask } from './retention-task.ts'
@@ -32,6 +33,8 @@ export interface DeliveryRuntimeDeps {
   readonly random?: () => number
   /** Told of each delivery attempt (metrics). */
   readonly onAttempt?: (destinationKind: string, outcome: string, seconds: number) => void
+  /** Traces each attempt, linked to the ingest that queued its delivery (traces on). */
+  readonly tracing?: Pick<Tracing, 'traceAttempts'>
 }
 
 export interface DeliveryRuntime {
@@ -75,6 +78,7 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
   })
   logWorkerEvents(worker.events, log)
   if (deps.onAttempt) countAttempts(worker.events, deps.onAttempt)
+  deps.tracing?.traceAttempts(worker.events)
   notifyHealthChanges(
     worker.events,
     async (destination, notice, reason) => {

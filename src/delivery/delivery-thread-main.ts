@@ -8,6 +8,8 @@ import { createLogger } from '../logger.ts'
 import { createAttemptBatcher } from '../metrics/attempt-batcher.ts'
 import { openStore } from '../store/open-store.ts'
 import { adoptWriteTurn } from '../store/sqlite/write-turn.ts'
+import { loadTracing } from '../tracing/tracing.ts'
+import { version } from '../version.ts'
 import { createDeliveryRuntime } from './delivery-runtime.ts'
 import { type FromDeliveryThread, type ToDeliveryThread, windowReportIntervalMs } from './delivery-thread.ts'
 
@@ -23,9 +25,12 @@ const reply = (message: FromDeliveryThread) => port.postMessage(message)
 const attempts = config.metrics.enabled
   ? createAttemptBatcher((batch) => reply({ type: 'attempts', batch }))
   : undefined
+// The thread exports its own spans: OpenTelemetry's exporter lives in one thread's event loop.
+const tracing = await loadTracing(config.tracing, version)
 const runtime = createDeliveryRuntime({
   config,
   store,
+  ...(tracing && { tracing }),
   clock: systemClock,
   ids: createIdGenerator(systemClock),
   log,
@@ -57,6 +62,7 @@ port.on('message', (message: ToDeliveryThread) => {
       .then(() => runtime.alerts.stop())
       .then(() => runtime.retention.stop())
       .then(() => store.close())
+      .then(() => tracing?.shutdown())
       .catch((error: unknown) => log.error({ err: error }, 'delivery thread did not stop cleanly'))
       .finally(() => {
         attempts?.flush()

@@ -11,6 +11,7 @@ import type { Clock } from '../core/ports.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import { createGroupCommit } from '../store/group-commit.ts'
 import type { IngestItem, IngestOutcome, IngestReceipt, Store } from '../store/types.ts'
+import type { IngestSpan, Tracing } from '../tracing/tracing.ts'
 
 export interface IngestRequest {
   readonly tenantId: string
@@ -44,6 +45,8 @@ export interface IngestServiceDeps {
   readonly onCommitted?: () => void
   /** Counts leads and times ingests and commits when metrics are on. */
   readonly metrics?: Pick<Metrics, 'leadReceived' | 'storeCommit'>
+  /** A span per ingest whose context the queued deliveries keep, when traces are on. */
+  readonly tracing?: Pick<Tracing, 'startIngest'>
 }
 
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/
@@ -109,25 +112,57 @@ export function ingestResponseOf(
   return { receipt: outcome.receipt, duplicate: outcome.status === 'duplicate' }
 }
 
+/** What a span may tell of a lead: where it came from and what happened, never who the customer is. */
+function sourceOf(item: IngestItem): { source?: string; action?: string } {
+  return {
+    ...(item.draft.source !== undefined && { source: item.draft.source }),
+    ...(item.draft.action !== undefined && { action: item.draft.action }),
+  }
+}
+
 export function createIngestService(deps: IngestServiceDeps): IngestService {
   const prepare = createIngestPreparation(deps)
   const groupCommit = createGroupCommit({ store: deps.store, clock: deps.clock })
-  const { metrics } = deps
+  const { metrics, tracing } = deps
+  async function record(request: IngestRequest, span: IngestSpan | undefined): Promise<IngestResponse> {
+    const startedAt = metrics ? performance.now() : 0
+    const prepared = prepare(request)
+    const item = span ? { ...prepared, traceParent: span.traceParent } : prepared
+    let outcome: Awaited<ReturnType<typeof groupCommit.submit>>
+    try {
+      const commitStartedAt = metrics ? performance.now() : 0
+      outcome = await groupCommit.submit(item)
+      if (metrics) metrics.storeCommit((performance.now() - commitStartedAt) / 1000)
+    } catch (error) {
+      if (!(error instanceof AppError)) span?.end({ outcome: 'failed', errorCode: 'STORE_FAILED', ...sourceOf(item) })
+      throw error
+    }
+    const response = ingestResponseOf(request, outcome)
+    span?.end({
+      outcome: response.duplicate ? 'duplicate' : 'accepted',
+      eventId: response.receipt.eventId,
+      leadId: response.receipt.leadId,
+      deliveries: response.receipt.deliveries,
+      ...sourceOf(item),
+    })
+    if (outcome.status === 'recorded' && outcome.receipt.deliveries > 0) deps.onCommitted?.()
+    if (metrics) {
+      const counted = outcome.status === 'duplicate' ? 'duplicate' : 'accepted'
+      metrics.leadReceived(item.draft.source, item.draft.action, counted, (performance.now() - startedAt) / 1000)
+    }
+    return response
+  }
   const service: IngestService = {
     async ingest(request) {
-      const startedAt = metrics ? performance.now() : 0
-      const item = prepare(request)
-      const commitStartedAt = metrics ? performance.now() : 0
-      const outcome = await groupCommit.submit(item)
-      const response = ingestResponseOf(request, outcome)
-      if (outcome.status === 'recorded' && outcome.receipt.deliveries > 0) deps.onCommitted?.()
-      if (metrics) {
-        const now = performance.now()
-        metrics.storeCommit((now - commitStartedAt) / 1000)
-        const counted = outcome.status === 'duplicate' ? 'duplicate' : 'accepted'
-        metrics.leadReceived(item.draft.source, item.draft.action, counted, (now - startedAt) / 1000)
+      if (!tracing) return record(request, undefined)
+      const span = tracing.startIngest({ tenantId: request.tenantId, format: request.format })
+      try {
+        return await record(request, span)
+      } catch (error) {
+        // Ended already when the store failed; a refused request (a code from the catalogue) is ended here.
+        if (error instanceof AppError) span.end({ outcome: 'rejected', errorCode: error.code })
+        throw error
       }
-      return response
     },
     drain: () => groupCommit.drain(),
   }

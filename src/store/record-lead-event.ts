@@ -20,6 +20,7 @@ export interface DeliveryDraft {
   lead_id: string
   destination_id: string
   lead_version: number
+  trace_parent: string | null
   now: number
 }
 
@@ -136,7 +137,15 @@ export function columnsOf(state: LeadState): LeadStateColumns {
 /** Queues one delivery per destination routed for the offer, or per the tenant's default route when it has none. */
 async function queueDeliveries(
   queries: IngestQueries,
-  change: { tenantId: string; leadId: string; offerId?: string; leadVersion: number; newId: () => string; now: number },
+  change: {
+    tenantId: string
+    leadId: string
+    offerId?: string
+    leadVersion: number
+    traceParent?: string
+    newId: () => string
+    now: number
+  },
 ): Promise<number> {
   let destinations =
     change.offerId === undefined ? [] : await queries.routedDestinations(change.tenantId, `offer:${change.offerId}`)
@@ -149,6 +158,7 @@ async function queueDeliveries(
       lead_id: change.leadId,
       destination_id: destinationId,
       lead_version: change.leadVersion,
+      trace_parent: change.traceParent ?? null,
       now: change.now,
     })),
   )
@@ -204,6 +214,7 @@ export async function recordLeadEvent(queries: IngestQueries, item: IngestItem, 
     leadId,
     ...(offerId !== undefined && { offerId }),
     leadVersion: version,
+    ...(item.traceParent !== undefined && { traceParent: item.traceParent }),
     newId: item.newDeliveryId,
     now,
   })

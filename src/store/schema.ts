@@ -187,6 +187,8 @@ export interface Database {
     replay_pending: Generated<number>
     /** `deliver` (upsert the lead) or `erase` (ask the destination to delete its record). */
     operation: Generated<string>
+    /** The W3C `traceparent` of the ingest that queued the delivery; null when traces were off. */
+    trace_parent: Generated<string | null>
   }
   delivery_attempts: {
     id: string

@@ -108,6 +108,8 @@ export interface IngestItem {
   readonly contentHash: string
   /** Identical payloads received within this many ms of each other are one event. */
   readonly dedupeWindowMs: number
+  /** The ingest span's W3C `traceparent`, kept with the deliveries the event queues (traces on). */
+  readonly traceParent?: string
 }
 
 /** What an ingest answers; stored with the event so a repeated send gets the very same answer. */

@@ -2,6 +2,8 @@ import { createLogger } from '../../logger.ts'
 import { createServer } from '../../server.ts'
 import { type CreatedTenant, ensureDefaultTenant } from '../../services/tenants.ts'
 import { describeStore } from '../../store/open-store.ts'
+import { loadTracing } from '../../tracing/tracing.ts'
+import { version } from '../../version.ts'
 import { type Command, type CommandIo, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { openContext } from '../context.ts'
 
@@ -39,7 +41,13 @@ export const serveCommand: Command = {
     )
     const { config } = context
     const log = createLogger(config.logLevel)
-    const server = createServer({ ...context, log, workerPlacement: flags['no-worker'] === true ? 'none' : 'thread' })
+    const tracing = await loadTracing(config.tracing, version)
+    const server = createServer({
+      ...context,
+      log,
+      workerPlacement: flags['no-worker'] === true ? 'none' : 'thread',
+      ...(tracing && { tracing }),
+    })
     const address = await server.app.listen({ host: config.host, port: config.port })
     const publicUrl = config.port === 0 ? address : config.publicUrl
     const created = await ensureDefaultTenant({ ...context, publicUrl })
@@ -49,6 +57,7 @@ export const serveCommand: Command = {
     log.info('shutting down')
     await server.close()
     await context.store.close()
+    await tracing?.shutdown()
     return 0
   },
 }

@@ -1,6 +1,8 @@
 import { createDeliveryRuntime } from '../../delivery/delivery-runtime.ts'
 import { createLogger } from '../../logger.ts'
 import { describeStore } from '../../store/open-store.ts'
+import { loadTracing } from '../../tracing/tracing.ts'
+import { version } from '../../version.ts'
 import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { openContext } from '../context.ts'
 
@@ -18,7 +20,8 @@ export const workerCommand: Command = {
       io.env,
     )
     const log = createLogger(context.config.logLevel)
-    const runtime = createDeliveryRuntime({ ...context, log })
+    const tracing = await loadTracing(context.config.tracing, version)
+    const runtime = createDeliveryRuntime({ ...context, log, ...(tracing && { tracing }) })
     runtime.worker.start()
     runtime.alerts.start()
     runtime.retention.start()
@@ -29,6 +32,7 @@ export const workerCommand: Command = {
     await runtime.alerts.stop()
     await runtime.retention.stop()
     await context.store.close()
+    await tracing?.shutdown()
     return 0
   },
 }

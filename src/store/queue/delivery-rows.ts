@@ -30,6 +30,7 @@ export function deliveryOf(row: DeliveryRow): Delivery {
     attemptCount: Number(row.attempt_count),
     replayPending: Number(row.replay_pending) === 1,
     operation: row.operation === 'erase' ? 'erase' : 'deliver',
+    ...(row.trace_parent !== null && row.trace_parent !== undefined && { traceParent: row.trace_parent }),
   }
 }
 

@@ -38,7 +38,7 @@ function prepareStatements(database: SqliteDatabase) {
     ),
     insertDelivery: database.prepare(
       `insert into deliveries (id, tenant_id, lead_id, destination_id, lead_version, state, attempts, run_at, retry_from,
-         created_at, updated_at) values (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)`,
+         created_at, updated_at, trace_parent) values (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?)`,
     ),
     insertEvent: database.prepare(insertSql('lead_events', eventColumns)),
   }
@@ -74,6 +74,7 @@ function ingestQueries(statements: ReturnType<typeof prepareStatements>): Ingest
           row.now,
           row.now,
           row.now,
+          row.trace_parent,
         )
       }
     },

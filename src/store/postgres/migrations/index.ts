@@ -13,6 +13,7 @@ import * as subscriptionStageTime from './0011-subscription-stage-time.ts'
 import * as attemptExchanges from './0012-attempt-exchanges.ts'
 import * as funnelCounts from './0013-funnel-counts.ts'
 import * as saasRelayLanesAndCertificates from './0014-saas-relay-lanes-and-certificates.ts'
+import * as deliveryTraceContext from './0017-delivery-trace-context.ts'
 
 export const postgresMigrations: readonly Migration[] = [
   { version: 1, ...init },
@@ -29,4 +30,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 12, ...attemptExchanges },
   { version: 13, ...funnelCounts },
   { version: 14, ...saasRelayLanesAndCertificates },
+  { version: 17, ...deliveryTraceContext },
 ]

@@ -12,6 +12,7 @@ import * as subscriptionStageTime from './0010-subscription-stage-time.ts'
 import * as attemptExchanges from './0011-attempt-exchanges.ts'
 import * as funnelCounts from './0012-funnel-counts.ts'
 import * as saasRelayLanesAndCertificates from './0013-saas-relay-lanes-and-certificates.ts'
+import * as deliveryTraceContext from './0016-delivery-trace-context.ts'
 
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, ...init },
@@ -27,4 +28,5 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 11, ...attemptExchanges },
   { version: 12, ...funnelCounts },
   { version: 13, ...saasRelayLanesAndCertificates },
+  { version: 16, ...deliveryTraceContext },
 ]
