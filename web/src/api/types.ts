@@ -107,10 +107,7 @@ export interface ExchangeResponse {
 
 export type Delivery = Schemas['Delivery']
 
-export interface LeadDetail extends Lead {
-  readonly events: LeadEvent[]
-  readonly deliveries: Delivery[]
-}
+export type LeadDetail = Schemas['LeadDetail']
 
 export interface FunnelReport {
   readonly leads: number
@@ -160,9 +157,7 @@ export type EarlierLeadsChoice = 'deliver' | 'skip'
 export type Backfill = Schemas['Backfill']
 
 /** An offer as a save answers it. */
-export interface SavedOffer extends Offer {
-  readonly backfill: Backfill
-}
+export type SavedOffer = Schemas['SavedOffer']
 
 export type CheckResult = Schemas['CheckResult']
 
