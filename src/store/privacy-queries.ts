@@ -9,6 +9,7 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import { AppError } from '../core/errors.ts'
 import type { Executor } from './executor.ts'
+import { queuedDeliveryColumns } from './queue/queued-delivery.ts'
 import type { Database } from './schema.ts'
 import type { IngestItem, IngestOutcome, StoreCapabilities } from './types.ts'
 
@@ -204,19 +205,9 @@ export function createPrivacyQueries({ db, capabilities, notifyWork }: PrivacyQu
               lead_id: holder.lead_id,
               destination_id: holder.destination_id,
               lead_version: Number(holder.version),
-              state: 'queued',
-              attempts: 0,
-              run_at: now,
-              retry_from: now,
-              locked_by: null,
-              locked_until: null,
-              last_error: null,
-              last_error_kind: null,
-              last_status: null,
+              ...queuedDeliveryColumns(now),
+              // The erasure reaches the record the connector wrote.
               external_id: holder.external_id ?? null,
-              created_at: now,
-              updated_at: now,
-              delivered_at: null,
               operation: 'erase',
             })),
           )

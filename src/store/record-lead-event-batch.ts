@@ -12,6 +12,7 @@ import { offerKeyOf } from '../core/lead-source.ts'
 import { createBatchAlertQueries, type TenantAlertRules } from './alert-batch.ts'
 import type { Executor } from './executor.ts'
 import { type EventRow, type LeadRow, updatedLeadColumns } from './lead-columns.ts'
+import { queuedDeliveryColumns } from './queue/queued-delivery.ts'
 import { type DeliveryDraft, type IngestQueries, recordLeadEvent } from './record-lead-event.ts'
 import type { IngestItem, IngestOutcome } from './types.ts'
 
@@ -205,22 +206,7 @@ export async function recordLeadEventBatch(
       )
       .execute()
   }
-  const deliveryRows = deliveries.map(({ now: at, ...row }) => ({
-    ...row,
-    state: 'queued',
-    attempts: 0,
-    run_at: at,
-    retry_from: at,
-    locked_by: null,
-    locked_until: null,
-    last_error: null,
-    last_error_kind: null,
-    last_status: null,
-    external_id: null,
-    created_at: at,
-    updated_at: at,
-    delivered_at: null,
-  }))
+  const deliveryRows = deliveries.map(({ now: at, ...row }) => ({ ...row, ...queuedDeliveryColumns(at) }))
   for (const rows of parameterChunks(deliveryRows)) await trx.insertInto('deliveries').values(rows).execute()
   for (const rows of parameterChunks(events)) await trx.insertInto('lead_events').values(rows).execute()
   await alerts?.write(trx)

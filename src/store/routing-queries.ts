@@ -20,6 +20,7 @@ import { foldRecordedEvents } from '../core/lead.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
 import type { Executor } from './executor.ts'
 import type { LeadRow } from './lead-columns.ts'
+import { queuedDeliveryColumns } from './queue/queued-delivery.ts'
 import { columnsOf } from './record-lead-event.ts'
 import type { Database } from './schema.ts'
 import type { Offer, OfferInput, RouteScope } from './types.ts'
@@ -386,19 +387,7 @@ function createBackfill() {
           lead_id: leadId,
           destination_id: destinationId,
           lead_version: version,
-          state: 'queued',
-          attempts: 0,
-          run_at: now,
-          retry_from: now,
-          locked_by: null,
-          locked_until: null,
-          last_error: null,
-          last_error_kind: null,
-          last_status: null,
-          external_id: null,
-          created_at: now,
-          updated_at: now,
-          delivered_at: null,
+          ...queuedDeliveryColumns(now),
         })),
       )
       for (const part of chunks(rows)) await trx.insertInto('deliveries').values(part).execute()
