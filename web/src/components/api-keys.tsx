@@ -5,7 +5,7 @@ import type { ApiClient } from '../api/client.ts'
 import type { ApiKeyScope } from '../api/types.ts'
 import { formatTime } from '../lib/format.ts'
 import { useLoad } from '../lib/use-load.ts'
-import { CopyButton, describeError, ErrorNotice, Loading } from './ui.tsx'
+import { CopyButton, describeError, ErrorNotice, FormActions, type FormStatus, Loading } from './ui.tsx'
 
 export type KeysApi = Pick<
   ApiClient,
@@ -53,7 +53,7 @@ export function ApiKeys({ api, signedInKeyId }: { api: KeysApi; signedInKeyId?: 
   const [name, setName] = useState('')
   const [scopes, setScopes] = useState<ApiKeyScope[]>(['read'])
   const [formError, setFormError] = useState<string>()
-  const [status, setStatus] = useState<{ ok: boolean; text: string }>()
+  const [status, setStatus] = useState<FormStatus>()
   const [revealed, setRevealed] = useState<{ title: string; value: string }>()
   const [busy, setBusy] = useState(false)
 
@@ -203,14 +203,9 @@ export function ApiKeys({ api, signedInKeyId }: { api: KeysApi; signedInKeyId?: 
             {formError}
           </p>
         )}
-        <div className="form-actions">
-          <button type="submit" disabled={busy}>
-            Create key
-          </button>
-          <span role="status" className={status?.ok === false ? 'field-error' : ''}>
-            {status?.text}
-          </span>
-        </div>
+        <FormActions busy={busy} status={status}>
+          Create key
+        </FormActions>
       </form>
     </section>
   )
@@ -227,7 +222,7 @@ export function IngestUrl({ api }: { api: KeysApi }) {
   const tokens = useLoad('ingest-tokens', () => api.listIngestTokens())
   const [overlapHours, setOverlapHours] = useState(72)
   const [revealed, setRevealed] = useState<string>()
-  const [status, setStatus] = useState<{ ok: boolean; text: string }>()
+  const [status, setStatus] = useState<FormStatus>()
   const [busy, setBusy] = useState(false)
 
   async function act(work: () => Promise<void>) {
@@ -310,14 +305,9 @@ export function IngestUrl({ api }: { api: KeysApi }) {
             ))}
           </select>
         </div>
-        <div className="form-actions">
-          <button type="submit" disabled={busy}>
-            Replace the ingest URL
-          </button>
-          <span role="status" className={status?.ok === false ? 'field-error' : ''}>
-            {status?.text}
-          </span>
-        </div>
+        <FormActions busy={busy} status={status}>
+          Replace the ingest URL
+        </FormActions>
       </form>
     </section>
   )

@@ -5,7 +5,7 @@ import { type ApiClient, ApiError } from '../api/client.ts'
 import type { RetentionValues, RetentionSettings as Settings } from '../api/privacy-types.ts'
 import { formatTime } from '../lib/format.ts'
 import { useLoad } from '../lib/use-load.ts'
-import { describeError, ErrorNotice, Loading } from './ui.tsx'
+import { describeError, ErrorNotice, FormActions, type FormStatus, Loading } from './ui.tsx'
 
 export type RetentionApi = Pick<ApiClient, 'getRetention' | 'putRetention'>
 
@@ -62,7 +62,7 @@ function RetentionForm({
     auditMonths: String(settings.auditMonths),
   }))
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({})
-  const [status, setStatus] = useState<{ ok: boolean; text: string }>()
+  const [status, setStatus] = useState<FormStatus>()
   const [busy, setBusy] = useState(false)
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -131,14 +131,9 @@ function RetentionForm({
           </div>
         ))}
         {canEdit && (
-          <div className="form-actions">
-            <button type="submit" disabled={busy}>
-              {busy ? 'Saving…' : 'Save retention'}
-            </button>
-            <span role="status" className={status?.ok === false ? 'field-error' : ''}>
-              {status?.text}
-            </span>
-          </div>
+          <FormActions busy={busy} status={status}>
+            {busy ? 'Saving…' : 'Save retention'}
+          </FormActions>
         )}
       </form>
     </section>

@@ -8,7 +8,7 @@ import { ApiError } from '../api/client.ts'
 import type { AuthConfig, Role, TenantSignIn } from '../api/types.ts'
 import { useLoad } from '../lib/use-load.ts'
 import { guidPattern } from './subscription-source.tsx'
-import { describeError, ErrorNotice, Loading } from './ui.tsx'
+import { describeError, ErrorNotice, FormActions, type FormStatus, Loading } from './ui.tsx'
 
 export interface SignInSettingsApi {
   getTenantSignIn(): Promise<TenantSignIn>
@@ -25,7 +25,7 @@ export function SignInSettings({ api }: { api: SignInSettingsApi }) {
   const [entraTenantId, setEntraTenantId] = useState('')
   const [role, setRole] = useState<Role>('viewer')
   const [error, setError] = useState<string>()
-  const [status, setStatus] = useState<{ ok: boolean; text: string }>()
+  const [status, setStatus] = useState<FormStatus>()
   const [busy, setBusy] = useState(false)
 
   // The form starts from the stored settings once; later reloads never overwrite what is being typed.
@@ -135,14 +135,9 @@ export function SignInSettings({ api }: { api: SignInSettingsApi }) {
             ))}
           </select>
         </div>
-        <div className="form-actions">
-          <button type="submit" disabled={busy}>
-            {busy ? 'Saving…' : 'Save sign-in'}
-          </button>
-          <span role="status" className={status?.ok === false ? 'field-error' : undefined}>
-            {status?.text}
-          </span>
-        </div>
+        <FormActions busy={busy} status={status}>
+          {busy ? 'Saving…' : 'Save sign-in'}
+        </FormActions>
       </form>
     </section>
   )

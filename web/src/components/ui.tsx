@@ -175,3 +175,31 @@ export function CheckOutcome({ ok, step, reason }: { ok: boolean; step?: string 
     </span>
   )
 }
+
+/** What submitting a form said: a message, shown as an error when it failed. */
+export interface FormStatus {
+  readonly ok: boolean
+  readonly text: string
+}
+
+/** A form's submit button, disabled while it works, and the status beside it that screen readers announce. */
+export function FormActions({
+  busy,
+  status,
+  children,
+}: {
+  busy: boolean
+  status: FormStatus | undefined
+  children: ReactNode
+}) {
+  return (
+    <div className="form-actions">
+      <button type="submit" disabled={busy}>
+        {children}
+      </button>
+      <span role="status" className={status?.ok === false ? 'field-error' : undefined}>
+        {status?.text}
+      </span>
+    </div>
+  )
+}

@@ -10,7 +10,15 @@ import { ApiKeys, IngestUrl } from '../components/api-keys.tsx'
 import { RetentionSettings } from '../components/retention-settings.tsx'
 import { SignInSettings } from '../components/sign-in-settings.tsx'
 import { SubscriptionSourceSettings } from '../components/subscription-source.tsx'
-import { describeError, ErrorNotice, Loading, PageHeader, RoleNote } from '../components/ui.tsx'
+import {
+  describeError,
+  ErrorNotice,
+  FormActions,
+  type FormStatus,
+  Loading,
+  PageHeader,
+  RoleNote,
+} from '../components/ui.tsx'
 import { useCan } from '../lib/access.ts'
 import { useApi } from '../lib/api-context.ts'
 import { formatTime } from '../lib/format.ts'
@@ -24,7 +32,7 @@ function Notifications({ canEdit }: { canEdit: boolean }) {
   const [emails, setEmails] = useState('')
   const [webhookUrl, setWebhookUrl] = useState('')
   const [errors, setErrors] = useState<{ emails?: string; webhookUrl?: string }>({})
-  const [status, setStatus] = useState<{ ok: boolean; text: string }>()
+  const [status, setStatus] = useState<FormStatus>()
   const [busy, setBusy] = useState(false)
 
   useEffect(() => {
@@ -138,14 +146,9 @@ function Notifications({ canEdit }: { canEdit: boolean }) {
           </div>
         </fieldset>
         {canEdit && (
-          <div className="form-actions">
-            <button type="submit" disabled={busy}>
-              {busy ? 'Saving…' : 'Save contacts'}
-            </button>
-            <span role="status" className={status?.ok === false ? 'field-error' : ''}>
-              {status?.text}
-            </span>
-          </div>
+          <FormActions busy={busy} status={status}>
+            {busy ? 'Saving…' : 'Save contacts'}
+          </FormActions>
         )}
       </form>
     </section>
