@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
+import { subscriptionStatuses } from '../../core/subscription-link.ts'
 import { isoTime } from '../../core/time.ts'
 import type { SubscriptionSourceChange, SubscriptionSourceView } from '../../services/subscriptions.ts'
 import type { SubscriptionRecord } from '../../store/subscription-queries.ts'
@@ -78,7 +79,7 @@ const subscriptionSchema = z
     id: z.string(),
     name: z.string().optional(),
     offer: z.string(),
-    status: z.string().describe('As the SaaS Fulfillment API says: Subscribed, Suspended, Unsubscribed, …'),
+    status: z.enum(subscriptionStatuses).describe('As the SaaS Fulfillment API says'),
     planId: z.string().optional(),
     quantity: z.number().optional(),
     isTest: z.boolean(),

@@ -1932,8 +1932,11 @@ export interface components {
             readonly id: string;
             readonly name?: string;
             readonly offer: string;
-            /** @description As the SaaS Fulfillment API says: Subscribed, Suspended, Unsubscribed, … */
-            readonly status: string;
+            /**
+             * @description As the SaaS Fulfillment API says
+             * @enum {string}
+             */
+            readonly status: "PendingFulfillmentStart" | "Subscribed" | "Suspended" | "Unsubscribed";
             readonly planId?: string;
             readonly quantity?: number;
             readonly isTest: boolean;

@@ -290,25 +290,7 @@ export interface AuditEntry {
 export type SubscriptionStatus = 'PendingFulfillmentStart' | 'Subscribed' | 'Suspended' | 'Unsubscribed'
 
 /** A marketplace SaaS subscription joined to a lead (`GET /v1/leads/{id}/subscriptions`). */
-export interface LeadSubscription {
-  readonly id: string
-  readonly name?: string
-  /** The offer id the subscription is for. */
-  readonly offer: string
-  readonly status: SubscriptionStatus
-  readonly planId?: string
-  readonly quantity?: number
-  readonly isTest: boolean
-  readonly isFreeTrial: boolean
-  /** The current term as Microsoft sends it (dates, `P1M` or `P1Y`). */
-  readonly termStart?: string
-  readonly termEnd?: string
-  readonly termUnit?: string
-  readonly created?: string
-  readonly lastModified?: string
-  /** When Leadrelay last read it. */
-  readonly seenAt: string
-}
+export type LeadSubscription = Schemas['Subscription']
 
 /** The tenant's subscription source: its Entra app that reads the SaaS Fulfillment API. The secret is write-only. */
 export interface SubscriptionSource {
