@@ -77,3 +77,27 @@ export function normaliseCustomer(raw: RawCustomer): NormalisedCustomer {
   if (title !== undefined) customer.title = title
   return { customer, invalid }
 }
+
+/** Microsoft's customer fields: a lead notification's `UserDetails`, an Azure Table lead's `CustomerInfo`. */
+export interface MicrosoftUserDetails {
+  readonly FirstName: string
+  readonly LastName: string
+  readonly Email: string
+  readonly Phone: string
+  readonly Country: string
+  readonly Company: string
+  readonly Title: string
+}
+
+/** A customer in Microsoft's shape: all seven fields, in Microsoft's order, an empty string for each unknown one. */
+export function microsoftUserDetails(customer: Customer): MicrosoftUserDetails {
+  return {
+    FirstName: customer.firstName ?? '',
+    LastName: customer.lastName ?? '',
+    Email: customer.email ?? '',
+    Phone: customer.phone ?? '',
+    Country: customer.country ?? '',
+    Company: customer.company ?? '',
+    Title: customer.title ?? '',
+  }
+}

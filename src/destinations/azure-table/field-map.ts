@@ -4,7 +4,7 @@
  */
 
 import { createHash } from 'node:crypto'
-import type { Customer } from '../../core/customer.ts'
+import { type Customer, microsoftUserDetails } from '../../core/customer.ts'
 import { applyFieldMap, type FieldMap, type MappedValue, resolveFieldMap } from '../field-map.ts'
 import type { LeadSnapshot } from '../types.ts'
 import type { AzureTableConfig, AzureTableLayout } from './config.ts'
@@ -55,15 +55,7 @@ function hasCustomerInfo(layout: AzureTableLayout): boolean {
  * Microsoft's order.
  */
 export function customerInfoJson(customer: Customer): string {
-  return JSON.stringify({
-    FirstName: customer.firstName ?? '',
-    LastName: customer.lastName ?? '',
-    Email: customer.email ?? '',
-    Phone: customer.phone ?? '',
-    Country: customer.country ?? '',
-    Company: customer.company ?? '',
-    Title: customer.title ?? '',
-  })
+  return JSON.stringify(microsoftUserDetails(customer))
 }
 
 // Forbidden in keys by the service: / \ # ? and control characters. `:` is escaped too, so unescaping is exact.

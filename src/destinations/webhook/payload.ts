@@ -1,5 +1,6 @@
 /** The two request bodies a webhook can send: Leadrelay's merged lead, or Microsoft's own HTTPS-endpoint JSON. */
 
+import { type MicrosoftUserDetails, microsoftUserDetails } from '../../core/customer.ts'
 import type { Stage } from '../../core/funnel.ts'
 import type { LeadEvent } from '../../core/lead.ts'
 import { isoTime } from '../../core/time.ts'
@@ -54,15 +55,7 @@ export interface LeadrelayPayload {
 
 /** The JSON Microsoft POSTs to a publisher's HTTPS endpoint; missing values are empty strings, as Microsoft sends. */
 export interface MicrosoftPayload {
-  readonly UserDetails: {
-    readonly FirstName: string
-    readonly LastName: string
-    readonly Email: string
-    readonly Phone: string
-    readonly Country: string
-    readonly Company: string
-    readonly Title: string
-  }
+  readonly UserDetails: MicrosoftUserDetails
   /** `Source-Action|Offer`, as in Microsoft's Azure Table leads. */
   readonly LeadSource: string
   readonly ActionCode: string
@@ -141,15 +134,7 @@ export function microsoftPayload(snapshot: LeadSnapshot): MicrosoftPayload {
   const head = action ? `${source}-${action}` : source
   const customer = lead.customer
   return {
-    UserDetails: {
-      FirstName: customer.firstName ?? '',
-      LastName: customer.lastName ?? '',
-      Email: customer.email ?? '',
-      Phone: customer.phone ?? '',
-      Country: customer.country ?? '',
-      Company: customer.company ?? '',
-      Title: customer.title ?? '',
-    },
+    UserDetails: microsoftUserDetails(customer),
     LeadSource: offer ? `${head}|${offer}` : head,
     ActionCode: action,
     OfferTitle: offerNameOf(snapshot, latest) ?? '',
