@@ -224,20 +224,9 @@ export interface Destination {
 }
 
 /** One page of a destination's delivery log. */
-export interface DestinationAttemptLog
-  extends Page<Attempt & { readonly deliveryId: string; readonly leadId: string; readonly customer: Customer }> {
-  readonly successRate: {
-    readonly last24h: AttemptRate
-    readonly last7d: AttemptRate
-  }
-}
+export type DestinationAttemptLog = Schemas['DestinationAttemptLog']
 
-export interface AttemptRate {
-  readonly attempts: number
-  readonly delivered: number
-  /** 0..1; null without attempts. */
-  readonly rate: number | null
-}
+export type AttemptRate = DestinationAttemptLog['successRate']['last24h']
 
 /** A create, update or rotate answer: the destination plus any secret generated in this call (shown once). */
 export type DestinationWithSecrets = Destination & Record<string, unknown>
