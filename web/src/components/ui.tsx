@@ -203,3 +203,46 @@ export function FormActions({
     </div>
   )
 }
+
+/**
+ * Previous and Next over a list the API pages by cursor. `cursors` holds the cursor of each page shown so far (the
+ * first is undefined); the page count shows only when the API counted exactly.
+ */
+export function Pager({
+  label,
+  cursors,
+  setCursors,
+  nextCursor,
+  pageCount,
+}: {
+  label: string
+  cursors: readonly (string | undefined)[]
+  setCursors: (change: (previous: (string | undefined)[]) => (string | undefined)[]) => void
+  nextCursor: string | undefined
+  pageCount: number | undefined
+}) {
+  return (
+    <nav className="pager" aria-label={label}>
+      <button
+        type="button"
+        className="button-secondary"
+        disabled={cursors.length <= 1}
+        onClick={() => setCursors((previous) => previous.slice(0, -1))}
+      >
+        ← Previous
+      </button>
+      <span>
+        Page {cursors.length}
+        {pageCount !== undefined && ` of ${pageCount}`}
+      </span>
+      <button
+        type="button"
+        className="button-secondary"
+        disabled={!nextCursor}
+        onClick={() => setCursors((previous) => [...previous, nextCursor])}
+      >
+        Next →
+      </button>
+    </nav>
+  )
+}

@@ -15,6 +15,7 @@ import {
   HealthBadge,
   Loading,
   PageHeader,
+  Pager,
   RoleNote,
   StateBadge,
 } from '../components/ui.tsx'
@@ -209,28 +210,15 @@ function AllDeliveries({
             Retry now makes a queued delivery due at once. A destination that asked Leadrelay to slow down (a rate
             limit) still gets nothing before the time it asked for, and a paused one nothing until it resumes.
           </p>
-          <nav className="pager" aria-label="Pages of deliveries">
-            <button
-              type="button"
-              className="button-secondary"
-              disabled={cursors.length <= 1}
-              onClick={() => setCursors((previous) => previous.slice(0, -1))}
-            >
-              ← Previous
-            </button>
-            <span>
-              Page {cursors.length}
-              {total !== undefined && !page.data.totalIsEstimate && ` of ${Math.max(1, Math.ceil(total / pageSize))}`}
-            </span>
-            <button
-              type="button"
-              className="button-secondary"
-              disabled={!page.data.nextCursor}
-              onClick={() => setCursors((previous) => [...previous, page.data?.nextCursor])}
-            >
-              Next →
-            </button>
-          </nav>
+          <Pager
+            label="Pages of deliveries"
+            cursors={cursors}
+            setCursors={setCursors}
+            nextCursor={page.data.nextCursor}
+            pageCount={
+              total !== undefined && !page.data.totalIsEstimate ? Math.max(1, Math.ceil(total / pageSize)) : undefined
+            }
+          />
         </>
       ) : (
         page.loading && <Loading what="deliveries" />

@@ -2,7 +2,16 @@
 
 import { useState } from 'react'
 import { LeadFilters, LeadSearch } from '../components/lead-filters.tsx'
-import { describeError, EmptyState, ErrorNotice, Flag, Loading, PageHeader, StageBadge } from '../components/ui.tsx'
+import {
+  describeError,
+  EmptyState,
+  ErrorNotice,
+  Flag,
+  Loading,
+  PageHeader,
+  Pager,
+  StageBadge,
+} from '../components/ui.tsx'
 import { useApi } from '../lib/api-context.ts'
 import { customerName, formatTime } from '../lib/format.ts'
 import {
@@ -237,28 +246,13 @@ export function LeadsPage() {
               ))}
             </tbody>
           </table>
-          <nav className="pager" aria-label="Pages of leads">
-            <button
-              type="button"
-              className="button-secondary"
-              disabled={cursors.length <= 1}
-              onClick={() => setCursors((previous) => previous.slice(0, -1))}
-            >
-              ← Previous
-            </button>
-            <span>
-              Page {cursors.length}
-              {!leads.data.totalIsEstimate && ` of ${Math.max(1, Math.ceil(leads.data.total / pageSize))}`}
-            </span>
-            <button
-              type="button"
-              className="button-secondary"
-              disabled={!leads.data.nextCursor}
-              onClick={() => setCursors((previous) => [...previous, leads.data?.nextCursor])}
-            >
-              Next →
-            </button>
-          </nav>
+          <Pager
+            label="Pages of leads"
+            cursors={cursors}
+            setCursors={setCursors}
+            nextCursor={leads.data.nextCursor}
+            pageCount={leads.data.totalIsEstimate ? undefined : Math.max(1, Math.ceil(leads.data.total / pageSize))}
+          />
         </>
       ) : null}
     </>
