@@ -86,8 +86,6 @@ export interface Lead {
   readonly version: number
 }
 
-export type LeadEvent = Schemas['LeadEvent']
-
 export type Attempt = Schemas['Attempt']
 
 export interface ExchangeRequest {
