@@ -60,6 +60,15 @@ module.exports = {
       to: { path: '^test/|(^|/)test/|[.]test[.]tsx?$' },
     },
     {
+      name: 'otel-tracing-only-imported-dynamically',
+      comment:
+        'loadTracing imports otel-tracing.ts, the one module that imports OpenTelemetry, only when traces are on; a ' +
+        'static import would load OpenTelemetry for everyone (docs/decisions/0012-trace-context-of-deliveries.md).',
+      severity: 'error',
+      from: { pathNot: TEST_FILE },
+      to: { path: '^src/tracing/otel-tracing[.]ts$', dependencyTypesNot: ['dynamic-import'] },
+    },
+    {
       name: 'no-cycles',
       comment:
         'No module imports itself through others at run time. Type-only imports are erased from the build and may ' +

@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { loadConfig } from '../config.ts'
 import { AppError } from '../core/errors.ts'
@@ -86,4 +89,13 @@ describe('stored trace context', () => {
       expect(spanContextOf(text)).toBeUndefined()
     }
   })
+})
+
+test('only otel-tracing.ts imports OpenTelemetry (the layer rules keep it imported dynamically)', () => {
+  const root = fileURLToPath(new URL('../', import.meta.url))
+  const importers = readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((file) => /\.tsx?$/.test(file) && !/\.test\.tsx?$/.test(file))
+    .filter((file) => /from '@opentelemetry\/|import\('@opentelemetry\//.test(readFileSync(join(root, file), 'utf8')))
+    .map((file) => relative(root, join(root, file)))
+  expect(importers).toEqual([join('tracing', 'otel-tracing.ts')])
 })
