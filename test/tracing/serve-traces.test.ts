@@ -1,15 +1,19 @@
 /**
  * `serve` with OTEL_EXPORTER_OTLP_ENDPOINT set exports its traces to an OTLP/HTTP receiver: the ingest span from the
- * main thread, the attempt span from the delivery thread, linked by the trace context stored with the delivery. The
+ * main thread, the attempt span from the delivery thread (or from a `leadrelay worker` process on PostgreSQL), linked
+ * by the trace context stored with the delivery. The
  * receiver is a plain HTTP server reading the OTLP JSON encoding as the specification writes it
  * (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding: ids as hex strings, attributes as key and
  * AnyValue), so the exporter's own code does not check itself.
  */
 
+import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import pg from 'pg'
 import { afterEach, expect, test } from 'vitest'
-import { printedApiKey, type RunningServe, startServe, stopProcess } from '../helpers/cli-process.ts'
+import { binPath, printedApiKey, type RunningServe, startServe, stopProcess } from '../helpers/cli-process.ts'
+import { dropSchema, newSchemaName, postgresSkipReason, postgresUrl, urlWithSchema } from '../helpers/postgres.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 import { startWebhookSink, type WebhookSink } from '../helpers/webhook-sink.ts'
 
@@ -75,6 +79,21 @@ function plainValue(value: AnyValue): string | number | boolean | undefined {
   return value.boolValue ?? value.doubleValue
 }
 
+function spansOf(bodies: readonly string[]): Array<OtlpSpan & { service: unknown }> {
+  return bodies.flatMap((body) =>
+    (JSON.parse(body) as ExportRequest).resourceSpans.flatMap((resourceSpans) => {
+      const service = resourceSpans.resource?.attributes?.find(({ key }) => key === 'service.name')?.value
+      return resourceSpans.scopeSpans.flatMap((scope) =>
+        scope.spans.map((span) => ({ ...span, service: service && plainValue(service) })),
+      )
+    }),
+  )
+}
+
+function exitOf(child: ChildProcess): Promise<unknown> {
+  return new Promise((resolve) => child.once('exit', resolve))
+}
+
 function attributesOf(span: OtlpSpan): Record<string, string | number | boolean | undefined> {
   return Object.fromEntries((span.attributes ?? []).map(({ key, value }) => [key, plainValue(value)]))
 }
@@ -82,9 +101,14 @@ function attributesOf(span: OtlpSpan): Record<string, string | number | boolean 
 let receiver: Receiver | undefined
 let sink: WebhookSink | undefined
 const running: RunningServe[] = []
+const workers: ChildProcess[] = []
 const dirs: Array<{ remove(): void }> = []
+let schema: string | undefined
 afterEach(async () => {
   for (const serve of running.splice(0)) await stopProcess(serve.child, 'SIGKILL')
+  for (const worker of workers.splice(0)) await stopProcess(worker, 'SIGKILL')
+  if (schema) await dropSchema(schema)
+  schema = undefined
   await sink?.close()
   await receiver?.close()
   for (const dir of dirs.splice(0)) dir.remove()
@@ -200,3 +224,74 @@ test('an ingest and the attempt it caused reach an OTLP receiver as linked spans
   }
   expect(everything).not.toContain('7946')
 }, 60_000)
+
+test.skipIf(postgresSkipReason !== undefined)(
+  'on PostgreSQL, an attempt made by a separate worker process links to the ingest the serve process traced',
+  async () => {
+    schema = newSchemaName()
+    const admin = new pg.Client({ connectionString: postgresUrl })
+    await admin.connect()
+    await admin.query(`create schema "${schema}"`)
+    await admin.end()
+    const dir = createTempDir()
+    dirs.push(dir)
+    receiver = await startReceiver()
+    sink = await startWebhookSink()
+    const env = {
+      DATABASE_URL: urlWithSchema(schema),
+      LEADRELAY_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
+      LEADRELAY_ALLOW_PRIVATE_NETWORKS: 'true',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
+    }
+    const serve = await startServe(['--data', dir.path, '--print-credentials', '--no-worker'], {
+      ...env,
+      OTEL_SERVICE_NAME: 'leadrelay-intake',
+    })
+    running.push(serve)
+    const worker = spawn(process.execPath, [binPath, 'worker', '--data', dir.path], {
+      env: { ...process.env, LEADRELAY_LOG_LEVEL: 'warn', ...env, OTEL_SERVICE_NAME: 'leadrelay-worker' },
+      stdio: 'ignore',
+    })
+    workers.push(worker)
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${printedApiKey(serve)}` }
+    const created = await fetch(`${serve.url}/v1/destinations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ kind: 'webhook', name: 'sink', config: { url: sink.url } }),
+    })
+    const destination = (await created.json()) as { id: string }
+    await fetch(`${serve.url}/v1/routes/default`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ destinations: [destination.id] }),
+    })
+    const posted = await fetch(`${serve.url}/v1/leads`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ LeadSource: 'AzureMarketplace-INS|contoso.crm', CustomerInfo: customer }),
+    })
+    expect(posted.status).toBe(202)
+    await sink.waitForRequests(1, 20_000)
+    for (const child of [serve.child, worker]) {
+      const exited = exitOf(child)
+      child.kill('SIGTERM')
+      await exited
+    }
+
+    const spans = spansOf(receiver.bodies)
+    const ingest = spans.find((span) => span.name === 'ingest lead')
+    const attempt = spans.find((span) => span.name === 'deliver lead')
+    expect(ingest?.service).toBe('leadrelay-intake')
+    expect(attempt?.service).toBe('leadrelay-worker')
+    expect(attempt!.links).toEqual([expect.objectContaining({ traceId: ingest!.traceId, spanId: ingest!.spanId })])
+    expect(attributesOf(attempt!)).toMatchObject({
+      'leadrelay.attempt.outcome': 'delivered',
+      'leadrelay.attempt.number': 1,
+    })
+    const everything = receiver.bodies.join('\n').toLowerCase()
+    for (const value of Object.values(customer).filter((value) => value.length > 2)) {
+      expect(everything).not.toContain(value.toLowerCase())
+    }
+  },
+  60_000,
+)
