@@ -21,6 +21,12 @@ import {
 import type { TracingConfig } from '../config.ts'
 import type { Tracing } from './tracing.ts'
 
+/**
+ * How long one export, and a stop's last flush, may take. A receiver that does not answer must not hold up SIGTERM
+ * (its pending request would keep the process alive); a collector beside Leadrelay answers in milliseconds.
+ */
+const exportTimeoutMs = 3000
+
 const traceParentPattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
 
 /** The W3C `traceparent` of a span context (version 00). */
@@ -41,7 +47,11 @@ export function spanContextOf(traceParent: string): SpanContext | undefined {
 }
 
 export function createOtelTracing(config: TracingConfig, version: string): Tracing {
-  const exporter = new OTLPTraceExporter({ url: config.url, headers: { ...config.headers } })
+  const exporter = new OTLPTraceExporter({
+    url: config.url,
+    headers: { ...config.headers },
+    timeoutMillis: exportTimeoutMs,
+  })
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName, [ATTR_SERVICE_VERSION]: version }),
     // Given rather than left to the SDK, which would read OTEL_TRACES_SAMPLER and OTEL_BSP_* itself (config.ts reads
@@ -52,7 +62,7 @@ export function createOtelTracing(config: TracingConfig, version: string): Traci
         scheduledDelayMillis: 5000,
         maxExportBatchSize: 512,
         maxQueueSize: 2048,
-        exportTimeoutMillis: 30_000,
+        exportTimeoutMillis: exportTimeoutMs,
       }),
     ],
   })
@@ -121,6 +131,14 @@ export function createOtelTracing(config: TracingConfig, version: string): Traci
       })
     },
 
-    shutdown: () => provider.shutdown(),
+    async shutdown() {
+      let timer: NodeJS.Timeout | undefined
+      const waited = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, exportTimeoutMs)
+        timer.unref()
+      })
+      await Promise.race([provider.shutdown().catch(() => undefined), waited])
+      clearTimeout(timer)
+    },
   }
 }
