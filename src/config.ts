@@ -208,10 +208,12 @@ function parseTracing(env: NodeJS.ProcessEnv): { tracing?: TracingConfig } {
   const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || undefined
   if (base === undefined && traces === undefined) return {}
   const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/json'
-  if (protocol !== 'http/json') {
+  // OTLP/HTTP receivers (the Collector, Jaeger, Tempo) take JSON as well as protobuf on the same URL, so a setting of
+  // http/protobuf, common in platform defaults, is served with JSON; gRPC is another port and protocol.
+  if (protocol !== 'http/json' && protocol !== 'http/protobuf') {
     throw new AppError(
       'CONFIG_INVALID',
-      `Leadrelay exports traces as OTLP/HTTP with JSON: set OTEL_EXPORTER_OTLP_PROTOCOL to http/json or leave it unset (got "${protocol}")`,
+      `Leadrelay exports traces as OTLP/HTTP (JSON): set OTEL_EXPORTER_OTLP_PROTOCOL to http/json or http/protobuf, or leave it unset, and point the endpoint at the receiver's HTTP port, usually 4318 (got "${protocol}")`,
       { field: 'OTEL_EXPORTER_OTLP_PROTOCOL' },
     )
   }

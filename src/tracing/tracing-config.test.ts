@@ -63,9 +63,11 @@ describe('OpenTelemetry settings', () => {
     )
     const protocol = refusal({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })
     expect(protocol).toMatchObject({ code: 'CONFIG_INVALID', field: 'OTEL_EXPORTER_OTLP_PROTOCOL' })
-    expect(
-      configOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).tracing,
-    ).toBeDefined()
+    for (const accepted of ['http/json', 'http/protobuf']) {
+      expect(
+        configOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c', OTEL_EXPORTER_OTLP_PROTOCOL: accepted }).tracing,
+      ).toBeDefined()
+    }
   })
 })
 
