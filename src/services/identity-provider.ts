@@ -4,9 +4,10 @@
  * Entra multi-tenant apps the `{tenantid}` template filled with the token's `tid`), audience, expiry, nonce and state,
  * and RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0: the `end_session_endpoint` discovery names, with
  * `id_token_hint` and `post_logout_redirect_uri`). Discovery happens on first use and is retried after a failure.
+ * `openid-client` itself loads on first use too: an installation without sign-in never holds it.
  */
 
-import * as oidc from 'openid-client'
+import type * as oidc from 'openid-client'
 import type { OidcConfig } from '../config.ts'
 import { AppError } from '../core/errors.ts'
 
@@ -50,19 +51,23 @@ export interface IdentityProvider {
 
 const isLoopback = (url: URL) => ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
 
+const loadOpenIdClient = () => import('openid-client')
+
 export function createIdentityProvider(settings: OidcConfig): IdentityProvider {
   let configuration: Promise<oidc.Configuration> | undefined
   const issuerUrl = new URL(settings.issuer)
 
   function configured(): Promise<oidc.Configuration> {
-    configuration ??= oidc
-      .discovery(issuerUrl, settings.clientId, settings.clientSecret, undefined, {
-        // A provider on this machine (tests, development) may speak plain http; config.ts allows nothing else.
-        execute: [
-          oidc.enableNonRepudiationChecks,
-          ...(issuerUrl.protocol === 'http:' && isLoopback(issuerUrl) ? [oidc.allowInsecureRequests] : []),
-        ],
-      })
+    configuration ??= loadOpenIdClient()
+      .then((client) =>
+        client.discovery(issuerUrl, settings.clientId, settings.clientSecret, undefined, {
+          // A provider on this machine (tests, development) may speak plain http; config.ts allows nothing else.
+          execute: [
+            client.enableNonRepudiationChecks,
+            ...(issuerUrl.protocol === 'http:' && isLoopback(issuerUrl) ? [client.allowInsecureRequests] : []),
+          ],
+        }),
+      )
       .catch((error: unknown) => {
         configuration = undefined
         throw new AppError(
@@ -76,6 +81,7 @@ export function createIdentityProvider(settings: OidcConfig): IdentityProvider {
   return {
     async startSignIn(redirectUri) {
       const config = await configured()
+      const oidc = await loadOpenIdClient()
       const checks = {
         state: oidc.randomState(),
         nonce: oidc.randomNonce(),
@@ -95,6 +101,7 @@ export function createIdentityProvider(settings: OidcConfig): IdentityProvider {
 
     async finishSignIn(callbackUrl, checks) {
       const config = await configured()
+      const oidc = await loadOpenIdClient()
       let claims: oidc.IDToken | undefined
       let idToken: string | undefined
       try {
@@ -139,7 +146,7 @@ export function createIdentityProvider(settings: OidcConfig): IdentityProvider {
       }
       if (config.serverMetadata().end_session_endpoint === undefined) return undefined
       // client_id rides along too (openid-client adds it): with an expired hint, the provider still knows the app.
-      return oidc.buildEndSessionUrl(config, {
+      return (await loadOpenIdClient()).buildEndSessionUrl(config, {
         post_logout_redirect_uri: postLogoutRedirectUri,
         ...(idTokenHint !== undefined && { id_token_hint: idTokenHint }),
       })
