@@ -2,6 +2,7 @@
 
 import type { Delivery } from '../../core/delivery.ts'
 import { AppError } from '../../core/errors.ts'
+import type { Executor } from '../executor.ts'
 import type { DeliveryFilter, Page } from '../types.ts'
 import { applyDeliveryFilter } from './delivery-filter.ts'
 import { deliveryOf } from './delivery-rows.ts'
@@ -25,21 +26,28 @@ export async function getDelivery(context: QueueContext, tenantId: string, id: s
   return row ? deliveryOf(row) : undefined
 }
 
+/** The page's statement: newest first, one more row than asked to tell whether another page follows. */
+export function listDeliveriesQuery(
+  executor: Executor,
+  tenantId: string,
+  filter: DeliveryFilter,
+  page: { limit: number; cursor?: string },
+) {
+  let query = applyDeliveryFilter(
+    executor.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId),
+    filter,
+  )
+  if (page.cursor !== undefined) query = query.where('id', '<', decodeCursor(page.cursor))
+  return query.orderBy('id', 'desc').limit(page.limit + 1)
+}
+
 export async function listDeliveries(
   context: QueueContext,
   tenantId: string,
   filter: DeliveryFilter,
   page: { limit: number; cursor?: string },
 ): Promise<Page<Delivery>> {
-  let query = applyDeliveryFilter(
-    context.db.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId),
-    filter,
-  )
-  if (page.cursor !== undefined) query = query.where('id', '<', decodeCursor(page.cursor))
-  const rows = await query
-    .orderBy('id', 'desc')
-    .limit(page.limit + 1)
-    .execute()
+  const rows = await listDeliveriesQuery(context.db, tenantId, filter, page).execute()
   const items = rows.slice(0, page.limit).map(deliveryOf)
   const last = items.at(-1)
   return rows.length > page.limit && last

@@ -13,7 +13,8 @@ import * as subscriptionStageTime from './0011-subscription-stage-time.ts'
 import * as attemptExchanges from './0012-attempt-exchanges.ts'
 import * as funnelCounts from './0013-funnel-counts.ts'
 import * as saasRelayLanesAndCertificates from './0014-saas-relay-lanes-and-certificates.ts'
-import * as deliveryTraceContext from './0017-delivery-trace-context.ts'
+import * as deliveryTraceContext from './0015-delivery-trace-context.ts'
+import * as deliveriesOfALead from './0016-deliveries-of-a-lead.ts'
 
 export const postgresMigrations: readonly Migration[] = [
   { version: 1, ...init },
@@ -30,5 +31,6 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 12, ...attemptExchanges },
   { version: 13, ...funnelCounts },
   { version: 14, ...saasRelayLanesAndCertificates },
-  { version: 17, ...deliveryTraceContext },
+  { version: 15, ...deliveryTraceContext },
+  { version: 16, ...deliveriesOfALead },
 ]

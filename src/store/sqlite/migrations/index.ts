@@ -12,7 +12,8 @@ import * as subscriptionStageTime from './0010-subscription-stage-time.ts'
 import * as attemptExchanges from './0011-attempt-exchanges.ts'
 import * as funnelCounts from './0012-funnel-counts.ts'
 import * as saasRelayLanesAndCertificates from './0013-saas-relay-lanes-and-certificates.ts'
-import * as deliveryTraceContext from './0016-delivery-trace-context.ts'
+import * as deliveryTraceContext from './0014-delivery-trace-context.ts'
+import * as deliveriesOfALead from './0015-deliveries-of-a-lead.ts'
 
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, ...init },
@@ -28,5 +29,6 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 11, ...attemptExchanges },
   { version: 12, ...funnelCounts },
   { version: 13, ...saasRelayLanesAndCertificates },
-  { version: 16, ...deliveryTraceContext },
+  { version: 14, ...deliveryTraceContext },
+  { version: 15, ...deliveriesOfALead },
 ]
