@@ -9,7 +9,6 @@
  */
 
 import { createHash, createPrivateKey, type KeyObject, randomUUID, X509Certificate } from 'node:crypto'
-import { SignJWT } from 'jose'
 import { AppError } from '../core/errors.ts'
 
 /** The form parameter naming the assertion's type (RFC 7523). */
@@ -88,6 +87,8 @@ export async function createClientAssertion(
 ): Promise<string> {
   const certificate = new X509Certificate(credential.certificatePem)
   const seconds = Math.floor(options.now / 1000)
+  // jose loads with the first assertion: most installations never sign one.
+  const { SignJWT } = await import('jose')
   return new SignJWT({})
     .setProtectedHeader({
       alg: 'PS256',

@@ -11,7 +11,7 @@
  * accepted, and an audience of the app id or its `api://{app id}` URI.
  */
 
-import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose'
+import type { JWTPayload } from 'jose'
 import type { Clock } from '../core/ports.ts'
 
 export interface WebhookTokenVerifierDeps {
@@ -40,7 +40,7 @@ export interface WebhookTokenVerifier {
   verify(authorization: string | undefined, audience: WebhookAudience): Promise<JWTPayload>
 }
 
-function reasonOf(error: unknown): string {
+function reasonOf(error: unknown, errors: typeof import('jose').errors): string {
   if (error instanceof errors.JWTExpired) return 'the token has expired'
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'iss') return 'the token was not issued by the publisher’s Microsoft Entra tenant'
@@ -58,13 +58,25 @@ function reasonOf(error: unknown): string {
   return 'the token could not be checked'
 }
 
+/** jose loads with the first webhook call (about 10 MB an installation without the relay never holds). */
 export function createWebhookTokenVerifier(deps: WebhookTokenVerifierDeps): WebhookTokenVerifier {
   // One key set per process: jose caches the keys and fetches again (at most every 30 s) for an unknown key id.
-  const keys = createRemoteJWKSet(new URL(deps.jwksUrl), { timeoutDuration: 5000 })
+  let verifier:
+    | Promise<{ jose: typeof import('jose'); keys: ReturnType<typeof import('jose').createRemoteJWKSet> }>
+    | undefined
+  const load = () => {
+    verifier ??= import('jose').then((jose) => ({
+      jose,
+      keys: jose.createRemoteJWKSet(new URL(deps.jwksUrl), { timeoutDuration: 5000 }),
+    }))
+    return verifier
+  }
   return {
     async verify(authorization, audience) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')
       if (!match?.[1]) throw new WebhookTokenError('the call carries no Authorization: Bearer token')
+      const { jose, keys } = await load()
+      const { jwtVerify } = jose
       try {
         const { payload } = await jwtVerify(match[1], keys, {
           issuer: deps.issuers.map((issuer) => issuer.replaceAll('{tenantId}', audience.entraTenantId)),
@@ -77,7 +89,7 @@ export function createWebhookTokenVerifier(deps: WebhookTokenVerifierDeps): Webh
         })
         return payload
       } catch (error) {
-        throw new WebhookTokenError(reasonOf(error))
+        throw new WebhookTokenError(reasonOf(error, jose.errors))
       }
     },
   }
