@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { odata, type TableClient } from '@azure/data-tables'
+import type { TableClient } from '@azure/data-tables'
+import { tableSdk } from '../destinations/azure-table/config.ts'
 import { unescapeKey } from '../destinations/azure-table/field-map.ts'
 import {
   countRecorded,
@@ -118,7 +119,7 @@ export function entityToLead(entity: Entity, table: string): EntityLead {
 }
 
 function sinceFilter(since: number | undefined): { filter?: string } {
-  return since === undefined ? {} : { filter: odata`Timestamp ge ${new Date(since)}` }
+  return since === undefined ? {} : { filter: tableSdk().odata`Timestamp ge ${new Date(since)}` }
 }
 
 /** How many entities an import would read (keys only), for the progress bar. */

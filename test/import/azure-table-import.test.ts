@@ -90,8 +90,8 @@ async function fill(client: TableClient, entities: readonly Record<string, unkno
   for (const entity of entities) await client.createEntity(entity as { partitionKey: string; rowKey: string })
 }
 
-async function importer(world: World, table: string, since?: number) {
-  const client = await openTableClient({ connectionString: azurite.connectionString }, table)
+function importer(world: World, table: string, since?: number) {
+  const client = openTableClient({ connectionString: azurite.connectionString }, table)
   return importAzureTable(
     { ingest: world.ingest },
     { tenantId: world.tenantId, client, table, ...(since !== undefined && { since }) },
@@ -249,7 +249,7 @@ describe('importing a table Microsoft filled', () => {
         { ingest: world.ingest },
         {
           tenantId: world.tenantId,
-          client: await openTableClient({ connectionString: azurite.connectionString }, table),
+          client: openTableClient({ connectionString: azurite.connectionString }, table),
           table,
           endpoint: azurite.endpoint,
           statePath,

@@ -102,7 +102,7 @@ export const importAzureTableCommand: Command = {
         actionStages: context.config.actionStages,
       })
       // The operator names this account on the command line, so the SDK's own HTTP stack (and retries) is used.
-      const client = await openTableClient(credentials, table, { maxRetries: 3 })
+      const client = openTableClient(credentials, table, { maxRetries: 3 })
       const statePath = followStatePath(context.config.dataDir, tenant.id, endpoint, table)
       const where = `${endpoint}/${table}`
       const describeFailure = (error: unknown) => toDeliveryError(error, table, context.clock.now()).message

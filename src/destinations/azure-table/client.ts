@@ -5,7 +5,7 @@
 
 import type { TableClient, TableServiceClientOptions } from '@azure/data-tables'
 import type { HttpClient as LeadrelayHttpClient } from '../http-client.ts'
-import { type AzureTableCredentials, connectionStringParts } from './config.ts'
+import { type AzureTableCredentials, connectionStringParts, tableSdk } from './config.ts'
 
 /** The SDK pipeline's HTTP client interface (from @azure/core-rest-pipeline, reached through the SDK's options). */
 export type PipelineHttpClient = NonNullable<TableServiceClientOptions['httpClient']>
@@ -110,17 +110,13 @@ export interface OpenTableOptions {
   readonly maxRetries?: number
 }
 
-/**
- * A `TableClient` for one table. Does no I/O beyond loading the SDK on first use (it costs ~20 MB in every thread
- * that imports it, so an installation without a table destination never loads it). Throws if the credentials cannot
- * be parsed.
- */
-export async function openTableClient(
+/** A `TableClient` for one table. Does no I/O. Throws if the credentials cannot be parsed. */
+export function openTableClient(
   credentials: AzureTableCredentials,
   tableName: string,
   options: OpenTableOptions = {},
-): Promise<TableClient> {
-  const { AzureSASCredential, TableClient } = await import('@azure/data-tables')
+): TableClient {
+  const { AzureSASCredential, TableClient } = tableSdk()
   const insecure = endpointOf(credentials).startsWith('http:')
   const clientOptions: TableServiceClientOptions = {
     allowInsecureConnection: insecure,

@@ -109,7 +109,12 @@ export function connectionStringParts(connectionString: string): Map<string, str
   return parts
 }
 
-const loadSdk = () => createRequire(import.meta.url)('@azure/data-tables') as unknown
+/**
+ * `@azure/data-tables`, loaded on first use rather than at import: it costs ~20 MB in every thread that loads it, and
+ * most installations have no table destination. Synchronous (the package's CommonJS build), so validation and client
+ * creation stay synchronous and every caller shares the one copy.
+ */
+export const tableSdk = (): typeof import('@azure/data-tables') => createRequire(import.meta.url)('@azure/data-tables')
 
 function checkConnectionString(value: string): string {
   const text = value.trim()
@@ -126,9 +131,8 @@ function checkConnectionString(value: string): string {
     )
   }
   try {
-    // The SDK's own parser is the judge of what it can use; it does no I/O. Loaded here, synchronously, and not at
-    // import: the SDK costs ~20 MB in every thread that loads it.
-    const { TableClient } = loadSdk() as typeof import('@azure/data-tables')
+    // The SDK's own parser is the judge of what it can use; it does no I/O.
+    const { TableClient } = tableSdk()
     TableClient.fromConnectionString(text, defaultTableName)
   } catch (error) {
     throw invalid('connectionString', `cannot be used: ${(error as Error).message.split('\n')[0]}`)

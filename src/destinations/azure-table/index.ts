@@ -70,16 +70,13 @@ function connectAzureTable(config: AzureTableConfig, secrets: DestinationSecrets
   const credentials = credentialsOf(secrets)
   const builder = createEntityBuilder(config)
   const usesSas = credentials?.sasUrl !== undefined
-  let client: Promise<TableClient> | undefined
+  let client: TableClient | undefined
   /** Created once per connector; forgotten when the table turns out to be gone, so it is created again. */
   let tableReady: Promise<void> | undefined
 
-  function tableClient(): Promise<TableClient> {
-    if (!credentials) return Promise.reject(missingCredentialsError())
-    client ??= openTableClient(credentials, table, { http: deps.http, maxRetries: 0 }).catch((error: unknown) => {
-      client = undefined
-      throw error
-    })
+  function tableClient(): TableClient {
+    if (!credentials) throw missingCredentialsError()
+    client ??= openTableClient(credentials, table, { http: deps.http, maxRetries: 0 })
     return client
   }
 
@@ -89,7 +86,7 @@ function connectAzureTable(config: AzureTableConfig, secrets: DestinationSecrets
   function ensureTable(signal: AbortSignal): Promise<void> {
     tableReady ??= (async () => {
       try {
-        await (await tableClient()).createTable({ abortSignal: signal })
+        await tableClient().createTable({ abortSignal: signal })
       } catch (error) {
         // A table-scoped SAS may not create tables; the table then has to exist, which the next call proves.
         const status = tableServiceError(error, clock.now())?.status
@@ -123,9 +120,7 @@ function connectAzureTable(config: AzureTableConfig, secrets: DestinationSecrets
 
   async function upsertOne(entity: LeadEntity, signal: AbortSignal): Promise<DeliveryReceipt> {
     try {
-      await withTable(signal, async () =>
-        (await tableClient()).upsertEntity(entity, upsertMode, { abortSignal: signal }),
-      )
+      await withTable(signal, () => tableClient().upsertEntity(entity, upsertMode, { abortSignal: signal }))
     } catch (error) {
       throw fail(error)
     }
@@ -146,7 +141,7 @@ function connectAzureTable(config: AzureTableConfig, secrets: DestinationSecrets
     while (pending.length > 0) {
       const actions: TransactionAction[] = pending.map((index) => ['upsert', entities[index]!, upsertMode])
       try {
-        await withTable(signal, async () => (await tableClient()).submitTransaction(actions, { abortSignal: signal }))
+        await withTable(signal, () => tableClient().submitTransaction(actions, { abortSignal: signal }))
         for (const index of pending) results[index] = { ok: true, receipt: receiptOf(entities[index]!) }
         return
       } catch (error) {
@@ -171,7 +166,7 @@ function connectAzureTable(config: AzureTableConfig, secrets: DestinationSecrets
       try {
         await ensureTable(signal)
         // A cheap authenticated read: one key, at most one entity.
-        const pages = (await tableClient())
+        const pages = tableClient()
           .listEntities({ queryOptions: { select: ['PartitionKey'] }, abortSignal: signal })
           .byPage({ maxPageSize: 1 })
         await pages.next()
@@ -215,7 +210,7 @@ function connectAzureTable(config: AzureTableConfig, secrets: DestinationSecrets
           ? { partitionKey: reported[0]!, rowKey: reported[1]! }
           : builder.build({ lead: request.lead, events: [] })
       try {
-        await (await tableClient()).deleteEntity(keys.partitionKey, keys.rowKey, { abortSignal: attempt.signal })
+        await tableClient().deleteEntity(keys.partitionKey, keys.rowKey, { abortSignal: attempt.signal })
       } catch (error) {
         // No such entity, or no table at all: nothing of the customer is left there.
         if (tableServiceError(error, clock.now())?.status === 404) return { status: 404, note: 'entity already gone' }
