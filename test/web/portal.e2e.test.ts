@@ -2,7 +2,8 @@
  * The publisher portal end to end, in Debian's Chromium driven by playwright-core, against a real `leadrelay serve`
  * process and a local webhook sink: sign in, create a webhook destination and an offer, publish (the sink gets the
  * test lead), receive Microsoft leads, read them merged on the lead page, break the sink, see the failures, fix it,
- * replay, see them delivered. Screenshots of every page go to docs/screenshots/ (embedded in the README).
+ * replay, see them delivered. With UPDATE_SCREENSHOTS=1 it writes a screenshot of every page to docs/screenshots/
+ * (embedded in the README); otherwise it writes nothing there, so a test run leaves the tree as it was.
  */
 
 import { execFileSync } from 'node:child_process'
@@ -24,6 +25,7 @@ if (!hasChromium) {
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const webDir = join(root, 'web')
 const screenshots = join(root, 'docs', 'screenshots')
+const updateScreenshots = process.env.UPDATE_SCREENSHOTS === '1'
 const chromiumFlags = [
   '--headless',
   '--no-sandbox',
@@ -105,6 +107,7 @@ describe.skipIf(!hasChromium)(
       await until(`${name} to finish loading`, async () =>
         target.evaluate<boolean>(`!document.querySelector('.loading, [aria-busy="true"]')`),
       )
+      if (!updateScreenshots) return
       await target.waitForTimeout(300)
       await target.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true })
     }
@@ -124,7 +127,7 @@ describe.skipIf(!hasChromium)(
 
     beforeAll(async () => {
       ensurePortalBuilt()
-      mkdirSync(screenshots, { recursive: true })
+      if (updateScreenshots) mkdirSync(screenshots, { recursive: true })
       sink = await startWebhookSink()
       serve = await startServe(
         ['--data', dataDir.path, '--print-credentials'],
