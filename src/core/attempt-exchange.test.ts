@@ -90,4 +90,26 @@ describe('what of an exchange may be stored', () => {
     expect(exchange.request.body).toBeUndefined()
     expect(exchange.response?.body).toBe('<error>Invalid email: ada@example</error>')
   })
+
+  it('stores a body that names no secret as the bytes sent, and still redacts one whose secret name is escaped', () => {
+    const sent = '{\n  "postalCode": "10115",\n  "countryCode": "DE",\n  "design": "signup"\n}'
+    const plain = storableExchange({ request: { method: 'POST', url: 'https://crm.example/hook', body: sent } })
+    expect(plain.request.body).toBe(sent)
+    const escaped = storableExchange({
+      request: { method: 'POST', url: 'https://crm.example/hook', body: '{"\\u0073ig":"abc","code":"x","zip":"1"}' },
+    })
+    expect(JSON.parse(escaped.request.body!)).toEqual({ sig: redacted, code: redacted, zip: '1' })
+    const form = storableExchange({
+      request: { method: 'POST', url: 'https://crm.example/token', body: 'grant=1&%63ode=abc' },
+    })
+    expect(form.request.body).toBe(`grant=1&code=${encodeURIComponent(redacted)}`)
+  })
+
+  it('redacts the same URL the same way every time it is sent', () => {
+    const url = 'https://user:pass@crm.example/hook?access_token=t1&page=2'
+    const first = storableExchange({ request: { method: 'POST', url } })
+    const second = storableExchange({ request: { method: 'POST', url } })
+    expect(first.request.url).toBe(`https://crm.example/hook?access_token=${encodeURIComponent(redacted)}&page=2`)
+    expect(second.request.url).toBe(first.request.url)
+  })
 })

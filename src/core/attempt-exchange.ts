@@ -89,7 +89,23 @@ function headersOf(
   return result
 }
 
+/**
+ * Redacted URLs by the URL given: a destination sends every attempt to the same few URLs, and parsing one costs more
+ * than the rest of an attempt's capture. Bounded, so URLs that differ per call (a record id in the path) cannot grow it.
+ */
+const redactedUrls = new Map<string, string>()
+const redactedUrlsLimit = 512
+
 function redactUrl(url: string): string {
+  const known = redactedUrls.get(url)
+  if (known !== undefined) return known
+  const result = redactUrlNow(url)
+  if (redactedUrls.size >= redactedUrlsLimit) redactedUrls.clear()
+  redactedUrls.set(url, result)
+  return result
+}
+
+function redactUrlNow(url: string): string {
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -112,8 +128,17 @@ function redactJson(value: unknown): unknown {
   )
 }
 
+/**
+ * Text in which a field matching `secretName` may be named: every such JSON key or form field contains one of these
+ * words (`sig` and `code` only as whole words), unless it is escaped (`\u`, `%`), which sends the text the slow way.
+ * A body without any is stored as the bytes sent, with no parse and no second serialisation.
+ */
+const mayNameSecret =
+  /token|secret|passw|assertion|signature|credential|api[-_]?key|authorization|\bsig\b|\bcode\b|\\u|%/i
+
 /** JSON and form bodies lose their secret fields; anything else is kept as text (a lead payload, an XML answer). */
 function redactBody(body: string): string {
+  if (!mayNameSecret.test(body)) return body
   const trimmed = body.trimStart()
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
@@ -134,6 +159,8 @@ const utf8 = new TextEncoder()
 
 /** Cuts `text` to at most `limit` bytes of UTF-8, never inside a character. */
 function capped(text: string, limit: number): { body: string; bodyTruncated?: true } {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: a text this short fits without being encoded.
+  if (text.length * 3 <= limit) return { body: text }
   const bytes = utf8.encode(text)
   if (bytes.length <= limit) return { body: text }
   let end = limit
