@@ -29,6 +29,8 @@ interface Case {
   readonly sqliteIndex: string
   /** Also in order: no sorting step after reading. */
   readonly inOrder?: boolean
+  /** The index PostgreSQL must read, where one is made for exactly this filter. */
+  readonly postgresIndex?: string
 }
 
 const cases: readonly Case[] = [
@@ -44,6 +46,20 @@ const cases: readonly Case[] = [
   { name: 'stage', filter: { stage: 'trial' }, sqliteIndex: 'leads_tenant_stage', inOrder: true },
   { name: 'source', filter: { source: 'AppSource' }, sqliteIndex: 'leads_tenant_source', inOrder: true },
   { name: 'do not contact', filter: { doNotContact: true }, sqliteIndex: 'leads_tenant_dnc', inOrder: true },
+  {
+    name: 'offer and stage',
+    filter: { offerId: 'contoso.crm', stage: 'active' },
+    sqliteIndex: 'leads_tenant_offer_stage',
+    inOrder: true,
+    postgresIndex: 'leads_tenant_offer_stage',
+  },
+  {
+    name: 'source, do not contact',
+    filter: { source: 'AppSource', doNotContact: true },
+    sqliteIndex: 'leads_tenant_source_dnc',
+    inOrder: true,
+    postgresIndex: 'leads_tenant_source_dnc',
+  },
   { name: 'test leads', filter: { isTest: true }, sqliteIndex: 'leads_tenant_test', inOrder: true },
   { name: 'not routed', filter: { routed: false }, sqliteIndex: 'leads_tenant_unrouted', inOrder: true },
   { name: 'email', filter: { email: 'Someone@Contoso.com' }, sqliteIndex: 'leads_tenant_email' },
@@ -162,6 +178,7 @@ describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL', () => {
         const text = await planOf(query)
         expect(text).not.toContain('Seq Scan on leads')
         expect(text).toMatch(/Index (Only )?Scan (Backward )?using leads_|Bitmap Index Scan on leads_/)
+        if (plan.postgresIndex !== undefined) expect(text).toMatch(new RegExp(`(using|on) ${plan.postgresIndex} `))
       }
     })
   }

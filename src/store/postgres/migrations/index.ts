@@ -15,6 +15,7 @@ import * as funnelCounts from './0013-funnel-counts.ts'
 import * as saasRelayLanesAndCertificates from './0014-saas-relay-lanes-and-certificates.ts'
 import * as deliveryTraceContext from './0015-delivery-trace-context.ts'
 import * as deliveriesOfALead from './0016-deliveries-of-a-lead.ts'
+import * as leadListCombinations from './0018-lead-list-combinations.ts'
 
 export const postgresMigrations: readonly Migration[] = [
   { version: 1, ...init },
@@ -33,4 +34,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 14, ...saasRelayLanesAndCertificates },
   { version: 15, ...deliveryTraceContext },
   { version: 16, ...deliveriesOfALead },
+  { version: 18, ...leadListCombinations },
 ]

@@ -14,6 +14,7 @@ import * as funnelCounts from './0012-funnel-counts.ts'
 import * as saasRelayLanesAndCertificates from './0013-saas-relay-lanes-and-certificates.ts'
 import * as deliveryTraceContext from './0014-delivery-trace-context.ts'
 import * as deliveriesOfALead from './0015-deliveries-of-a-lead.ts'
+import * as leadListCombinations from './0017-lead-list-combinations.ts'
 
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, ...init },
@@ -31,4 +32,5 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 13, ...saasRelayLanesAndCertificates },
   { version: 14, ...deliveryTraceContext },
   { version: 15, ...deliveriesOfALead },
+  { version: 17, ...leadListCombinations },
 ]
