@@ -67,12 +67,31 @@ export function isLeadSortField(value: string): value is LeadSortField {
   return (leadSortFields as readonly string[]).includes(value)
 }
 
+/**
+ * How a search finds its leads: through its keys' indexes, sorting the matches (`index`), or by reading the leads in
+ * the page's order and keeping those that match (`order`).
+ */
+export type SearchReading = 'index' | 'order'
+
+/**
+ * Above this many matches (on SQLite, which keeps no statistics) a search reads in the page's order: sorting every
+ * match of a common name grows with the store (40,000 lead rows for "müller" at 1,000,000 events), while in order a
+ * page stops after `limit` matches, and with this many of them those come within a bounded walk on average.
+ */
+export const orderedSearchAbove = 2_000
+
 export interface LeadListQueriesOptions {
   readonly db: Kysely<Database>
   readonly capabilities: Pick<StoreCapabilities, 'plannerStatistics' | 'prefixCollation'>
+  /** Matches above which a search reads in the page's order (default `orderedSearchAbove`; a test sets it low). */
+  readonly orderedSearchAbove?: number
 }
 
-export function createLeadListQueries({ db, capabilities }: LeadListQueriesOptions) {
+export function createLeadListQueries({
+  db,
+  capabilities,
+  orderedSearchAbove: denseSearch = orderedSearchAbove,
+}: LeadListQueriesOptions) {
   // The email's prefix index compares in the prefix collation, so the prefix range must too.
   const email =
     capabilities.prefixCollation === undefined
@@ -111,29 +130,50 @@ export function createLeadListQueries({ db, capabilities }: LeadListQueriesOptio
     return { value: typeof value === 'string' ? value : Number(value), id: row.id }
   }
 
-  async function filtered<O>(query: LeadQuery<O>, tenantId: string, filter: LeadFilter): Promise<LeadQuery<O>> {
+  /**
+   * A search's prefix ranges, each read from its key's index (`index`), or checked on each lead read in the order's
+   * index (`order`: each key as `+column`, which SQLite cannot read through an index).
+   */
+  function searchedIn<O>(query: LeadQuery<O>, tenantId: string, prefix: string, readBy: SearchReading): LeadQuery<O> {
+    if (readBy === 'order') {
+      const upper = prefixUpperBound(prefix)
+      return query.where('tenant_id', '=', tenantId).where((eb: ExpressionBuilder<Database, 'leads'>) =>
+        eb.or(
+          ['name_key', 'last_name_key', 'company_key', 'email_domain', 'email'].map((name) => {
+            const column = sql<string>`+${sql.ref(name)}`
+            return eb.and([eb(column, '>=', prefix), ...(upper === undefined ? [] : [eb(column, '<', upper)])])
+          }),
+        ),
+      )
+    }
+    return query.where((eb: ExpressionBuilder<Database, 'leads'>) => {
+      // The tenant inside each alternative: each is then one index range, and SQLite reads them together
+      // (MULTI-INDEX OR) instead of walking all of the tenant's leads.
+      const upper = prefixUpperBound(prefix)
+      const within = (column: typeof email) =>
+        eb.and([
+          eb('tenant_id', '=', tenantId),
+          eb(column, '>=', prefix),
+          ...(upper === undefined ? [] : [eb(column, '<', upper)]),
+        ])
+      return eb.or([
+        within(sql<string>`name_key`),
+        within(sql<string>`last_name_key`),
+        within(sql<string>`company_key`),
+        within(sql<string>`email_domain`),
+        within(email),
+      ])
+    })
+  }
+
+  async function filtered<O>(
+    query: LeadQuery<O>,
+    tenantId: string,
+    filter: LeadFilter,
+    searchBy: SearchReading = 'index',
+  ): Promise<LeadQuery<O>> {
     const prefix = filter.search === undefined ? '' : searchKeyOf(filter.search)
-    let q =
-      prefix === ''
-        ? query.where('tenant_id', '=', tenantId)
-        : query.where((eb: ExpressionBuilder<Database, 'leads'>) => {
-            // The tenant inside each alternative: each is then one index range, and SQLite reads them together
-            // (MULTI-INDEX OR) instead of walking all of the tenant's leads.
-            const upper = prefixUpperBound(prefix)
-            const within = (column: typeof email) =>
-              eb.and([
-                eb('tenant_id', '=', tenantId),
-                eb(column, '>=', prefix),
-                ...(upper === undefined ? [] : [eb(column, '<', upper)]),
-              ])
-            return eb.or([
-              within(sql<string>`name_key`),
-              within(sql<string>`last_name_key`),
-              within(sql<string>`company_key`),
-              within(sql<string>`email_domain`),
-              within(email),
-            ])
-          })
+    let q = prefix === '' ? query.where('tenant_id', '=', tenantId) : searchedIn(query, tenantId, prefix, searchBy)
     if (filter.offerId !== undefined) q = q.where('offer_key', '=', await offerKeyFor(tenantId, filter.offerId))
     if (filter.stage !== undefined) q = q.where('stage', '=', filter.stage)
     if (filter.source !== undefined) q = q.where('source', '=', filter.source)
@@ -154,14 +194,16 @@ export function createLeadListQueries({ db, capabilities }: LeadListQueriesOptio
     tenantId: string,
     filter: LeadFilter,
     page: { limit: number; cursor?: string; sort?: LeadSort },
+    searchBy: SearchReading = 'index',
   ) {
     const sort = page.sort ?? defaultLeadSort
     const column = sortColumns[sort.by]
-    let query = await filtered(db.selectFrom('leads').selectAll(), tenantId, filter)
+    let query = await filtered(db.selectFrom('leads').selectAll(), tenantId, filter, searchBy)
     // Few leads match an email or a search: a planner without statistics (SQLite) would otherwise read the whole tenant
     // in the sort's index order looking for them. `+column` keeps it on the filter's index and sorts the matches.
     const sortAfter =
-      !capabilities.plannerStatistics && (filter.email !== undefined || searchKeyOf(filter.search ?? '') !== '')
+      !capabilities.plannerStatistics &&
+      (filter.email !== undefined || (searchBy === 'index' && searchKeyOf(filter.search ?? '') !== ''))
     const sortBy = sortAfter ? sql`+${sql.ref(column)}` : sql.ref(column)
     const thenBy = sortAfter ? sql`+id` : sql.ref('id')
     if (page.cursor !== undefined) {
@@ -184,6 +226,15 @@ export function createLeadListQueries({ db, capabilities }: LeadListQueriesOptio
     return db.selectFrom(matching.as('matching')).select((eb) => eb.fn.countAll().as('count'))
   }
 
+  /** How a page of `filter` reads its search: in order once the search alone matches many leads (SQLite only). */
+  async function searchReadingOf(tenantId: string, filter: LeadFilter): Promise<SearchReading> {
+    if (capabilities.plannerStatistics || filter.email !== undefined || searchKeyOf(filter.search ?? '') === '')
+      return 'index'
+    const { search } = filter
+    const matches = await (await countQuery(tenantId, { search }, denseSearch)).executeTakeFirstOrThrow()
+    return Number(matches.count) > denseSearch ? 'order' : 'index'
+  }
+
   return {
     listQuery,
     countQuery,
@@ -195,7 +246,8 @@ export function createLeadListQueries({ db, capabilities }: LeadListQueriesOptio
     ): Promise<{ rows: Database['leads'][]; nextCursor?: string }> {
       const sort = page.sort ?? defaultLeadSort
       const column = sortColumns[sort.by]
-      const rows = (await (await listQuery(tenantId, filter, page)).execute()) as Database['leads'][]
+      const searchBy = await searchReadingOf(tenantId, filter)
+      const rows = (await (await listQuery(tenantId, filter, page, searchBy)).execute()) as Database['leads'][]
       const shown = rows.slice(0, page.limit)
       const last = shown.at(-1)
       if (rows.length <= page.limit || !last) return { rows: shown }
