@@ -1,92 +1,37 @@
-/** The alerts API as the portal sees it (src/http/routes/alerts.ts). Secrets are write-only: never read back. */
+/**
+ * The alerts API as the portal sees it (src/http/routes/alerts.ts), taken from the generated API types. Secrets are
+ * write-only: never read back.
+ */
 
-export const alertStages = ['trial', 'initial_interest', 'active', 'customer', 'churned'] as const
-export type AlertStage = (typeof alertStages)[number]
+import type { Answer, JsonSchema, Refine, RequestBody, Schemas } from './types.ts'
 
-export interface AlertCriteria {
-  readonly offers: readonly string[]
-  readonly stage: AlertStage
-  readonly sources: readonly string[]
-  readonly countries: readonly string[]
-  readonly includeTest: boolean
-}
+export type AlertRule = Schemas['AlertRule']
 
-export interface AlertRule {
-  readonly id: string
-  readonly name: string
-  readonly enabled: boolean
-  readonly criteria: AlertCriteria
-  readonly channelIds: readonly string[]
-}
+export type AlertCriteria = AlertRule['criteria']
 
-export type AlertRuleInput = Omit<AlertRule, 'id'>
+export const alertStages = [
+  'trial',
+  'initial_interest',
+  'active',
+  'customer',
+  'churned',
+] as const satisfies readonly AlertCriteria['stage'][]
+export type AlertStage = AlertCriteria['stage']
 
-export interface AlertSecretField {
-  readonly name: string
-  readonly label: string
-  readonly required: boolean
-  readonly generated?: boolean
-  readonly help?: string
-}
+export type AlertRuleInput = RequestBody<'createAlertRule'>
 
-export interface AlertChannelKind {
-  readonly kind: string
-  readonly displayName: string
-  readonly configSchema: {
-    readonly properties?: Readonly<Record<string, { type?: string; description?: string; items?: unknown }>>
-    readonly required?: readonly string[]
-  }
-  readonly secretFields: readonly AlertSecretField[]
-}
+/** A channel kind; its settings' JSON Schema is read as one (the document types it as any object). */
+export type AlertChannelKind = Refine<Schemas['AlertChannelKind'], 'configSchema', JsonSchema>
 
-export interface AlertChannel {
-  readonly id: string
-  readonly kind: string
-  readonly name: string
-  readonly config: Readonly<Record<string, unknown>>
-  readonly hasSecrets: boolean
-  readonly createdAt: string
-  readonly updatedAt: string
-}
+export type AlertChannel = Refine<Schemas['AlertChannel'], 'config', Readonly<Record<string, unknown>>>
 
-export interface AlertChannelInput {
-  readonly kind: string
-  readonly name: string
-  readonly config: Readonly<Record<string, unknown>>
-  readonly secrets?: Readonly<Record<string, string>>
-}
+export type AlertChannelInput = RequestBody<'createAlertChannel'>
 
 /** Generated secrets come back once, on creation. */
-export type CreatedAlertChannel = AlertChannel & { readonly secrets?: Readonly<Record<string, string>> }
+export type CreatedAlertChannel = Refine<Answer<'createAlertChannel', 201>, 'config', Readonly<Record<string, unknown>>>
 
-export interface AlertTestResult {
-  readonly channelId: string
-  readonly name: string
-  readonly kind: string
-  readonly ok: boolean
-  readonly status?: number
-  readonly failureKind?: string
-  readonly reason?: string
-}
+export type AlertTestResult = Schemas['AlertTestResult']
 
-export interface AlertSend {
-  readonly id: string
-  readonly ruleId: string
-  readonly ruleName: string | null
-  readonly channelId: string
-  readonly channelName: string | null
-  readonly leadId: string
-  readonly stage: string
-  readonly state: 'queued' | 'in_flight' | 'delivered' | 'dead'
-  readonly attempts: number
-  readonly firedAt: string
-  readonly nextAttemptAt: string | null
-  readonly sentAt: string | null
-  readonly lastError: string | null
-  readonly lastStatus: number | null
-}
+export type AlertSend = Schemas['AlertSend']
 
-export interface DigestSettings {
-  readonly frequency: 'daily' | 'weekly' | 'off'
-  readonly emails: readonly string[]
-}
+export type DigestSettings = Schemas['DigestSettings']

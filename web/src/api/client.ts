@@ -16,6 +16,7 @@ import type {
 } from './alert-types.ts'
 import type { ErasureResult, RetentionSettings, RetentionValues } from './privacy-types.ts'
 import type {
+  Answer,
   ApiKey,
   ApiKeyScope,
   ApiKeyWithSecret,
@@ -23,9 +24,7 @@ import type {
   AuthConfig,
   CheckResult,
   CreatedInvitation,
-  Customer,
   Delivery,
-  DeliveryFilter,
   Destination,
   DestinationAttemptLog,
   DestinationInput,
@@ -34,7 +33,6 @@ import type {
   DestinationWithSecrets,
   FunnelReport,
   IngestToken,
-  Lead,
   LeadDetail,
   LeadSubscription,
   ListedTenant,
@@ -44,11 +42,13 @@ import type {
   Page,
   Person,
   PublishResult,
+  QueryOf,
   ReplayResult,
+  RequestBody,
   Role,
   RotatedIngestToken,
   SavedOffer,
-  Stage,
+  Schemas,
   SubscriptionPollSummary,
   SubscriptionSource,
   SubscriptionSourceInput,
@@ -93,70 +93,29 @@ export function queryString(query: Query | object | undefined): string {
   return text === '' ? '' : `?${text}`
 }
 
-export interface LeadQuery {
-  readonly q?: string
-  readonly offer?: string
-  readonly stage?: string
-  readonly source?: string
-  readonly doNotContact?: boolean
-  readonly email?: string
-  readonly emailDomain?: string
-  readonly since?: string
-  readonly until?: string
-  readonly test?: boolean
-  readonly routed?: boolean
-  readonly sort?: 'lastActivity' | 'createdAt' | 'name' | 'company'
-  readonly order?: 'asc' | 'desc'
-  readonly limit?: number
-  readonly cursor?: string
+/** A query's `"true" | "false"` parameters as booleans (the query string spells them). */
+type WithBooleans<Parameters> = {
+  readonly [Name in keyof Parameters]: Exclude<Parameters[Name], undefined> extends 'true' | 'false'
+    ? boolean | undefined
+    : Parameters[Name]
 }
+
+export type LeadQuery = WithBooleans<QueryOf<'listLeads'>>
 
 /** A page of leads with the number matching the filters (exact up to 10,000; beyond, `totalIsEstimate`). */
-export interface LeadPage extends Page<Lead> {
-  readonly total: number
-  readonly totalIsEstimate: boolean
-}
+export type LeadPage = Schemas['LeadPage']
 
-export interface FunnelQuery {
-  readonly offer?: string
-  readonly since?: string
-  readonly until?: string
-}
+export type FunnelQuery = QueryOf<'getFunnel'>
 
-export interface DeliveryQuery extends DeliveryFilter {
-  readonly limit?: number
-  readonly cursor?: string
-}
-
-/** The lead a delivery carries, as the deliveries list includes it (no request per lead). */
-export interface DeliveryLead {
-  readonly id: string
-  readonly customer: Customer
-  readonly stage: Stage
-  readonly offerId: string | null
-  readonly offerTitle: string | null
-}
-
-export type ListedDelivery = Delivery & { readonly lead?: DeliveryLead | null }
+export type DeliveryQuery = QueryOf<'listDeliveries'>
 
 /** A page of deliveries with the number matching (exact up to 10,000; beyond, `totalIsEstimate`). */
-export interface DeliveryPage extends Page<ListedDelivery> {
-  readonly total?: number
-  readonly totalIsEstimate?: boolean
-}
+export type DeliveryPage = Schemas['DeliveryPage']
 
-export interface DeliveryTroubleGroup {
-  readonly trouble: 'dead' | 'failing'
-  readonly destinationId: string
-  readonly reason: string
-  readonly count: number
-}
+export type DeliveryTroubleGroup = Schemas['DeliveryTrouble']
 
-export type RetryResult = Delivery & {
-  readonly destinationState: 'active' | 'paused' | 'disabled'
-  /** The destination's rate-limit hold: the delivery is sent when it ends, not before. */
-  readonly destinationHeldUntil: string | null
-}
+/** The delivery made due now, with its destination's state and rate-limit hold (it is sent when that ends). */
+export type RetryResult = Answer<'retryDelivery'>
 
 export interface ApiClientOptions {
   /** Absent: the person's session cookie authenticates (sign-in with an identity provider). */
@@ -305,7 +264,7 @@ export function createApiClient(options: ApiClientOptions) {
     /** Makes a queued delivery due now; a rate-limit hold or a paused destination still applies. */
     retryDelivery: (deliveryId: string) => request<RetryResult>('POST', `/v1/deliveries/${id(deliveryId)}/retry`),
     getDelivery: (deliveryId: string) => request<Delivery>('GET', `/v1/deliveries/${id(deliveryId)}`),
-    replay: (selector: { ids: string[] } | { filter: DeliveryFilter }) =>
+    replay: (selector: RequestBody<'replayDeliveries'>) =>
       request<ReplayResult>('POST', '/v1/deliveries/replay', undefined, selector),
     audit: () => request<Page<AuditEntry>>('GET', '/v1/audit'),
 

@@ -1,27 +1,12 @@
-/** Privacy in the API: retention settings and a customer's erasure (docs/privacy.md). */
+/** Privacy in the API: retention settings and a customer's erasure (docs/privacy.md), from the generated API types. */
 
-export interface RetentionValues {
-  /** Delivery attempts older than this many days are deleted; each delivery keeps its final state. */
-  attemptsDays: number
-  /** The events of a lead with no event for this many months are reduced to its merged lead. */
-  leadEventsIdleMonths: number
-  /** Audit entries older than this many months are deleted. */
-  auditMonths: number
-}
+import type { RequestBody, Schemas } from './types.ts'
 
-export interface RetentionSettings extends RetentionValues {
-  /** Absent while the defaults apply. */
-  updatedAt?: string
-  defaults: RetentionValues
-  limits: Record<keyof RetentionValues, { min: number; max: number }>
-}
+/** How long attempts, idle leads' events and audit entries are kept (`PUT /v1/tenant/retention`). */
+export type RetentionValues = RequestBody<'setRetention'>
 
-export interface ErasureResult {
-  /** The keyed hash of the email the tombstone keeps. */
-  emailHash: string
-  erasedAt: string
-  /** Leads (one per offer) whose personal data was removed. */
-  leads: number
-  /** Deletions queued, one per destination holding a record of one of those leads. */
-  deletionsQueued: number
-}
+/** The values in force, the defaults and the limits; `updatedAt` is absent while the defaults apply. */
+export type RetentionSettings = Schemas['RetentionSettings']
+
+/** The keyed hash of the email the tombstone keeps, the leads erased and the deletions queued at destinations. */
+export type ErasureResult = Schemas['ErasureResult']

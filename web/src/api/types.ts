@@ -1,8 +1,34 @@
-/** The shapes the public API answers with, as the portal reads them (see /openapi.json and src/http/routes). */
+/**
+ * The shapes the public API takes and answers with, as the portal names them: each is taken from `generated.ts`
+ * (openapi-typescript over /openapi.json, `npm run api-types`), so none is a hand copy. The lists of values below are
+ * the portal's order for showing them, checked against the API's with `satisfies`.
+ */
 
-import type { components } from './generated.ts'
+import type { components, operations } from './generated.ts'
 
-type Schemas = components['schemas']
+export type Schemas = components['schemas']
+type Operation = keyof operations
+
+type JsonContent<Part> = Part extends { readonly content: { readonly 'application/json': infer Json } } ? Json : never
+
+/** The JSON body an operation takes. */
+export type RequestBody<Name extends Operation> = JsonContent<NonNullable<operations[Name]['requestBody']>>
+
+/** What an operation answers with a status (200 unless said). */
+export type Answer<
+  Name extends Operation,
+  Status extends keyof operations[Name]['responses'] = 200 & keyof operations[Name]['responses'],
+> = JsonContent<operations[Name]['responses'][Status]>
+
+/** The query parameters an operation reads. */
+export type QueryOf<Name extends Operation> = NonNullable<operations[Name]['parameters']['query']>
+
+/** A property's type made more precise than the document can say (a generic JSON object the portal knows better). */
+export type Refine<Shape, Key extends keyof Shape, Value> = {
+  readonly [Name in keyof Shape as Name extends Key ? never : Name]: Shape[Name]
+} & {
+  readonly [Name in Key]: Value
+}
 
 export const stages = [
   'unclassified',
@@ -13,23 +39,27 @@ export const stages = [
   'customer',
   'suspended',
   'churned',
-] as const
-export type Stage = (typeof stages)[number]
+] as const satisfies readonly Schemas['LeadSummary']['stage'][]
+export type Stage = Schemas['LeadSummary']['stage']
 
 /**
  * Steps a customer moves through, in funnel order: the marketplace's lead actions, then a SaaS subscription (customer)
  * and its cancellation (churned). A suspended subscription is no step: its lead stays counted as a customer.
  */
-export const funnelSteps = ['trial', 'initial_interest', 'active', 'customer', 'churned'] as const
-export type FunnelStep = (typeof funnelSteps)[number]
+export const funnelSteps = [
+  'trial',
+  'initial_interest',
+  'active',
+  'customer',
+  'churned',
+] as const satisfies readonly (keyof Schemas['FunnelReport']['reached'])[]
+export type FunnelStep = keyof Schemas['FunnelReport']['reached']
 
-export const deliveryStates = ['queued', 'in_flight', 'delivered', 'dead', 'superseded'] as const
-export type DeliveryState = (typeof deliveryStates)[number]
+export type DeliveryState = NonNullable<QueryOf<'listDeliveries'>['state']>
 
-export type DestinationState = 'active' | 'paused' | 'disabled'
-
+/** A list answer: its items, and the cursor of the next page when there is one (the API's list envelope). */
 export interface Page<T> {
-  readonly items: T[]
+  readonly items: readonly T[]
   readonly nextCursor?: string
 }
 
@@ -39,7 +69,7 @@ export type Tenant = Schemas['Tenant']
 export type ListedTenant = Schemas['TenantListed']
 
 /** viewer reads; editor also offers, replay, alert rules; admin also destinations, routes, keys, people; owner all. */
-export type Role = 'viewer' | 'editor' | 'admin' | 'owner'
+export type Role = Schemas['Person']['role']
 export const roles: readonly Role[] = ['viewer', 'editor', 'admin', 'owner']
 
 export type Person = Schemas['Person']
@@ -50,7 +80,7 @@ export type CreatedInvitation = Schemas['CreatedInvitation']
 export type AuthConfig = Schemas['AuthConfig']
 
 /** `ingest`: send leads; `read`: every GET; `admin`: everything, keys included. */
-export type ApiKeyScope = 'ingest' | 'read' | 'admin'
+export type ApiKeyScope = Schemas['ApiKey']['scopes'][number]
 
 export type ApiKey = Schemas['ApiKey']
 
@@ -65,91 +95,42 @@ export type NotificationContacts = Schemas['NotificationContacts']
 
 export type Customer = Schemas['Customer']
 
-export interface Lead {
-  readonly id: string
-  readonly offerId: string | null
-  readonly offerName: string | null
-  /** The configured offer's title, when it has one. */
-  readonly offerTitle?: string | null
-  readonly routed: boolean
-  readonly stage: Stage
-  readonly doNotContact: boolean
-  readonly isTest: boolean
-  readonly customer: Customer
-  readonly source: string | null
-  readonly action: string | null
-  readonly eventCount: number
-  readonly firstEventAt: string
-  readonly lastEventAt: string
-  readonly createdAt: string
-  readonly updatedAt: string
-  readonly version: number
-}
+/** A lead as lists and the lead page show it: every event of one customer for one offer, merged. */
+export type Lead = Schemas['LeadSummary']
 
 export type Attempt = Schemas['Attempt']
 
-export interface ExchangeRequest {
-  readonly method: string
-  readonly url: string
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string | null
-  readonly bodyTruncated: boolean
-}
+/** What an attempt sent, as stored (redacted, at most 8 KiB of body). */
+export type ExchangeRequest = NonNullable<Schemas['Attempt']['request']>
 
-export interface ExchangeResponse {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string | null
-  readonly bodyTruncated: boolean
-}
+/** What the destination answered to an attempt, as stored. */
+export type ExchangeResponse = NonNullable<Schemas['Attempt']['response']>
 
 export type Delivery = Schemas['Delivery']
 
 export type LeadDetail = Schemas['LeadDetail']
 
-export interface FunnelReport {
-  readonly leads: number
-  readonly stages: Record<Stage, number>
-  readonly reached: Record<FunnelStep, number>
-  readonly conversion: { from: string; to: string; rate: number | null }[]
-  /** Customers with an event of each stage in the period, all sources together (the by-source total). */
-  readonly withEvent?: Record<Stage, number>
-  readonly bySource: { source: string; stages: Record<Stage, number> }[]
-  readonly overTime?: FunnelOverTime
-}
+export type FunnelReport = Schemas['FunnelReport']
 
-export const timeStages = ['trial', 'initial_interest', 'active', 'customer', 'churned', 'do_not_contact'] as const
+export const timeStages = [
+  'trial',
+  'initial_interest',
+  'active',
+  'customer',
+  'churned',
+  'do_not_contact',
+] as const satisfies readonly (keyof FunnelOverTime['buckets'][number]['stages'])[]
 
 /** Customers per day or week of the period: with any event, and with an event of each stage. */
-export interface FunnelOverTime {
-  readonly unit: 'day' | 'week'
-  readonly buckets: {
-    readonly start: string
-    readonly leads: number
-    readonly stages: Record<(typeof timeStages)[number], number>
-  }[]
-}
+export type FunnelOverTime = NonNullable<FunnelReport['overTime']>
 
-export interface Offer {
-  readonly id: string
-  readonly title: string | null
-  readonly aliases: string[]
-  readonly destinations: string[]
-  readonly status: 'draft' | 'live'
-  readonly publishedAt: string | null
-  readonly createdAt: string
-  readonly updatedAt: string
-}
+export type Offer = Schemas['Offer']
 
-export interface OfferInput {
-  readonly title?: string
-  readonly aliases: string[]
-  readonly destinations?: string[]
-  /** When the route gains destinations: send them the earlier leads (the default), or only new ones. */
-  readonly earlierLeads?: EarlierLeadsChoice
-}
+/** An offer as the portal saves it (`PUT /v1/offers/{id}`); a preview adds `dryRun` itself. */
+export type OfferInput = Omit<RequestBody<'putOffer'>, 'dryRun'>
 
-export type EarlierLeadsChoice = 'deliver' | 'skip'
+/** When the route gains destinations: send them the earlier leads (the default), or only new ones. */
+export type EarlierLeadsChoice = NonNullable<OfferInput['earlierLeads']>
 
 /** What saving an offer or the default route did (or, in a dry run, would do) for leads that arrived before. */
 export type Backfill = Schemas['Backfill']
@@ -193,33 +174,11 @@ export interface JsonSchema {
 
 export type SecretField = Schemas['SecretField']
 
-export interface DestinationKind {
-  readonly kind: string
-  readonly displayName: string
-  readonly configSchema: JsonSchema
-  readonly secretFields: SecretField[]
-  readonly supportsSecretRotation?: boolean
-}
+/** A connector the API offers; its settings' JSON Schema is read as one (the document types it as any object). */
+export type DestinationKind = Refine<Schemas['DestinationKind'], 'configSchema', JsonSchema>
 
-export interface Destination {
-  readonly id: string
-  readonly kind: string
-  readonly name: string
-  readonly config: Record<string, unknown>
-  readonly hasSecrets: boolean
-  readonly state: DestinationState
-  readonly stateReason: string | null
-  readonly failingSince: string | null
-  /** Since when the vendor's rate limiter has been holding deliveries back. */
-  readonly throttledSince?: string | null
-  /** What the badge says; rate limiting shows as throttled only once it has lasted. */
-  readonly health?: 'healthy' | 'throttled' | 'failing' | 'paused' | 'disabled'
-  readonly limits: { maxConcurrency: number; ratePerSecond: number | null }
-  /** Attempts in flight the delivery worker allows now (adaptive, up to `ceiling`); null before its first delivery. */
-  readonly concurrency?: { window: number; ceiling: number; inFlight: number } | null
-  readonly createdAt: string
-  readonly updatedAt: string
-}
+/** A destination as `GET /v1/destinations/{id}` and the list answer it, with the worker's concurrency now. */
+export type Destination = Refine<Answer<'getDestination'>, 'config', Record<string, unknown>>
 
 /** One page of a destination's delivery log. */
 export type DestinationAttemptLog = Schemas['DestinationAttemptLog']
@@ -227,80 +186,32 @@ export type DestinationAttemptLog = Schemas['DestinationAttemptLog']
 export type AttemptRate = DestinationAttemptLog['successRate']['last24h']
 
 /** A create, update or rotate answer: the destination plus any secret generated in this call (shown once). */
-export type DestinationWithSecrets = Destination & Record<string, unknown>
+export type DestinationWithSecrets = Refine<Answer<'createDestination', 201>, 'config', Record<string, unknown>>
 
-export interface DestinationInput {
-  readonly kind: string
-  readonly name: string
-  readonly config: Record<string, unknown>
-  readonly secrets?: SecretValues
-  readonly limits?: { maxConcurrency?: number; ratePerSecond?: number | null }
-}
-
-/** Secret values as sent: a string, or for a header record, names → values (`null` removes a stored one). */
+/** Secret values as the portal's form sends them: a string, or for a header record, names → values (`null` removes one). */
 export type SecretValues = Record<string, string | Record<string, string | null>>
 
-export interface DestinationPatch {
-  readonly name?: string
-  readonly config?: Record<string, unknown>
-  readonly secrets?: SecretValues
-  readonly limits?: { maxConcurrency?: number; ratePerSecond?: number | null }
-}
+export type DestinationInput = RequestBody<'createDestination'>
 
-export interface DeliveryFilter {
-  readonly state?: DeliveryState
-  readonly destination?: string
-  readonly lead?: string
-  /** The last error, exactly: one group of failing or dead deliveries. */
-  readonly reason?: string
-  /** ISO times, compared with the delivery's last update. */
-  readonly since?: string
-  readonly until?: string
-}
+export type DestinationPatch = RequestBody<'updateDestination'>
+
+/** Which deliveries: by state, destination, lead, last error (one group of failing or dead ones) and last update. */
+export type DeliveryFilter = Omit<QueryOf<'listDeliveries'>, 'limit' | 'cursor'>
 
 export type ReplayResult = Schemas['ReplayResult']
 
-export interface AuditEntry {
-  readonly id: string
-  readonly actor: string
-  readonly action: string
-  readonly target?: string
-  /** The target's current name (destination name, offer title, key label), when it has one. */
-  readonly targetName?: string
-  /** The person's name or the key's name behind `actor`. */
-  readonly actorName?: string
-  readonly detail?: Record<string, unknown>
-  readonly at: string
-}
+export type AuditEntry = Schemas['AuditEntry']
 
 /** A SaaS subscription's status as Microsoft's SaaS Fulfillment API v2 names it. */
-export type SubscriptionStatus = 'PendingFulfillmentStart' | 'Subscribed' | 'Suspended' | 'Unsubscribed'
+export type SubscriptionStatus = Schemas['Subscription']['status']
 
 /** A marketplace SaaS subscription joined to a lead (`GET /v1/leads/{id}/subscriptions`). */
 export type LeadSubscription = Schemas['Subscription']
 
 /** The tenant's subscription source: its Entra app that reads the SaaS Fulfillment API. The secret is write-only. */
-export interface SubscriptionSource {
-  readonly entraTenantId: string
-  readonly clientId: string
-  readonly hasSecret: boolean
-  readonly enabled: boolean
-  readonly lastPollAt?: string
-  /** Why the last poll stopped, when it failed. */
-  readonly lastPollError?: string
-  /** Subscriptions the last successful poll read. */
-  readonly lastPollCount?: number
-  readonly createdAt: string
-  readonly updatedAt: string
-}
+export type SubscriptionSource = Schemas['SubscriptionSource']
 
-export interface SubscriptionSourceInput {
-  readonly entraTenantId: string
-  readonly clientId: string
-  /** Left out to keep the stored secret. */
-  readonly clientSecret?: string
-  readonly enabled?: boolean
-}
+export type SubscriptionSourceInput = RequestBody<'putSubscriptionSource'>
 
 /** What one poll did (`POST /v1/subscription-source/poll`). */
 export type SubscriptionPollSummary = Schemas['SubscriptionPollSummary']

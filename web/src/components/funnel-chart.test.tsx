@@ -132,6 +132,16 @@ test('an empty report draws empty bars and says there is no source', () => {
           churned: 0,
         },
         reached: { trial: 0, initial_interest: 0, active: 0, customer: 0, churned: 0 },
+        withEvent: {
+          unclassified: 0,
+          do_not_contact: 0,
+          trial: 0,
+          initial_interest: 0,
+          active: 0,
+          customer: 0,
+          suspended: 0,
+          churned: 0,
+        },
         conversion: [
           { from: 'trial', to: 'initial_interest', rate: null },
           { from: 'initial_interest', to: 'active', rate: null },

@@ -69,7 +69,7 @@ function RetentionForm({
     event.preventDefault()
     setStatus(undefined)
     const found: Partial<Record<Field, string>> = {}
-    const parsed = {} as RetentionValues
+    const parsed = {} as Record<Field, number>
     for (const { field, unit } of fields) {
       const number = Number(values[field].trim())
       const { min, max } = limits[field]

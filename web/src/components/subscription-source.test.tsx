@@ -23,15 +23,18 @@ function fakeApi(pollError?: string) {
       return stored
     }),
     putSubscriptionSource: vi.fn(async (input: SubscriptionSourceInput) => {
-      stored = {
+      const saved: SubscriptionSource = {
         entraTenantId: input.entraTenantId,
         clientId: input.clientId,
         hasSecret: Boolean(input.clientSecret) || (stored?.hasSecret ?? false),
+        credential: 'secret',
         enabled: input.enabled ?? true,
+        relay: null,
         createdAt: '2026-11-25T12:00:00.000Z',
         updatedAt: '2026-11-25T12:00:00.000Z',
       }
-      return stored
+      stored = saved
+      return saved
     }),
     deleteSubscriptionSource: vi.fn(async () => {
       stored = undefined

@@ -6,6 +6,7 @@
 import { type FormEvent, useState } from 'react'
 import {
   type AlertChannel,
+  type AlertChannelInput,
   type AlertChannelKind,
   type AlertRule,
   type AlertStage,
@@ -94,7 +95,8 @@ function ChannelForm({
         onSaved({ ok: true, text: `Channel ${name.trim()} saved.` })
       } else {
         const created = await api.createAlertChannel({
-          kind,
+          // One of the kinds GET /v1/alert-channel-kinds listed.
+          kind: kind as AlertChannelInput['kind'],
           name: name.trim(),
           config: configValue,
           ...(Object.keys(givenSecrets).length > 0 && { secrets: givenSecrets }),

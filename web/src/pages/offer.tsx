@@ -141,7 +141,7 @@ export function OfferPage({ offerId }: { offerId?: string }) {
     setTitle(loaded.title ?? '')
     // The title is kept as an alias by the API; show only the extra names.
     setAliases(loaded.aliases.filter((alias) => alias !== loaded.title).join('\n'))
-    setRouting(loaded.destinations)
+    setRouting([...loaded.destinations])
   }, [loaded])
 
   function formInput(): OfferInput {

@@ -9,6 +9,7 @@ import { AuditLog } from './settings.tsx'
 const entries: AuditEntry[] = [
   {
     id: 'aud_3',
+    tenantId: 'tnt_default',
     actor: 'key:key_admin',
     action: 'offer.publish_failed',
     target: 'contoso.crm',
@@ -18,6 +19,7 @@ const entries: AuditEntry[] = [
   },
   {
     id: 'aud_2',
+    tenantId: 'tnt_default',
     actor: 'key:key_admin',
     action: 'routes.changed',
     target: 'default',
@@ -26,13 +28,21 @@ const entries: AuditEntry[] = [
   },
   {
     id: 'aud_1',
+    tenantId: 'tnt_default',
     actor: 'cli:ops',
     action: 'destination.created',
     target: 'dst_1',
     targetName: 'Sales CRM',
     at: '2026-11-25T12:01:00.000Z',
   },
-  { id: 'aud_0', actor: 'cli:ops', action: 'destination.deleted', target: 'dst_gone', at: '2026-11-25T12:00:00.000Z' },
+  {
+    id: 'aud_0',
+    tenantId: 'tnt_default',
+    actor: 'cli:ops',
+    action: 'destination.deleted',
+    target: 'dst_gone',
+    at: '2026-11-25T12:00:00.000Z',
+  },
 ]
 
 test('audit targets are shown by name with the id beneath, and actions in words', async () => {

@@ -64,19 +64,25 @@ export const crmKind: DestinationKind = {
     required: ['clientId'],
   },
   secretFields: [{ name: 'clientSecret', label: 'Client secret', required: true }],
+  supportsSecretRotation: false,
 }
 
 export function destination(overrides: Partial<Destination> = {}): Destination {
+  // The API's badge follows the state unless a test says otherwise (failing and throttled need deliveries).
+  const state = overrides.state ?? 'active'
   return {
     id: 'dst_1',
     kind: 'webhook',
     name: 'Sales webhook',
     config: { url: 'https://hooks.example.com/leads', format: 'leadrelay', timeoutMs: 15000 },
     hasSecrets: true,
-    state: 'active',
+    state,
     stateReason: null,
     failingSince: null,
+    throttledSince: null,
+    health: state === 'active' ? 'healthy' : state,
     limits: { maxConcurrency: 4, ratePerSecond: null },
+    concurrency: null,
     createdAt: '2026-11-01T10:00:00.000Z',
     updatedAt: '2026-11-01T10:00:00.000Z',
     ...overrides,
@@ -107,6 +113,7 @@ export function lead(overrides: Partial<Lead> = {}): Lead {
     id: 'lead_1',
     offerId: 'contoso.crm-suite',
     offerName: 'contoso.crm-suite',
+    offerTitle: null,
     routed: true,
     stage: 'initial_interest',
     doNotContact: false,
