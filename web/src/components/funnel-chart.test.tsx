@@ -1,7 +1,11 @@
 import { render, screen, within } from '@testing-library/react'
 import { expect, test } from 'vitest'
+import { type Stage, stages } from '../api/types.ts'
 import { knownReport } from '../test/fixtures.ts'
 import { FunnelChart } from './funnel-chart.tsx'
+
+/** Every stage at zero. */
+const noLeads = Object.fromEntries(stages.map((stage) => [stage, 0])) as Record<Stage, number>
 
 function barsOf(chart: HTMLElement) {
   return [...chart.querySelectorAll('g.bar')].map((bar) => ({
@@ -121,27 +125,9 @@ test('an empty report draws empty bars and says there is no source', () => {
     <FunnelChart
       report={{
         leads: 0,
-        stages: {
-          unclassified: 0,
-          do_not_contact: 0,
-          trial: 0,
-          initial_interest: 0,
-          active: 0,
-          customer: 0,
-          suspended: 0,
-          churned: 0,
-        },
+        stages: noLeads,
         reached: { trial: 0, initial_interest: 0, active: 0, customer: 0, churned: 0 },
-        withEvent: {
-          unclassified: 0,
-          do_not_contact: 0,
-          trial: 0,
-          initial_interest: 0,
-          active: 0,
-          customer: 0,
-          suspended: 0,
-          churned: 0,
-        },
+        withEvent: noLeads,
         conversion: [
           { from: 'trial', to: 'initial_interest', rate: null },
           { from: 'initial_interest', to: 'active', rate: null },
