@@ -39,20 +39,34 @@ function sumBy<T extends { readonly leads: number }, K>(rows: readonly T[], keyO
 }
 
 export function createFunnelQueries(db: Kysely<Database>) {
-  async function counters(tenantId: string, filter: FunnelFilter, measures: readonly Measure[]) {
+  /** One offer's counters summed over its keys, or all offers' from `funnel_all_offers` (kept by triggers). */
+  async function counterRows(tenantId: string, filter: FunnelFilter, measures: readonly Measure[]) {
+    const { from, to } = dayRange(filter)
+    if (filter.offerId === undefined) {
+      let query = db
+        .selectFrom('funnel_all_offers')
+        .select(['measure', 'day', 'stage', 'source', 'leads'])
+        .where('tenant_id', '=', tenantId)
+        .where('measure', 'in', measures)
+      if (from !== undefined) query = query.where('day', '>=', from)
+      if (to !== undefined) query = query.where('day', '<', to)
+      return query.execute()
+    }
     let query = db
       .selectFrom('funnel_counts')
       .select((eb) => ['measure', 'day', 'stage', 'source', eb.fn.sum<number | string>('leads').as('leads')])
       .where('tenant_id', '=', tenantId)
       .where('measure', 'in', measures)
+      // Leads of a configured offer carry its id; leads from before it was configured may still carry its name.
+      .where('offer_key', 'in', [...new Set([filter.offerId, offerKeyOf(filter.offerId)])])
       .groupBy(['measure', 'day', 'stage', 'source'])
-    // Leads of a configured offer carry its id; leads from before it was configured may still carry its name.
-    if (filter.offerId !== undefined)
-      query = query.where('offer_key', 'in', [...new Set([filter.offerId, offerKeyOf(filter.offerId)])])
-    const { from, to } = dayRange(filter)
     if (from !== undefined) query = query.where('day', '>=', from)
     if (to !== undefined) query = query.where('day', '<', to)
-    const rows = await query.execute()
+    return query.execute()
+  }
+
+  async function counters(tenantId: string, filter: FunnelFilter, measures: readonly Measure[]) {
+    const rows = await counterRows(tenantId, filter, measures)
     return rows
       .map((row) => ({
         measure: row.measure as Measure,

@@ -120,6 +120,15 @@ export interface Database {
     source: string
     leads: number
   }
+  /** `funnel_counts` summed over offers, kept by triggers on it (SQLite 0019, PostgreSQL 0020): the all-offers report. */
+  funnel_all_offers: {
+    tenant_id: string
+    measure: string
+    day: number
+    stage: string
+    source: string
+    leads: number
+  }
   lead_events: {
     seq: Generated<number>
     id: string

@@ -16,6 +16,7 @@ import * as saasRelayLanesAndCertificates from './0014-saas-relay-lanes-and-cert
 import * as deliveryTraceContext from './0015-delivery-trace-context.ts'
 import * as deliveriesOfALead from './0016-deliveries-of-a-lead.ts'
 import * as leadListCombinations from './0018-lead-list-combinations.ts'
+import * as funnelAllOffers from './0020-funnel-all-offers.ts'
 
 export const postgresMigrations: readonly Migration[] = [
   { version: 1, ...init },
@@ -35,4 +36,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 15, ...deliveryTraceContext },
   { version: 16, ...deliveriesOfALead },
   { version: 18, ...leadListCombinations },
+  { version: 20, ...funnelAllOffers },
 ]

@@ -15,6 +15,7 @@ import * as saasRelayLanesAndCertificates from './0013-saas-relay-lanes-and-cert
 import * as deliveryTraceContext from './0014-delivery-trace-context.ts'
 import * as deliveriesOfALead from './0015-deliveries-of-a-lead.ts'
 import * as leadListCombinations from './0017-lead-list-combinations.ts'
+import * as funnelAllOffers from './0019-funnel-all-offers.ts'
 
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, ...init },
@@ -33,4 +34,5 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 14, ...deliveryTraceContext },
   { version: 15, ...deliveriesOfALead },
   { version: 17, ...leadListCombinations },
+  { version: 19, ...funnelAllOffers },
 ]
