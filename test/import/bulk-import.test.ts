@@ -2,7 +2,8 @@
  * The bulk import (services/bulk-ingest.ts, what `leads import` uses) against the per-lead path (the ingest service,
  * as over HTTP): the same generated file, with duplicates, a changed row and a malformed one among its rows, gives
  * the same leads, events, stages, flags, deliveries, funnel counts and summary on each store; a second bulk import of
- * the file changes nothing.
+ * the file changes nothing. So does a file that lists each customer's events one after another, as an export does,
+ * where most leads get several events in one batch.
  */
 
 import { Readable } from 'node:stream'
@@ -17,7 +18,7 @@ import { importLeadFile } from '../../src/services/lead-files/import-lead-file.t
 import { createTenant } from '../../src/services/tenants.ts'
 import type { Store } from '../../src/store/types.ts'
 import { postgresFactory, type StoreFactory, sqliteIngestThreadFactory } from '../helpers/stores.ts'
-import { fingerprints } from './world.ts'
+import { allLeads, fingerprints } from './world.ts'
 
 /** 3,000 generated events for 1,200 customers, then rows that must not become events a second time. */
 function fileText(): string {
@@ -31,6 +32,43 @@ function fileText(): string {
   const lines = [columns, ...rows.slice(0, 1500), ...extra, ...rows.slice(1500)]
   // A record with too few fields, in the middle of a batch.
   return `${csvText(lines.slice(0, 2000))}gen-x,too,few\r\n${csvText(lines.slice(2000))}`
+}
+
+/**
+ * The generated events with each customer's rows together, in the order they happened (as `leads export` lists a
+ * lead's events): a customer's trial, activation, do-not-contact request and so on fall into one batch.
+ */
+function customerOrderedText(): string {
+  const [header, ...rows] = [...scaleEventRows({ events: 3000, leads: 1200, offers: 5 })]
+  const columns = header!
+  const email = columns.indexOf('email')
+  const phone = columns.indexOf('phone')
+  const customerOf = (row: readonly string[]) => `${row[email]} ${row[phone]}`
+  const order = new Map<string, number>()
+  for (const row of rows) if (!order.has(customerOf(row))) order.set(customerOf(row), order.size)
+  // Array.prototype.sort is stable: a customer's rows keep their order in time.
+  const sorted = [...rows].sort((a, b) => order.get(customerOf(a))! - order.get(customerOf(b))!)
+  return csvText([columns, ...sorted])
+}
+
+/** How many leads have more than one row in one batch of `batchSize` rows of the file. */
+function leadsWithSeveralRowsInABatch(text: string, batchSize: number): number {
+  const [header, ...rows] = text.trimEnd().split('\r\n')
+  const columns = header!.split(',')
+  const email = columns.indexOf('email')
+  const phone = columns.indexOf('phone')
+  let several = 0
+  for (let start = 0; start < rows.length; start += batchSize) {
+    const counts = new Map<string, number>()
+    for (const row of rows.slice(start, start + batchSize)) {
+      // The generated fields hold no separator in these two columns; a quoted description only shifts later ones.
+      const fields = row.split(',')
+      const key = fields.length === columns.length ? `${fields[email]} ${fields[phone]}` : row
+      counts.set(key, (counts.get(key) ?? 0) + 1)
+    }
+    for (const count of counts.values()) if (count > 1) several++
+  }
+  return several
 }
 
 interface Imported {
@@ -76,9 +114,31 @@ async function importInto(
   return { tenantId, summary, problems }
 }
 
+/** Each lead with the deliveries queued for it: destination, lead version and state. */
+async function deliveriesOfLeads(store: Store, tenantId: string): Promise<string[]> {
+  const byLead = new Map<string, string[]>()
+  let cursor: string | undefined
+  do {
+    const page = await store.listDeliveries(tenantId, {}, { limit: 1000, ...(cursor !== undefined && { cursor }) })
+    for (const delivery of page.items) {
+      const list = byLead.get(delivery.leadId) ?? []
+      list.push(`${delivery.destinationId} v${delivery.leadVersion} ${delivery.state}`)
+      byLead.set(delivery.leadId, list)
+    }
+    cursor = page.nextCursor
+  } while (cursor !== undefined)
+  const result: string[] = []
+  for await (const lead of allLeads(store, tenantId)) {
+    const customer = lead.customer.email ?? lead.customer.phone ?? lead.id
+    result.push(`${lead.offerKey} ${customer}: ${(byLead.get(lead.id) ?? []).sort().join(', ')}`)
+  }
+  return result.sort()
+}
+
 async function state(store: Store, tenantId: string) {
   return {
     leads: await fingerprints({ store, tenantId } as Parameters<typeof fingerprints>[0], true),
+    deliveriesOfLeads: await deliveriesOfLeads(store, tenantId),
     events: await store.countLeadEvents(tenantId),
     deliveries: (await store.countDeliveries(tenantId, {}, 1_000_000)).count,
     funnel: await store.funnelCounts(tenantId, {}),
@@ -128,6 +188,24 @@ for (const [factory, batchSize] of factories) {
 
       const again = await importInto(bulk.store, text, 'bulk', batchSize, many.tenantId)
       expect(again.summary).toMatchObject({ read: 3005, new: 0, merged: 0, skipped: 3005, offersCreated: 0 })
+      expect(await state(bulk.store, many.tenantId)).toEqual(expected)
+    }, 300_000)
+
+    test("gives what the per-lead path gives when a customer's rows come together, several in one batch", async () => {
+      const text = customerOrderedText()
+      expect(leadsWithSeveralRowsInABatch(text, batchSize)).toBeGreaterThan(500)
+      const perLead = await factory.create()
+      const bulk = await factory.create()
+      disposals.push(perLead.dispose, bulk.dispose)
+
+      const one = await importInto(perLead.store, text, 'per lead', batchSize)
+      const many = await importInto(bulk.store, text, 'bulk', batchSize)
+      expect(many.summary).toEqual(one.summary)
+      expect(one.summary).toMatchObject({ read: 3000, skipped: 0 })
+      expect(one.summary.merged).toBeGreaterThan(1500)
+
+      const expected = await state(perLead.store, one.tenantId)
+      expect(expected.deliveriesOfLeads.some((lead) => lead.split(', ').length > 2)).toBe(true)
       expect(await state(bulk.store, many.tenantId)).toEqual(expected)
     }, 300_000)
   })
