@@ -5,6 +5,7 @@ import { createIdGenerator, type IdGenerator } from '../core/ids.ts'
 import { type Clock, systemClock } from '../core/ports.ts'
 import { openStore } from '../store/open-store.ts'
 import type { MigrationReport, Store } from '../store/types.ts'
+import { type Flags, stringFlag } from './command.ts'
 
 export interface CommandContext {
   readonly config: Config
@@ -14,8 +15,24 @@ export interface CommandContext {
   readonly migrations: MigrationReport
 }
 
-export async function openContext(flags: ConfigFlags, env: NodeJS.ProcessEnv): Promise<CommandContext> {
-  const config = loadConfig(flags, env)
+/**
+ * The settings a command's flags give: `--data`, `--database-url`, `--public-url`, `--log-level`, `--host`, `--port`.
+ * Flags are parsed strictly against the command's options, so one it does not declare is never set here.
+ */
+function configFlagsOf(flags: Flags): ConfigFlags {
+  return {
+    host: stringFlag(flags, 'host'),
+    port: stringFlag(flags, 'port'),
+    data: stringFlag(flags, 'data'),
+    databaseUrl: stringFlag(flags, 'database-url'),
+    publicUrl: stringFlag(flags, 'public-url'),
+    logLevel: stringFlag(flags, 'log-level'),
+  }
+}
+
+/** Config from the command's flags over the environment, and a migrated store. */
+export async function openContext(flags: Flags, env: NodeJS.ProcessEnv): Promise<CommandContext> {
+  const config = loadConfig(configFlagsOf(flags), env)
   const store = await openStore(config)
   const migrations = await store.migrate()
   const clock = systemClock

@@ -51,10 +51,7 @@ export const alertsListCommand: Command = {
     ...storeOptionHelp,
   ],
   async run(flags, _positionals, io) {
-    const context = await openContext(
-      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
       const service = serviceOf(context)
@@ -114,10 +111,7 @@ export const alertsTestCommand: Command = {
         field: 'rule',
       })
     }
-    const context = await openContext(
-      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
       const service = serviceOf(context)

@@ -18,10 +18,7 @@ export const customersEraseCommand: Command = {
       throw new AppError('VALIDATION_FAILED', 'Name exactly one email address: leadrelay customers erase <email>', {
         field: 'email',
       })
-    const context = await openContext(
-      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
       if (flags.yes !== true) {

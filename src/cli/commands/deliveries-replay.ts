@@ -45,10 +45,7 @@ export const deliveriesReplayCommand: Command = {
       throw new AppError('VALIDATION_FAILED', `--state must be one of ${deliveryStates.join(', ')}`, { field: 'state' })
     }
     const ids = (flags as Record<string, unknown>).id as string[] | undefined
-    const context = await openContext(
-      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
       const log = createLogger('warn')

@@ -17,10 +17,7 @@ export const destinationsListCommand: Command = {
   options: { ...storeOptions, tenant: { type: 'string' }, json: { type: 'boolean' } },
   optionHelp: ['--json                one JSON object per line', tenantOptionHelp, ...storeOptionHelp],
   async run(flags, _positionals, io) {
-    const context = await openContext(
-      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
       const destinations = await serviceOf(context).list(tenant)
@@ -53,10 +50,7 @@ export const destinationsVerifyCommand: Command = {
       throw new AppError('VALIDATION_FAILED', 'Name the destination: leadrelay destinations verify <id>', {
         field: 'destinationId',
       })
-    const context = await openContext(
-      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
       const result = await serviceOf(context).verify(tenant, id, cliActor(io.env))
@@ -83,10 +77,7 @@ export const destinationsPreviewCommand: Command = {
         field: id ? 'leadId' : 'destinationId',
       })
     }
-    const context = await openContext(
-      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
       const payload = await serviceOf(context).preview(tenant, id, leadId)

@@ -17,8 +17,8 @@ import {
   readFollowState,
   writeFollowState,
 } from '../../services/azure-table-import.ts'
+import { createBulkIngest } from '../../services/bulk-ingest.ts'
 import { importSummaryText, problemCount } from '../../services/import-summary.ts'
-import { createIngestService } from '../../services/ingest.ts'
 import { type Command, type Flags, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { openContext } from '../context.ts'
 import { createProgress } from '../progress.ts'
@@ -86,15 +86,13 @@ export const importAzureTableCommand: Command = {
     if (intervalMs < 1000)
       throw new AppError('VALIDATION_FAILED', '--interval must be at least 1s', { field: 'interval' })
     const endpoint = endpointOf(credentials)
-    const context = await openContext(
-      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     const stop = new AbortController()
     void io.stopSignal.then(() => stop.abort())
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
-      const ingest = createIngestService({
+      // Thousands of entities per transaction, through the same store method as every ingest (services/bulk-ingest.ts).
+      const ingest = createBulkIngest({
         store: context.store,
         clock: context.clock,
         ids: context.ids,
@@ -151,7 +149,6 @@ export const importAzureTableCommand: Command = {
             onError: (error) => io.stderr.write(`Reading ${where} failed: ${describeFailure(error)}\n`),
           },
         )
-        await ingest.drain()
         io.stderr.write('Stopped following.\n')
         return 0
       }
@@ -179,11 +176,9 @@ export const importAzureTableCommand: Command = {
           },
         )
       } catch (error) {
-        await ingest.drain()
         io.stderr.write(`\nReading ${where} failed: ${describeFailure(error)}\n`)
         return 1
       }
-      await ingest.drain()
       // A later --follow starts where this import ended.
       const previous = readFollowState(statePath)
       if (

@@ -26,14 +26,7 @@ async function withKeys(
   io: CommandIo,
   work: (keys: KeyService, tenant: Tenant, actor: string) => Promise<number>,
 ): Promise<number> {
-  const context = await openContext(
-    {
-      data: stringFlag(flags, 'data'),
-      databaseUrl: stringFlag(flags, 'database-url'),
-      publicUrl: stringFlag(flags, 'public-url'),
-    },
-    io.env,
-  )
+  const context = await openContext(flags, io.env)
   try {
     const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
     const keys = createKeyService({ ...context, publicUrl: context.config.publicUrl })

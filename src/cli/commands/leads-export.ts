@@ -52,10 +52,7 @@ export const leadsExportCommand: Command = {
     const format = formatFlag(stringFlag(flags, 'format'), path) ?? 'csv'
     const since = dateFlag('since', stringFlag(flags, 'since'))
     const offerId = stringFlag(flags, 'offer')
-    const context = await openContext(
-      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     const partial = path === undefined ? undefined : `${path}.partial`
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))

@@ -43,10 +43,7 @@ export const leadsImportCommand: Command = {
         field: 'format',
       })
     }
-    const context = await openContext(
-      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
       // Thousands of rows per transaction, through the same store method as every ingest (services/bulk-ingest.ts).

@@ -57,10 +57,7 @@ export const leadsListCommand: Command = {
     const limit = Number(stringFlag(flags, 'limit') ?? '50')
     if (!Number.isInteger(limit) || limit < 1)
       throw new AppError('VALIDATION_FAILED', '--limit must be a positive integer', { field: 'limit' })
-    const context = await openContext(
-      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
       const filter = {

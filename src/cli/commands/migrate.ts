@@ -1,5 +1,5 @@
 import { describeStore } from '../../store/open-store.ts'
-import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
+import { type Command, storeOptionHelp, storeOptions } from '../command.ts'
 import { openContext } from '../context.ts'
 
 export const migrateCommand: Command = {
@@ -7,10 +7,7 @@ export const migrateCommand: Command = {
   options: { ...storeOptions },
   optionHelp: storeOptionHelp,
   async run(flags, _positionals, io) {
-    const context = await openContext(
-      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     try {
       const { applied, current } = context.migrations
       io.stdout.write(

@@ -17,10 +17,7 @@ export const offersPublishCommand: Command = {
       throw new AppError('VALIDATION_FAILED', 'Name the offer: leadrelay offers publish <offerId>', {
         field: 'offerId',
       })
-    const context = await openContext(
-      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
       const runtime = createDeliveryRuntime({ ...context, log: createLogger('warn') })

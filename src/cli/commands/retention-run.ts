@@ -30,10 +30,7 @@ export const retentionRunCommand: Command = {
       throw new AppError('VALIDATION_FAILED', '--batch-size must be a whole number from 1 to 50000', {
         field: 'batch-size',
       })
-    const context = await openContext(
-      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     try {
       const wanted = stringFlag(flags, 'tenant')
       const tenant = wanted === undefined ? undefined : await resolveTenant(context.store, wanted)

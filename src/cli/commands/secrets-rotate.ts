@@ -1,7 +1,7 @@
 import { loadKeyring, rotateKeyFile } from '../../secrets/keyring.ts'
 import { createSecretBox } from '../../secrets/secret-box.ts'
 import { subscriptionSecretContext } from '../../services/subscriptions.ts'
-import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
+import { type Command, storeOptionHelp, storeOptions } from '../command.ts'
 import { openContext } from '../context.ts'
 import { createProgress } from '../progress.ts'
 
@@ -13,10 +13,7 @@ export const secretsRotateCommand: Command = {
     ...storeOptionHelp,
   ],
   async run(flags, _positionals, io) {
-    const context = await openContext(
-      { data: stringFlag(flags, 'data'), databaseUrl: stringFlag(flags, 'database-url') },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     try {
       const { config, store, clock } = context
       if (config.secretKey === undefined) {

@@ -4,7 +4,7 @@ import { type CreatedTenant, ensureDefaultTenant } from '../../services/tenants.
 import { describeStore } from '../../store/open-store.ts'
 import { loadTracing } from '../../tracing/tracing.ts'
 import { version } from '../../version.ts'
-import { type Command, type CommandIo, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
+import { type Command, type CommandIo, storeOptionHelp, storeOptions } from '../command.ts'
 import { openContext } from '../context.ts'
 
 export const serveCommand: Command = {
@@ -28,17 +28,7 @@ export const serveCommand: Command = {
     ...storeOptionHelp,
   ],
   async run(flags, _positionals, io) {
-    const context = await openContext(
-      {
-        host: stringFlag(flags, 'host'),
-        port: stringFlag(flags, 'port'),
-        data: stringFlag(flags, 'data'),
-        databaseUrl: stringFlag(flags, 'database-url'),
-        publicUrl: stringFlag(flags, 'public-url'),
-        logLevel: stringFlag(flags, 'log-level'),
-      },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     const { config } = context
     const log = createLogger(config.logLevel)
     const tracing = await loadTracing(config.tracing, version)

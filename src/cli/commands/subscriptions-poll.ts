@@ -20,14 +20,7 @@ export const subscriptionsPollCommand: Command = {
     'Exit code 0 when the poll read every page, 1 when it stopped early (what it recorded stays recorded).',
   ],
   async run(flags, _positionals, io) {
-    const context = await openContext(
-      {
-        data: stringFlag(flags, 'data'),
-        databaseUrl: stringFlag(flags, 'database-url'),
-        logLevel: stringFlag(flags, 'log-level'),
-      },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     try {
       const tenant = await resolveTenant(context.store, stringFlag(flags, 'tenant'))
       const { config } = context

@@ -1,6 +1,6 @@
 import { AppError } from '../../core/errors.ts'
 import { createTenant } from '../../services/tenants.ts'
-import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
+import { type Command, storeOptionHelp, storeOptions } from '../command.ts'
 import { openContext } from '../context.ts'
 
 export const tenantsCreateCommand: Command = {
@@ -17,14 +17,7 @@ export const tenantsCreateCommand: Command = {
       throw new AppError('VALIDATION_FAILED', 'Give the tenant a name: leadrelay tenants create <name>', {
         field: 'name',
       })
-    const context = await openContext(
-      {
-        data: stringFlag(flags, 'data'),
-        databaseUrl: stringFlag(flags, 'database-url'),
-        publicUrl: stringFlag(flags, 'public-url'),
-      },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     try {
       const created = await createTenant({ ...context, publicUrl: context.config.publicUrl }, name)
       const summary = {

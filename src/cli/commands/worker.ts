@@ -3,7 +3,7 @@ import { createLogger } from '../../logger.ts'
 import { describeStore } from '../../store/open-store.ts'
 import { loadTracing } from '../../tracing/tracing.ts'
 import { version } from '../../version.ts'
-import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
+import { type Command, storeOptionHelp, storeOptions } from '../command.ts'
 import { openContext } from '../context.ts'
 
 export const workerCommand: Command = {
@@ -11,14 +11,7 @@ export const workerCommand: Command = {
   options: { ...storeOptions },
   optionHelp: storeOptionHelp,
   async run(flags, _positionals, io) {
-    const context = await openContext(
-      {
-        data: stringFlag(flags, 'data'),
-        databaseUrl: stringFlag(flags, 'database-url'),
-        logLevel: stringFlag(flags, 'log-level'),
-      },
-      io.env,
-    )
+    const context = await openContext(flags, io.env)
     const log = createLogger(context.config.logLevel)
     const tracing = await loadTracing(context.config.tracing, version)
     const runtime = createDeliveryRuntime({ ...context, log, ...(tracing && { tracing }) })
