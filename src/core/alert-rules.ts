@@ -5,16 +5,11 @@
  */
 
 import { type Stage, stageRank } from './funnel.ts'
+import { funnelSteps } from './funnel-report.ts'
 import type { LeadState } from './lead.ts'
 
-/** The stages a rule can wait for: the ones that advance the funnel, and a customer leaving. */
-export const alertStages = [
-  'trial',
-  'initial_interest',
-  'active',
-  'customer',
-  'churned',
-] as const satisfies readonly Stage[]
+/** The stages a rule can wait for: the funnel's steps, the ones that advance it and a customer leaving. */
+export const alertStages = funnelSteps
 export type AlertStage = (typeof alertStages)[number]
 
 /** Which leads a rule is about. Empty lists mean "any". */

@@ -17,15 +17,8 @@ export interface Person {
   readonly createdAt: number
 }
 
-export interface NewPerson {
-  readonly id: string
-  readonly issuer: string
-  readonly subject: string
-  readonly email?: string
-  readonly name: string
-  readonly operator: boolean
-  readonly createdAt: number
-}
+/** A person as first saved: every field of the stored person is given by the caller. */
+export type NewPerson = Person
 
 export interface Member extends Person {
   readonly role: Role

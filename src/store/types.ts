@@ -278,16 +278,11 @@ export interface DestinationRecord {
   readonly updatedAt: number
 }
 
-export interface NewDestination {
-  readonly id: string
-  readonly tenantId: string
-  readonly kind: string
-  readonly name: string
-  readonly config: unknown
-  readonly sealedSecrets?: string
-  readonly maxConcurrency: number
-  readonly ratePerSecond?: number
-}
+/** A destination as created: its settings and limits; its state and times are the store's. */
+export type NewDestination = Pick<
+  DestinationRecord,
+  'id' | 'tenantId' | 'kind' | 'name' | 'config' | 'sealedSecrets' | 'maxConcurrency' | 'ratePerSecond'
+>
 
 export interface DestinationPatch {
   readonly name?: string
