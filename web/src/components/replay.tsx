@@ -1,6 +1,6 @@
 /** Failing and dead deliveries by destination and reason, with replay of one, a selection, or a filter. */
 
-import { type FormEvent, useEffect, useState } from 'react'
+import { type FormEvent, type ReactNode, useEffect, useState } from 'react'
 import type { DeliveryFilter, Destination, ReplayResult } from '../api/types.ts'
 import { type DeliveryGroup, type ListDeliveries, type ReplayProgress, replayProgress } from '../lib/deliveries.ts'
 import { endOfDay, formatTime, plural, startOfDay } from '../lib/format.ts'
@@ -17,8 +17,50 @@ export interface TroubleGroupsProps {
   readonly leadNames?: ReadonlyMap<string, string>
 }
 
-export function destinationName(destinations: ReadonlyMap<string, Destination>, id: string): string {
+function destinationName(destinations: ReadonlyMap<string, Destination>, id: string): string {
   return destinations.get(id)?.name ?? `Deleted destination (${id})`
+}
+
+/** One group of failing or dead deliveries as a card: how many to which destination, and why; its controls inside. */
+export function TroubleGroupCard({
+  index,
+  trouble,
+  destinationId,
+  destinations,
+  count,
+  reason,
+  children,
+}: {
+  /** Position on the page, for the ids that label the card. */
+  readonly index: number
+  readonly trouble: 'dead' | 'failing'
+  readonly destinationId: string
+  readonly destinations: ReadonlyMap<string, Destination>
+  readonly count: number
+  readonly reason: string
+  readonly children: ReactNode
+}) {
+  const headingId = `group-${index}`
+  const destination = destinations.get(destinationId)
+  return (
+    // The reason names the group too: one destination can fail in several ways with as many deliveries each.
+    <section className={`card group-card group-${trouble}`} aria-labelledby={`${headingId} ${headingId}-reason`}>
+      <div className="group-head">
+        <h3 id={headingId}>
+          <span className={`badge delivery-${trouble === 'dead' ? 'dead' : 'queued'}`}>
+            {trouble === 'dead' ? 'Dead' : 'Failing'}
+          </span>{' '}
+          {destinationName(destinations, destinationId)}{' '}
+          <span className="count">· {plural(count, 'delivery', 'deliveries')}</span>
+        </h3>
+        {destination && <HealthBadge destination={destination} />}
+      </div>
+      <p className="reason" id={`${headingId}-reason`}>
+        {reason}
+      </p>
+      {children}
+    </section>
+  )
 }
 
 export function TroubleGroups({
@@ -63,29 +105,17 @@ export function TroubleGroups({
       </div>
       {groups.map((group, index) => {
         const ids = group.deliveries.map((delivery) => delivery.id)
-        const destination = destinations.get(group.destinationId)
         const allSelected = ids.every((id) => selected.has(id))
-        const headingId = `group-${index}`
         return (
-          // The reason names the group too: one destination can fail in several ways with as many deliveries each.
-          <section
-            className={`card group-card group-${group.trouble}`}
+          <TroubleGroupCard
             key={group.key}
-            aria-labelledby={`${headingId} ${headingId}-reason`}
+            index={index}
+            trouble={group.trouble}
+            destinationId={group.destinationId}
+            destinations={destinations}
+            count={group.deliveries.length}
+            reason={group.reason}
           >
-            <div className="group-head">
-              <h3 id={headingId}>
-                <span className={`badge delivery-${group.trouble === 'dead' ? 'dead' : 'queued'}`}>
-                  {group.trouble === 'dead' ? 'Dead' : 'Failing'}
-                </span>{' '}
-                {destinationName(destinations, group.destinationId)}{' '}
-                <span className="count">· {plural(group.deliveries.length, 'delivery', 'deliveries')}</span>
-              </h3>
-              {destination && <HealthBadge destination={destination} />}
-            </div>
-            <p className="reason" id={`${headingId}-reason`}>
-              {group.reason}
-            </p>
             {group.trouble === 'dead' ? (
               <div className="group-actions">
                 <label className="inline">
@@ -151,7 +181,7 @@ export function TroubleGroups({
                 ))}
               </tbody>
             </table>
-          </section>
+          </TroubleGroupCard>
         )
       })}
     </div>

@@ -7,7 +7,7 @@
 import { useCallback, useState } from 'react'
 import type { DeliveryTroubleGroup, RetryResult } from '../api/client.ts'
 import type { DeliveryFilter, DeliveryState, ReplayResult } from '../api/types.ts'
-import { destinationName, ReplayByFilter, ReplayStatus } from '../components/replay.tsx'
+import { ReplayByFilter, ReplayStatus, TroubleGroupCard } from '../components/replay.tsx'
 import {
   describeError,
   EmptyState,
@@ -347,27 +347,16 @@ export function DeliveriesPage() {
             </p>
             {groups.map((group, index) => {
               const key = groupKey(group)
-              const destination = byId.get(group.destinationId)
-              const headingId = `group-${index}`
               return (
-                <section
+                <TroubleGroupCard
                   key={key}
-                  className={`card group-card group-${group.trouble}`}
-                  aria-labelledby={`${headingId} ${headingId}-reason`}
+                  index={index}
+                  trouble={group.trouble}
+                  destinationId={group.destinationId}
+                  destinations={byId}
+                  count={group.count}
+                  reason={group.reason}
                 >
-                  <div className="group-head">
-                    <h3 id={headingId}>
-                      <span className={`badge delivery-${group.trouble === 'dead' ? 'dead' : 'queued'}`}>
-                        {group.trouble === 'dead' ? 'Dead' : 'Failing'}
-                      </span>{' '}
-                      {destinationName(byId, group.destinationId)}{' '}
-                      <span className="count">· {plural(group.count, 'delivery', 'deliveries')}</span>
-                    </h3>
-                    {destination && <HealthBadge destination={destination} />}
-                  </div>
-                  <p className="reason" id={`${headingId}-reason`}>
-                    {group.reason}
-                  </p>
                   {group.trouble === 'failing' && (
                     <p className="hint">
                       Leadrelay retries these on its schedule; they can be replayed once they are dead. Fix the endpoint
@@ -393,7 +382,7 @@ export function DeliveriesPage() {
                     )}
                   </div>
                   {progressFor(key)}
-                </section>
+                </TroubleGroupCard>
               )
             })}
           </div>
