@@ -152,18 +152,20 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
     }
     return response
   }
+  // Decided once: without traces an ingest is the recording alone, with no span to start, carry or end.
   const service: IngestService = {
-    async ingest(request) {
-      if (!tracing) return record(request, undefined)
-      const span = tracing.startIngest({ tenantId: request.tenantId, format: request.format })
-      try {
-        return await record(request, span)
-      } catch (error) {
-        // Ended already when the store failed; a refused request (a code from the catalogue) is ended here.
-        if (error instanceof AppError) span.end({ outcome: 'rejected', errorCode: error.code })
-        throw error
-      }
-    },
+    ingest: tracing
+      ? async (request) => {
+          const span = tracing.startIngest({ tenantId: request.tenantId, format: request.format })
+          try {
+            return await record(request, span)
+          } catch (error) {
+            // Ended already when the store failed; a refused request (a code from the catalogue) is ended here.
+            if (error instanceof AppError) span.end({ outcome: 'rejected', errorCode: error.code })
+            throw error
+          }
+        }
+      : (request) => record(request, undefined),
     drain: () => groupCommit.drain(),
   }
   if (!metrics) return service
