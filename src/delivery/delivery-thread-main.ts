@@ -51,12 +51,33 @@ setInterval(() => {
   reply({ type: 'windows', windows })
 }, windowReportIntervalMs).unref()
 
+/**
+ * A check for due alerts at most every `alertWakeIntervalMs`: the main thread wakes this one after every commit that
+ * queued deliveries, hundreds of times a second under load, and each check is a query for an alert that is rarely
+ * there. A wake inside the interval is not lost: it runs when the interval ends.
+ */
+const alertWakeIntervalMs = 200
+let alertsWokenAt = Number.NEGATIVE_INFINITY
+let alertWakeTimer: NodeJS.Timeout | undefined
+function wakeAlerts(): void {
+  if (alertWakeTimer) return
+  const wait = alertsWokenAt + alertWakeIntervalMs - performance.now()
+  const wake = () => {
+    alertWakeTimer = undefined
+    alertsWokenAt = performance.now()
+    runtime.alerts.wake()
+  }
+  if (wait <= 0) wake()
+  else alertWakeTimer = setTimeout(wake, wait)
+}
+
 port.on('message', (message: ToDeliveryThread) => {
   if (message.type === 'wake') {
     runtime.worker.wake()
-    runtime.alerts.wake()
+    wakeAlerts()
   }
   if (message.type === 'stop') {
+    clearTimeout(alertWakeTimer)
     runtime.worker
       .stop(config.shutdownGraceMs)
       .then(() => runtime.alerts.stop())

@@ -274,7 +274,9 @@ export function createDeliveryWorker(deps: WorkerDeps): DeliveryWorker {
     )
     const groups = new Map<string, Delivery[]>()
     for (const delivery of claimed) {
-      groups.set(delivery.destinationId, [...(groups.get(delivery.destinationId) ?? []), delivery])
+      const group = groups.get(delivery.destinationId)
+      if (group) group.push(delivery)
+      else groups.set(delivery.destinationId, [delivery])
     }
     for (const [destinationId, group] of groups) {
       const destination = await settle('loading a destination', () => store.getDestinationById(destinationId))

@@ -117,7 +117,9 @@ export function claimDeliveries(context: QueueContext, request: ClaimRequest): P
       // Filtered here, not in SQL: a state condition can lead the planner away from the lead_id index.
       if (row.state !== 'queued' && row.state !== 'in_flight' && row.state !== 'delivered') continue
       const key = pairKeyOf(row)
-      relatedByPair.set(key, [...(relatedByPair.get(key) ?? []), row])
+      const pair = relatedByPair.get(key)
+      if (pair) pair.push(row)
+      else relatedByPair.set(key, [row])
     }
     const superseded = new Map<string, string[]>()
     const leasedByVersion = new Map<number, string[]>()

@@ -154,8 +154,9 @@ async function recordCompletions(
     )
   if (changes.length > 0) await applyTransitionsQuery(changes).execute(trx)
   // A lease lost mid-attempt: the attempt is recorded, and still counts toward the numbering.
+  const changed = new Set(changes.map(([id]) => id))
   for (const [id, count] of counts) {
-    if (changes.some(([changed]) => changed === id)) continue
+    if (changed.has(id)) continue
     await trx.updateTable('deliveries').set({ attempt_count: count }).where('id', '=', id).execute()
   }
   // A rate limit holds the destination for every worker: claims skip it until then.
