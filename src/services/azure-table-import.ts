@@ -1,6 +1,7 @@
 /**
- * Imports the leads Microsoft wrote to an Azure Table (`MarketplaceLeads`) through the ingest service, so they
- * merge, route and deliver like leads received live. Idempotent per entity (its table, PartitionKey and RowKey);
+ * Imports the leads Microsoft wrote to an Azure Table (`MarketplaceLeads`) through the ingest service's checks and
+ * store method, so they merge, route and deliver like leads received live; the CLI writes them in transactions of
+ * thousands (services/bulk-ingest.ts). Idempotent per entity (its table, PartitionKey and RowKey);
  * can follow a table Microsoft keeps writing to, remembering the newest `Timestamp` seen in a state file.
  */
 
@@ -11,10 +12,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { TableClient } from '@azure/data-tables'
 import { tableSdk } from '../destinations/azure-table/config.ts'
 import { unescapeKey } from '../destinations/azure-table/field-map.ts'
+import { asBulkIngest, type BulkIngest } from './bulk-ingest.ts'
 import {
   countRecorded,
   countSkip,
-  createSubmitWindow,
   emptySummary,
   failureOf,
   type ImportSummary,
@@ -144,6 +145,7 @@ export interface AzureTableImportOptions {
   readonly since?: number
   readonly onProgress?: (read: number) => void
   readonly onProblem?: (problem: { key: string; reason: string; message: string }) => void
+  /** Ingests in flight at once through the ingest service (default 500); the bulk ingest sets its own pace. */
   readonly window?: number
   readonly signal?: AbortSignal
 }
@@ -153,53 +155,55 @@ export interface AzureTableImportSummary extends ImportSummary {
   newestTimestamp?: number
 }
 
+/** The ingest service (entity by entity, as over HTTP) or the bulk ingest (what the CLI uses). */
+export interface AzureTableImportDeps {
+  readonly ingest: IngestService | BulkIngest
+}
+
+/** Imports the table's entities in the order the table lists them; answers once every one is recorded or refused. */
 export async function importAzureTable(
-  deps: { readonly ingest: IngestService },
+  deps: AzureTableImportDeps,
   options: AzureTableImportOptions,
 ): Promise<AzureTableImportSummary> {
   const summary: AzureTableImportSummary = emptySummary()
-  const window = createSubmitWindow(options.window ?? 500)
-  const pages = options.client
-    .listEntities({
-      queryOptions: sinceFilter(options.since),
-      ...(options.signal && { abortSignal: options.signal }),
-    })
-    .byPage({ maxPageSize: 1000 })
-  for await (const page of pages) {
-    for (const entity of page as Entity[]) {
-      summary.read++
-      const written = entity.timestamp === undefined ? Number.NaN : Date.parse(entity.timestamp)
-      if (Number.isFinite(written) && (summary.newestTimestamp === undefined || written > summary.newestTimestamp)) {
-        summary.newestTimestamp = written
+  const rows = asBulkIngest(deps.ingest, options.window ?? 500)
+  // Entities read before a failure to read the next page are still recorded.
+  try {
+    const pages = options.client
+      .listEntities({
+        queryOptions: sinceFilter(options.since),
+        ...(options.signal && { abortSignal: options.signal }),
+      })
+      .byPage({ maxPageSize: 1000 })
+    for await (const page of pages) {
+      for (const entity of page as Entity[]) {
+        summary.read++
+        const written = entity.timestamp === undefined ? Number.NaN : Date.parse(entity.timestamp)
+        if (Number.isFinite(written) && (summary.newestTimestamp === undefined || written > summary.newestTimestamp)) {
+          summary.newestTimestamp = written
+        }
+        const key = `${entity.partitionKey ?? ''}/${entity.rowKey ?? ''}`
+        const lead = entityToLead(entity, options.table)
+        if (lead.skip !== undefined) {
+          countSkip(summary, lead.skip)
+          continue
+        }
+        await rows.add(
+          { tenantId: options.tenantId, format: 'azure-table', body: lead.body, idempotencyKey: lead.idempotencyKey },
+          (result) => {
+            if ('response' in result) return countRecorded(summary, result.response)
+            const failure = failureOf(result.error)
+            countSkip(summary, failure.reason)
+            options.onProblem?.({ key, ...failure })
+          },
+        )
       }
-      const key = `${entity.partitionKey ?? ''}/${entity.rowKey ?? ''}`
-      const lead = entityToLead(entity, options.table)
-      if (lead.skip !== undefined) {
-        countSkip(summary, lead.skip)
-        continue
-      }
-      await window.add(
-        deps.ingest
-          .ingest({
-            tenantId: options.tenantId,
-            format: 'azure-table',
-            body: lead.body,
-            idempotencyKey: lead.idempotencyKey,
-          })
-          .then(
-            (response) => countRecorded(summary, response),
-            (error: unknown) => {
-              const failure = failureOf(error)
-              countSkip(summary, failure.reason)
-              options.onProblem?.({ key, ...failure })
-            },
-          ),
-      )
+      options.onProgress?.(summary.read)
+      if (options.signal?.aborted) break
     }
-    options.onProgress?.(summary.read)
-    if (options.signal?.aborted) break
+  } finally {
+    await rows.finish()
   }
-  await window.finish()
   return summary
 }
 
@@ -256,10 +260,7 @@ export interface FollowOptions extends Omit<AzureTableImportOptions, 'since' | '
 }
 
 /** Imports, waits `intervalMs`, imports what was written since, … until `stopSignal` aborts. */
-export async function followAzureTable(
-  deps: { readonly ingest: IngestService },
-  options: FollowOptions,
-): Promise<void> {
+export async function followAzureTable(deps: AzureTableImportDeps, options: FollowOptions): Promise<void> {
   const stored = readFollowState(options.statePath)
   let newest = stored ? Date.parse(stored.newestTimestamp) : undefined
   while (!options.stopSignal.aborted) {

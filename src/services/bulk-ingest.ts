@@ -8,11 +8,13 @@
 
 import type { Clock } from '../core/ports.ts'
 import type { IngestItem, IngestOutcome, Store } from '../store/types.ts'
+import { createSubmitWindow } from './import-summary.ts'
 import {
   createIngestPreparation,
   type IngestPreparationDeps,
   type IngestRequest,
   type IngestResponse,
+  type IngestService,
   ingestResponseOf,
 } from './ingest.ts'
 
@@ -103,4 +105,27 @@ export function createBulkIngest(deps: BulkIngestDeps): BulkIngest {
       await Promise.all(inFlight)
     },
   }
+}
+
+/** The ingest service as a bulk ingest: each request on its own, at most `size` in flight, answered in order. */
+function oneByOne(ingest: IngestService, size: number): BulkIngest {
+  const window = createSubmitWindow(size)
+  return {
+    add: (request, done) =>
+      window.add(
+        ingest.ingest(request).then(
+          (response) => done({ response }),
+          (error: unknown) => done({ error }),
+        ),
+      ),
+    finish: () => window.finish(),
+  }
+}
+
+/**
+ * What an import feeds its rows to: the bulk ingest as it is, or the ingest service (row by row, as over HTTP) with
+ * at most `window` requests in flight. Either way `finish` waits until every row added is answered.
+ */
+export function asBulkIngest(ingest: IngestService | BulkIngest, window: number): BulkIngest {
+  return 'ingest' in ingest ? oneByOne(ingest, window) : ingest
 }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import type { TableClient } from '@azure/data-tables'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createIdGenerator } from '../../src/core/ids.ts'
 import { openTableClient } from '../../src/destinations/azure-table/client.ts'
 import {
   entityToLead,
@@ -11,10 +12,11 @@ import {
   readFollowState,
   skipWrittenByLeadrelay,
 } from '../../src/services/azure-table-import.ts'
+import { createBulkIngest } from '../../src/services/bulk-ingest.ts'
 import { type Azurite, startAzurite } from '../helpers/azurite.ts'
 import { runCli } from '../helpers/cli-process.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
-import { allLeads, createWorld, type World } from './world.ts'
+import { allLeads, createWorld, fingerprints, type World } from './world.ts'
 
 let azurite: Azurite
 const dir = createTempDir('leadrelay-table-import-')
@@ -208,6 +210,49 @@ describe('importing a table Microsoft filled', () => {
       expect(second.newestTimestamp).toBe(first.newestTimestamp)
     } finally {
       await world.dispose()
+    }
+  })
+
+  test('in batches (what the CLI does): the same leads, events and summary as entity by entity', async () => {
+    const table = newTable()
+    await fill(azurite.tableClient(table), sampleEntities)
+    const oneByOne = await createWorld()
+    const batched = await createWorld()
+    try {
+      const expected = await importer(oneByOne, table)
+      const client = openTableClient({ connectionString: azurite.connectionString }, table)
+      // Two entities a batch: Jane's three events fall into one batch and the next, Sam's likewise.
+      const ingest = createBulkIngest({
+        store: batched.store,
+        clock: batched.clock,
+        ids: createIdGenerator(batched.clock),
+        dedupeWindowMs: 600_000,
+        batchSize: 2,
+      })
+      const problems: string[] = []
+      const summary = await importAzureTable(
+        { ingest },
+        {
+          tenantId: batched.tenantId,
+          client,
+          table,
+          onProblem: ({ key, reason }) => problems.push(`${key} ${reason}`),
+        },
+      )
+      expect(summary).toEqual(expected)
+      expect(summary).toMatchObject({ read: 8, new: 3, merged: 3, skipped: 2 })
+      expect(problems.sort()).toEqual([
+        '10:2F2:2F2018/c1 invalid value',
+        '10:2F2:2F2018/c2 no lead source, offer or customer',
+      ])
+      expect(await fingerprints(batched, true)).toEqual(await fingerprints(oneByOne, true))
+      expect(await batched.store.countLeadEvents(batched.tenantId)).toBe(6)
+
+      const again = await importAzureTable({ ingest }, { tenantId: batched.tenantId, client, table })
+      expect(again).toMatchObject({ read: 8, new: 0, merged: 0, reasons: { 'already imported': 6 } })
+    } finally {
+      await oneByOne.dispose()
+      await batched.dispose()
     }
   })
 

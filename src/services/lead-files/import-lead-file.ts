@@ -9,11 +9,10 @@ import type { Readable } from 'node:stream'
 import { AppError } from '../../core/errors.ts'
 import type { Clock } from '../../core/ports.ts'
 import type { Store } from '../../store/types.ts'
-import type { BulkIngest, BulkResult } from '../bulk-ingest.ts'
+import { asBulkIngest, type BulkIngest, type BulkResult } from '../bulk-ingest.ts'
 import {
   countRecorded,
   countSkip,
-  createSubmitWindow,
   emptySummary,
   failureOf,
   type ImportSummary,
@@ -43,28 +42,13 @@ export interface ImportFileDeps {
   readonly clock: Clock
 }
 
-/** The ingest service as a bulk ingest: each request on its own, at most `size` in flight, answered in order. */
-function oneByOne(ingest: IngestService, size: number): BulkIngest {
-  const window = createSubmitWindow(size)
-  return {
-    add: (request, done) =>
-      window.add(
-        ingest.ingest(request).then(
-          (response) => done({ response }),
-          (error: unknown) => done({ error }),
-        ),
-      ),
-    finish: () => window.finish(),
-  }
-}
-
 /**
  * Imports a lead file row by row, in file order. Each row is one lead event, recorded whole or not at all, and
  * answered like an ingest: new lead, merged, or already imported.
  */
 export async function importLeadFile(deps: ImportFileDeps, options: ImportFileOptions): Promise<ImportSummary> {
   const summary = emptySummary()
-  const rows = 'ingest' in deps.ingest ? oneByOne(deps.ingest, options.window ?? 500) : deps.ingest
+  const rows = asBulkIngest(deps.ingest, options.window ?? 500)
   const offersChecked = new Set<string>()
   const problem = (line: number, reason: string, message: string) => {
     countSkip(summary, reason)
