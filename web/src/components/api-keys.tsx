@@ -48,13 +48,9 @@ function Revealed({
   )
 }
 
-export function ApiKeys({ api, signedInKeyId }: { api: KeysApi; signedInKeyId?: string | undefined }) {
-  const keys = useLoad('keys', () => api.listKeys())
-  const [name, setName] = useState('')
-  const [scopes, setScopes] = useState<ApiKeyScope[]>(['read'])
-  const [formError, setFormError] = useState<string>()
+/** One change at a time: busy while it runs, then the list read again, or what went wrong in the status line. */
+function useChange(reload: () => void) {
   const [status, setStatus] = useState<FormStatus>()
-  const [revealed, setRevealed] = useState<{ title: string; value: string }>()
   const [busy, setBusy] = useState(false)
 
   async function act(work: () => Promise<void>) {
@@ -62,13 +58,24 @@ export function ApiKeys({ api, signedInKeyId }: { api: KeysApi; signedInKeyId?: 
     setStatus(undefined)
     try {
       await work()
-      keys.reload()
+      reload()
     } catch (error) {
       setStatus({ ok: false, text: describeError(error) })
     } finally {
       setBusy(false)
     }
   }
+
+  return { status, setStatus, busy, act }
+}
+
+export function ApiKeys({ api, signedInKeyId }: { api: KeysApi; signedInKeyId?: string | undefined }) {
+  const keys = useLoad('keys', () => api.listKeys())
+  const [name, setName] = useState('')
+  const [scopes, setScopes] = useState<ApiKeyScope[]>(['read'])
+  const [formError, setFormError] = useState<string>()
+  const [revealed, setRevealed] = useState<{ title: string; value: string }>()
+  const { status, setStatus, busy, act } = useChange(keys.reload)
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
@@ -222,21 +229,7 @@ export function IngestUrl({ api }: { api: KeysApi }) {
   const tokens = useLoad('ingest-tokens', () => api.listIngestTokens())
   const [overlapHours, setOverlapHours] = useState(72)
   const [revealed, setRevealed] = useState<string>()
-  const [status, setStatus] = useState<FormStatus>()
-  const [busy, setBusy] = useState(false)
-
-  async function act(work: () => Promise<void>) {
-    setBusy(true)
-    setStatus(undefined)
-    try {
-      await work()
-      tokens.reload()
-    } catch (error) {
-      setStatus({ ok: false, text: describeError(error) })
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { status, setStatus, busy, act } = useChange(tokens.reload)
 
   function rotate(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
