@@ -3,19 +3,14 @@
  * write-only: never read back.
  */
 
-import type { Answer, JsonSchema, Refine, RequestBody, Schemas } from './types.ts'
+import { type Answer, funnelSteps, type JsonSchema, type Refine, type RequestBody, type Schemas } from './types.ts'
 
 export type AlertRule = Schemas['AlertRule']
 
 export type AlertCriteria = AlertRule['criteria']
 
-export const alertStages = [
-  'trial',
-  'initial_interest',
-  'active',
-  'customer',
-  'churned',
-] as const satisfies readonly AlertCriteria['stage'][]
+/** The stages a rule can wait for: the funnel's steps (as on the server, `core/alert-rules.ts`). */
+export const alertStages = funnelSteps satisfies readonly AlertCriteria['stage'][]
 export type AlertStage = AlertCriteria['stage']
 
 export type AlertRuleInput = RequestBody<'createAlertRule'>

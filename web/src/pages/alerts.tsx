@@ -386,6 +386,30 @@ function describeRule(rule: AlertRule): string {
   ].join('; ')
 }
 
+/** A channel's or a rule's Edit and Delete buttons; Delete waits while another change runs. */
+function EditAndDelete({
+  name,
+  busy,
+  onEdit,
+  onDelete,
+}: {
+  readonly name: string
+  readonly busy: boolean
+  onEdit(): void
+  onDelete(): void
+}) {
+  return (
+    <>
+      <button type="button" aria-label={`Edit ${name}`} onClick={onEdit}>
+        Edit
+      </button>
+      <button type="button" aria-label={`Delete ${name}`} disabled={busy} onClick={onDelete}>
+        Delete
+      </button>
+    </>
+  )
+}
+
 export function AlertsPage() {
   const api = useApi()
   const canEdit = useCan('editor')
@@ -486,26 +510,17 @@ export function AlertsPage() {
                         >
                           Send test alert
                         </button>
-                        <button
-                          type="button"
-                          aria-label={`Edit ${channel.name}`}
-                          onClick={() => setEditing(channel.id)}
-                        >
-                          Edit
-                        </button>
-                        <button
-                          type="button"
-                          aria-label={`Delete ${channel.name}`}
-                          disabled={busy}
-                          onClick={() =>
+                        <EditAndDelete
+                          name={channel.name}
+                          busy={busy}
+                          onEdit={() => setEditing(channel.id)}
+                          onDelete={() =>
                             act(async () => {
                               await api.deleteAlertChannel(channel.id)
                               return { ok: true, text: `Channel ${channel.name} deleted.` }
                             })
                           }
-                        >
-                          Delete
-                        </button>
+                        />
                       </>
                     )}
                   </td>
@@ -570,22 +585,17 @@ export function AlertsPage() {
                         >
                           Send test alert
                         </button>
-                        <button type="button" aria-label={`Edit ${rule.name}`} onClick={() => setEditing(rule.id)}>
-                          Edit
-                        </button>
-                        <button
-                          type="button"
-                          aria-label={`Delete ${rule.name}`}
-                          disabled={busy}
-                          onClick={() =>
+                        <EditAndDelete
+                          name={rule.name}
+                          busy={busy}
+                          onEdit={() => setEditing(rule.id)}
+                          onDelete={() =>
                             act(async () => {
                               await api.deleteAlertRule(rule.id)
                               return { ok: true, text: `Rule ${rule.name} deleted.` }
                             })
                           }
-                        >
-                          Delete
-                        </button>
+                        />
                       </>
                     )}
                   </td>
