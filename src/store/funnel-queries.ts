@@ -4,7 +4,7 @@
  * offer, day, measure, stage and source of the period, however many leads and events the tenant has.
  */
 
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Stage } from '../core/funnel.ts'
 import type { FunnelCounts, FunnelTimeCounts, TimeBuckets } from '../core/funnel-report.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
@@ -39,43 +39,24 @@ function sumBy<T extends { readonly leads: number }, K>(rows: readonly T[], keyO
 }
 
 export function createFunnelQueries(db: Kysely<Database>) {
-  /** One offer's counters summed over its keys, or all offers' from `funnel_all_offers` (kept by triggers). */
-  async function counterRows(tenantId: string, filter: FunnelFilter, measures: readonly Measure[]) {
+  /**
+   * The counters of the period: one offer's rows of `funnel_counts` (under its id and its name), or all offers' sums
+   * per day from `funnel_all_offers` (kept by triggers on `funnel_counts`), so a year of every offer reads as many rows
+   * as a year of one. The callers sum them in SQL (per measure, stage and source for the period, per measure, day
+   * and stage over time), so the rows leave the database already reduced.
+   */
+  function counterQuery(tenantId: string, filter: FunnelFilter, measures: readonly Measure[]) {
     const { from, to } = dayRange(filter)
-    if (filter.offerId === undefined) {
-      let query = db
-        .selectFrom('funnel_all_offers')
-        .select(['measure', 'day', 'stage', 'source', 'leads'])
-        .where('tenant_id', '=', tenantId)
-        .where('measure', 'in', measures)
-      if (from !== undefined) query = query.where('day', '>=', from)
-      if (to !== undefined) query = query.where('day', '<', to)
-      return query.execute()
-    }
-    let query = db
-      .selectFrom('funnel_counts')
-      .select((eb) => ['measure', 'day', 'stage', 'source', eb.fn.sum<number | string>('leads').as('leads')])
+    // Leads of a configured offer carry its id; leads from before it was configured may still carry its name.
+    const offerKeys =
+      filter.offerId === undefined ? undefined : [...new Set([filter.offerId, offerKeyOf(filter.offerId)])]
+    return db
+      .selectFrom(offerKeys === undefined ? 'funnel_all_offers' : 'funnel_counts')
       .where('tenant_id', '=', tenantId)
       .where('measure', 'in', measures)
-      // Leads of a configured offer carry its id; leads from before it was configured may still carry its name.
-      .where('offer_key', 'in', [...new Set([filter.offerId, offerKeyOf(filter.offerId)])])
-      .groupBy(['measure', 'day', 'stage', 'source'])
-    if (from !== undefined) query = query.where('day', '>=', from)
-    if (to !== undefined) query = query.where('day', '<', to)
-    return query.execute()
-  }
-
-  async function counters(tenantId: string, filter: FunnelFilter, measures: readonly Measure[]) {
-    const rows = await counterRows(tenantId, filter, measures)
-    return rows
-      .map((row) => ({
-        measure: row.measure as Measure,
-        day: Number(row.day),
-        stage: row.stage as Stage,
-        source: row.source,
-        leads: Number(row.leads),
-      }))
-      .filter((row) => row.leads !== 0)
+      .$if(offerKeys !== undefined, (query) => query.where('offer_key', 'in', offerKeys!))
+      .$if(from !== undefined, (query) => query.where('day', '>=', from!))
+      .$if(to !== undefined, (query) => query.where('day', '<', to!))
   }
 
   return {
@@ -84,7 +65,27 @@ export function createFunnelQueries(db: Kysely<Database>) {
      * period by their stage now, and leads whose first trial was in the period by their stage now; test leads never.
      */
     async funnelCounts(tenantId: string, filter: FunnelFilter): Promise<FunnelCounts> {
-      const rows = await counters(tenantId, filter, ['new', 'trialed', 'reached'])
+      const rows = (
+        await counterQuery(tenantId, filter, ['new', 'trialed', 'reached'])
+          .select((eb) => [
+            'measure',
+            'stage',
+            'source',
+            eb.fn.sum<number | string>('leads').as('leads'),
+            // Counters are never negative, so a day with any row above zero is a day with leads.
+            eb.fn.min<number | string | null>(sql`case when leads <> 0 then day end`).as('first_day'),
+          ])
+          .groupBy(['measure', 'stage', 'source'])
+          .execute()
+      )
+        .map((row) => ({
+          measure: row.measure as Measure,
+          stage: row.stage as Stage,
+          source: row.source,
+          leads: Number(row.leads),
+          firstDay: row.first_day === null ? Number.POSITIVE_INFINITY : Number(row.first_day),
+        }))
+        .filter((row) => row.leads !== 0)
       const of = (measure: Measure) => rows.filter((row) => row.measure === measure)
       const byStage = (measure: Measure) =>
         [...sumBy(of(measure), (row) => row.stage)].map(([stage, leads]) => ({ stage, leads }))
@@ -94,7 +95,7 @@ export function createFunnelQueries(db: Kysely<Database>) {
           return { source: source === '' ? 'unknown' : source, stage, leads }
         },
       )
-      const firstDay = Math.min(...of('new').map((row) => row.day))
+      const firstDay = Math.min(...of('new').map((row) => row.firstDay))
       return {
         bySourceAndStage,
         byStage: byStage('reached'),
@@ -112,7 +113,19 @@ export function createFunnelQueries(db: Kysely<Database>) {
         since: Math.max(filter.since ?? buckets.origin, buckets.origin),
         until: Math.min(filter.until ?? end, end),
       }
-      const rows = await counters(tenantId, within, ['new', 'reached'])
+      const rows = (
+        await counterQuery(tenantId, within, ['new', 'reached'])
+          .select((eb) => ['measure', 'day', 'stage', eb.fn.sum<number | string>('leads').as('leads')])
+          .groupBy(['measure', 'day', 'stage'])
+          .execute()
+      )
+        .map((row) => ({
+          measure: row.measure,
+          day: Number(row.day),
+          stage: row.stage as Stage,
+          leads: Number(row.leads),
+        }))
+        .filter((row) => row.leads !== 0)
       const bucketOf = (day: number) => Math.floor((day + halfDayMs - buckets.origin) / buckets.sizeMs)
       const byBucket = sumBy(
         rows.filter((row) => row.measure === 'new'),
