@@ -59,6 +59,75 @@ function FieldError({ id, message }: { id: string; message: string | undefined }
   )
 }
 
+/** Name and value rows, each with Remove, then Add: a header list's entries, plain or secret (values hidden). */
+function MapRows({
+  label,
+  id,
+  entries,
+  invalid,
+  secret = false,
+  onChange,
+  onBlur,
+}: {
+  label: string
+  id: string
+  entries: readonly MapEntry[]
+  invalid: boolean
+  secret?: boolean
+  onChange: (entries: readonly MapEntry[]) => void
+  onBlur?: () => void
+}) {
+  const update = (index: number, patch: Partial<MapEntry>) =>
+    onChange(entries.map((entry, at) => (at === index ? { ...entry, ...patch } : entry)))
+  return (
+    <>
+      {entries.map((entry, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity of their own; names may repeat while typed
+        <div className="map-row" key={index}>
+          <input
+            id={index === 0 ? id : undefined}
+            aria-label={`${label} ${index + 1}: name`}
+            aria-invalid={invalid || undefined}
+            value={entry.name}
+            placeholder="Name"
+            spellCheck={false}
+            autoComplete={secret ? 'off' : undefined}
+            onChange={(event) => update(index, { name: event.target.value })}
+            onBlur={onBlur}
+          />
+          <input
+            type={secret ? 'password' : undefined}
+            aria-label={`${label} ${index + 1}: value`}
+            aria-invalid={invalid || undefined}
+            value={entry.value}
+            placeholder="Value"
+            spellCheck={false}
+            autoComplete={secret ? 'new-password' : 'off'}
+            onChange={(event) => update(index, { value: event.target.value })}
+            onBlur={onBlur}
+          />
+          <button
+            type="button"
+            className="button-secondary"
+            aria-label={`Remove ${label.toLowerCase()} ${index + 1}`}
+            onClick={() => onChange(entries.filter((_, at) => at !== index))}
+          >
+            Remove
+          </button>
+        </div>
+      ))}
+      <button
+        type="button"
+        className="button-secondary"
+        id={entries.length === 0 ? id : undefined}
+        onClick={() => onChange([...entries, { name: '', value: '' }])}
+      >
+        Add {label.toLowerCase().replace(/s$/, '')}
+      </button>
+    </>
+  )
+}
+
 function MapInput({
   field,
   id,
@@ -74,52 +143,10 @@ function MapInput({
   onChange: (value: readonly MapEntry[]) => void
   onBlur: () => void
 }) {
-  const update = (index: number, patch: Partial<MapEntry>) =>
-    onChange(value.map((entry, at) => (at === index ? { ...entry, ...patch } : entry)))
   return (
     <div className="map-input">
       {value.length === 0 && <p className="hint">None.</p>}
-      {value.map((entry, index) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity of their own; names may repeat while typed
-        <div className="map-row" key={index}>
-          <input
-            id={index === 0 ? id : undefined}
-            aria-label={`${field.label} ${index + 1}: name`}
-            aria-invalid={invalid || undefined}
-            value={entry.name}
-            placeholder="Name"
-            spellCheck={false}
-            onChange={(event) => update(index, { name: event.target.value })}
-            onBlur={onBlur}
-          />
-          <input
-            aria-label={`${field.label} ${index + 1}: value`}
-            aria-invalid={invalid || undefined}
-            value={entry.value}
-            placeholder="Value"
-            spellCheck={false}
-            autoComplete="off"
-            onChange={(event) => update(index, { value: event.target.value })}
-            onBlur={onBlur}
-          />
-          <button
-            type="button"
-            className="button-secondary"
-            aria-label={`Remove ${field.label.toLowerCase()} ${index + 1}`}
-            onClick={() => onChange(value.filter((_, at) => at !== index))}
-          >
-            Remove
-          </button>
-        </div>
-      ))}
-      <button
-        type="button"
-        className="button-secondary"
-        id={value.length === 0 ? id : undefined}
-        onClick={() => onChange([...value, { name: '', value: '' }])}
-      >
-        Add {field.label.toLowerCase().replace(/s$/, '')}
-      </button>
+      <MapRows label={field.label} id={id} entries={value} invalid={invalid} onChange={onChange} onBlur={onBlur} />
     </div>
   )
 }
@@ -314,8 +341,6 @@ function SecretRecordInput({
   onRemoveStored: (name: string, removed: boolean) => void
   onChange: (entries: readonly MapEntry[]) => void
 }) {
-  const update = (index: number, patch: Partial<MapEntry>) =>
-    onChange(entries.map((entry, at) => (at === index ? { ...entry, ...patch } : entry)))
   return (
     <div className="map-input">
       {stored.length > 0 && (
@@ -339,47 +364,7 @@ function SecretRecordInput({
           })}
         </ul>
       )}
-      {entries.map((entry, index) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity of their own; names may repeat while typed
-        <div className="map-row" key={index}>
-          <input
-            id={index === 0 ? id : undefined}
-            aria-label={`${secret.label} ${index + 1}: name`}
-            aria-invalid={invalid || undefined}
-            value={entry.name}
-            placeholder="Name"
-            spellCheck={false}
-            autoComplete="off"
-            onChange={(event) => update(index, { name: event.target.value })}
-          />
-          <input
-            type="password"
-            aria-label={`${secret.label} ${index + 1}: value`}
-            aria-invalid={invalid || undefined}
-            value={entry.value}
-            placeholder="Value"
-            spellCheck={false}
-            autoComplete="new-password"
-            onChange={(event) => update(index, { value: event.target.value })}
-          />
-          <button
-            type="button"
-            className="button-secondary"
-            aria-label={`Remove ${secret.label.toLowerCase()} ${index + 1}`}
-            onClick={() => onChange(entries.filter((_, at) => at !== index))}
-          >
-            Remove
-          </button>
-        </div>
-      ))}
-      <button
-        type="button"
-        className="button-secondary"
-        id={entries.length === 0 ? id : undefined}
-        onClick={() => onChange([...entries, { name: '', value: '' }])}
-      >
-        Add {secret.label.toLowerCase().replace(/s$/, '')}
-      </button>
+      <MapRows label={secret.label} id={id} entries={entries} invalid={invalid} secret onChange={onChange} />
     </div>
   )
 }
