@@ -1,7 +1,7 @@
 /**
- * The funnel report's reads, from the counters that triggers on `leads` keep in the same transaction as every lead
- * change (migration 0012 on SQLite, 0013 on PostgreSQL; docs/funnel.md). A read touches one counter row per
- * offer, day, measure, stage and source of the period, however many leads and events the tenant has.
+ * The funnel report's reads, from the counters every path that writes leads keeps in the same transaction as the lead
+ * change (docs/funnel.md, funnel-counter-writes.ts). A read touches one counter row per offer, day, measure,
+ * stage and source of the period, however many leads and events the tenant has.
  */
 
 import { type Kysely, sql } from 'kysely'

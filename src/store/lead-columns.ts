@@ -42,6 +42,16 @@ export function reachedColumnsOf<S extends (typeof stages)[number]>(stage: S) {
   return { at: `reached_${stage}_at` as const, source: `reached_${stage}_source` as const }
 }
 
+/** What the funnel counters read of a lead (core/funnel-counters.ts `CountedLead`). */
+export const countedLeadColumns = [
+  'tenant_id',
+  'offer_key',
+  'is_test',
+  'stage',
+  'first_event_at',
+  ...stages.flatMap((stage) => [`reached_${stage}_at` as const, `reached_${stage}_source` as const]),
+] as const satisfies readonly LeadColumn[]
+
 /** Who the lead is: set when it is created, never rewritten by ingest (`offer_id` is, once the offer is known). */
 export const leadIdentityColumns = [
   'id',
@@ -95,6 +105,7 @@ export const eventColumns = [
 export type LeadRow = Database['leads']
 export type LeadStateColumns = Pick<LeadRow, Exclude<(typeof leadStateColumns)[number], keyof StageReachedColumns>> &
   Required<StageReachedColumns>
+export type CountedLeadRow = Pick<LeadRow, (typeof countedLeadColumns)[number]>
 export type EventRow = Pick<Database['lead_events'], (typeof eventColumns)[number]>
 
 // Compile-time checks that the lists name every column ingest must write: a column added to schema.ts and not here

@@ -2,15 +2,17 @@
  * A group commit in a handful of statements where every statement is a network round trip (PostgreSQL). What the
  * batch will read is fetched up front in one query per kind; the items are then recorded one by one, in order, by
  * the same steps as everywhere (record-lead-event.ts) against that snapshot plus this batch's own writes; and the
- * writes go out at the end as one statement per table. Reads filter each column by its own `in (…)` list, which the
+ * writes go out at the end as one statement per table (the funnel counters too: one row per counter the batch changes). Reads filter each column by its own `in (…)` list, which the
  * composite indexes serve; combinations no item asked for are read too and simply not used.
  */
 
 import { sql } from 'kysely'
+import { FunnelDeltas } from '../core/funnel-counters.ts'
 import { mergeKeyOf } from '../core/lead.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
 import { createBatchAlertQueries, type TenantAlertRules } from './alert-batch.ts'
 import type { Executor } from './executor.ts'
+import { applyFunnelDeltas } from './funnel-counter-writes.ts'
 import { type EventRow, type LeadRow, updatedLeadColumns } from './lead-columns.ts'
 import { queuedDeliveryColumns } from './queue/queued-delivery.ts'
 import { type DeliveryDraft, type IngestQueries, recordLeadEvent } from './record-lead-event.ts'
@@ -191,7 +193,8 @@ export async function recordLeadEventBatch(
     },
   }
   const outcomes: IngestOutcome[] = []
-  for (const item of items) outcomes.push(await recordLeadEvent(queries, item, now))
+  const funnel = new FunnelDeltas()
+  for (const item of items) outcomes.push(await recordLeadEvent(queries, item, now, funnel))
 
   // Writes, one statement per table (more for a batch whose rows would pass PostgreSQL's parameter limit).
   for (const rows of parameterChunks([...insertedLeads.values()])) await trx.insertInto('leads').values(rows).execute()
@@ -209,6 +212,7 @@ export async function recordLeadEventBatch(
   const deliveryRows = deliveries.map(({ now: at, ...row }) => ({ ...row, ...queuedDeliveryColumns(at) }))
   for (const rows of parameterChunks(deliveryRows)) await trx.insertInto('deliveries').values(rows).execute()
   for (const rows of parameterChunks(events)) await trx.insertInto('lead_events').values(rows).execute()
+  await applyFunnelDeltas(trx, funnel.deltas())
   await alerts?.write(trx)
   if (notify) await notifyWork?.(trx)
   return outcomes

@@ -6,11 +6,18 @@
 
 import type { Customer } from '../core/customer.ts'
 import { type Stage, stages } from '../core/funnel.ts'
+import type { CountedLead, FunnelDeltas } from '../core/funnel-counters.ts'
 import { applyEvent, type LeadState, mergeKeyOf, type StageReached, type StagesReached } from '../core/lead.ts'
 import { searchColumnsOf } from '../core/lead-search.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
 import { type AlertIngestQueries, queueAlerts } from './alert-ingest.ts'
-import { type EventRow, type LeadRow, type LeadStateColumns, reachedColumnsOf } from './lead-columns.ts'
+import {
+  type CountedLeadRow,
+  type EventRow,
+  type LeadRow,
+  type LeadStateColumns,
+  reachedColumnsOf,
+} from './lead-columns.ts'
 import type { StageReachedColumns } from './schema.ts'
 import type { IngestItem, IngestOutcome, IngestReceipt, RouteScope } from './types.ts'
 
@@ -80,7 +87,30 @@ export function stateOfRow(row: LeadRow): LeadState {
   }
 }
 
-function reachedOfRow(row: LeadRow): StagesReached {
+/** What the funnel counters read of a stored lead (core/funnel-counters.ts). */
+export function countedLeadOfRow(row: CountedLeadRow): CountedLead {
+  return {
+    tenantId: row.tenant_id,
+    offerKey: row.offer_key,
+    isTest: row.is_test === 1,
+    stage: row.stage as Stage,
+    firstEventAt: Number(row.first_event_at),
+    reached: reachedOfRow(row),
+  }
+}
+
+function countedLeadOf(tenantId: string, offerKey: string, state: LeadState): CountedLead {
+  return {
+    tenantId,
+    offerKey,
+    isTest: state.isTest,
+    stage: state.stage,
+    firstEventAt: state.firstEventAt,
+    reached: state.reached,
+  }
+}
+
+function reachedOfRow(row: StageReachedColumns): StagesReached {
   const reached: Partial<Record<Stage, StageReached>> = {}
   for (const stage of stages) {
     const columns = reachedColumnsOf(stage)
@@ -166,7 +196,16 @@ async function queueDeliveries(
   return destinations.length
 }
 
-export async function recordLeadEvent(queries: IngestQueries, item: IngestItem, now: number): Promise<IngestOutcome> {
+/**
+ * Records one event inside the caller's transaction. The lead's change to the funnel counters is added to `funnel`,
+ * which the caller applies to `funnel_counts` before it commits (one upsert per counter for the whole batch).
+ */
+export async function recordLeadEvent(
+  queries: IngestQueries,
+  item: IngestItem,
+  now: number,
+  funnel: FunnelDeltas,
+): Promise<IngestOutcome> {
   const { draft, tenantId } = item
   if (item.idempotencyKey !== undefined) {
     const prior = await queries.eventByIdempotencyKey(tenantId, item.idempotencyKey)
@@ -189,6 +228,10 @@ export async function recordLeadEvent(queries: IngestQueries, item: IngestItem, 
   const state = applyEvent(before, draft)
   const leadId = existing?.id ?? item.newLeadId
   const version = existing ? Number(existing.version) + 1 : 1
+  funnel.change(
+    existing && before && countedLeadOf(tenantId, existing.offer_key, before),
+    countedLeadOf(tenantId, offerKey, state),
+  )
   if (existing) {
     await queries.updateLead(existing.id, {
       ...columnsOf(state),

@@ -16,12 +16,14 @@ import {
 import type { Customer } from '../core/customer.ts'
 import { AppError } from '../core/errors.ts'
 import type { Stage } from '../core/funnel.ts'
+import { FunnelDeltas } from '../core/funnel-counters.ts'
 import { foldRecordedEvents } from '../core/lead.ts'
 import { offerKeyOf } from '../core/lead-source.ts'
 import type { Executor } from './executor.ts'
-import type { LeadRow } from './lead-columns.ts'
+import { applyFunnelDeltas } from './funnel-counter-writes.ts'
+import { countedLeadColumns, type LeadRow } from './lead-columns.ts'
 import { queuedDeliveryColumns } from './queue/queued-delivery.ts'
-import { columnsOf } from './record-lead-event.ts'
+import { columnsOf, countedLeadOfRow } from './record-lead-event.ts'
 import type { Database } from './schema.ts'
 import type { Offer, OfferInput, RouteScope } from './types.ts'
 
@@ -195,7 +197,15 @@ function waitingFor(names: readonly string[]): LeadCondition {
  */
 async function mergeCustomers(
   trx: Executor,
-  options: { tenantId: string; offerId: string; names: readonly string[]; rowLocks: boolean; now: number },
+  options: {
+    tenantId: string
+    offerId: string
+    names: readonly string[]
+    rowLocks: boolean
+    now: number
+    /** Takes the merged leads' change to the funnel counters, which the caller applies. */
+    funnel: FunnelDeltas
+  },
 ): Promise<{ survivors: string[]; merged: number }> {
   const { tenantId, offerId, names, now } = options
   // Single-table reads by index only (waiting leads by offer key, the offer's by offer key and merge key), so the
@@ -253,6 +263,7 @@ async function mergeCustomers(
 
   const survivors: string[] = []
   let merged = 0
+  const { funnel } = options
   for (const group of groups.values()) {
     if (group.length < 2) continue
     const byAge = [...group].sort(
@@ -278,26 +289,48 @@ async function mergeCustomers(
     await trx.updateTable('lead_events').set({ lead_id: survivor.id }).where('lead_id', 'in', others).execute()
     await trx.updateTable('deliveries').set({ lead_id: survivor.id }).where('lead_id', 'in', others).execute()
     await trx.deleteFrom('leads').where('id', 'in', others).execute()
-    await trx
-      .updateTable('leads')
-      .set({
-        ...columnsOf(state),
-        offer_id: offerId,
-        offer_key: offerId,
-        updated_at: now,
-        // Above every version the merged leads were delivered at, so no earlier delivery passes for this state.
-        version: Math.max(...group.map((row) => Number(row.version))) + 1,
-      })
-      .where('id', '=', survivor.id)
-      .execute()
+    const merge = {
+      ...columnsOf(state),
+      offer_id: offerId,
+      offer_key: offerId,
+      updated_at: now,
+      // Above every version the merged leads were delivered at, so no earlier delivery passes for this state.
+      version: Math.max(...group.map((row) => Number(row.version))) + 1,
+    }
+    await trx.updateTable('leads').set(merge).where('id', '=', survivor.id).execute()
+    for (const row of group) funnel.change(countedLeadOfRow(row), undefined)
+    funnel.change(undefined, countedLeadOfRow({ ...survivor, ...merge }))
     survivors.push(survivor.id)
     merged += others.length
   }
   return { survivors, merged }
 }
 
-/** Puts waiting leads on the offer, set-wise; answers how many joined. */
-async function joinWaiting(trx: Executor, tenantId: string, offerId: string, names: readonly string[], now: number) {
+/** Puts waiting leads on the offer, set-wise; answers how many joined. Their change to the counters goes to `funnel`. */
+async function joinWaiting(
+  trx: Executor,
+  options: {
+    tenantId: string
+    offerId: string
+    names: readonly string[]
+    rowLocks: boolean
+    now: number
+    funnel: FunnelDeltas
+  },
+) {
+  const { tenantId, offerId, names, now, funnel } = options
+  // Their funnel counters move from the name they arrived under to the offer's id; locked where rows lock, so an
+  // ingest on another node cannot change a lead between this read and the update.
+  let waiting = trx
+    .selectFrom('leads')
+    .select(countedLeadColumns)
+    .where('tenant_id', '=', tenantId)
+    .where('offer_id', 'is', null)
+    .where('offer_key', 'in', names)
+    .orderBy('id')
+  if (options.rowLocks) waiting = waiting.forUpdate()
+  const joining = await waiting.execute()
+  for (const row of joining) funnel.change(countedLeadOfRow(row), countedLeadOfRow({ ...row, offer_key: offerId }))
   const result = await trx
     .updateTable('leads')
     .set({ offer_id: offerId, offer_key: offerId, updated_at: now })
@@ -423,7 +456,9 @@ export function createRoutingQueries(options: RoutingQueriesOptions): RoutingSto
     if (change.offer !== undefined && offerId !== undefined) {
       const names = [...new Set([offerId, ...change.offer.aliases].map(offerKeyOf))]
       await upsertOffer(trx, tenantId, change.offer, names, now)
-      const merges = await mergeCustomers(trx, { tenantId, offerId, names, rowLocks: options.rowLocks, now })
+      // The offer's leads change once, merging and joining: their counters are written together, at the end.
+      const funnel = new FunnelDeltas()
+      const merges = await mergeCustomers(trx, { tenantId, offerId, names, rowLocks: options.rowLocks, now, funnel })
       mergedLeads = merges.merged
       const offerAfter = await effectiveRoute(trx, tenantId, offerId)
       // A merged lead changed: each of its destinations gets its whole history, unless something is on its way.
@@ -436,7 +471,10 @@ export function createRoutingQueries(options: RoutingQueriesOptions): RoutingSto
       await backfill.add(trx, tenantId, ofOffer, minus(offerAfter, offerBefore), {
         listedWhenNone: true,
       })
-      joinedLeads = merges.survivors.length + (await joinWaiting(trx, tenantId, offerId, names, now))
+      joinedLeads =
+        merges.survivors.length +
+        (await joinWaiting(trx, { tenantId, offerId, names, rowLocks: options.rowLocks, now, funnel }))
+      await applyFunnelDeltas(trx, funnel.deltas())
     } else {
       const defaultAfter = await routedDestinations(trx, tenantId, 'default')
       // Leads of offers without their own route, and of offers not configured yet, go where the default route goes.
@@ -488,8 +526,10 @@ export function createRoutingQueries(options: RoutingQueriesOptions): RoutingSto
       return db.transaction().execute(async (trx) => {
         const names = [...new Set([input.id, ...input.aliases].map(offerKeyOf))]
         await upsertOffer(trx, tenantId, input, names, now)
-        await mergeCustomers(trx, { tenantId, offerId: input.id, names, rowLocks: options.rowLocks, now })
-        await joinWaiting(trx, tenantId, input.id, names, now)
+        const funnel = new FunnelDeltas()
+        await mergeCustomers(trx, { tenantId, offerId: input.id, names, rowLocks: options.rowLocks, now, funnel })
+        await joinWaiting(trx, { tenantId, offerId: input.id, names, rowLocks: options.rowLocks, now, funnel })
+        await applyFunnelDeltas(trx, funnel.deltas())
         const row = await trx
           .selectFrom('offers')
           .selectAll()

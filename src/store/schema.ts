@@ -105,10 +105,10 @@ export interface Database {
     previously_erased?: number
   } & StageReachedColumns
   /**
-   * The funnel, kept by triggers on `leads` in the same transaction as every lead change (SQLite 0012, PostgreSQL
-   * 0013): per tenant, offer, UTC day, measure, stage and source, how many non-test leads count there. Measures:
-   * `reached` (leads that first reached the stage that day, by that event's source), `new` (leads whose first event
-   * was that day, by their stage now), `trialed` (leads whose first trial was that day, by their stage now).
+   * The funnel, kept by every path that writes leads in the same transaction as the lead change (docs/funnel.md):
+   * per tenant, offer, UTC day, measure, stage and source, how many non-test leads count there. Measures: `reached`
+   * (leads that first reached the stage that day, by that event's source), `new` (leads whose first event was that
+   * day, by their stage now), `trialed` (leads whose first trial was that day, by their stage now).
    */
   funnel_counts: {
     tenant_id: string

@@ -1,7 +1,8 @@
 /**
  * Migration 0012 (SQLite) / 0013 (PostgreSQL) on a store that already holds leads: what it fills in from the stored
- * events (each lead's first time and source per stage, and the counters) equals what the triggers keep when the same
- * events are recorded with the migration in place.
+ * events (each lead's first time and source per stage, and the counters) equals what ingest keeps when the same
+ * events are recorded with the migrations in place. Its triggers are dropped again by 0016 / 0017, which then keep the
+ * counters as the code left them.
  */
 
 import Database from 'better-sqlite3'
@@ -62,14 +63,20 @@ async function snapshot(run: Run) {
   }
 }
 
-/** Takes the migration back out: triggers, counters and columns gone, and it is no longer recorded as applied. */
-async function unapply(run: Run, version: number, dropFunction: boolean) {
-  for (const trigger of ['leads_funnel_insert', 'leads_funnel_update', 'leads_funnel_delete'])
-    await run(`drop trigger ${trigger}${dropFunction ? ' on leads' : ''}`)
-  if (dropFunction) await run('drop function leads_funnel_counts')
+/**
+ * Takes the migration back out with the one that drops its triggers (`triggersDropped`): counters and columns gone,
+ * and neither recorded as applied any more.
+ */
+async function unapply(run: Run, version: number, triggersDropped: number) {
   await run('drop table funnel_counts')
   for (const column of reachedColumns) await run(`alter table leads drop column ${column}`)
-  await run(`delete from schema_migrations where version = ${version}`)
+  await run(`delete from schema_migrations where version in (${version}, ${triggersDropped})`)
+}
+
+/** The triggers on `leads`, by name. */
+const triggersOnLeads = {
+  sqlite: "select name from sqlite_master where type = 'trigger' and tbl_name = 'leads'",
+  postgres: "select tgname as name from pg_trigger where tgrelid = 'leads'::regclass and not tgisinternal",
 }
 
 function expectFilledAsRecorded(before: Awaited<ReturnType<typeof snapshot>>, after: typeof before) {
@@ -79,13 +86,13 @@ function expectFilledAsRecorded(before: Awaited<ReturnType<typeof snapshot>>, af
   expect(after).toEqual(before)
 }
 
-describe('SQLite migration 0012', () => {
+describe('SQLite migrations 0012 and 0016', () => {
   let close: (() => Promise<void>) | undefined
   afterEach(async () => {
     await close?.()
   })
 
-  test('fills first times and counters from the stored events as the triggers would have kept them', async () => {
+  test('fills first times and counters from the stored events as ingest keeps them', async () => {
     const dir = createTempDir()
     const filename = `${dir.path}/leadrelay.db`
     const store = createSqliteStore({ filename })
@@ -103,20 +110,22 @@ describe('SQLite migration 0012', () => {
       prepared.run()
       return []
     }
+    expect(await run(triggersOnLeads.sqlite)).toEqual([])
     const before = await snapshot(run)
-    await unapply(run, 12, false)
-    expect((await store.migrate()).applied).toEqual(['0012-funnel-counts'])
+    await unapply(run, 12, 16)
+    expect((await store.migrate()).applied).toEqual(['0012-funnel-counts', '0016-funnel-counters-in-code'])
+    expect(await run(triggersOnLeads.sqlite)).toEqual([])
     expectFilledAsRecorded(before, await snapshot(run))
   })
 })
 
-describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL migration 0013', () => {
+describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL migrations 0013 and 0017', () => {
   let close: (() => Promise<void>) | undefined
   afterEach(async () => {
     await close?.()
   })
 
-  test('fills first times and counters from the stored events as the triggers would have kept them', async () => {
+  test('fills first times and counters from the stored events as ingest keeps them', async () => {
     const schema = newSchemaName()
     const store = createPostgresStore({ connectionString: postgresUrl, schema, poolSize: 2 })
     await store.migrate()
@@ -129,9 +138,11 @@ describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL migration 0013', (
     }
     await recordHistory(store)
     const run: Run = async (statement) => (await client.query(statement)).rows
+    expect(await run(triggersOnLeads.postgres)).toEqual([])
     const before = await snapshot(run)
-    await unapply(run, 13, true)
-    expect((await store.migrate()).applied).toEqual(['0013-funnel-counts'])
+    await unapply(run, 13, 17)
+    expect((await store.migrate()).applied).toEqual(['0013-funnel-counts', '0017-funnel-counters-in-code'])
+    expect(await run(triggersOnLeads.postgres)).toEqual([])
     expectFilledAsRecorded(before, await snapshot(run))
   })
 })

@@ -1,10 +1,11 @@
 /**
  * The SQLite ingest hot path: the same steps as everywhere (record-lead-event.ts) over prepared statements, in one
- * `BEGIN IMMEDIATE` transaction per group commit. Kysely builds and prepares every query anew, which costs several
+ * `BEGIN IMMEDIATE` transaction per group commit, with the batch's funnel counter changes summed and written at its end. Kysely builds and prepares every query anew, which costs several
  * times the query itself (docs/decisions/0002-sqlite-ingest-prepared-statements.md).
  */
 
 import type { Database as SqliteDatabase } from 'better-sqlite3'
+import { FunnelDeltas } from '../../core/funnel-counters.ts'
 import { eventColumns, type LeadRow, leadColumns, updatedLeadColumns } from '../lead-columns.ts'
 import { type IngestQueries, recordLeadEvent } from '../record-lead-event.ts'
 import type { IngestItem, IngestOutcome } from '../types.ts'
@@ -41,6 +42,10 @@ function prepareStatements(database: SqliteDatabase) {
          created_at, updated_at, trace_parent) values (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?)`,
     ),
     insertEvent: database.prepare(insertSql('lead_events', eventColumns)),
+    addToFunnelCounter: database.prepare(
+      `insert into funnel_counts (tenant_id, measure, offer_key, day, stage, source, leads) values (?, ?, ?, ?, ?, ?, ?)
+       on conflict (tenant_id, measure, offer_key, day, stage, source) do update set leads = leads + excluded.leads`,
+    ),
   }
 }
 
@@ -102,7 +107,20 @@ export function createSqliteIngest(database: SqliteDatabase, exclusive: Exclusiv
       statements.begin.run()
       try {
         const outcomes: IngestOutcome[] = []
-        for (const item of items) outcomes.push(await recordLeadEvent(queries, item, now))
+        const funnel = new FunnelDeltas()
+        for (const item of items) outcomes.push(await recordLeadEvent(queries, item, now, funnel))
+        // Most leads of a batch share tenant, offer, day and stage: a few counter rows for the whole batch.
+        for (const { counter, leads } of funnel.deltas()) {
+          statements.addToFunnelCounter.run(
+            counter.tenantId,
+            counter.measure,
+            counter.offerKey,
+            counter.day,
+            counter.stage,
+            counter.source,
+            leads,
+          )
+        }
         statements.commit.run()
         return outcomes
       } catch (error) {

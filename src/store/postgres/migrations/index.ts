@@ -15,6 +15,7 @@ import * as funnelCounts from './0013-funnel-counts.ts'
 import * as saasRelayLanesAndCertificates from './0014-saas-relay-lanes-and-certificates.ts'
 import * as deliveryTraceContext from './0015-delivery-trace-context.ts'
 import * as deliveriesOfALead from './0016-deliveries-of-a-lead.ts'
+import * as funnelCountersInCode from './0017-funnel-counters-in-code.ts'
 import * as leadListCombinations from './0018-lead-list-combinations.ts'
 import * as funnelAllOffers from './0020-funnel-all-offers.ts'
 
@@ -35,6 +36,7 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 14, ...saasRelayLanesAndCertificates },
   { version: 15, ...deliveryTraceContext },
   { version: 16, ...deliveriesOfALead },
+  { version: 17, ...funnelCountersInCode },
   { version: 18, ...leadListCombinations },
   { version: 20, ...funnelAllOffers },
 ]

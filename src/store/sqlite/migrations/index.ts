@@ -14,6 +14,7 @@ import * as funnelCounts from './0012-funnel-counts.ts'
 import * as saasRelayLanesAndCertificates from './0013-saas-relay-lanes-and-certificates.ts'
 import * as deliveryTraceContext from './0014-delivery-trace-context.ts'
 import * as deliveriesOfALead from './0015-deliveries-of-a-lead.ts'
+import * as funnelCountersInCode from './0016-funnel-counters-in-code.ts'
 import * as leadListCombinations from './0017-lead-list-combinations.ts'
 import * as funnelAllOffers from './0019-funnel-all-offers.ts'
 
@@ -33,6 +34,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 13, ...saasRelayLanesAndCertificates },
   { version: 14, ...deliveryTraceContext },
   { version: 15, ...deliveriesOfALead },
+  { version: 16, ...funnelCountersInCode },
   { version: 17, ...leadListCombinations },
   { version: 19, ...funnelAllOffers },
 ]
