@@ -117,12 +117,13 @@ export function registerAuthFailureBrake(
   auth: Authenticator,
   limiter: AuthFailureLimiter,
 ): Authenticator {
-  app.addHook('onRequest', async (request, reply) => {
-    if (!isAuthenticatedPath(request.url)) return
+  // Callbacks, not async hooks: two promises less on every request. A refusal answers and does not go on.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!isAuthenticatedPath(request.url)) return done()
     const waitMs = limiter.retryAfterMs(request.ip, credentialOf(request))
-    if (waitMs === undefined) return
+    if (waitMs === undefined) return done()
     reply.header('retry-after', String(Math.ceil(waitMs / 1000)))
-    return sendProblem(
+    sendProblem(
       request,
       reply,
       new AppError(
@@ -131,10 +132,11 @@ export function registerAuthFailureBrake(
       ),
     )
   })
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     if (reply.statusCode === 401 && isAuthenticatedPath(request.url) && credentialOf(request) !== undefined) {
       limiter.recordFailure(request.ip)
     }
+    done()
   })
   const accepted = async <T>(credential: string | undefined, result: Promise<T>): Promise<T> => {
     const value = await result

@@ -59,5 +59,13 @@ function check(request: FastifyRequest): void {
 }
 
 export function registerNullCharacterGuard(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => check(request))
+  // A callback, not an async hook: one promise less on every request.
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      check(request)
+    } catch (error) {
+      return done(error as Error)
+    }
+    done()
+  })
 }
