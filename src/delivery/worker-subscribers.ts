@@ -18,9 +18,14 @@ function all(unsubscribes: readonly (() => void)[]): Unsubscribe {
 export function logWorkerEvents(events: WorkerEvents, log: Logger): Unsubscribe {
   return all([
     events.on('lease-lost', ({ deliveryId }) => log.warn({ deliveryId }, 'lease lost before the attempt was recorded')),
-    events.on('recorded', ({ delivery, destinationId, outcome, state }) =>
-      log.debug({ deliveryId: delivery.id, destinationId, outcome: outcome.kind, state }, 'attempt'),
-    ),
+    // A line per attempt only at debug level; at any other level the attempt costs no listener and no object.
+    ...(log.isLevelEnabled('debug')
+      ? [
+          events.on('recorded', ({ delivery, destinationId, outcome, state }) =>
+            log.debug({ deliveryId: delivery.id, destinationId, outcome: outcome.kind, state }, 'attempt'),
+          ),
+        ]
+      : []),
     events.on('resumed', ({ destination }) =>
       log.info({ destinationId: destination.id }, 'paused destination verified again; resuming'),
     ),

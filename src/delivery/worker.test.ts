@@ -261,6 +261,24 @@ describe('the delivery worker on its own (fake store, connector and clock)', () 
     expect(lines.find((line) => line.msg === 'attempt')).toMatchObject({ outcome: 'delivered', state: 'delivered' })
   })
 
+  it('writes no line and builds no object per attempt when the log level is above debug', async () => {
+    const fake = fakeStore({ deliveries: [delivery()] })
+    const { worker } = setUp(fake, connectors({}))
+    const log = createLogger('info', new Writable({ write: (_chunk, _encoding, done) => done() }))
+    let debugCalls = 0
+    const debug = log.debug.bind(log)
+    log.debug = ((...args: Parameters<typeof debug>) => {
+      debugCalls++
+      debug(...args)
+    }) as typeof log.debug
+    logWorkerEvents(worker.events, log)
+
+    await worker.runUntilIdle()
+
+    expect(fake.completions).toHaveLength(1)
+    expect(debugCalls).toBe(0)
+  })
+
   it('pauses a destination whose credentials fail and resumes it when a probe verifies it again', async () => {
     const fake = fakeStore({ deliveries: [delivery()] })
     let secretRenewed = false
