@@ -5,10 +5,14 @@
  * webhook-id. Lead events keep `synchronous = FULL`. See docs/decisions/0003-delivery-bookkeeping-without-fsync.md.
  */
 
-import { type Kysely, sql } from 'kysely'
+import { CompiledQuery, type Kysely } from 'kysely'
 import type { BookkeepingTransaction } from '../executor.ts'
 import type { Database } from '../schema.ts'
 import type { WriteTurn } from './write-turn.ts'
+
+// Compiled once: two statements around every claim and every batch of outcomes, with nothing in them to build.
+const synchronousNormal = CompiledQuery.raw('pragma synchronous = normal')
+const synchronousFull = CompiledQuery.raw('pragma synchronous = full')
 
 export function sqliteBookkeepingTransaction(db: Kysely<Database>, turn?: WriteTurn): BookkeepingTransaction {
   return (work) =>
@@ -19,11 +23,11 @@ export function sqliteBookkeepingTransaction(db: Kysely<Database>, turn?: WriteT
       // connection without blocking the thread, so the turn it would wait for is always another thread's.
       const release = turn?.take()
       try {
-        await sql`pragma synchronous = normal`.execute(connection)
+        await connection.executeQuery(synchronousNormal)
         try {
           return await connection.transaction().execute(work)
         } finally {
-          await sql`pragma synchronous = full`.execute(connection)
+          await connection.executeQuery(synchronousFull)
         }
       } finally {
         release?.()
