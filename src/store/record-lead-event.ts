@@ -38,9 +38,14 @@ export interface IngestQueries {
   recentEventByContent(tenantId: string, contentHash: string, since: number): Promise<{ result: string } | undefined>
   offerIdByAlias(tenantId: string, alias: string): Promise<string | undefined>
   leadByIdentity(tenantId: string, offerKey: string, mergeKey: string): Promise<LeadRow | undefined>
+  /**
+   * Rewrites a lead's state. `before` is its row as read in this transaction: a dialect may write only the columns
+   * whose value differs from it (SQLite then leaves alone every index on columns that did not change).
+   */
   updateLead(
     id: string,
     columns: LeadStateColumns & { offer_id: string | null; updated_at: number; version: number },
+    before: LeadRow,
   ): Promise<void>
   insertLead(row: LeadRow): Promise<void>
   /** Live destinations routed under `scope`. */
@@ -233,12 +238,11 @@ export async function recordLeadEvent(
     countedLeadOf(tenantId, offerKey, state),
   )
   if (existing) {
-    await queries.updateLead(existing.id, {
-      ...columnsOf(state),
-      offer_id: offerId ?? existing.offer_id,
-      updated_at: now,
-      version,
-    })
+    await queries.updateLead(
+      existing.id,
+      { ...columnsOf(state), offer_id: offerId ?? existing.offer_id, updated_at: now, version },
+      existing,
+    )
   } else {
     await queries.insertLead({
       id: leadId,

@@ -4,7 +4,7 @@
  * times the query itself (docs/decisions/0002-sqlite-ingest-prepared-statements.md).
  */
 
-import type { Database as SqliteDatabase } from 'better-sqlite3'
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
 import { FunnelDeltas } from '../../core/funnel-counters.ts'
 import { eventColumns, type LeadRow, leadColumns, updatedLeadColumns } from '../lead-columns.ts'
 import { type IngestQueries, recordLeadEvent } from '../record-lead-event.ts'
@@ -29,8 +29,11 @@ function prepareStatements(database: SqliteDatabase) {
     ),
     offerByAlias: database.prepare('select offer_id from offer_aliases where tenant_id = ? and alias = ?'),
     leadByIdentity: database.prepare('select * from leads where tenant_id = ? and offer_key = ? and merge_key = ?'),
-    updateLead: database.prepare(
-      `update leads set ${updatedLeadColumns.map((column) => `${column} = @${column}`).join(', ')} where id = @id`,
+    updateLeadColumns: updateStatementsOf(
+      database,
+      database.prepare(
+        `update leads set ${updatedLeadColumns.map((column) => `${column} = @${column}`).join(', ')} where id = @id`,
+      ),
     ),
     insertLead: database.prepare(insertSql('leads', leadColumns)),
     routed: database.prepare(
@@ -49,6 +52,31 @@ function prepareStatements(database: SqliteDatabase) {
   }
 }
 
+/** Column sets that get a statement of their own (a few dozen occur); an update beyond them sets every column. */
+const maxUpdateStatements = 256
+
+/**
+ * Update statements by the columns they set. SQLite rewrites the entries of every index holding a column an update
+ * sets, whether or not its value changed; a lead's e-mail, name and company rarely change, so most updates leave
+ * those indexes alone (docs/import-export.md, "Bulk import").
+ */
+function updateStatementsOf(database: SqliteDatabase, all: Statement) {
+  const byColumns = new Map<string, Statement>()
+  return (columns: readonly (typeof updatedLeadColumns)[number][]): Statement => {
+    if (columns.length === updatedLeadColumns.length) return all
+    const key = columns.join(',')
+    let statement = byColumns.get(key)
+    if (statement === undefined) {
+      if (byColumns.size >= maxUpdateStatements) return all
+      statement = database.prepare(
+        `update leads set ${columns.map((column) => `${column} = @${column}`).join(', ')} where id = @id`,
+      )
+      byColumns.set(key, statement)
+    }
+    return statement
+  }
+}
+
 function ingestQueries(statements: ReturnType<typeof prepareStatements>): IngestQueries {
   return {
     eventByIdempotencyKey: async (tenantId, key) =>
@@ -59,8 +87,9 @@ function ingestQueries(statements: ReturnType<typeof prepareStatements>): Ingest
       (statements.offerByAlias.get(tenantId, alias) as { offer_id: string } | undefined)?.offer_id,
     leadByIdentity: async (tenantId, offerKey, mergeKey) =>
       statements.leadByIdentity.get(tenantId, offerKey, mergeKey) as LeadRow | undefined,
-    async updateLead(id, columns) {
-      statements.updateLead.run({ ...columns, id })
+    async updateLead(id, columns, before) {
+      const changed = updatedLeadColumns.filter((column) => columns[column] !== before[column])
+      statements.updateLeadColumns(changed).run({ ...columns, id })
     },
     async insertLead(row) {
       statements.insertLead.run(row)
