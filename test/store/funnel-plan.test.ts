@@ -18,7 +18,7 @@ import { dropSchema, newSchemaName, postgresSkipReason, postgresUrl } from '../h
 import { createTempDir } from '../helpers/temp-dir.ts'
 
 const year = { since: Date.UTC(2025, 0, 1), until: Date.UTC(2026, 0, 1) }
-const weeks = { origin: year.since, count: 53, sizeMs: 7 * 86_400_000 }
+const weeks = { unit: 'week', origin: year.since, count: 53, sizeMs: 7 * 86_400_000 } as const
 
 /** The statements the funnel's two reads run for all offers and for one. */
 async function funnelStatements(db: Kysely<Database>): Promise<Record<'allOffers' | 'oneOffer', CompiledQuery[]>> {
