@@ -190,6 +190,18 @@ function waitingFor(names: readonly string[]): LeadCondition {
   return (eb) => eb.and([eb('l.offer_id', 'is', null), eb('l.offer_key', 'in', names)])
 }
 
+/** What the steps that bring earlier leads to an offer (merging customers, joining waiting leads) work on. */
+interface OfferLeadsChange {
+  readonly tenantId: string
+  readonly offerId: string
+  /** The offer's id and the names its leads may have arrived under. */
+  readonly names: readonly string[]
+  readonly rowLocks: boolean
+  readonly now: number
+  /** Takes the leads' change to the funnel counters, which the caller applies. */
+  readonly funnel: FunnelDeltas
+}
+
 /**
  * Folds each customer's leads among the offer's leads and the ones waiting for it into one, with every event, and
  * puts it on the offer. The lead already on the offer survives, else the oldest; the others' events and deliveries
@@ -197,15 +209,7 @@ function waitingFor(names: readonly string[]): LeadCondition {
  */
 async function mergeCustomers(
   trx: Executor,
-  options: {
-    tenantId: string
-    offerId: string
-    names: readonly string[]
-    rowLocks: boolean
-    now: number
-    /** Takes the merged leads' change to the funnel counters, which the caller applies. */
-    funnel: FunnelDeltas
-  },
+  options: OfferLeadsChange,
 ): Promise<{ survivors: string[]; merged: number }> {
   const { tenantId, offerId, names, now } = options
   // Single-table reads by index only (waiting leads by offer key, the offer's by offer key and merge key), so the
@@ -307,17 +311,7 @@ async function mergeCustomers(
 }
 
 /** Puts waiting leads on the offer, set-wise; answers how many joined. Their change to the counters goes to `funnel`. */
-async function joinWaiting(
-  trx: Executor,
-  options: {
-    tenantId: string
-    offerId: string
-    names: readonly string[]
-    rowLocks: boolean
-    now: number
-    funnel: FunnelDeltas
-  },
-) {
+async function joinWaiting(trx: Executor, options: OfferLeadsChange) {
   const { tenantId, offerId, names, now, funnel } = options
   // Their funnel counters move from the name they arrived under to the offer's id; locked where rows lock, so an
   // ingest on another node cannot change a lead between this read and the update.
