@@ -3,6 +3,7 @@
 import type { ReplaySelector } from '../types.ts'
 import { applyDeliveryFilter } from './delivery-filter.ts'
 import type { QueueContext } from './queue-context.ts'
+import { requeuedDeliveryColumns } from './queued-delivery.ts'
 
 /** Rows per update statement: well under SQLite's and PostgreSQL's parameter limits. */
 const replayChunk = 500
@@ -26,16 +27,7 @@ export function replayDeliveries(
     for (let i = 0; i < replayable.length; i += replayChunk) {
       await trx
         .updateTable('deliveries')
-        .set({
-          state: 'queued',
-          attempts: 0,
-          run_at: now,
-          retry_from: now,
-          locked_by: null,
-          locked_until: null,
-          updated_at: now,
-          replay_pending: 1,
-        })
+        .set({ ...requeuedDeliveryColumns(now), replay_pending: 1 })
         .where('id', 'in', replayable.slice(i, i + replayChunk))
         .execute()
     }
