@@ -5,6 +5,7 @@
  */
 
 import { type Kysely, type Selectable, sql } from 'kysely'
+import { settledSaasWebhookBody } from '../core/saas-webhook-call.ts'
 import type { Database } from './schema.ts'
 
 /** `pending` until relayed; `rejected` when the fulfillment service refused its content; `dead` when given up. */
@@ -17,7 +18,7 @@ export interface SaasRelayCall {
   readonly subscriptionId: string
   readonly operationId?: string
   readonly seq: number
-  /** The body exactly as Microsoft sent it. */
+  /** The body exactly as Microsoft sent it; once settled, only its action (core/saas-webhook-call.ts). */
   readonly body: string
   /** Microsoft's `Authorization` header, kept until the call is settled and then cleared. */
   readonly authorization: string
@@ -59,7 +60,10 @@ export interface SaasRelayStore {
    * subscription are never relayed out of order or two at a time (across nodes too: the lease is a conditional update).
    */
   claimSaasRelayCalls(now: number, leaseMs: number, limit: number): Promise<readonly SaasRelayCall[]>
-  /** Records an attempt's outcome and ends the lease; a settled call's Authorization header is cleared. */
+  /**
+   * Records an attempt's outcome and ends the lease; a settled call's Authorization header is cleared and its body
+   * reduced to its action.
+   */
   settleSaasRelayCall(id: string, attempts: number, outcome: SaasRelayOutcome): Promise<void>
   /** When the next pending call is due (or its lease ends); undefined when none is pending. */
   nextSaasRelayRunAt(): Promise<number | undefined>
@@ -185,6 +189,9 @@ export function createSaasRelayQueries(db: Kysely<Database>): SaasRelayStore {
 
     async settleSaasRelayCall(id, attempts, outcome) {
       const settled = outcome.state !== 'pending'
+      const stored = settled
+        ? await db.selectFrom('saas_relay_calls').select('body').where('id', '=', id).executeTakeFirst()
+        : undefined
       await db
         .updateTable('saas_relay_calls')
         .set({
@@ -195,8 +202,10 @@ export function createSaasRelayQueries(db: Kysely<Database>): SaasRelayStore {
           last_error: outcome.state === 'relayed' ? null : outcome.error.slice(0, 1000),
           ...(outcome.state === 'pending' && { run_at: outcome.runAt }),
           ...(outcome.state === 'relayed' && { relayed_at: outcome.at }),
-          // Microsoft's bearer token is needed only to relay; once settled it is not kept.
+          // Microsoft's bearer token and the body's purchaser and beneficiary are needed only to relay; once settled
+          // the token is not kept, and of the body only its action, which the relay's log shows.
           ...(settled && { authorization_header: '' }),
+          ...(stored !== undefined && { body: settledSaasWebhookBody(stored.body) }),
         })
         .where('id', '=', id)
         .execute()

@@ -45,6 +45,40 @@ for (const factory of storeFactories.filter((f) => f.name !== 'sqlite (ingest th
       expect(await store.listSaasRelayCalls(tenantId, { limit: 10 })).toHaveLength(2)
     })
 
+    test("a settled call keeps only its action: the purchaser's and beneficiary's details go with the token", async () => {
+      const body = JSON.stringify({
+        id: 'op-9',
+        action: 'Unsubscribe',
+        subscriptionId: 'sub-p',
+        subscription: {
+          purchaser: { emailId: 'Buyer@Contoso.example', objectId: 'o-1' },
+          beneficiary: { emailId: 'user@contoso.example', objectId: 'o-2' },
+        },
+      })
+      const call = (
+        await store.enqueueSaasRelayCall({
+          id: ids.next('rly'),
+          tenantId,
+          subscriptionId: 'sub-p',
+          operationId: 'op-9',
+          body,
+          authorization: 'Bearer token',
+          contentType: 'application/json',
+          receivedAt: clock.now(),
+        })
+      ).call
+      const listed = async () =>
+        (await store.listSaasRelayCalls(tenantId, { limit: 10 })).find((candidate) => candidate.id === call.id)
+      // Still to be relayed: the body as Microsoft sent it, to be sent again unchanged.
+      await store.settleSaasRelayCall(call.id, 1, { state: 'pending', status: 503, error: 'HTTP 503', runAt: 1 })
+      expect(await listed()).toMatchObject({ body, authorization: 'Bearer token' })
+
+      await store.settleSaasRelayCall(call.id, 2, { state: 'rejected', status: 400, error: 'HTTP 400', at: 2 })
+      const settled = await listed()
+      expect(settled).toMatchObject({ state: 'rejected', body: '{"action":"Unsubscribe"}', authorization: '' })
+      expect(JSON.stringify(settled).toLowerCase()).not.toContain('contoso')
+    })
+
     test('one call per subscription at a time, oldest first; other subscriptions are not held up', async () => {
       const a1 = await enqueue('sub-a', 'op-1')
       const a2 = await enqueue('sub-a', 'op-2')

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
+import { saasWebhookActionOf } from '../../core/saas-webhook-call.ts'
 import { isoTime } from '../../core/time.ts'
 import type { SaasRelayCall } from '../../store/saas-relay-queries.ts'
 import { callerOf } from '../caller.ts'
@@ -65,18 +66,9 @@ const relayCall = z
   })
   .meta({ id: 'SaasRelayCall' })
 
-function actionOf(body: string): string | undefined {
-  try {
-    const action = (JSON.parse(body) as { action?: unknown }).action
-    return typeof action === 'string' ? action.slice(0, 100) : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** A relayed call as the API shows it: never its body or Microsoft's token. */
 function relayCallAnswer(call: SaasRelayCall) {
-  const action = actionOf(call.body)
+  const action = saasWebhookActionOf(call.body)
   return {
     id: call.id,
     subscriptionId: call.subscriptionId,
