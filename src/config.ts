@@ -14,6 +14,12 @@ export interface Config {
   readonly dataDir: string
   /** The SQLite file, inside `dataDir`. */
   readonly sqliteFile: string
+  /**
+   * LEADRELAY_SQLITE_CACHE_MB: the most memory each connection to the SQLite file may keep as page cache (`serve`
+   * has three: requests, the ingest thread, the delivery thread); absent, the store's default (256 MiB,
+   * src/store/sqlite/open-database.ts; docs/import-export.md).
+   */
+  readonly sqlitePageCacheMiB?: number
   /** `postgres://…` switches every command to the PostgreSQL store. */
   readonly databaseUrl?: string
   readonly postgresPoolSize: number
@@ -294,6 +300,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     port,
     dataDir,
     sqliteFile: join(dataDir, 'leadrelay.db'),
+    ...(env.LEADRELAY_SQLITE_CACHE_MB !== undefined && {
+      sqlitePageCacheMiB: parseInteger('LEADRELAY_SQLITE_CACHE_MB', env.LEADRELAY_SQLITE_CACHE_MB, 2, 65_536),
+    }),
     ...databaseUrl,
     postgresPoolSize: parseInteger('LEADRELAY_PG_POOL', env.LEADRELAY_PG_POOL ?? '10', 1, 1000),
     publicUrl,

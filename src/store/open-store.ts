@@ -7,6 +7,8 @@ export interface StoreLocation {
   /** PostgreSQL connection string; the embedded SQLite file is used when it is absent. */
   readonly databaseUrl?: string | undefined
   readonly sqliteFile: string
+  /** Each SQLite connection's page cache bound in MiB (LEADRELAY_SQLITE_CACHE_MB); the default when absent. */
+  readonly sqlitePageCacheMiB?: number | undefined
   readonly postgresPoolSize: number
 }
 
@@ -17,7 +19,7 @@ export async function openStore(config: StoreLocation): Promise<Store> {
     return createPostgresStore({ connectionString: config.databaseUrl, poolSize: config.postgresPoolSize })
   }
   const { createSqliteStore } = await import('./sqlite/index.ts')
-  return createSqliteStore({ filename: config.sqliteFile, ingestThread: true })
+  return createSqliteStore({ filename: config.sqliteFile, ingestThread: true, pageCacheMiB: config.sqlitePageCacheMiB })
 }
 
 /** Where the data lives, for messages: never the password. */

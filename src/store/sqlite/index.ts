@@ -19,6 +19,8 @@ export interface SqliteStoreOptions {
    * database only.
    */
   readonly ingestThread?: boolean
+  /** Each connection's page cache bound in MiB (open-database.ts; LEADRELAY_SQLITE_CACHE_MB). */
+  readonly pageCacheMiB?: number | undefined
 }
 
 /** How SQLite differs (types.ts `StoreCapabilities`); two ingest batches in flight with the ingest thread. */
@@ -30,14 +32,18 @@ export const sqliteCapabilities: StoreCapabilities = {
 }
 
 export function createSqliteStore(options: SqliteStoreOptions): Store {
-  const database = openSqliteDatabase(options.filename)
+  const database = openSqliteDatabase(options.filename, { pageCacheMiB: options.pageCacheMiB })
   const db = createSqliteKysely(database)
   const onFile = options.filename !== ':memory:'
   // Bookkeeping and the ingest thread's commits take turns at the write lock (write-turn.ts).
   const turn = onFile ? writeTurnOf(options.filename) : undefined
   const ingestThread =
     options.ingestThread && onFile
-      ? createIngestThread({ filename: options.filename, writeTurn: writeTurnBuffer(options.filename) })
+      ? createIngestThread({
+          filename: options.filename,
+          writeTurn: writeTurnBuffer(options.filename),
+          pageCacheMiB: options.pageCacheMiB,
+        })
       : undefined
   return createKyselyStore({
     db,

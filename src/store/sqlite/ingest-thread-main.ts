@@ -17,13 +17,14 @@ import { adoptWriteTurn, writeTurnOf } from './write-turn.ts'
 
 const port = parentPort
 if (!port) throw new Error('ingest-thread-main runs only as a worker thread')
-const { filename, writeTurn } = workerData as {
+const { filename, writeTurn, pageCacheMiB } = workerData as {
   readonly filename: string
   readonly writeTurn?: SharedArrayBuffer
+  readonly pageCacheMiB?: number
 }
 if (writeTurn) adoptWriteTurn(filename, writeTurn)
 const turn = writeTurnOf(filename)
-const database = openSqliteDatabase(filename)
+const database = openSqliteDatabase(filename, { pageCacheMiB })
 database.pragma('synchronous = NORMAL')
 const walSync = createWalSync(walFileOf(filename))
 // Nothing else runs on this connection, and batches are recorded one after the other.

@@ -34,17 +34,20 @@ export interface IngestThreadOptions {
   readonly filename: string
   /** The turns at the write lock the thread's commits take (write-turn.ts), shared with this thread's connection. */
   readonly writeTurn?: SharedArrayBuffer
+  /** The thread's connection's page cache bound in MiB (open-database.ts). */
+  readonly pageCacheMiB?: number | undefined
   /** Starts one thread; replaced in tests. */
-  readonly spawn?: (filename: string, writeTurn?: SharedArrayBuffer) => Worker
+  readonly spawn?: (filename: string, writeTurn?: SharedArrayBuffer, pageCacheMiB?: number) => Worker
 }
 
-export function spawnIngestThread(filename: string, writeTurn?: SharedArrayBuffer): Worker {
-  return spawnThread(import.meta.url, 'ingest-thread-main', { filename, writeTurn })
+export function spawnIngestThread(filename: string, writeTurn?: SharedArrayBuffer, pageCacheMiB?: number): Worker {
+  return spawnThread(import.meta.url, 'ingest-thread-main', { filename, writeTurn, pageCacheMiB })
 }
 
 export function createIngestThread({
   filename,
   writeTurn,
+  pageCacheMiB,
   spawn = spawnIngestThread,
 }: IngestThreadOptions): IngestThread {
   let thread: { worker: Worker; exited: Promise<void> } | undefined
@@ -58,7 +61,7 @@ export function createIngestThread({
   }
 
   function start(): { worker: Worker; exited: Promise<void> } {
-    const worker = spawn(filename, writeTurn)
+    const worker = spawn(filename, writeTurn, pageCacheMiB)
     // An idle thread does not keep the process alive; one with batches to answer does.
     worker.unref()
     let failure: Error | undefined

@@ -12,12 +12,18 @@ import SQLite, { type Database } from 'better-sqlite3'
 export const busyTimeoutMs = 5000
 
 /**
- * The most memory one connection's page cache may hold (SQLite's default is 2 MiB). Pages are cached as they are
- * read, so a store smaller than this never fills it; a large one does, and then every connection holds this much.
+ * The most memory one connection's page cache may hold unless the configuration says otherwise
+ * (LEADRELAY_SQLITE_CACHE_MB; SQLite's own default is 2 MiB). Pages are cached as they are read, so a store smaller
+ * than this never fills it; a large one does, and then every connection holds this much.
  */
-export const pageCacheKiB = 256 * 1024
+export const defaultPageCacheMiB = 256
 
-export function openSqliteDatabase(filename: string): Database {
+export interface SqliteConnectionOptions {
+  /** The most memory the connection's page cache may hold, in MiB (default `defaultPageCacheMiB`). */
+  readonly pageCacheMiB?: number | undefined
+}
+
+export function openSqliteDatabase(filename: string, options: SqliteConnectionOptions = {}): Database {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true })
   // The busy timeout comes first: switching to WAL already takes a lock another connection may hold.
   const database = new SQLite(filename, { timeout: busyTimeoutMs })
@@ -30,6 +36,7 @@ export function openSqliteDatabase(filename: string): Database {
   database.pragma('secure_delete = fast')
   // With 2 MiB, a store of a million events misses the cache on nearly every index page an insert or a lookup
   // touches (the keys are random), and reads each from the file again (docs/import-export.md, "Bulk import").
-  database.pragma(`cache_size = -${pageCacheKiB}`)
+  // A negative cache_size is a bound in KiB rather than a number of pages.
+  database.pragma(`cache_size = -${Math.round((options.pageCacheMiB ?? defaultPageCacheMiB) * 1024)}`)
   return database
 }
