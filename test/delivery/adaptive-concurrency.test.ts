@@ -78,9 +78,12 @@ test('a destination throttling above 8 requests in flight: the window grows past
   expect(Math.max(...arrivals.slice(0, firstThrottle).map((arrival) => arrival.inFlight))).toBe(limit)
   // ...then settled: after each 429 the window halves and grows back a step per round trip, so it stays under the
   // limit and only the odd probe above it is throttled.
+  // On a loaded machine calls the window allows at once do not always overlap at the destination, so the window can
+  // take one step more before a 429 tells it; it never runs away.
   const sorted = [...windows].sort((a, b) => a - b)
   expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThanOrEqual(limit)
-  expect(sorted.at(-1)).toBeLessThanOrEqual(limit + 1)
+  expect(sorted[Math.floor(sorted.length * 0.9)]).toBeLessThanOrEqual(limit + 1)
+  expect(sorted.at(-1)).toBeLessThanOrEqual(limit + 2)
   const afterwards = arrivals.slice(firstThrottle + 1)
   expect(afterwards.filter((arrival) => arrival.throttled).length).toBeLessThan(afterwards.length / 5)
   expect(afterwards.filter((arrival) => arrival.inFlight <= limit).length).toBeGreaterThan(leads / 2)
