@@ -5,17 +5,13 @@
  * the index can serve at all on an empty table.
  */
 
-import { CompiledQuery, Kysely, PostgresDialect } from 'kysely'
-import pg from 'pg'
+import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createPostgresStore } from '../../src/store/postgres/index.ts'
 import { destinationAttemptStatsQuery, destinationAttemptsQuery } from '../../src/store/queue/read-attempts.ts'
 import type { Database } from '../../src/store/schema.ts'
-import { createSqliteStore } from '../../src/store/sqlite/index.ts'
-import { openSqliteDatabase } from '../../src/store/sqlite/open-database.ts'
-import { createSqliteKysely } from '../../src/store/sqlite/sqlite-kysely.ts'
 import { compileOnly } from '../helpers/compile-only-databases.ts'
 import { dropSchema, newSchemaName, postgresSkipReason, postgresUrl } from '../helpers/postgres.ts'
+import { openMigratedPostgres, openMigratedSqlite, postgresPlanOf, sqlitePlanOf } from '../helpers/query-plans.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 
 const statements = (db: Kysely<Database>) => ({
@@ -31,10 +27,7 @@ describe('the delivery log on SQLite', () => {
   const dir = createTempDir()
   let db: Kysely<Database>
   beforeAll(async () => {
-    const store = createSqliteStore({ filename: `${dir.path}/plan.db` })
-    await store.migrate()
-    await store.close()
-    db = createSqliteKysely(openSqliteDatabase(`${dir.path}/plan.db`))
+    db = await openMigratedSqlite(`${dir.path}/plan.db`)
   })
   afterAll(async () => {
     await db?.destroy()
@@ -43,10 +36,7 @@ describe('the delivery log on SQLite', () => {
 
   for (const [name, query] of Object.entries(statements(compileOnly.sqlite))) {
     test(`${name} reads delivery_attempts_destination`, async () => {
-      const rows = await db.executeQuery<{ detail: string }>(
-        CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]),
-      )
-      const plan = rows.rows.map((row) => row.detail).join('\n')
+      const plan = await sqlitePlanOf(db, query)
       expect(plan).toMatch(
         /SEARCH a USING INDEX delivery_attempts_destination|SEARCH delivery_attempts USING INDEX delivery_attempts_destination/,
       )
@@ -59,15 +49,7 @@ describe.skipIf(postgresSkipReason !== undefined)('the delivery log on PostgreSQ
   const schema = newSchemaName()
   let db: Kysely<Database>
   beforeAll(async () => {
-    const store = createPostgresStore({ connectionString: postgresUrl, schema, poolSize: 4 })
-    await store.migrate()
-    await store.close()
-    const pool = new pg.Pool({
-      connectionString: postgresUrl,
-      max: 1,
-      options: `-c search_path=${schema} -c enable_seqscan=off`,
-    })
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    db = await openMigratedPostgres(postgresUrl, schema)
   })
   afterAll(async () => {
     await db?.destroy()
@@ -76,10 +58,7 @@ describe.skipIf(postgresSkipReason !== undefined)('the delivery log on PostgreSQ
 
   test('every statement reads delivery_attempts_destination', async () => {
     for (const query of Object.values(statements(db))) {
-      const rows = await db.executeQuery<{ 'QUERY PLAN': string }>(
-        CompiledQuery.raw(`explain ${query.sql}`, [...query.parameters]),
-      )
-      const plan = rows.rows.map((row) => row['QUERY PLAN']).join('\n')
+      const plan = await postgresPlanOf(db, query)
       expect(plan).toMatch(/using delivery_attempts_destination|on delivery_attempts_destination/)
       expect(plan).not.toContain('Seq Scan on delivery_attempts')
     }

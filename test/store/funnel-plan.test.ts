@@ -5,16 +5,12 @@
  * sequential scans priced out). The statements are those the queries run, captured as they execute.
  */
 
-import { CompiledQuery, Kysely, type KyselyPlugin, PostgresDialect, type RootOperationNode } from 'kysely'
-import pg from 'pg'
+import type { CompiledQuery, Kysely, KyselyPlugin, RootOperationNode } from 'kysely'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createFunnelQueries } from '../../src/store/funnel-queries.ts'
-import { createPostgresStore } from '../../src/store/postgres/index.ts'
 import type { Database } from '../../src/store/schema.ts'
-import { createSqliteStore } from '../../src/store/sqlite/index.ts'
-import { openSqliteDatabase } from '../../src/store/sqlite/open-database.ts'
-import { createSqliteKysely } from '../../src/store/sqlite/sqlite-kysely.ts'
 import { dropSchema, newSchemaName, postgresSkipReason, postgresUrl } from '../helpers/postgres.ts'
+import { openMigratedPostgres, openMigratedSqlite, postgresPlanOf, sqlitePlanOf } from '../helpers/query-plans.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 
 const year = { since: Date.UTC(2025, 0, 1), until: Date.UTC(2026, 0, 1) }
@@ -44,24 +40,14 @@ describe('SQLite', () => {
   const dir = createTempDir()
   let db: Kysely<Database>
   beforeAll(async () => {
-    const store = createSqliteStore({ filename: `${dir.path}/plan.db` })
-    await store.migrate()
-    await store.close()
-    db = createSqliteKysely(openSqliteDatabase(`${dir.path}/plan.db`))
+    db = await openMigratedSqlite(`${dir.path}/plan.db`)
   })
   afterAll(async () => {
     await db?.destroy()
     dir.remove()
   })
 
-  const planOf = async (query: CompiledQuery) =>
-    (
-      await db.executeQuery<{ detail: string }>(
-        CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]),
-      )
-    ).rows
-      .map((row) => row.detail)
-      .join(' | ')
+  const planOf = (query: CompiledQuery) => sqlitePlanOf(db, query)
 
   test('all offers: funnel_all_offers by its primary key; one offer: funnel_counts by its primary key', async () => {
     const { allOffers, oneOffer } = await funnelStatements(db)
@@ -88,28 +74,14 @@ describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL', () => {
   const schema = newSchemaName()
   let db: Kysely<Database>
   beforeAll(async () => {
-    const store = createPostgresStore({ connectionString: postgresUrl, schema, poolSize: 2 })
-    await store.migrate()
-    await store.close()
-    const pool = new pg.Pool({
-      connectionString: postgresUrl,
-      max: 1,
-      // Sequential scans priced out: an index is chosen whenever one can answer the statement.
-      options: `-c search_path=${schema} -c enable_seqscan=off`,
-    })
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    db = await openMigratedPostgres(postgresUrl, schema)
   })
   afterAll(async () => {
     await db?.destroy()
     await dropSchema(schema)
   })
 
-  const planOf = async (query: CompiledQuery) =>
-    (
-      await db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${query.sql}`, [...query.parameters]))
-    ).rows
-      .map((row) => row['QUERY PLAN'])
-      .join('\n')
+  const planOf = (query: CompiledQuery) => postgresPlanOf(db, query)
 
   test('all offers: funnel_all_offers by its primary key; one offer: funnel_counts by its primary key', async () => {
     const { allOffers, oneOffer } = await funnelStatements(db)

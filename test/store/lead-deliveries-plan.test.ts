@@ -5,14 +5,12 @@
  * statistics, as a fresh installation has.
  */
 
-import { CompiledQuery, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { listDeliveriesQuery } from '../../src/store/queue/read-deliveries.ts'
 import type { Database } from '../../src/store/schema.ts'
-import { createSqliteStore } from '../../src/store/sqlite/index.ts'
-import { openSqliteDatabase } from '../../src/store/sqlite/open-database.ts'
-import { createSqliteKysely } from '../../src/store/sqlite/sqlite-kysely.ts'
 import { compileOnly } from '../helpers/compile-only-databases.ts'
+import { openMigratedSqlite, sqlitePlanOf } from '../helpers/query-plans.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 
 const cursor = Buffer.from('dlv_01M89SAZ3WY3SYM90XMK99YMS0').toString('base64url')
@@ -31,10 +29,7 @@ describe("a lead's deliveries on SQLite", () => {
   const dir = createTempDir()
   let db: Kysely<Database>
   beforeAll(async () => {
-    const store = createSqliteStore({ filename: `${dir.path}/plan.db` })
-    await store.migrate()
-    await store.close()
-    db = createSqliteKysely(openSqliteDatabase(`${dir.path}/plan.db`))
+    db = await openMigratedSqlite(`${dir.path}/plan.db`)
   })
   afterAll(async () => {
     await db?.destroy()
@@ -43,11 +38,7 @@ describe("a lead's deliveries on SQLite", () => {
 
   for (const [name, builder] of Object.entries(statements)) {
     test(`${name} read deliveries_tenant_lead, in order, without sorting`, async () => {
-      const query = builder.compile()
-      const rows = await db.executeQuery<{ detail: string }>(
-        CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]),
-      )
-      const plan = rows.rows.map((row) => row.detail).join('\n')
+      const plan = await sqlitePlanOf(db, builder.compile())
       expect(plan).toContain('USING INDEX deliveries_tenant_lead (tenant_id=? AND lead_id=?')
       expect(plan).not.toContain('USE TEMP B-TREE FOR ORDER BY')
     })

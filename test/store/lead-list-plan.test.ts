@@ -4,17 +4,15 @@
  * priced out, so the plan shows whether an index can serve at all on an empty table).
  */
 
-import { CompiledQuery, Kysely, PostgresDialect } from 'kysely'
-import pg from 'pg'
+import type { CompiledQuery, Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createLeadListQueries, encodeLeadCursor } from '../../src/store/lead-list-queries.ts'
-import { createPostgresStore, postgresCapabilities } from '../../src/store/postgres/index.ts'
+import { postgresCapabilities } from '../../src/store/postgres/index.ts'
 import type { Database } from '../../src/store/schema.ts'
-import { createSqliteStore, sqliteCapabilities } from '../../src/store/sqlite/index.ts'
-import { openSqliteDatabase } from '../../src/store/sqlite/open-database.ts'
-import { createSqliteKysely } from '../../src/store/sqlite/sqlite-kysely.ts'
+import { sqliteCapabilities } from '../../src/store/sqlite/index.ts'
 import type { LeadFilter, LeadSort, StoreCapabilities } from '../../src/store/types.ts'
 import { dropSchema, newSchemaName, postgresSkipReason, postgresUrl } from '../helpers/postgres.ts'
+import { openMigratedPostgres, openMigratedSqlite, postgresPlanOf, sqlitePlanOf } from '../helpers/query-plans.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 
 const tenant = 'tnt_plan'
@@ -112,21 +110,14 @@ describe('SQLite', () => {
   let db: Kysely<Database>
 
   beforeAll(async () => {
-    const store = createSqliteStore({ filename: `${dir.path}/plan.db` })
-    await store.migrate()
-    await store.close()
-    db = createSqliteKysely(openSqliteDatabase(`${dir.path}/plan.db`))
+    db = await openMigratedSqlite(`${dir.path}/plan.db`)
   })
   afterAll(async () => {
     await db?.destroy()
+    dir.remove()
   })
 
-  async function planOf(query: CompiledQuery): Promise<string> {
-    const rows = await db.executeQuery<{ detail: string }>(
-      CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]),
-    )
-    return rows.rows.map((row) => row.detail).join(' | ')
-  }
+  const planOf = (query: CompiledQuery) => sqlitePlanOf(db, query)
 
   for (const plan of cases) {
     test(`${plan.name}: the page reads ${plan.sqliteIndex}${plan.inOrder ? ' in order' : ''}; so does the count`, async () => {
@@ -148,28 +139,14 @@ describe.skipIf(postgresSkipReason !== undefined)('PostgreSQL', () => {
   let db: Kysely<Database>
 
   beforeAll(async () => {
-    const store = createPostgresStore({ connectionString: postgresUrl, schema, poolSize: 2 })
-    await store.migrate()
-    await store.close()
-    const pool = new pg.Pool({
-      connectionString: postgresUrl,
-      max: 1,
-      // Sequential scans priced out: an index is chosen whenever one can answer the statement.
-      options: `-c search_path=${schema} -c enable_seqscan=off`,
-    })
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    db = await openMigratedPostgres(postgresUrl, schema)
   })
   afterAll(async () => {
     await db?.destroy()
     await dropSchema(schema)
   })
 
-  async function planOf(query: CompiledQuery): Promise<string> {
-    const rows = await db.executeQuery<{ 'QUERY PLAN': string }>(
-      CompiledQuery.raw(`explain ${query.sql}`, [...query.parameters]),
-    )
-    return rows.rows.map((row) => row['QUERY PLAN']).join('\n')
-  }
+  const planOf = (query: CompiledQuery) => postgresPlanOf(db, query)
 
   for (const plan of cases) {
     test(`${plan.name}: page and count read an index of leads`, async () => {

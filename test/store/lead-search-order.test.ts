@@ -5,15 +5,14 @@
  * index without sorting.
  */
 
-import { CompiledQuery, type Kysely } from 'kysely'
+import type { CompiledQuery, Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { searchColumnsOf } from '../../src/core/lead-search.ts'
 import { createLeadListQueries } from '../../src/store/lead-list-queries.ts'
 import type { Database } from '../../src/store/schema.ts'
-import { createSqliteStore, sqliteCapabilities } from '../../src/store/sqlite/index.ts'
-import { openSqliteDatabase } from '../../src/store/sqlite/open-database.ts'
-import { createSqliteKysely } from '../../src/store/sqlite/sqlite-kysely.ts'
+import { sqliteCapabilities } from '../../src/store/sqlite/index.ts'
 import type { LeadFilter, LeadSort } from '../../src/store/types.ts'
+import { openMigratedSqlite, sqlitePlanOf } from '../helpers/query-plans.ts'
 import { createTempDir } from '../helpers/temp-dir.ts'
 
 const tenant = 'tnt_search'
@@ -35,10 +34,7 @@ describe('a search matching many leads on SQLite', () => {
   let db: Kysely<Database>
 
   beforeAll(async () => {
-    const store = createSqliteStore({ filename: `${dir.path}/search.db` })
-    await store.migrate()
-    await store.close()
-    db = createSqliteKysely(openSqliteDatabase(`${dir.path}/search.db`))
+    db = await openMigratedSqlite(`${dir.path}/search.db`)
     await db
       .insertInto('tenants')
       .values({ id: tenant, name: 'search', ingest_token_hash: 'h', created_at: 1 })
@@ -119,14 +115,7 @@ describe('a search matching many leads on SQLite', () => {
 
   test('read in order, the statement walks the sort index without sorting; by index, it reads the search indexes', async () => {
     const queries = createLeadListQueries({ db, capabilities: sqliteCapabilities })
-    const planOf = async (query: CompiledQuery) =>
-      (
-        await db.executeQuery<{ detail: string }>(
-          CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]),
-        )
-      ).rows
-        .map((row) => row.detail)
-        .join(' | ')
+    const planOf = (query: CompiledQuery) => sqlitePlanOf(db, query)
     const inOrder = await planOf((await queries.listQuery(tenant, { search: 'mü' }, { limit: 50 }, 'order')).compile())
     expect(inOrder).toContain('INDEX leads_tenant_activity (tenant_id=?)')
     expect(inOrder).not.toContain('TEMP B-TREE')
