@@ -129,6 +129,30 @@ export interface Database {
     source: string
     leads: number
   }
+  /**
+   * `funnel_counts` summed over the days of each UTC month (`month`: its first day's midnight), kept by triggers on it
+   * (SQLite 0020, PostgreSQL 0021): the whole months of one offer's report.
+   */
+  funnel_offer_months: {
+    tenant_id: string
+    measure: string
+    offer_key: string
+    month: number
+    stage: string
+    source: string
+    leads: number
+  }
+  /**
+   * Per tenant, offer and UTC day, kept by triggers on `funnel_counts` (SQLite 0020, PostgreSQL 0021): leads whose
+   * first event was that day (the `new` counters summed over stages) and leads that first reached each stage that day
+   * (the `reached` counters summed over sources), one offer's chart over time.
+   */
+  funnel_offer_days: {
+    tenant_id: string
+    offer_key: string
+    day: number
+    first_events: number
+  } & Record<`reached_${Stage}`, number>
   lead_events: {
     seq: Generated<number>
     id: string

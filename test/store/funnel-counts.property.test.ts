@@ -2,13 +2,15 @@
  * The funnel counters (kept by the code that writes leads, core/funnel-counters.ts) against a full recount: after any
  * sequence of ingests (alone and several in one group commit; out of order, test leads, offers named by id or by
  * title), offers configured (leads joining and merging), erasures and retention, every counter equals what the leads
- * and their events give when counted from scratch here.
+ * and their events give when counted from scratch here, and each offer's roll-ups (per month; per day over stages and
+ * sources) equal the counters summed. The events cross a month's end.
  */
 
 import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { stages } from '../../src/core/funnel.ts'
 import { createIdGenerator } from '../../src/core/ids.ts'
 import { createManualClock } from '../../src/core/ports.ts'
 import { createPostgresStore } from '../../src/store/postgres/index.ts'
@@ -19,7 +21,8 @@ import { dropSchema, newSchemaName, postgresSkipReason, postgresUrl } from '../h
 import { createTempDir } from '../helpers/temp-dir.ts'
 
 const day = 86_400_000
-const start = Date.UTC(2026, 2, 1)
+// Events go up to a week back from the 4th of April, so they cross the end of March.
+const start = Date.UTC(2026, 2, 5)
 
 type Rows = (query: string, parameters: readonly unknown[]) => Promise<Record<string, unknown>[]>
 
@@ -114,6 +117,66 @@ async function counters(rows: Rows, tenantId: string): Promise<Map<string, numbe
       Number(row.leads),
     ]),
   )
+}
+
+/**
+ * The roll-ups of each offer's counters (per month, and per day over stages and sources: SQLite 0020, PostgreSQL
+ * 0021) as stored, and as the counters give them; non-zero sums by key.
+ */
+async function rollUps(rows: Rows, tenantId: string) {
+  const sums = (entries: readonly (readonly [string, number])[]) => {
+    const summed = new Map<string, number>()
+    for (const [key, leads] of entries) summed.set(key, (summed.get(key) ?? 0) + leads)
+    return new Map([...summed].filter(([, leads]) => leads !== 0))
+  }
+  const monthOf = (at: number) => Date.UTC(new Date(at).getUTCFullYear(), new Date(at).getUTCMonth(), 1)
+  const counted = [...(await counters(rows, tenantId))].map(([key, leads]) => {
+    const [offerKey, measure, at, stage, source] = JSON.parse(key) as [string, string, number, string, string]
+    return { offerKey, measure, at, stage, source, leads }
+  })
+  const months = await rows(
+    'select offer_key, measure, month, stage, source, leads from funnel_offer_months where tenant_id = $1',
+    [tenantId],
+  )
+  const days = await rows('select * from funnel_offer_days where tenant_id = $1', [tenantId])
+  const dayColumns = ['first_events', ...stages.map((stage) => `reached_${stage}`)]
+  return {
+    stored: {
+      months: sums(
+        months.map((row) => [
+          JSON.stringify([row.offer_key, row.measure, Number(row.month), row.stage, row.source]),
+          Number(row.leads),
+        ]),
+      ),
+      days: sums(
+        days.flatMap((row) =>
+          dayColumns.map(
+            (column) => [JSON.stringify([row.offer_key, Number(row.day), column]), Number(row[column])] as const,
+          ),
+        ),
+      ),
+    },
+    counted: {
+      months: sums(
+        counted.map((counter) => [
+          JSON.stringify([counter.offerKey, counter.measure, monthOf(counter.at), counter.stage, counter.source]),
+          counter.leads,
+        ]),
+      ),
+      days: sums(
+        counted
+          .filter((counter) => counter.measure !== 'trialed')
+          .map((counter) => [
+            JSON.stringify([
+              counter.offerKey,
+              counter.at,
+              counter.measure === 'new' ? 'first_events' : `reached_${counter.stage}`,
+            ]),
+            counter.leads,
+          ]),
+      ),
+    },
+  }
 }
 
 const customers = [
@@ -215,6 +278,8 @@ for (const backend of backends) {
             }
           }
           expect(await counters(rows, tenantId)).toEqual(await recount(rows, tenantId))
+          const { stored, counted } = await rollUps(rows, tenantId)
+          expect(stored).toEqual(counted)
         }),
         { numRuns: backend.name === 'sqlite' ? 40 : 25 },
       )

@@ -18,6 +18,7 @@ import * as deliveriesOfALead from './0016-deliveries-of-a-lead.ts'
 import * as funnelCountersInCode from './0017-funnel-counters-in-code.ts'
 import * as leadListCombinations from './0018-lead-list-combinations.ts'
 import * as funnelAllOffers from './0020-funnel-all-offers.ts'
+import * as funnelOfferRollUps from './0021-funnel-offer-roll-ups.ts'
 
 export const postgresMigrations: readonly Migration[] = [
   { version: 1, ...init },
@@ -39,4 +40,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 17, ...funnelCountersInCode },
   { version: 18, ...leadListCombinations },
   { version: 20, ...funnelAllOffers },
+  { version: 21, ...funnelOfferRollUps },
 ]
