@@ -47,6 +47,18 @@ export interface KyselyStoreOptions {
   readonly recordBatch?: (items: readonly IngestItem[], now: number) => Promise<IngestOutcome[]>
   /** Delivers LISTEN/NOTIFY wake-ups, where the dialect has them. */
   readonly listenForWork?: (onWork: () => void) => Promise<() => Promise<void>>
+  /** Sets indexes aside during a large bulk import, where the dialect gains from it (sqlite/deferred-indexes.ts). */
+  readonly indexDeferral?: IndexDeferral
+}
+
+/** A dialect's way to drop the indexes only reads use and build them again later (`Store.runBulkImport`). */
+export interface IndexDeferral {
+  /** Whether an import of `expectedRows` rows gains from building the indexes at its end. */
+  worthDeferring(expectedRows: number): Promise<boolean>
+  /** Drops the indexes, recording each with its definition in the same transaction; answers how many. */
+  setAside(now: number): Promise<number>
+  /** Builds every index recorded as set aside (none, usually), one transaction each; answers how many. */
+  buildPending(onBuilt?: (built: number, total: number) => void): Promise<number>
 }
 
 function leadOf(row: LeadRow): Lead {
@@ -164,7 +176,12 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     ...createFunnelQueries(db),
     capabilities,
 
-    migrate: () => withMigrationLock(() => runMigrations(db, options.migrations, Date.now)),
+    migrate: () =>
+      withMigrationLock(async () => {
+        // Indexes an import set aside and could not build again (it was killed): before migrations, which may use them.
+        await options.indexDeferral?.buildPending()
+        return runMigrations(db, options.migrations, Date.now)
+      }),
     pendingMigrations: () => pendingMigrations(db, options.migrations),
 
     async close() {
@@ -255,6 +272,20 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
           return recordSeparately(admitted, now)
         }
       })
+    },
+
+    async runBulkImport(plan, work) {
+      const deferral = options.indexDeferral
+      const mode = plan.indexes ?? 'auto'
+      if (deferral === undefined || mode === 'during') return work()
+      if (mode === 'auto' && !(await deferral.worthDeferring(plan.expectedRows))) return work()
+      const total = await deferral.setAside(Date.now())
+      plan.onIndexProgress?.(0, total)
+      try {
+        return await work()
+      } finally {
+        await deferral.buildPending(plan.onIndexProgress)
+      }
     },
 
     async listLeads(tenantId, filter, page) {

@@ -183,6 +183,19 @@ export interface Page<T> {
   readonly nextCursor?: string
 }
 
+/** How a bulk import treats the indexes only reads use: `during` keeps them up row by row, `after` builds them at the end. */
+export const bulkImportIndexModes = ['auto', 'during', 'after'] as const
+export type BulkImportIndexMode = (typeof bulkImportIndexModes)[number]
+
+export interface BulkImportPlan {
+  /** Rows the import expects to write; `auto` defers the indexes when they are many beside the store's leads. */
+  readonly expectedRows: number
+  /** Default `auto`. */
+  readonly indexes?: BulkImportIndexMode
+  /** Called with (0, total) once indexes are set aside, then as each is built again. */
+  readonly onIndexProgress?: (built: number, total: number) => void
+}
+
 export interface MigrationReport {
   readonly applied: readonly string[]
   readonly current: number
@@ -221,6 +234,14 @@ export interface Store
    * idempotency key or content hash matches an earlier event gets that event's receipt back and writes nothing.
    */
   recordLeadEvents(items: readonly IngestItem[], now: number): Promise<readonly IngestOutcome[]>
+
+  /**
+   * Runs the writes of a bulk import (`work`, which records through `recordLeadEvents`). Where the dialect gains from
+   * it (SQLite) and the plan asks for it, the indexes no ingest statement reads are dropped first and built once when
+   * `work` ends, however it ends; after a harder end (kill -9) the next `migrate` builds them. Meanwhile every read
+   * stays correct, and lists and searches that used those indexes are slower. Elsewhere it just runs `work`.
+   */
+  runBulkImport<T>(plan: BulkImportPlan, work: () => Promise<T>): Promise<T>
 
   /**
    * A page of leads in `page.sort` order (default: last activity, newest first). The cursor is a keyset position

@@ -16,6 +16,7 @@ import { createIngestService } from '../../src/services/ingest.ts'
 import { csvText } from '../../src/services/lead-files/csv-dialect.ts'
 import { importLeadFile } from '../../src/services/lead-files/import-lead-file.ts'
 import { createTenant } from '../../src/services/tenants.ts'
+import { indexesDeferredDuringBulkImport } from '../../src/store/sqlite/deferred-indexes.ts'
 import type { Store } from '../../src/store/types.ts'
 import { postgresFactory, type StoreFactory, sqliteIngestThreadFactory } from '../helpers/stores.ts'
 import { allLeads, fingerprints } from './world.ts'
@@ -76,12 +77,14 @@ interface Imported {
   readonly tenantId: string
   readonly summary: Awaited<ReturnType<typeof importLeadFile>>
   readonly problems: string[]
+  /** Indexes set aside during the import and built at its end. */
+  readonly setAside: number
 }
 
 async function importInto(
   store: Store,
   text: string,
-  way: 'per lead' | 'bulk',
+  way: 'per lead' | 'bulk' | 'bulk, indexes after',
   batchSize: number,
   tenant?: string,
 ): Promise<Omit<Imported, 'store'>> {
@@ -99,19 +102,30 @@ async function importInto(
     await store.setRoutes(tenantId, 'offer:contoso.offer-01', ['dst_hook'])
   }
   const deps = { store, clock, ids, dedupeWindowMs: 600_000 }
-  const ingest = way === 'bulk' ? createBulkIngest({ ...deps, batchSize }) : createIngestService(deps)
+  const ingest = way === 'per lead' ? createIngestService(deps) : createBulkIngest({ ...deps, batchSize })
   const problems: string[] = []
-  const summary = await importLeadFile(
-    { store, clock, ingest },
+  let setAside = 0
+  const summary = await store.runBulkImport(
     {
-      tenantId,
-      input: Readable.from([text]),
-      format: 'csv',
-      onProblem: ({ line, reason }) => problems.push(`${line} ${reason}`),
+      expectedRows: text.length,
+      indexes: way === 'bulk, indexes after' ? 'after' : 'during',
+      onIndexProgress: (built, total) => {
+        if (built === 0) setAside = total
+      },
     },
+    () =>
+      importLeadFile(
+        { store, clock, ingest },
+        {
+          tenantId,
+          input: Readable.from([text]),
+          format: 'csv',
+          onProblem: ({ line, reason }) => problems.push(`${line} ${reason}`),
+        },
+      ),
   )
   if ('drain' in ingest) await ingest.drain()
-  return { tenantId, summary, problems }
+  return { tenantId, summary, problems, setAside }
 }
 
 /** Each lead with the deliveries queued for it: destination, lead version and state. */
@@ -189,6 +203,19 @@ for (const [factory, batchSize] of factories) {
       const again = await importInto(bulk.store, text, 'bulk', batchSize, many.tenantId)
       expect(again.summary).toMatchObject({ read: 3005, new: 0, merged: 0, skipped: 3005, offersCreated: 0 })
       expect(await state(bulk.store, many.tenantId)).toEqual(expected)
+
+      // With the indexes only reads use set aside during the import and built at its end (SQLite), and again into
+      // the same store, where the second import finds every row already there.
+      const deferred = await factory.create()
+      disposals.push(deferred.dispose)
+      const after = await importInto(deferred.store, text, 'bulk, indexes after', batchSize)
+      expect(after.summary).toEqual(one.summary)
+      // SQLite sets the indexes aside; PostgreSQL keeps them up (its import runs as it always does).
+      expect(after.setAside).toBe(factory === postgresFactory ? 0 : indexesDeferredDuringBulkImport.length)
+      expect(await state(deferred.store, after.tenantId)).toEqual(expected)
+      const afterAgain = await importInto(deferred.store, text, 'bulk, indexes after', batchSize, after.tenantId)
+      expect(afterAgain.summary).toMatchObject({ read: 3005, new: 0, merged: 0, skipped: 3005 })
+      expect(await state(deferred.store, after.tenantId)).toEqual(expected)
     }, 300_000)
 
     test("gives what the per-lead path gives when a customer's rows come together, several in one batch", async () => {

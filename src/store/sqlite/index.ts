@@ -3,6 +3,7 @@
 import { createKyselyStore } from '../kysely-store.ts'
 import type { Store, StoreCapabilities } from '../types.ts'
 import { sqliteBookkeepingTransaction } from './bookkeeping-transaction.ts'
+import { createSqliteIndexDeferral } from './deferred-indexes.ts'
 import { createSqliteIngest } from './ingest-statements.ts'
 import { createIngestThread } from './ingest-thread.ts'
 import { sqliteMigrations } from './migrations/index.ts'
@@ -45,12 +46,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           pageCacheMiB: options.pageCacheMiB,
         })
       : undefined
+  const bookkeepingTransaction = sqliteBookkeepingTransaction(db, turn)
   return createKyselyStore({
     db,
     recordBatch: ingestThread
       ? (items, now) => ingestThread.record(items, now)
       : createSqliteIngest(database, (work) => db.connection().execute(work)),
-    bookkeepingTransaction: sqliteBookkeepingTransaction(db, turn),
+    bookkeepingTransaction,
+    indexDeferral: createSqliteIndexDeferral(db, bookkeepingTransaction),
     capabilities: { ...sqliteCapabilities, ingestBatchesInFlight: ingestThread ? 2 : 1 },
     migrations: sqliteMigrations,
     ...(ingestThread && { onClose: () => ingestThread.close() }),
