@@ -18,7 +18,8 @@
  * docs/benchmarks.md (unless --no-write).
  *
  * --retention runs only the retention phase (scripts/bench/retention-phase.ts): ingest p99 on SQLite with and without
- * `leadrelay retention run` working through a backlog at the same time; it writes nothing.
+ * `leadrelay retention run` working through a backlog at the same time, --retention-runs times (default 3, each on a
+ * fresh store); it writes its own section of docs/benchmarks.md (unless --no-write), judged on the median run.
  *
  * --cpu-prof writes a V8 CPU profile of the Leadrelay server to <dir> (open it in Chrome DevTools or speedscope). The
  * server then stops with SIGTERM, since a profile is only written on a clean exit, instead of being killed.
@@ -47,7 +48,7 @@ import { endToEndMarkdown, endToEndSummary, runEndToEnd } from './bench/end-to-e
 import { type Acknowledged, type LoadTarget, type PhaseResult, runPhase } from './bench/load.ts'
 import { ensureNodeRed } from './bench/node-red-peer.ts'
 import { consoleSummary, type Durability, markdown, type Report, type TargetRun } from './bench/report.ts'
-import { retentionSummary, runRetentionPhase } from './bench/retention-phase.ts'
+import { type RetentionRun, retentionMarkdown, retentionSummary, runRetentionPhase } from './bench/retention-phase.ts'
 import { type RuntimeResult, runRuntime, runtimeMarkdown, runtimeSummary } from './bench/runtime.ts'
 import { runScale, scaleMarkdown, scaleSummary } from './bench/scale-phase.ts'
 import { runTogether, type TogetherResult, togetherMarkdown, togetherSummary } from './bench/together.ts'
@@ -67,6 +68,8 @@ interface Options {
   readonly write: boolean
   /** Only the retention phase. */
   readonly retention: boolean
+  /** Retention phases in a row, each on a fresh store. */
+  readonly retentionRuns: number
   /** Only the scale phase, with this many events at the large size. */
   readonly scaleEvents?: number
 }
@@ -93,6 +96,7 @@ function optionsOf(argv: readonly string[]): Options {
       only: { type: 'string' },
       'no-write': { type: 'boolean' },
       retention: { type: 'boolean' },
+      'retention-runs': { type: 'string' },
       scale: { type: 'boolean' },
       'scale-events': { type: 'string' },
     },
@@ -107,11 +111,12 @@ function optionsOf(argv: readonly string[]): Options {
   return {
     peers: values['no-peers'] !== true,
     ...(only !== undefined && { only }),
-    write: values['no-write'] !== true && only === undefined && values.retention !== true,
+    write: values['no-write'] !== true && only === undefined,
     ...(scale && {
       scaleEvents: Math.round(positiveNumber('scale-events', values['scale-events'], 1_000_000)),
     }),
     retention: values.retention === true,
+    retentionRuns: Math.round(positiveNumber('retention-runs', values['retention-runs'], 3)),
     durationSeconds: positiveNumber('duration', values.duration, 10),
     warmupSeconds: positiveNumber('warmup', values.warmup, 2),
     connections: Math.round(positiveNumber('connections', values.connections, 50)),
@@ -341,22 +346,32 @@ async function main(): Promise<void> {
     return
   }
   if (options.retention) {
-    const result = await runRetentionPhase({
-      root,
-      dataDir: mkdtempSync(join(os.tmpdir(), 'leadrelay-bench-retention-')),
-      connections: options.connections,
-      warmupSeconds: options.warmupSeconds,
-      durationSeconds: options.durationSeconds,
-      attempts: 30_000,
-      auditEntries: 20_000,
-      idleLeads: 20_000,
-      eventsPerIdleLead: 5,
-      say: (line) => process.stdout.write(`${line}\n`),
-    })
-    process.stdout.write(retentionSummary(result))
+    const runs: RetentionRun[] = []
+    for (let run = 1; run <= options.retentionRuns; run++) {
+      const loadBefore = os.loadavg()[0]!
+      const result = await runRetentionPhase({
+        root,
+        dataDir: mkdtempSync(join(os.tmpdir(), 'leadrelay-bench-retention-')),
+        connections: options.connections,
+        warmupSeconds: options.warmupSeconds,
+        durationSeconds: options.durationSeconds,
+        attempts: 30_000,
+        auditEntries: 20_000,
+        idleLeads: 20_000,
+        eventsPerIdleLead: 5,
+        say: (line) => process.stdout.write(`${line}\n`),
+      })
+      runs.push({ result, load: [loadBefore, os.loadavg()[0]!] })
+      process.stdout.write(retentionSummary(result))
+    }
     process.stdout.write(
       `load average ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0]!.toFixed(2)} at the end\n`,
     )
+    if (options.write) {
+      const page = join(root, 'docs/benchmarks.md')
+      writeFileSync(page, updateBenchmarkPage(readFileSync(page, 'utf8'), 'retention', retentionMarkdown(runs)))
+      process.stdout.write('docs/benchmarks.md: retention section written\n')
+    }
     return
   }
   const date = new Date()
