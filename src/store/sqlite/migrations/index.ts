@@ -17,6 +17,7 @@ import * as deliveriesOfALead from './0015-deliveries-of-a-lead.ts'
 import * as funnelCountersInCode from './0016-funnel-counters-in-code.ts'
 import * as leadListCombinations from './0017-lead-list-combinations.ts'
 import * as funnelAllOffers from './0019-funnel-all-offers.ts'
+import * as funnelOfferRollUps from './0020-funnel-offer-roll-ups.ts'
 import * as deferredIndexes from './0021-deferred-indexes.ts'
 
 export const sqliteMigrations: readonly Migration[] = [
@@ -38,5 +39,6 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 16, ...funnelCountersInCode },
   { version: 17, ...leadListCombinations },
   { version: 19, ...funnelAllOffers },
+  { version: 20, ...funnelOfferRollUps },
   { version: 21, ...deferredIndexes },
 ]
