@@ -19,6 +19,7 @@ import {
 } from '../../services/azure-table-import.ts'
 import { createBulkIngest } from '../../services/bulk-ingest.ts'
 import { importSummaryText, problemCount } from '../../services/import-summary.ts'
+import { bulkImportProgress, indexesOptionHelp, indexModeFlag } from '../bulk-import-plan.ts'
 import { type Command, type Flags, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { openContext } from '../context.ts'
 import { createProgress } from '../progress.ts'
@@ -52,7 +53,7 @@ function credentialsFrom(flags: Flags, env: NodeJS.ProcessEnv): AzureTableCreden
 
 export const importAzureTableCommand: Command = {
   usage:
-    'leadrelay import azure-table (--connection-string <cs> | --sas-url <url>) [--table MarketplaceLeads] [--since <date>] [--follow [--interval 60s]] [--tenant <id>] [--json]',
+    'leadrelay import azure-table (--connection-string <cs> | --sas-url <url>) [--table MarketplaceLeads] [--since <date>] [--follow [--interval 60s]] [--indexes auto|during|after] [--tenant <id>] [--json]',
   options: {
     ...storeOptions,
     tenant: { type: 'string' },
@@ -62,6 +63,7 @@ export const importAzureTableCommand: Command = {
     since: { type: 'string' },
     follow: { type: 'boolean' },
     interval: { type: 'string' },
+    indexes: { type: 'string' },
     json: { type: 'boolean' },
   },
   optionHelp: [
@@ -71,6 +73,8 @@ export const importAzureTableCommand: Command = {
     '--since <date>        only entities written (Timestamp) at or after this time',
     '--follow              keep importing what is written, every --interval, until stopped (Ctrl-C)',
     '--interval <duration> how often --follow polls (default 60s; e.g. 30s, 5m)',
+    ...indexesOptionHelp,
+    '                      (a --follow keeps them up: it does not end)',
     '--json                print the summary as one JSON object',
     tenantOptionHelp,
     ...storeOptionHelp,
@@ -85,6 +89,12 @@ export const importAzureTableCommand: Command = {
     const intervalMs = parseDuration('--interval', stringFlag(flags, 'interval') ?? '60s')
     if (intervalMs < 1000)
       throw new AppError('VALIDATION_FAILED', '--interval must be at least 1s', { field: 'interval' })
+    const indexes = indexModeFlag(stringFlag(flags, 'indexes'))
+    if (flags.follow && indexes === 'after') {
+      throw new AppError('VALIDATION_FAILED', '--indexes after needs an import that ends, not --follow', {
+        field: 'indexes',
+      })
+    }
     const endpoint = endpointOf(credentials)
     const context = await openContext(flags, io.env)
     const stop = new AbortController()
@@ -161,19 +171,22 @@ export const importAzureTableCommand: Command = {
         return 1
       }
       const progress = createProgress(io.stderr, 'Importing entities', total)
+      const bulk = bulkImportProgress(io, context.clock, progress, total, indexes)
       let summary: Awaited<ReturnType<typeof importAzureTable>>
       try {
-        summary = await importAzureTable(
-          { ingest },
-          {
-            tenantId: tenant.id,
-            client,
-            table,
-            ...(since !== undefined && { since }),
-            signal: stop.signal,
-            onProgress: (read) => progress.update(read),
-            onProblem,
-          },
+        summary = await context.store.runBulkImport(bulk.plan, () =>
+          importAzureTable(
+            { ingest },
+            {
+              tenantId: tenant.id,
+              client,
+              table,
+              ...(since !== undefined && { since }),
+              signal: stop.signal,
+              onProgress: (read) => progress.update(read),
+              onProblem,
+            },
+          ),
         )
       } catch (error) {
         io.stderr.write(`\nReading ${where} failed: ${describeFailure(error)}\n`)
@@ -193,7 +206,7 @@ export const importAzureTableCommand: Command = {
           updatedAt: new Date(context.clock.now()).toISOString(),
         })
       }
-      progress.finish(importSummaryText(summary, 'entities'))
+      bulk.finish(importSummaryText(summary, 'entities'))
       if (flags.json) io.stdout.write(`${JSON.stringify(summary)}\n`)
       return problemCount(summary) > 0 ? 1 : 0
     } finally {

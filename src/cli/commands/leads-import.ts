@@ -5,10 +5,10 @@ import { importSummaryText, problemCount } from '../../services/import-summary.t
 import { importLeadFile } from '../../services/lead-files/import-lead-file.ts'
 import { leadFileFormats } from '../../services/lead-files/lead-file-columns.ts'
 import { countLines } from '../../services/lead-files/read-lead-file.ts'
-import { type BulkImportIndexMode, type BulkImportPlan, bulkImportIndexModes } from '../../store/types.ts'
+import { bulkImportProgress, indexesOptionHelp, indexModeFlag } from '../bulk-import-plan.ts'
 import { type Command, storeOptionHelp, storeOptions, stringFlag } from '../command.ts'
 import { openContext } from '../context.ts'
-import { createProgress, type Progress } from '../progress.ts'
+import { createProgress } from '../progress.ts'
 import { resolveTenant, tenantOptionHelp } from '../tenant-flag.ts'
 import { formatFlag } from './leads-export.ts'
 
@@ -26,9 +26,7 @@ export const leadsImportCommand: Command = {
   },
   optionHelp: [
     `--format <format>     ${leadFileFormats.join(' or ')} (default: from the file's extension, .csv or .jsonl)`,
-    '--indexes <mode>      after: set aside the indexes only lists and searches read and build them at the end',
-    '                      (much faster for a large file; lists are slower until then); during: keep them up;',
-    '                      auto (default): after when the file has at least 10,000 rows and as many as the store has leads',
+    ...indexesOptionHelp,
     '--json                print the summary as one JSON object',
     tenantOptionHelp,
     ...storeOptionHelp,
@@ -64,25 +62,8 @@ export const leadsImportCommand: Command = {
       const progress = createProgress(io.stderr, 'Importing rows', lines)
       let lastShown = 0
       let problems = 0
-      let building: { progress: Progress; since: number } | undefined
-      const plan: BulkImportPlan = {
-        expectedRows: lines,
-        indexes,
-        onIndexProgress: (built, total) => {
-          if (built === 0) return
-          if (building === undefined) {
-            progress.update(lines)
-            if (io.stderr.isTTY) io.stderr.write('\n')
-            building = { progress: createProgress(io.stderr, 'Building indexes', total), since: context.clock.now() }
-          }
-          if (built < total) building.progress.update(built)
-          else
-            building.progress.finish(
-              `Indexes built in ${((context.clock.now() - building.since) / 1000).toFixed(1)} s.`,
-            )
-        },
-      }
-      const summary = await context.store.runBulkImport(plan, () =>
+      const bulk = bulkImportProgress(io, context.clock, progress, lines, indexes)
+      const summary = await context.store.runBulkImport(bulk.plan, () =>
         importLeadFile(
           { store: context.store, ingest, clock: context.clock },
           {
@@ -103,23 +84,11 @@ export const leadsImportCommand: Command = {
         ),
       )
       if (problems > maxProblemLines) io.stderr.write(`… and ${problems - maxProblemLines} more problem rows.\n`)
-      if (building) io.stderr.write(`${importSummaryText(summary, 'rows')}\n`)
-      else progress.finish(importSummaryText(summary, 'rows'))
+      bulk.finish(importSummaryText(summary, 'rows'))
       if (flags.json) io.stdout.write(`${JSON.stringify(summary)}\n`)
       return problemCount(summary) > 0 ? 1 : 0
     } finally {
       await context.store.close()
     }
   },
-}
-
-function indexModeFlag(value: string | undefined): BulkImportIndexMode {
-  if (value === undefined) return 'auto'
-  const mode = bulkImportIndexModes.find((candidate) => candidate === value)
-  if (mode === undefined) {
-    throw new AppError('VALIDATION_FAILED', `--indexes is one of ${bulkImportIndexModes.join(', ')}`, {
-      field: 'indexes',
-    })
-  }
-  return mode
 }
