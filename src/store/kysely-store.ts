@@ -28,7 +28,7 @@ import { createSaasRelayQueries } from './saas-relay-queries.ts'
 import type { Database } from './schema.ts'
 import { createSubscriptionQueries } from './subscription-queries.ts'
 import { createTenantQueries } from './tenant-queries.ts'
-import type { IngestItem, IngestOutcome, Store, StoreCapabilities, Tenant } from './types.ts'
+import type { BulkImportPlan, IngestItem, IngestOutcome, Store, StoreCapabilities, Tenant } from './types.ts'
 
 export interface KyselyStoreOptions {
   readonly db: Kysely<Database>
@@ -49,7 +49,15 @@ export interface KyselyStoreOptions {
   readonly listenForWork?: (onWork: () => void) => Promise<() => Promise<void>>
   /** Sets indexes aside during a large bulk import, where the dialect gains from it (sqlite/deferred-indexes.ts). */
   readonly indexDeferral?: IndexDeferral
+  /**
+   * Refreshes the planner's statistics of the tables ingest writes, after a bulk import (PostgreSQL's ANALYZE): until
+   * autovacuum gets there, a store that grew from thousands to a million rows is planned as if it were still small.
+   */
+  readonly refreshStatistics?: () => Promise<void>
 }
+
+/** Bulk imports of fewer rows than this leave the planner's statistics to the database's own schedule. */
+export const refreshStatisticsAfterRows = 1000
 
 /** A dialect's way to drop the indexes only reads use and build them again later (`Store.runBulkImport`). */
 export interface IndexDeferral {
@@ -125,6 +133,21 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     options.recordBatch ??
     ((items: readonly IngestItem[], now: number) =>
       db.transaction().execute((trx) => recordLeadEventBatch(trx, items, now, options.notifyWork, alertRules)))
+
+  /** `work` with the indexes only reads use set aside, where the dialect can and the plan asks for it. */
+  async function withIndexesDeferred<T>(plan: BulkImportPlan, work: () => Promise<T>): Promise<T> {
+    const deferral = options.indexDeferral
+    const mode = plan.indexes ?? 'auto'
+    if (deferral === undefined || mode === 'during') return work()
+    if (mode === 'auto' && !(await deferral.worthDeferring(plan.expectedRows))) return work()
+    const total = await deferral.setAside(Date.now())
+    plan.onIndexProgress?.(0, total)
+    try {
+      return await work()
+    } finally {
+      await deferral.buildPending(plan.onIndexProgress)
+    }
+  }
 
   async function recordSeparately(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]> {
     const outcomes: IngestOutcome[] = []
@@ -275,17 +298,10 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     },
 
     async runBulkImport(plan, work) {
-      const deferral = options.indexDeferral
-      const mode = plan.indexes ?? 'auto'
-      if (deferral === undefined || mode === 'during') return work()
-      if (mode === 'auto' && !(await deferral.worthDeferring(plan.expectedRows))) return work()
-      const total = await deferral.setAside(Date.now())
-      plan.onIndexProgress?.(0, total)
-      try {
-        return await work()
-      } finally {
-        await deferral.buildPending(plan.onIndexProgress)
-      }
+      const result = await withIndexesDeferred(plan, work)
+      if (options.refreshStatistics && plan.expectedRows >= refreshStatisticsAfterRows)
+        await options.refreshStatistics()
+      return result
     },
 
     async listLeads(tenantId, filter, page) {

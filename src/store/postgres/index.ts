@@ -71,6 +71,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         return new Set(rows.map((row) => row.key))
       },
     },
+    async refreshStatistics() {
+      // The tables a bulk import fills and the reads plan on (lists, searches, the delivery queue, the funnel).
+      await sql`analyze leads, lead_events, deliveries, funnel_counts, funnel_all_offers, funnel_offer_months,
+        funnel_offer_days`.execute(db)
+    },
     async notifyWork(trx) {
       // Delivered when the transaction commits, never before: a woken worker always finds the rows.
       await sql`select pg_notify(${workChannel}, '')`.execute(trx)
