@@ -18,8 +18,9 @@
  * docs/benchmarks.md (unless --no-write).
  *
  * --retention runs only the retention phase (scripts/bench/retention-phase.ts): ingest p99 on SQLite with and without
- * `leadrelay retention run` working through a backlog at the same time, --retention-runs times (default 3, each on a
- * fresh store); it writes its own section of docs/benchmarks.md (unless --no-write), judged on the median run.
+ * retention working through a backlog at the same time: --retention-runs times (default 3, each on a fresh store)
+ * with retention in serve's own worker, judged on the median run, then once with `leadrelay retention run` from
+ * another process; it writes its own section of docs/benchmarks.md (unless --no-write).
  *
  * --cpu-prof writes a V8 CPU profile of the Leadrelay server to <dir> (open it in Chrome DevTools or speedscope). The
  * server then stops with SIGTERM, since a profile is only written on a clean exit, instead of being killed.
@@ -347,7 +348,9 @@ async function main(): Promise<void> {
   }
   if (options.retention) {
     const runs: RetentionRun[] = []
-    for (let run = 1; run <= options.retentionRuns; run++) {
+    // The runs judged (retention in serve's worker), then one with `leadrelay retention run` from another process.
+    const runners = [...Array.from({ length: options.retentionRuns }, () => 'worker' as const), 'cli' as const]
+    for (const runner of runners) {
       const loadBefore = os.loadavg()[0]!
       const result = await runRetentionPhase({
         root,
@@ -359,9 +362,10 @@ async function main(): Promise<void> {
         auditEntries: 20_000,
         idleLeads: 20_000,
         eventsPerIdleLead: 5,
+        runner,
         say: (line) => process.stdout.write(`${line}\n`),
       })
-      runs.push({ result, load: [loadBefore, os.loadavg()[0]!] })
+      runs.push({ runner, result, load: [loadBefore, os.loadavg()[0]!] })
       process.stdout.write(retentionSummary(result))
     }
     process.stdout.write(

@@ -2,11 +2,13 @@
  * `npm run bench -- --retention`: ingest p99 with and without a retention run going on (docs/privacy.md). One `serve`
  * on a fresh SQLite store gets a retention backlog written straight into its file (delivery attempts, audit entries
  * and idle leads with several events each, all three years old), then the same load twice: once alone, once while
- * `leadrelay retention run` works through the backlog from another process, in its 500-row transactions, against the
- * same store. The issue's target: retention raises ingest p99 by no more than 20 %.
+ * retention works through the backlog. The issue's target: retention raises ingest p99 by no more than 20 %.
  *
- * `serve` runs its own retention a minute after it starts; the phases end before that, and the backlog is counted
- * before and after each phase so a run that came early shows up as a failed phase rather than a wrong figure.
+ * Retention runs where it runs in production (`worker`): in `serve`'s delivery thread, which starts it a minute after
+ * `serve` starts, taking turns at the write lock with the ingest thread; the load without it is measured before that
+ * minute, and the load with it once the backlog starts shrinking. Or (`cli`) as `leadrelay retention run` from
+ * another process, started after the first load, which can only poll for SQLite's lock against `serve`'s threads.
+ * The backlog is counted before and after each phase, so a run that came early shows up as a failed phase.
  */
 
 import os from 'node:os'
@@ -26,8 +28,13 @@ export interface RetentionPhaseOptions {
   readonly auditEntries: number
   readonly idleLeads: number
   readonly eventsPerIdleLead: number
+  /** Where retention runs: `serve`'s own worker, or `leadrelay retention run` in another process. */
+  readonly runner: RetentionRunner
   readonly say: (line: string) => void
 }
+
+export const retentionRunners = ['worker', 'cli'] as const
+export type RetentionRunner = (typeof retentionRunners)[number]
 
 export interface RetentionPhaseResult {
   readonly without: { readonly requestsPerSecond: number; readonly p50: number; readonly p99: number }
@@ -171,23 +178,34 @@ export async function runRetentionPhase(options: RetentionPhaseOptions): Promise
     const before = backlogLeft(file)
     if (before !== seeded) throw new Error(`retention ran before its phase (backlog ${before} of ${seeded})`)
 
-    retention = startChild(
-      'retention',
-      [join(root, 'bin/leadrelay.js'), 'retention', 'run', '--data', dataDir],
-      env,
-      root,
-    )
-    // The CLI's own start-up (tsx, opening the store) is not retention: the load starts once it reports progress.
-    await waitForOutput(retention, /delivery attempts deleted/, 60_000)
+    if (options.runner === 'cli') {
+      retention = startChild(
+        'retention',
+        [join(root, 'bin/leadrelay.js'), 'retention', 'run', '--data', dataDir],
+        env,
+        root,
+      )
+      // The CLI's own start-up (tsx, opening the store) is not retention: the load starts once it reports progress.
+      await waitForOutput(retention, /delivery attempts deleted/, 60_000)
+    } else {
+      say("retention: waiting for serve's own retention run (a minute after it started) ...")
+      const deadline = Date.now() + 120_000
+      while (backlogLeft(file) === seeded) {
+        if (Date.now() > deadline) throw new Error("serve's retention did not start within two minutes")
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+      // The same warm-up as before the first phase: the load's connections were idle meanwhile.
+      await runPhase(target, { ...load, seconds: options.warmupSeconds }, sequence, acknowledged)
+    }
     say(`retention: measuring ${options.durationSeconds} s with retention running ...`)
     const withRetention = await runPhase(target, load, sequence, acknowledged)
-    const busy = retention.process.exitCode === null
     const after = backlogLeft(file)
-    if (Date.now() - startedAt > 60_000)
+    const busy = retention ? retention.process.exitCode === null : after > 0
+    if (retention && Date.now() - startedAt > 60_000)
       say('retention: note: the phases took longer than a minute, when serve starts its own retention run')
     // Only the part under load matters: a run still going stops between two batches and prints what it did.
-    await stopChild(retention, 'SIGTERM')
-    const summary = retention.stdout().trim()
+    if (retention) await stopChild(retention, 'SIGTERM')
+    const summary = retention ? retention.stdout().trim() : `serve's worker: ${before - after} backlog rows removed`
     const withoutFigures = figures(without)
     const withFigures = figures(withRetention)
     return {
@@ -223,13 +241,16 @@ export function retentionSummary(result: RetentionPhaseResult): string {
 
 /** One retention phase with the machine's load average before and after it. */
 export interface RetentionRun {
+  readonly runner: RetentionRunner
   readonly result: RetentionPhaseResult
   readonly load: readonly [number, number]
 }
 
 /** The section of docs/benchmarks.md: each run, and the verdict on the median p99 increase. */
 export function retentionMarkdown(runs: readonly RetentionRun[]): string {
-  const increases = runs.map((run) => run.result.p99Increase).sort((a, b) => a - b)
+  // Judged where retention runs in production; the other runner's figures are shown beside.
+  const judged = runs.filter((run) => run.runner === 'worker')
+  const increases = (judged.length > 0 ? judged : runs).map((run) => run.result.p99Increase).sort((a, b) => a - b)
   const median = increases[Math.floor((increases.length - 1) / 2)] ?? Number.NaN
   const percent = (value: number) => `${value >= 0 ? '+' : ''}${(value * 100).toFixed(1)} %`
   const lines = [
@@ -239,19 +260,20 @@ export function retentionMarkdown(runs: readonly RetentionRun[]): string {
     '',
     'One `serve` on a fresh SQLite store gets a retention backlog written into its file (delivery attempts and audit',
     'entries past their retention, idle leads with several events each); ingest runs at 50 connections for the',
-    'measured seconds without retention, then again while `leadrelay retention run` works through the backlog from',
-    'another process. Each run uses a fresh store.',
+    'measured seconds without retention, then again while retention works through the backlog: `worker` is',
+    "`serve`'s own delivery thread (where retention runs in production, taking turns at the write lock with the",
+    'ingest thread), `cli` is `leadrelay retention run` from another process. Each run uses a fresh store.',
     '',
-    '| run | without: req/s | p99 | with retention: req/s | p99 | p99 change | backlog rows removed meanwhile | load average |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| run | retention in | without: req/s | p99 | with retention: req/s | p99 | p99 change | backlog rows removed meanwhile | load average |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...runs.map(
-      ({ result, load }, index) =>
-        `| ${index + 1} | ${Math.round(result.without.requestsPerSecond).toLocaleString('en-US')} | ${result.without.p99.toFixed(1)} ms | ${Math.round(result.with.requestsPerSecond).toLocaleString('en-US')} | ${result.with.p99.toFixed(1)} ms | ${percent(result.p99Increase)} | ${result.removedDuringLoad.toLocaleString('en-US')} of ${result.backlog.toLocaleString('en-US')} | ${load[0].toFixed(2)} → ${load[1].toFixed(2)} |`,
+      ({ result, load, runner }, index) =>
+        `| ${index + 1} | ${runner} | ${Math.round(result.without.requestsPerSecond).toLocaleString('en-US')} | ${result.without.p99.toFixed(1)} ms | ${Math.round(result.with.requestsPerSecond).toLocaleString('en-US')} | ${result.with.p99.toFixed(1)} ms | ${percent(result.p99Increase)} | ${result.removedDuringLoad.toLocaleString('en-US')} of ${result.backlog.toLocaleString('en-US')} | ${load[0].toFixed(2)} → ${load[1].toFixed(2)} |`,
     ),
     '',
     '| Target | Measured (median run) | Result |',
     '| --- | ---: | --- |',
-    `| retention raises ingest p99 by at most 20 % | ${percent(median)} | ${median <= 0.2 ? 'PASS' : 'MISS'} |`,
+    `| retention (${judged.length > 0 ? 'worker' : runs[0]?.runner}) raises ingest p99 by at most 20 % | ${percent(median)} | ${median <= 0.2 ? 'PASS' : 'MISS'} |`,
   ]
   return lines.join('\n')
 }
