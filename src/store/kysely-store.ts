@@ -50,8 +50,9 @@ export interface KyselyStoreOptions {
   /** Sets indexes aside during a large bulk import, where the dialect gains from it (sqlite/deferred-indexes.ts). */
   readonly indexDeferral?: IndexDeferral
   /**
-   * Refreshes the planner's statistics of the tables ingest writes, after a bulk import (PostgreSQL's ANALYZE): until
-   * autovacuum gets there, a store that grew from thousands to a million rows is planned as if it were still small.
+   * Refreshes the planner's statistics and visibility of the tables ingest writes, after a bulk import (PostgreSQL's
+   * VACUUM ANALYZE): until autovacuum gets there, a store that grew from thousands to a million rows is planned as if
+   * it were still small, and its index scans visit the table for every row.
    */
   readonly refreshStatistics?: () => Promise<void>
 }
