@@ -17,8 +17,14 @@ const stages = [
 ]
 const dayColumns = ['first_events', ...stages.map((stage) => `reached_${stage}`)]
 
-/** The UTC midnight of the first day of the month a counter's day (epoch ms) falls in. */
-const month = `(extract(epoch from date_trunc('month', to_timestamp(day / 1000) at time zone 'UTC')) * 1000)::bigint`
+/**
+ * The UTC midnight of the first day of the month a counter's day (epoch ms) falls in. A day outside years 0001 to 9999
+ * (a lead stored with an absurd time) is its own month, as on SQLite, whose date functions stop there; PostgreSQL's
+ * timestamps would refuse some of them outright.
+ */
+const month = `(case when day between -62135596800000 and 253402214400000
+  then (extract(epoch from date_trunc('month', to_timestamp(day / 1000) at time zone 'UTC')) * 1000)::bigint
+  else day end)`
 
 /** The sums of `funnel_offer_days`'s columns over counter rows (measure, stage, leads). */
 const daySumList = [

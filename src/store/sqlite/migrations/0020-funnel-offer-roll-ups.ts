@@ -19,8 +19,16 @@ const stages = [
 ]
 const dayColumns = ['first_events', ...stages.map((stage) => `reached_${stage}`)]
 
-/** The UTC midnight of the first day of the month a counter's day (epoch ms) falls in. */
-const monthOf = (day: string) => `cast(strftime('%s', ${day} / 1000, 'unixepoch', 'start of month') as integer) * 1000`
+/** Days SQLite's date functions reach (years 0001 to 9999, epoch ms); a lead may carry a time beyond them. */
+const calendarDays = { first: -62_135_596_800_000, last: 253_402_214_400_000 }
+
+/**
+ * The UTC midnight of the first day of the month a counter's day (epoch ms) falls in. A day outside the calendar (a
+ * lead stored with an absurd time) is its own month: SQLite would answer null there, and the counter must still count.
+ */
+const monthOf = (day: string) =>
+  `(case when ${day} between ${calendarDays.first} and ${calendarDays.last}
+    then cast(strftime('%s', ${day} / 1000, 'unixepoch', 'start of month') as integer) * 1000 else ${day} end)`
 
 /** Adds `leads` to the month's counter of a `funnel_counts` row. */
 const addToMonth = (row: Row, leads: string) => `insert into funnel_offer_months (${monthKey}, leads)
