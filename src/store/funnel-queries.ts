@@ -186,6 +186,12 @@ export function createFunnelQueries(db: Kysely<Database>) {
           firstMonth: row.first_month === null ? Number.POSITIVE_INFINITY : Number(row.first_month),
         }))
         .filter((row) => row.leads !== 0)
+        // In the funnel's order of stages, then by source: the same answer whatever order the plan grouped in.
+        .sort(
+          (a, b) =>
+            stages.indexOf(a.stage) - stages.indexOf(b.stage) ||
+            (a.source < b.source ? -1 : a.source > b.source ? 1 : 0),
+        )
       const of = (measure: Measure) => rows.filter((row) => row.measure === measure)
       const byStage = (measure: Measure) =>
         [...sumBy(of(measure), (row) => row.stage)].map(([stage, leads]) => ({ stage, leads }))
